@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Configuration is parsed once, here, with its defaults (DESIGN.md §3). */
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL (leave it unset for embedded SQLite)')
+    .optional(),
+  REFRESH_API_KEY: z.string().min(20, 'must be at least 20 characters').optional(),
+  REFRESH_ADMIN_EMAIL: z.email('must be an email address').default('admin@example.com'),
+  REFRESH_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  REFRESH_SECRET_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly apiKey: string | undefined;
+  readonly adminEmail: string;
+  readonly adminPassword: string | undefined;
+  readonly secretKey: string | undefined;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(defined);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`Invalid configuration: ${String(issue.path[0])} ${issue.message}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: path.resolve(c.DATA_DIR),
+    databaseUrl: c.DATABASE_URL,
+    apiKey: c.REFRESH_API_KEY,
+    adminEmail: c.REFRESH_ADMIN_EMAIL,
+    adminPassword: c.REFRESH_ADMIN_PASSWORD,
+    secretKey: c.REFRESH_SECRET_KEY,
+    logLevel: c.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { isFieldName, type FieldName } from './fields.ts';
+import { validateMapping, type FieldMapping } from './mapping.ts';
+import { validateScope, type Scope } from './scope.ts';
+
+export const CADENCES = ['1h', '4h', '12h', '24h'] as const;
+export type Cadence = (typeof CADENCES)[number];
+export const CADENCE_MS: Record<Cadence, number> = { '1h': 3_600_000, '4h': 14_400_000, '12h': 43_200_000, '24h': 86_400_000 };
+
+export const ScopeConditionSchema = z.object({
+  field: z.string().min(1, 'name the field the condition tests'),
+  operator: z.enum(['in', 'notIn', 'empty', 'notEmpty']),
+  values: z.array(z.string()).optional(),
+});
+export const ScopeSchema = z
+  .object({
+    groups: z.array(z.object({ name: z.string().optional(), conditions: z.array(ScopeConditionSchema) })),
+  })
+  .superRefine((scope, ctx) => {
+    for (const problem of validateScope(scope)) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const FieldMappingSchema = z.record(z.string(), z.string()).superRefine((mapping, ctx) => {
+  for (const problem of validateMapping(mapping)) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const SafeguardSchema = z.object({
+  /** Block when deactivations exceed this share of the source's active linked people. */
+  maxDeactivationPercent: z.number().min(0).max(100).default(20),
+  /** …but only when the source has at least this many active linked people. */
+  minPopulation: z.number().int().min(0).default(10),
+  /** Optional absolute cap: block when deactivations exceed this count. */
+  maxDeactivations: z.number().int().min(0).nullable().default(null),
+});
+export type Safeguard = z.infer<typeof SafeguardSchema>;
+
+export interface UserSyncSettings {
+  readonly enabled: boolean;
+  readonly cadence: Cadence;
+  readonly scope: Scope;
+  readonly fieldMapping: FieldMapping;
+  readonly outOfScopeAction: 'deactivate' | 'ignore';
+  readonly safeguard: Safeguard;
+}
+
+export interface GroupSyncSettings {
+  readonly enabled: boolean;
+  readonly mapping: readonly { attribute: string; type: string; parent?: string }[];
+}
+
+export const DEFAULT_SAFEGUARD: Safeguard = { maxDeactivationPercent: 20, minPopulation: 10, maxDeactivations: null };
+
+export function defaultUserSync(mapping: FieldMapping): UserSyncSettings {
+  return { enabled: false, cadence: '4h', scope: { groups: [] }, fieldMapping: mapping, outOfScopeAction: 'deactivate', safeguard: DEFAULT_SAFEGUARD };
+}
+
+export const DEFAULT_GROUP_SYNC: GroupSyncSettings = { enabled: false, mapping: [] };
+
+export function asFieldMapping(mapping: Record<string, string>): FieldMapping {
+  return Object.fromEntries(Object.entries(mapping).filter(([, t]) => isFieldName(t))) as Record<string, FieldName>;
+}

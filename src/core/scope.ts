@@ -1,0 +1,89 @@
+import type { FieldValues } from './fields.ts';
+import type { SourceRecord } from './source-record.ts';
+
+/**
+ * Sync scope: OR across groups, AND within a group. No groups = everyone is in scope.
+ * A condition's field is a ReFresh field (`department`, `custom.shirtSize`) or, prefixed with
+ * `source.`, a raw provider attribute that need not be mapped (`source.employmentHistoryStatus`).
+ */
+export interface ScopeCondition {
+  readonly field: string;
+  readonly operator: 'in' | 'notIn' | 'empty' | 'notEmpty';
+  readonly values?: readonly string[];
+}
+export interface ScopeGroup {
+  readonly name?: string;
+  readonly conditions: readonly ScopeCondition[];
+}
+export interface Scope {
+  readonly groups: readonly ScopeGroup[];
+}
+
+export const EVERYONE: Scope = { groups: [] };
+
+export type ScopeVerdict =
+  | { readonly inScope: true; readonly reason: string }
+  | { readonly inScope: false; readonly reason: string };
+
+function fold(value: string): string {
+  return value.normalize('NFKC').trim().toLocaleLowerCase('en');
+}
+
+function valueOf(field: string, values: FieldValues, record: SourceRecord): string | undefined {
+  if (field.startsWith('source.')) return record.attributes[field.slice('source.'.length)];
+  return values[field as keyof FieldValues];
+}
+
+function matches(condition: ScopeCondition, value: string | undefined): boolean {
+  switch (condition.operator) {
+    case 'empty':
+      return value === undefined;
+    case 'notEmpty':
+      return value !== undefined;
+    case 'in':
+    case 'notIn': {
+      const wanted = (condition.values ?? []).map(fold);
+      const hit = value !== undefined && wanted.includes(fold(value));
+      return condition.operator === 'in' ? hit : !hit;
+    }
+  }
+}
+
+function describe(c: ScopeCondition): string {
+  const list = (c.values ?? []).map((v) => `"${v}"`).join(', ');
+  switch (c.operator) {
+    case 'in': return `${c.field} is one of ${list}`;
+    case 'notIn': return `${c.field} is not one of ${list}`;
+    case 'empty': return `${c.field} is empty`;
+    case 'notEmpty': return `${c.field} is not empty`;
+  }
+}
+
+function groupLabel(group: ScopeGroup, index: number): string {
+  return group.name ? `rule "${group.name}"` : `rule ${index + 1}`;
+}
+
+/** Decides whether a person is synced, and says by which rule (for diagnostics). */
+export function evaluateScope(scope: Scope, values: FieldValues, record: SourceRecord): ScopeVerdict {
+  if (scope.groups.length === 0) return { inScope: true, reason: 'no scope rules: everyone is synced' };
+  const misses: string[] = [];
+  for (const [index, group] of scope.groups.entries()) {
+    const failed = group.conditions.find((c) => !matches(c, valueOf(c.field, values, record)));
+    if (!failed) return { inScope: true, reason: `matches ${groupLabel(group, index)}` };
+    misses.push(`${groupLabel(group, index)} needs ${describe(failed)}`);
+  }
+  return { inScope: false, reason: `matches no scope rule: ${misses.join('; ')}` };
+}
+
+export function validateScope(scope: Scope): string[] {
+  const problems: string[] = [];
+  scope.groups.forEach((group, g) => {
+    if (group.conditions.length === 0) problems.push(`scope group ${g + 1} has no conditions`);
+    group.conditions.forEach((c, i) => {
+      if ((c.operator === 'in' || c.operator === 'notIn') && (c.values ?? []).length === 0) {
+        problems.push(`scope group ${g + 1}, condition ${i + 1} (${c.field} ${c.operator}) needs at least one value`);
+      }
+    });
+  });
+  return problems;
+}

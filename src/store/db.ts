@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.ts';
+import * as m0001 from './migrations/0001-initial.ts';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** `postgres://…` for PostgreSQL; otherwise SQLite. */
+  readonly databaseUrl?: string;
+  /** SQLite file; `:memory:` for tests. */
+  readonly sqliteFile?: string;
+  /** PostgreSQL schema (tests isolate themselves in one). */
+  readonly pgSchema?: string;
+}
+
+// Migrations are imported statically so the compiled build and tsx behave alike.
+const MIGRATIONS: Record<string, Migration> = { '0001-initial': m0001 };
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const store = options.databaseUrl?.startsWith('postgres') ? openPostgres(options.databaseUrl, options.pgSchema) : openSqlite(options.sqliteFile ?? ':memory:');
+  await migrate(store.db);
+  return store;
+}
+
+function openSqlite(file: string): Store {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+function openPostgres(url: string, schema?: string): Store {
+  const safeSchema = schema?.replace(/[^A-Za-z0-9_]/g, '');
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...(safeSchema ? { options: `-c search_path=${safeSchema}` } : {}) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,125 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { FieldValues, Role } from '../core/fields.ts';
+import type { PersonStatus } from '../core/lifecycle.ts';
+import type { ProvenanceMap } from '../core/resolve.ts';
+import type { Database, EmployeeRow, NewEmployeeRow } from './schema.ts';
+import { parseJson } from './ids.ts';
+
+export interface Employee {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly status: PersonStatus;
+  readonly role: Role;
+  readonly fields: FieldValues;
+  readonly provenance: ProvenanceMap;
+  readonly customConfig: Record<string, unknown>;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function toEmployee(row: EmployeeRow): Employee {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    status: row.status as PersonStatus,
+    role: row.role as Role,
+    fields: parseJson(row.fields, {}),
+    provenance: parseJson(row.provenance, {}),
+    customConfig: parseJson(row.custom_config, {}),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function searchText(fields: FieldValues): string {
+  return [fields.displayName, fields.preferredName, fields.firstName, fields.lastName, fields.email, fields.employeeNumber, fields.jobTitle]
+    .filter(Boolean)
+    .join(' ')
+    .normalize('NFKC')
+    .toLocaleLowerCase('en');
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export async function getEmployee(db: Db, tenantId: string, id: string): Promise<Employee | undefined> {
+  const row = await db.selectFrom('employees').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row ? toEmployee(row) : undefined;
+}
+
+export async function employeesByIds(db: Db, tenantId: string, ids: readonly string[]): Promise<Map<string, EmployeeRow>> {
+  const out = new Map<string, EmployeeRow>();
+  for (const chunk of chunks(ids, 500)) {
+    const rows = await db.selectFrom('employees').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', chunk).execute();
+    for (const row of rows) out.set(row.id, row);
+  }
+  return out;
+}
+
+/** Correlation look-up: employee ids by normalised email or employee number. */
+export async function employeesByKeys(db: Db, tenantId: string, emails: readonly string[], numbers: readonly string[]): Promise<{ id: string; email_norm: string | null; employee_number: string | null }[]> {
+  const out: { id: string; email_norm: string | null; employee_number: string | null }[] = [];
+  for (const chunk of chunks(emails, 500)) {
+    out.push(...(await db.selectFrom('employees').select(['id', 'email_norm', 'employee_number']).where('tenant_id', '=', tenantId).where('email_norm', 'in', chunk).execute()));
+  }
+  for (const chunk of chunks(numbers, 500)) {
+    out.push(...(await db.selectFrom('employees').select(['id', 'email_norm', 'employee_number']).where('tenant_id', '=', tenantId).where('employee_number', 'in', chunk).execute()));
+  }
+  return out;
+}
+
+export async function insertEmployees(db: Db, rows: readonly NewEmployeeRow[]): Promise<void> {
+  for (const chunk of chunks(rows, 200)) {
+    await db.insertInto('employees').values(chunk).onConflict((oc) => oc.column('id').doNothing()).execute();
+  }
+}
+
+export interface EmployeeWrite {
+  readonly id: string;
+  readonly status: PersonStatus;
+  readonly fields: FieldValues;
+  readonly provenance: ProvenanceMap;
+  readonly emailNorm: string | null;
+  readonly employeeNumber: string | null;
+  readonly updatedAt: string;
+}
+
+export async function updateEmployee(db: Db, tenantId: string, w: EmployeeWrite): Promise<void> {
+  await db
+    .updateTable('employees')
+    .set({
+      status: w.status,
+      fields: JSON.stringify(w.fields),
+      provenance: JSON.stringify(w.provenance),
+      email_norm: w.emailNorm,
+      employee_number: w.employeeNumber,
+      search_text: searchText(w.fields),
+      updated_at: w.updatedAt,
+    })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', w.id)
+    .execute();
+}
+
+export interface EmployeeQuery {
+  readonly q?: string;
+  readonly email?: string;
+  readonly status?: PersonStatus;
+  readonly limit: number;
+  readonly after?: string;
+}
+
+export async function listEmployees(db: Db, tenantId: string, query: EmployeeQuery): Promise<EmployeeRow[]> {
+  let q = db.selectFrom('employees').selectAll().where('tenant_id', '=', tenantId);
+  if (query.email !== undefined) q = q.where('email_norm', '=', query.email);
+  if (query.status !== undefined) q = q.where('status', '=', query.status);
+  if (query.q) {
+    const escaped = query.q.normalize('NFKC').toLocaleLowerCase('en').replace(/[\\%_]/g, (c) => `\\${c}`);
+    q = q.where(sql<boolean>`search_text like ${`%${escaped}%`} escape '\\'`);
+  }
+  if (query.after) q = q.where('id', '>', query.after);
+  return q.orderBy('id').limit(query.limit).execute();
+}
+
+export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}

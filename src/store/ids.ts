@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+
+/** UUIDv7-style ids: time-ordered, so keyset paging by id follows creation order. */
+export function newId(): string {
+  const ms = BigInt(Date.now());
+  const bytes = randomBytes(16);
+  bytes[0] = Number((ms >> 40n) & 0xffn);
+  bytes[1] = Number((ms >> 32n) & 0xffn);
+  bytes[2] = Number((ms >> 24n) & 0xffn);
+  bytes[3] = Number((ms >> 16n) & 0xffn);
+  bytes[4] = Number((ms >> 8n) & 0xffn);
+  bytes[5] = Number(ms & 0xffn);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** Opaque list cursors: base64url of the last row's sort key. */
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string | null {
+  try {
+    const key = Buffer.from(cursor, 'base64url').toString('utf8');
+    return key.length > 0 && key.length < 200 ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+export function parseJson<T>(text: string | null, fallback: T): T {
+  if (text === null || text === '') return fallback;
+  return JSON.parse(text) as T;
+}

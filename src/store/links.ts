@@ -1,0 +1,86 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, EmployeeLinkRow, NewEmployeeLinkRow } from './schema.ts';
+import { chunks } from './employees.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface LinkIndexEntry {
+  employeeId: string | null;
+  hash: string;
+  present: boolean;
+  sourceStatus: string | null;
+}
+
+/** Everything the fetch phase needs to skip unchanged people: a few bytes per person. */
+export async function loadLinkIndex(db: Db, tenantId: string, integrationId: string): Promise<Map<string, LinkIndexEntry>> {
+  const rows = await db
+    .selectFrom('employee_links')
+    .select(['external_id', 'employee_id', 'record_hash', 'present', 'source_status'])
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .execute();
+  const index = new Map<string, LinkIndexEntry>();
+  for (const r of rows) index.set(r.external_id, { employeeId: r.employee_id, hash: r.record_hash, present: r.present === 1, sourceStatus: r.source_status });
+  return index;
+}
+
+export async function linksForEmployees(db: Db, tenantId: string, employeeIds: readonly string[]): Promise<EmployeeLinkRow[]> {
+  const out: EmployeeLinkRow[] = [];
+  for (const chunk of chunks(employeeIds, 500)) {
+    out.push(...(await db.selectFrom('employee_links').selectAll().where('tenant_id', '=', tenantId).where('employee_id', 'in', chunk).execute()));
+  }
+  return out;
+}
+
+export async function linksByExternalIds(db: Db, tenantId: string, integrationId: string, externalIds: readonly string[]): Promise<EmployeeLinkRow[]> {
+  const out: EmployeeLinkRow[] = [];
+  for (const chunk of chunks(externalIds, 500)) {
+    out.push(
+      ...(await db
+        .selectFrom('employee_links')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('integration_id', '=', integrationId)
+        .where('external_id', 'in', chunk)
+        .execute()),
+    );
+  }
+  return out;
+}
+
+export async function upsertLinks(db: Db, rows: readonly NewEmployeeLinkRow[]): Promise<void> {
+  for (const chunk of chunks(rows, 200)) {
+    await db
+      .insertInto('employee_links')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['integration_id', 'external_id']).doUpdateSet((eb) => ({
+          employee_id: eb.ref('excluded.employee_id'),
+          record_hash: eb.ref('excluded.record_hash'),
+          field_values: eb.ref('excluded.field_values'),
+          lifecycle: eb.ref('excluded.lifecycle'),
+          source_status: eb.ref('excluded.source_status'),
+          status_reason: eb.ref('excluded.status_reason'),
+          in_scope: eb.ref('excluded.in_scope'),
+          scope_reason: eb.ref('excluded.scope_reason'),
+          review_on: eb.ref('excluded.review_on'),
+          present: eb.ref('excluded.present'),
+          last_run_id: eb.ref('excluded.last_run_id'),
+          last_seen_at: eb.ref('excluded.last_seen_at'),
+        })),
+      )
+      .execute();
+  }
+}
+
+/** Links whose lifecycle decision changes by date (a future termination reached). */
+export async function dueReviews(db: Db, tenantId: string, integrationId: string, today: string): Promise<EmployeeLinkRow[]> {
+  return db
+    .selectFrom('employee_links')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .where('review_on', 'is not', null)
+    .where('review_on', '<=', today)
+    .execute();
+}

@@ -1,0 +1,73 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, NewRunChangeRow, RunChangeRow } from './schema.ts';
+import { chunks } from './employees.ts';
+import { parseJson } from './ids.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type ChangeKind = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'skipped' | 'failed' | 'noop';
+
+export interface RunChange {
+  readonly seq: number;
+  readonly kind: Exclude<ChangeKind, 'noop'>;
+  readonly employeeId: string | null;
+  readonly externalId: string | null;
+  readonly displayName: string | null;
+  readonly before: Record<string, unknown> | null;
+  readonly after: Record<string, unknown> | null;
+  readonly reason: string | null;
+  readonly applied: boolean;
+}
+
+export function toRunChange(row: RunChangeRow): RunChange {
+  return {
+    seq: row.seq,
+    kind: row.kind as RunChange['kind'],
+    employeeId: row.employee_id,
+    externalId: row.external_id,
+    displayName: row.display_name,
+    before: parseJson(row.before, null),
+    after: parseJson(row.after, null),
+    reason: row.reason,
+    applied: row.applied === 1,
+  };
+}
+
+export async function insertChanges(db: Db, rows: readonly NewRunChangeRow[]): Promise<void> {
+  for (const chunk of chunks(rows, 200)) await db.insertInto('run_changes').values(chunk).execute();
+}
+
+/** The change list shown to admins: `noop` rows (internal bookkeeping) are hidden. */
+export async function listChanges(db: Db, tenantId: string, runId: string, opts: { limit: number; afterSeq?: number; kind?: string }): Promise<RunChange[]> {
+  let q = db.selectFrom('run_changes').selectAll().where('tenant_id', '=', tenantId).where('run_id', '=', runId).where('kind', '!=', 'noop');
+  if (opts.kind) q = q.where('kind', '=', opts.kind);
+  if (opts.afterSeq !== undefined) q = q.where('seq', '>', opts.afterSeq);
+  const rows = await q.orderBy('seq').limit(opts.limit).execute();
+  return rows.map(toRunChange);
+}
+
+export async function unappliedChanges(db: Db, runId: string, afterSeq: number, limit: number): Promise<RunChangeRow[]> {
+  return db.selectFrom('run_changes').selectAll().where('run_id', '=', runId).where('applied', '=', 0).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+}
+
+export async function markApplied(db: Db, runId: string, fromSeq: number, toSeq: number): Promise<void> {
+  await db.updateTable('run_changes').set({ applied: 1 }).where('run_id', '=', runId).where('seq', '>=', fromSeq).where('seq', '<=', toSeq).execute();
+}
+
+export async function deleteChanges(db: Db, runId: string): Promise<void> {
+  await db.deleteFrom('run_changes').where('run_id', '=', runId).execute();
+}
+
+export async function changesForEmployee(db: Db, tenantId: string, employeeId: string, limit: number): Promise<(RunChange & { runId: string })[]> {
+  const rows = await db
+    .selectFrom('run_changes')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('employee_id', '=', employeeId)
+    .where('kind', '!=', 'noop')
+    .where('applied', '=', 1)
+    .orderBy('run_id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...toRunChange(r), runId: r.run_id }));
+}

@@ -1,0 +1,233 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, RunRow } from './schema.ts';
+import { newId, nowIso, parseJson } from './ids.ts';
+import { ACTIVE_STATUSES, canTransition, emptyCounts, type RunCounts, type RunPhase, type RunStatus } from '../sync/run-states.ts';
+import type { DialectName } from './db.ts';
+
+export interface RunError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface RunProgress {
+  readonly phase: RunPhase;
+  readonly fetched: number;
+  readonly total: number | null;
+  readonly applied: number;
+  readonly toApply: number;
+  readonly message: string | null;
+}
+
+export interface Run {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly integrationId: string;
+  readonly trigger: string;
+  readonly mode: 'full' | 'incremental';
+  readonly dryRun: boolean;
+  readonly status: RunStatus;
+  readonly phase: RunPhase;
+  readonly startedAt: string | null;
+  readonly finishedAt: string | null;
+  readonly createdAt: string;
+  readonly counts: RunCounts;
+  readonly error: RunError | null;
+  readonly progress: RunProgress;
+}
+
+export function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    integrationId: row.integration_id,
+    trigger: row.trigger,
+    mode: row.mode as Run['mode'],
+    dryRun: row.dry_run === 1,
+    status: row.status as RunStatus,
+    phase: row.phase as RunPhase,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    createdAt: row.created_at,
+    counts: { ...emptyCounts(), ...parseJson<Partial<RunCounts>>(row.counts, {}) },
+    error: parseJson<RunError | null>(row.error, null),
+    progress: parseJson<RunProgress>(row.progress, { phase: row.phase as RunPhase, fetched: 0, total: null, applied: 0, toApply: 0, message: null }),
+  };
+}
+
+export class RunConflictError extends Error {
+  constructor(readonly runId: string, readonly reason: 'active' | 'blocked' = 'active') {
+    super(reason === 'blocked' ? 'a run of this integration is blocked by the safeguard and waits for approval' : 'a sync of this integration is already queued or running');
+    this.name = 'RunConflictError';
+  }
+}
+
+export class RunTransitionError extends Error {
+  constructor(readonly from: RunStatus, readonly to: RunStatus) {
+    super(`a ${from} run cannot become ${to}`);
+    this.name = 'RunTransitionError';
+  }
+}
+
+export interface NewRun {
+  readonly tenantId: string;
+  readonly integrationId: string;
+  readonly trigger: 'manual' | 'schedule' | 'webhook' | 'start' | 'cli' | 'config';
+  readonly mode: 'full' | 'incremental';
+  readonly dryRun: boolean;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
+}
+
+/** Queues a run; the database's unique index guarantees one queued or running run per integration. */
+export async function enqueueRun(db: Kysely<Database>, input: NewRun): Promise<Run> {
+  // A run held by the safeguard must be approved or rejected first: a newer run would make its
+  // staged changes stale.
+  const blocked = await db
+    .selectFrom('runs')
+    .select('id')
+    .where('tenant_id', '=', input.tenantId)
+    .where('integration_id', '=', input.integrationId)
+    .where('status', '=', 'blocked')
+    .executeTakeFirst();
+  if (blocked) throw new RunConflictError(blocked.id, 'blocked');
+  const now = nowIso();
+  const id = newId();
+  try {
+    await db
+      .insertInto('runs')
+      .values({
+        id,
+        tenant_id: input.tenantId,
+        integration_id: input.integrationId,
+        trigger: input.trigger,
+        mode: input.mode,
+        dry_run: input.dryRun ? 1 : 0,
+        status: 'queued',
+        phase: 'queued',
+        started_at: null,
+        finished_at: null,
+        counts: JSON.stringify(emptyCounts()),
+        error: null,
+        progress: JSON.stringify({ phase: 'queued', fetched: 0, total: null, applied: 0, toApply: 0, message: 'waiting for a worker' }),
+        cursor_after: null,
+        worker_id: null,
+        heartbeat_at: null,
+        created_at: now,
+      })
+      .execute();
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const active = await activeRun(db, input.tenantId, input.integrationId);
+    if (active) throw new RunConflictError(active.id);
+    throw error;
+  }
+  return (await getRun(db, input.tenantId, id))!;
+}
+
+export async function activeRun(db: Kysely<Database>, tenantId: string, integrationId: string): Promise<Run | undefined> {
+  const row = await db
+    .selectFrom('runs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .where('status', 'in', ACTIVE_STATUSES as RunStatus[])
+    .executeTakeFirst();
+  return row ? toRun(row) : undefined;
+}
+
+export async function getRun(db: Kysely<Database>, tenantId: string, id: string): Promise<Run | undefined> {
+  const row = await db.selectFrom('runs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row ? toRun(row) : undefined;
+}
+
+export async function getRunRow(db: Kysely<Database>, id: string): Promise<RunRow | undefined> {
+  return db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listRuns(db: Kysely<Database>, tenantId: string, opts: { integrationId?: string; limit: number; before?: string }): Promise<Run[]> {
+  let q = db.selectFrom('runs').selectAll().where('tenant_id', '=', tenantId);
+  if (opts.integrationId) q = q.where('integration_id', '=', opts.integrationId);
+  if (opts.before) q = q.where('id', '<', opts.before);
+  const rows = await q.orderBy('id', 'desc').limit(opts.limit).execute();
+  return rows.map(toRun);
+}
+
+export async function lastFinishedRun(db: Kysely<Database>, tenantId: string, integrationId: string): Promise<Run | undefined> {
+  const row = await db
+    .selectFrom('runs')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .where('status', 'not in', ['queued', 'running'])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toRun(row) : undefined;
+}
+
+/**
+ * Claims the oldest queued run, or a running run whose worker stopped heart-beating. On
+ * PostgreSQL the candidate row is locked with FOR UPDATE SKIP LOCKED, so concurrent workers
+ * never claim the same run; SQLite serialises writers anyway.
+ */
+export async function claimRun(db: Kysely<Database>, dialect: DialectName, workerId: string, staleBefore: string): Promise<RunRow | undefined> {
+  return db.transaction().execute(async (trx) => {
+    let q = trx
+      .selectFrom('runs')
+      .select('id')
+      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', staleBefore)])]))
+      .orderBy('created_at')
+      .limit(1);
+    if (dialect === 'postgres') q = q.forUpdate().skipLocked();
+    const candidate = await q.executeTakeFirst();
+    if (!candidate) return undefined;
+    const now = nowIso();
+    const updated = await trx
+      .updateTable('runs')
+      .set({ status: 'running', worker_id: workerId, heartbeat_at: now, started_at: sql`coalesce(started_at, ${now})` as never })
+      .where('id', '=', candidate.id)
+      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', staleBefore)])]))
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return undefined;
+    return trx.selectFrom('runs').selectAll().where('id', '=', candidate.id).executeTakeFirst();
+  });
+}
+
+/** Moves a run between statuses, refusing transitions the table does not allow (compare-and-set). */
+export async function transitionRun(
+  db: Kysely<Database>,
+  id: string,
+  from: RunStatus,
+  to: RunStatus,
+  set: { phase?: RunPhase; counts?: RunCounts; error?: RunError | null; cursorAfter?: string | null; finished?: boolean; workerId?: string | null } = {},
+): Promise<boolean> {
+  if (!canTransition(from, to)) throw new RunTransitionError(from, to);
+  const now = nowIso();
+  const result = await db
+    .updateTable('runs')
+    .set({
+      status: to,
+      heartbeat_at: now,
+      ...(set.phase !== undefined && { phase: set.phase }),
+      ...(set.counts !== undefined && { counts: JSON.stringify(set.counts) }),
+      ...(set.error !== undefined && { error: set.error ? JSON.stringify(set.error) : null }),
+      ...(set.cursorAfter !== undefined && { cursor_after: set.cursorAfter }),
+      ...(set.finished && { finished_at: now }),
+      ...(set.workerId !== undefined && { worker_id: set.workerId }),
+    })
+    .where('id', '=', id)
+    .where('status', '=', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function saveRunProgress(db: Kysely<Database>, id: string, phase: RunPhase, progress: Omit<RunProgress, 'phase'>, counts: RunCounts): Promise<void> {
+  await db
+    .updateTable('runs')
+    .set({ phase, progress: JSON.stringify({ phase, ...progress }), counts: JSON.stringify(counts), heartbeat_at: nowIso() })
+    .where('id', '=', id)
+    .execute();
+}

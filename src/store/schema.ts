@@ -1,0 +1,176 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Row types, shared by SQLite and PostgreSQL. JSON is stored as text and booleans as 0/1 so one
+ * migration set and one set of queries serve both; times are ISO 8601 UTC strings (they sort).
+ */
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  integrations: IntegrationsTable;
+  employees: EmployeesTable;
+  employee_links: EmployeeLinksTable;
+  runs: RunsTable;
+  run_changes: RunChangesTable;
+  sync_cursors: SyncCursorsTable;
+  audit_events: AuditEventsTable;
+}
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  time_zone: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** sha256 of the key; the key itself is shown once and never stored. */
+  key_hash: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface IntegrationsTable {
+  id: string;
+  tenant_id: string;
+  provider: string;
+  name: string;
+  priority: number;
+  /** JSON: provider settings (companyDomain, baseUrl, …). */
+  settings: string;
+  /** Vault ciphertext of the credentials JSON, or null when disconnected. */
+  credentials: string | null;
+  connection_status: string;
+  connection_detail: string | null;
+  connection_changed_at: string;
+  /** JSON: {enabled, cadence, scope, fieldMapping, outOfScopeAction}. */
+  user_sync: string;
+  /** JSON: {enabled, mapping}. */
+  group_sync: string;
+  next_run_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EmployeesTable {
+  id: string;
+  tenant_id: string;
+  status: string;
+  role: string;
+  email_norm: string | null;
+  employee_number: string | null;
+  /** Lower-cased name and email, for `q` search. */
+  search_text: string;
+  /** JSON FieldValues: the resolved value of every field. */
+  fields: string;
+  /** JSON ProvenanceMap: which source, run and time each value came from. */
+  provenance: string;
+  /** JSON: ReFresh-only configuration, never written by sync. */
+  custom_config: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EmployeeLinksTable {
+  tenant_id: string;
+  integration_id: string;
+  external_id: string;
+  /** Null while the record is known but not synced (out of scope, failed correlation). */
+  employee_id: string | null;
+  record_hash: string;
+  /** JSON FieldValues as this source maps them. */
+  field_values: string;
+  /** JSON Lifecycle from the provider. */
+  lifecycle: string;
+  /** The source's opinion on status: 'active' | 'inactive' | null (no opinion). */
+  source_status: string | null;
+  status_reason: string;
+  in_scope: number;
+  scope_reason: string;
+  /** Re-evaluate on this date (YYYY-MM-DD) even if the record does not change. */
+  review_on: string | null;
+  present: number;
+  last_run_id: string | null;
+  last_seen_at: string;
+  created_at: string;
+}
+
+export interface RunsTable {
+  id: string;
+  tenant_id: string;
+  integration_id: string;
+  trigger: string;
+  mode: string;
+  dry_run: number;
+  status: string;
+  /** Where a running run is: fetching → applying → finishing (resume point after a crash). */
+  phase: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** JSON counts. */
+  counts: string;
+  /** JSON {code, message} or null. */
+  error: string | null;
+  /** JSON progress for the console and CLI. */
+  progress: string;
+  cursor_after: string | null;
+  /** Which worker holds the run and when it last said so; a stale heartbeat means it crashed. */
+  worker_id: string | null;
+  heartbeat_at: string | null;
+  created_at: string;
+}
+
+export interface RunChangesTable {
+  tenant_id: string;
+  run_id: string;
+  seq: number;
+  kind: string;
+  employee_id: string | null;
+  external_id: string | null;
+  display_name: string | null;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+  /** JSON: what apply writes (link state, new employee), so apply can resume after a crash. */
+  payload: string | null;
+  applied: number;
+}
+
+export interface SyncCursorsTable {
+  integration_id: string;
+  tenant_id: string;
+  value: string;
+  /** Hash of the mapping and scope the cursor was reached with; a change forces a full run. */
+  config_hash: string;
+  updated_at: string;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  tenant_id: string;
+  at: string;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before: string | null;
+  after: string | null;
+}
+
+export type Tenant = Selectable<TenantsTable>;
+export type IntegrationRow = Selectable<IntegrationsTable>;
+export type EmployeeRow = Selectable<EmployeesTable>;
+export type NewEmployeeRow = Insertable<EmployeesTable>;
+export type EmployeeLinkRow = Selectable<EmployeeLinksTable>;
+export type NewEmployeeLinkRow = Insertable<EmployeeLinksTable>;
+export type RunRow = Selectable<RunsTable>;
+export type RunUpdate = Updateable<RunsTable>;
+export type RunChangeRow = Selectable<RunChangesTable>;
+export type NewRunChangeRow = Insertable<RunChangesTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type { Generated };

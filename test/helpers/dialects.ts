@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openStore, type DialectName, type Store } from '../../src/store/db.ts';
+
+/** Every storage test runs once per dialect; PostgreSQL only when the runner found a server. */
+export const PG_URL = process.env.TEST_DATABASE_URL;
+export const DIALECTS: DialectName[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** A fresh, migrated, isolated store: SQLite in memory, or a throwaway PostgreSQL schema. */
+export async function openTestStore(dialect: DialectName): Promise<Store> {
+  if (dialect === 'sqlite') return openStore({ sqliteFile: ':memory:' });
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const store = await openStore({ databaseUrl: PG_URL, pgSchema: schema });
+  return {
+    ...store,
+    async close() {
+      await store.close();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
+import { Vault } from '../../src/auth/vault.ts';
+import { migrate } from '../../src/store/db.ts';
+import { ensureTenant, registerApiKey, tenantForApiKey } from '../../src/store/tenants.ts';
+import { createIntegration, getIntegration, listIntegrations, readCredentials } from '../../src/store/integrations.ts';
+import { claimRun, enqueueRun, RunConflictError, transitionRun, RunTransitionError } from '../../src/store/runs.ts';
+import { defaultUserSync, DEFAULT_GROUP_SYNC } from '../../src/core/integration-settings.ts';
+import { defaultMapping } from '../../src/core/mapping.ts';
+import { listEmployees, insertEmployees } from '../../src/store/employees.ts';
+
+const vault = new Vault([randomBytes(32)]);
+
+async function seed(db: Awaited<ReturnType<typeof openTestStore>>['db'], tenantId: string) {
+  await ensureTenant(db, tenantId, tenantId);
+  return createIntegration(db, vault, {
+    tenantId,
+    provider: 'bamboohr',
+    name: 'BambooHR',
+    settings: { companyDomain: 'acme' },
+    credentials: { apiKey: 'k-secret-123' },
+    connection: { status: 'connected', detail: null },
+    userSync: defaultUserSync(defaultMapping('bamboohr')),
+    groupSync: DEFAULT_GROUP_SYNC,
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`storage on ${dialect}`, () => {
+    it('migrates idempotently and stores credentials only encrypted', async () => {
+      const store = await openTestStore(dialect);
+      try {
+        await migrate(store.db);
+        const integration = await seed(store.db, 'acme');
+        const row = await store.db.selectFrom('integrations').selectAll().executeTakeFirstOrThrow();
+        assert.equal(row.credentials!.includes('k-secret-123'), false);
+        assert.deepEqual(await readCredentials(store.db, vault, 'acme', integration.id), { apiKey: 'k-secret-123' });
+        assert.equal(integration.priority, 1);
+        assert.equal((await seed(store.db, 'acme')).priority, 2, 'new integrations rank last');
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('scopes every read to one tenant', async () => {
+      const store = await openTestStore(dialect);
+      try {
+        const a = await seed(store.db, 'tenant-a');
+        await seed(store.db, 'tenant-b');
+        assert.equal(await getIntegration(store.db, 'tenant-b', a.id), undefined);
+        assert.equal((await listIntegrations(store.db, 'tenant-b')).length, 1);
+        const now = new Date().toISOString();
+        await insertEmployees(store.db, [{ id: 'e1', tenant_id: 'tenant-a', status: 'active', role: 'member', email_norm: 'x@a.example', employee_number: null, search_text: 'x', fields: '{}', provenance: '{}', custom_config: '{}', created_at: now, updated_at: now }]);
+        assert.equal((await listEmployees(store.db, 'tenant-b', { limit: 10 })).length, 0);
+        assert.equal((await listEmployees(store.db, 'tenant-a', { limit: 10, email: 'x@a.example' })).length, 1);
+        await registerApiKey(store.db, 'tenant-b', 'rfk_key_for_b_0123456789', 'b');
+        assert.equal(await tenantForApiKey(store.db, 'rfk_key_for_b_0123456789'), 'tenant-b');
+        const keys = JSON.stringify(await store.db.selectFrom('api_keys').selectAll().execute());
+        assert.equal(keys.includes('rfk_key_for_b_0123456789'), false);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('allows one queued or running run per integration, and follows the transition table', async () => {
+      const store = await openTestStore(dialect);
+      try {
+        const i = await seed(store.db, 'acme');
+        const run = await enqueueRun(store.db, { tenantId: 'acme', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false });
+        await assert.rejects(enqueueRun(store.db, { tenantId: 'acme', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false }), (e) => e instanceof RunConflictError && e.runId === run.id);
+        await assert.rejects(transitionRun(store.db, run.id, 'queued', 'succeeded'), RunTransitionError);
+        assert.equal(await transitionRun(store.db, run.id, 'queued', 'running'), true);
+        assert.equal(await transitionRun(store.db, run.id, 'queued', 'running'), false, 'compare-and-set: the status moved on');
+        assert.equal(await transitionRun(store.db, run.id, 'running', 'succeeded', { finished: true }), true);
+        await enqueueRun(store.db, { tenantId: 'acme', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('never lets two workers claim the same run', async () => {
+      const store = await openTestStore(dialect);
+      try {
+        const ids: string[] = [];
+        for (let n = 0; n < 6; n += 1) {
+          const i = await seed(store.db, 'acme');
+          ids.push((await enqueueRun(store.db, { tenantId: 'acme', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false })).id);
+        }
+        const stale = new Date(Date.now() - 60_000).toISOString();
+        const claims = await Promise.all(Array.from({ length: 10 }, (_, w) => claimRun(store.db, store.dialect, `w${w}`, stale)));
+        const claimed = claims.filter(Boolean).map((r) => r!.id);
+        assert.equal(new Set(claimed).size, claimed.length, 'no run claimed twice');
+        // Whatever the interleaving, every run is claimed exactly once in the end.
+        for (;;) {
+          const more = await claimRun(store.db, store.dialect, 'late', stale);
+          if (!more) break;
+          claimed.push(more.id);
+        }
+        assert.deepEqual([...claimed].sort(), [...ids].sort());
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
