@@ -1,0 +1,62 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../../app/context.ts';
+import { ApiError, notFound } from '../../app/errors.ts';
+import { presentEmployee } from '../../app/presenters.ts';
+import { explainPerson } from '../../app/explain.ts';
+import { normalizeEmail } from '../../core/correlate.ts';
+import { getEmployee, listEmployees, toEmployee } from '../../store/employees.ts';
+import { decodeCursor, encodeCursor } from '../../store/ids.ts';
+import { listIntegrations } from '../../store/integrations.ts';
+import { linksForEmployees } from '../../store/links.ts';
+
+const IdParams = z.object({ id: z.string().min(1) });
+const ListQuery = z.object({
+  q: z.string().max(200).optional(),
+  email: z.string().max(320).optional(),
+  status: z.enum(['active', 'inactive']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().optional(),
+});
+
+export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
+  const integrationsOf = async (tenantId: string) => new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
+  return async (base) => {
+    const app = base.withTypeProvider<ZodTypeProvider>();
+    const tags = ['employees'];
+
+    app.get('/employees', { schema: { tags, summary: 'Employees, paged; q searches name, email, number and title', querystring: ListQuery } }, async (request) => {
+      const { q, email, status, limit, cursor } = request.query;
+      const after = cursor ? decodeCursor(cursor) : undefined;
+      if (cursor && !after) throw new ApiError(400, 'invalid_request', 'cursor: not a cursor from this API', { field: 'cursor' });
+      const rows = await listEmployees(ctx.store.db, request.tenantId, {
+        limit: limit + 1,
+        ...(q ? { q } : {}),
+        ...(email !== undefined ? { email: normalizeEmail(email) ?? '' } : {}),
+        ...(status ? { status } : {}),
+        ...(after ? { after } : {}),
+      });
+      const page = rows.slice(0, limit).map(toEmployee);
+      const links = await linksForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
+      const integrations = await integrationsOf(request.tenantId);
+      return {
+        data: page.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations)),
+        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
+    });
+
+    app.get('/employees/:id', { schema: { tags, summary: 'One employee: every field with its value, source and lock', params: IdParams } }, async (request) => {
+      const employee = await getEmployee(ctx.store.db, request.tenantId, request.params.id);
+      if (!employee) throw notFound('employee', request.params.id);
+      const links = await linksForEmployees(ctx.store.db, request.tenantId, [employee.id]);
+      return presentEmployee(employee, links, await integrationsOf(request.tenantId));
+    });
+
+    app.get('/employees/:id/explain', { schema: { tags, summary: 'Diagnostics: sources, scope, links, winning source per field, last change', params: IdParams } }, async (request) => {
+      const employee = await getEmployee(ctx.store.db, request.tenantId, request.params.id);
+      if (!employee) throw notFound('employee', request.params.id);
+      return explainPerson(ctx, request.tenantId, employee.id);
+    });
+  };
+}

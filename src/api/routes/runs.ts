@@ -1,0 +1,56 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../../app/context.ts';
+import { notFound } from '../../app/errors.ts';
+import { presentRun } from '../../app/presenters.ts';
+import { approveRun, rejectRun } from '../../app/runs-service.ts';
+import { decodeCursor, encodeCursor } from '../../store/ids.ts';
+import { listChanges } from '../../store/run-changes.ts';
+import { getRun, listRuns } from '../../store/runs.ts';
+
+const IdParams = z.object({ id: z.string().min(1) });
+const Paging = { limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().optional() };
+
+export function runRoutes(ctx: AppContext): FastifyPluginAsync {
+  return async (base) => {
+    const app = base.withTypeProvider<ZodTypeProvider>();
+    const tags = ['runs'];
+
+    app.get('/runs', { schema: { tags, summary: 'Runs, newest first', querystring: z.object({ integrationId: z.string().optional(), ...Paging }) } }, async (request) => {
+      const { integrationId, limit, cursor } = request.query;
+      const before = cursor ? (decodeCursor(cursor) ?? undefined) : undefined;
+      const runs = await listRuns(ctx.store.db, request.tenantId, { ...(integrationId ? { integrationId } : {}), limit: limit + 1, ...(before ? { before } : {}) });
+      const page = runs.slice(0, limit);
+      return { data: page.map(presentRun), nextCursor: runs.length > limit ? encodeCursor(page[page.length - 1]!.id) : null };
+    });
+
+    app.get('/runs/:id', { schema: { tags, summary: 'One run with counts and progress', params: IdParams } }, async (request) => {
+      const run = await getRun(ctx.store.db, request.tenantId, request.params.id);
+      if (!run) throw notFound('run', request.params.id);
+      return presentRun(run);
+    });
+
+    app.get(
+      '/runs/:id/changes',
+      { schema: { tags, summary: "A run's changes: created, updated (before/after), deactivated, reactivated, skipped and failed with reasons", params: IdParams, querystring: z.object({ kind: z.enum(['created', 'updated', 'deactivated', 'reactivated', 'skipped', 'failed']).optional(), ...Paging }) } },
+      async (request) => {
+        const run = await getRun(ctx.store.db, request.tenantId, request.params.id);
+        if (!run) throw notFound('run', request.params.id);
+        const { limit, cursor, kind } = request.query;
+        const afterSeq = cursor ? Number(decodeCursor(cursor)) : undefined;
+        const changes = await listChanges(ctx.store.db, request.tenantId, run.id, { limit: limit + 1, ...(afterSeq !== undefined && Number.isFinite(afterSeq) ? { afterSeq } : {}), ...(kind ? { kind } : {}) });
+        const page = changes.slice(0, limit);
+        return { data: page, nextCursor: changes.length > limit ? encodeCursor(String(page[page.length - 1]!.seq)) : null };
+      },
+    );
+
+    app.post('/runs/:id/approve', { schema: { tags, summary: 'Apply a run held by the safeguard (exactly once)', params: IdParams } }, async (request, reply) => {
+      return reply.status(202).send(presentRun(await approveRun(ctx, request.tenantId, request.params.id)));
+    });
+
+    app.post('/runs/:id/reject', { schema: { tags, summary: 'Discard a run held by the safeguard', params: IdParams } }, async (request) => {
+      return presentRun(await rejectRun(ctx, request.tenantId, request.params.id));
+    });
+  };
+}

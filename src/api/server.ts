@@ -1,0 +1,81 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import swagger from '@fastify/swagger';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppContext } from '../app/context.ts';
+import { ApiError } from '../app/errors.ts';
+import { tenantForApiKey } from '../store/tenants.ts';
+import { healthRoutes } from './routes/health.ts';
+import { integrationRoutes } from './routes/integrations.ts';
+import { runRoutes } from './routes/runs.ts';
+import { employeeRoutes } from './routes/employees.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenantId: string;
+  }
+}
+
+export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: ctx.logger.child({ component: "api" }) as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('tenantId', '');
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ReFresh People Sync API', version: '1.0.0', description: 'Directory sync between HR systems and ReFresh. Authenticate with `Authorization: Bearer <api key>`.' },
+      servers: [{ url: '/' }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.status(error.status).send({ error: { code: error.code, message: error.message, details: error.details } });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issue = error.validation[0]!;
+      const where = error.validationContext ?? 'request';
+      const field = [where === 'body' ? '' : where, ...String(issue.instancePath ?? '').split('/').filter(Boolean)].filter(Boolean).join('.');
+      const message = `${field || where}: ${issue.message}`;
+      return reply.status(400).send({ error: { code: 'invalid_request', message, details: { field: field || where } } });
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status < 500) {
+      return reply.status(status).send({ error: { code: (error as { code?: string }).code?.toLowerCase() ?? 'bad_request', message: (error as Error).message, details: {} } });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.', details: {} } });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: {} } });
+  });
+
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', async (request: FastifyRequest) => {
+        const path = request.url.split('?')[0]!;
+        if (path === '/api/v1/health' || path === '/api/v1/openapi.json') return;
+        request.tenantId = await authenticate(ctx, request);
+      });
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(healthRoutes(ctx));
+      await api.register(integrationRoutes(ctx));
+      await api.register(runRoutes(ctx));
+      await api.register(employeeRoutes(ctx));
+    },
+    { prefix: '/api/v1' },
+  );
+  return app as unknown as FastifyInstance;
+}
+
+async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<string> {
+  const header = request.headers.authorization;
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  if (!match) throw new ApiError(401, 'unauthenticated', 'Send an API key as `Authorization: Bearer <key>`.');
+  const tenantId = await tenantForApiKey(ctx.store.db, match[1]!);
+  if (!tenantId) throw new ApiError(401, 'unauthenticated', 'The API key is not valid.');
+  return tenantId;
+}

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { loadOrCreateKeyFile, parseKeys, Vault } from '../auth/vault.ts';
+import type { Config } from '../config.ts';
+import type { HttpPolicy } from '../connectors/types.ts';
+import { openStore, type Store } from '../store/db.ts';
+import { ensureTenant } from '../store/tenants.ts';
+import { RunWorker, type WorkerOptions } from '../jobs/worker.ts';
+import type { EngineDeps } from '../sync/engine.ts';
+
+export interface AppContext {
+  readonly config: Config;
+  readonly store: Store;
+  readonly vault: Vault;
+  readonly logger: Logger;
+  readonly engine: EngineDeps;
+  readonly worker: RunWorker;
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  readonly store?: Store;
+  readonly worker?: WorkerOptions;
+  readonly httpPolicy?: Partial<HttpPolicy>;
+  readonly providerPageSize?: number;
+}
+
+export function vaultFor(config: Config): Vault {
+  if (config.secretKey) return new Vault(parseKeys(config.secretKey));
+  if (config.databaseUrl) throw new Error('Invalid configuration: REFRESH_SECRET_KEY is required with DATABASE_URL (every node must share the vault key)');
+  return new Vault(loadOrCreateKeyFile(config.dataDir));
+}
+
+export async function createContext(config: Config, logger: Logger, opts: ContextOptions = {}): Promise<AppContext> {
+  const vault = vaultFor(config);
+  const store = opts.store ?? (await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqliteFile: path.join(config.dataDir, 'refresh.db') }));
+  await ensureTenant(store.db);
+  const engine: EngineDeps = {
+    store,
+    vault,
+    logger,
+    ...(opts.httpPolicy ? { httpPolicy: opts.httpPolicy } : {}),
+    ...(opts.providerPageSize ? { providerPageSize: opts.providerPageSize } : {}),
+  };
+  const worker = new RunWorker(engine, opts.worker);
+  return {
+    config,
+    store,
+    vault,
+    logger,
+    engine,
+    worker,
+    async close() {
+      await worker.stop();
+      await store.close();
+    },
+  };
+}

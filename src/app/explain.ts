@@ -1,0 +1,89 @@
+import type { AppContext } from './context.ts';
+import { normalizeEmail } from '../core/correlate.ts';
+import { getEmployee, type Employee } from '../store/employees.ts';
+import { listIntegrations } from '../store/integrations.ts';
+import { parseJson } from '../store/ids.ts';
+import { changesForEmployee } from '../store/run-changes.ts';
+import type { EmployeeLinkRow } from '../store/schema.ts';
+import { PROVIDER_INFO } from './integrations-service.ts';
+
+export interface Explanation {
+  readonly query: string;
+  readonly employee: { id: string; status: string; role: string; email: string | null } | null;
+  readonly sources: {
+    integrationId: string;
+    integration: string;
+    externalId: string;
+    linked: boolean;
+    presentInSource: boolean;
+    inScope: boolean;
+    scopeReason: string;
+    status: string | null;
+    statusReason: string;
+    lastSeenAt: string;
+  }[];
+  readonly fields: { field: string; value: string; source: string; why: string }[];
+  readonly lastChange: { runId: string; kind: string; reason: string | null } | null;
+  readonly summary: string[];
+}
+
+/** Answers "why is (or isn't) this person synced?" from the records the engine keeps. */
+export async function explainPerson(ctx: AppContext, tenantId: string, query: string): Promise<Explanation> {
+  const { db } = ctx.store;
+  let employee: Employee | undefined = await getEmployee(db, tenantId, query);
+  const email = normalizeEmail(query);
+  if (!employee && email) {
+    const row = await db.selectFrom('employees').select('id').where('tenant_id', '=', tenantId).where('email_norm', '=', email).executeTakeFirst();
+    if (row) employee = await getEmployee(db, tenantId, row.id);
+  }
+  let links: EmployeeLinkRow[] = employee ? await db.selectFrom('employee_links').selectAll().where('tenant_id', '=', tenantId).where('employee_id', '=', employee.id).execute() : [];
+  if (!employee && email) {
+    // Not an employee: maybe a source has them but did not sync them (out of scope, skipped).
+    const candidates = await db.selectFrom('employee_links').selectAll().where('tenant_id', '=', tenantId).where('employee_id', 'is', null).execute();
+    links = candidates.filter((l) => normalizeEmail(parseJson<Record<string, string>>(l.field_values, {}).email) === email);
+  }
+  const integrations = new Map((await listIntegrations(db, tenantId)).map((i) => [i.id, i]));
+  const nameOf = (id: string) => integrations.get(id)?.name ?? id;
+  const sources = links.map((l) => ({
+    integrationId: l.integration_id,
+    integration: nameOf(l.integration_id),
+    externalId: l.external_id,
+    linked: l.employee_id !== null,
+    presentInSource: l.present === 1,
+    inScope: l.in_scope === 1,
+    scopeReason: l.scope_reason,
+    status: l.source_status,
+    statusReason: l.status_reason,
+    lastSeenAt: l.last_seen_at,
+  }));
+  const fields = employee
+    ? Object.entries(employee.fields).map(([field, value]) => {
+        const p = employee!.provenance[field as keyof typeof employee.provenance];
+        const source = p ? nameOf(p.integrationId) : 'set in ReFresh';
+        const why = p ? `highest-ranked enabled source with a value (rank ${integrations.get(p.integrationId)?.priority ?? '?'})` : 'no enabled source maps this field';
+        return { field, value: String(value), source, why };
+      })
+    : [];
+  const last = employee ? (await changesForEmployee(db, tenantId, employee.id, 1))[0] : undefined;
+  const summary: string[] = [];
+  if (!employee && sources.length === 0) summary.push(`No employee and no source record matches "${query}". Check the spelling, or whether the person exists in the HRIS.`);
+  if (!employee && sources.length > 0) {
+    for (const s of sources) summary.push(`${s.integration} has this person (id ${s.externalId}) but did not sync them: ${s.inScope ? s.statusReason : s.scopeReason}.`);
+  }
+  if (employee) {
+    summary.push(`Employee ${employee.id} is ${employee.status} (${employee.role}).`);
+    if (sources.length === 0) summary.push('No source is linked: the person was added in ReFresh and only admins change them.');
+    for (const s of sources) {
+      const provider = PROVIDER_INFO[integrations.get(s.integrationId)?.provider ?? '']?.name ?? 'the source';
+      summary.push(`${s.integration}: ${provider} id ${s.externalId}, ${s.presentInSource ? 'present' : 'no longer present'}, ${s.inScope ? 'in scope' : 'out of scope'} (${s.scopeReason}); status ${s.status ?? 'left alone'}: ${s.statusReason}.`);
+    }
+  }
+  return {
+    query,
+    employee: employee ? { id: employee.id, status: employee.status, role: employee.role, email: employee.fields.email ?? null } : null,
+    sources,
+    fields,
+    lastChange: last ? { runId: last.runId, kind: last.kind, reason: last.reason } : null,
+    summary,
+  };
+}

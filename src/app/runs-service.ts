@@ -1,0 +1,29 @@
+import type { AppContext } from './context.ts';
+import { ApiError, notFound } from './errors.ts';
+import { getRun, transitionRun, type Run } from '../store/runs.ts';
+import { audit } from './integrations-service.ts';
+
+/**
+ * Approving moves a blocked run back to the queue at its apply phase. The compare-and-set on
+ * status makes a second (or concurrent) approval a no-op that answers 409.
+ */
+export async function approveRun(ctx: AppContext, tenantId: string, id: string): Promise<Run> {
+  const run = await getRun(ctx.store.db, tenantId, id);
+  if (!run) throw notFound('run', id);
+  if (run.status !== 'blocked') throw new ApiError(409, 'run_not_blocked', `Run ${id} is ${run.status}; only a blocked run can be approved.`, { status: run.status });
+  const moved = await transitionRun(ctx.store.db, id, 'blocked', 'queued', { phase: 'applying', error: null });
+  if (!moved) throw new ApiError(409, 'run_not_blocked', `Run ${id} was already approved or rejected.`);
+  await audit(ctx, tenantId, 'run.approved', id, { status: 'blocked' }, { status: 'queued' });
+  ctx.worker.wake();
+  return (await getRun(ctx.store.db, tenantId, id))!;
+}
+
+export async function rejectRun(ctx: AppContext, tenantId: string, id: string): Promise<Run> {
+  const run = await getRun(ctx.store.db, tenantId, id);
+  if (!run) throw notFound('run', id);
+  if (run.status !== 'blocked') throw new ApiError(409, 'run_not_blocked', `Run ${id} is ${run.status}; only a blocked run can be rejected.`, { status: run.status });
+  const moved = await transitionRun(ctx.store.db, id, 'blocked', 'rejected', { finished: true });
+  if (!moved) throw new ApiError(409, 'run_not_blocked', `Run ${id} was already approved or rejected.`);
+  await audit(ctx, tenantId, 'run.rejected', id, { status: 'blocked' }, { status: 'rejected' });
+  return (await getRun(ctx.store.db, tenantId, id))!;
+}

@@ -1,0 +1,19 @@
+import { explainPerson } from '../app/explain.ts';
+import { DEFAULT_TENANT_ID } from '../store/tenants.ts';
+import { openRuntime } from './runtime.ts';
+
+export async function doctorCommand(query: string): Promise<void> {
+  const { ctx } = await openRuntime(!process.env.DATABASE_URL);
+  try {
+    const e = await explainPerson(ctx, DEFAULT_TENANT_ID, query);
+    for (const line of e.summary) console.log(line);
+    if (e.fields.length > 0) {
+      console.log('\nFields:');
+      for (const f of e.fields) console.log(`  ${f.field.padEnd(16)} ${f.value}  ← ${f.source} (${f.why})`);
+    }
+    if (e.lastChange) console.log(`\nLast change: ${e.lastChange.kind} in run ${e.lastChange.runId}${e.lastChange.reason ? ` — ${e.lastChange.reason}` : ''}`);
+    process.exitCode = e.employee || e.sources.length > 0 ? 0 : 1;
+  } finally {
+    await ctx.close();
+  }
+}

@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { loadConfig, type Config } from '../config.ts';
+import { createLogger, REDACT_PATHS, type Logger } from '../logger.ts';
+import { createContext, type AppContext, type ContextOptions } from '../app/context.ts';
+import { countApiKeys, DEFAULT_TENANT_ID, generateApiKey, registerApiKey } from '../store/tenants.ts';
+
+/** Embedded mode logs to DATA_DIR/logs/refresh.log (the terminal stays readable); production logs JSON to stdout. */
+export function loggerFor(config: Config, toFile: boolean): Logger {
+  if (!toFile) return createLogger(config.logLevel);
+  const dir = path.join(config.dataDir, 'logs');
+  mkdirSync(dir, { recursive: true });
+  return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined }, pino.destination({ dest: path.join(dir, 'refresh.log'), mkdir: true, sync: false }));
+}
+
+export async function openRuntime(toFile: boolean, opts: ContextOptions = {}): Promise<{ config: Config; ctx: AppContext }> {
+  const config = loadConfig();
+  const ctx = await createContext(config, loggerFor(config, toFile), opts);
+  return { config, ctx };
+}
+
+/**
+ * REFRESH_API_KEY is registered (by hash) when given; otherwise a key is generated the first
+ * time and returned so the caller prints it once. Keys are never stored in plain text.
+ */
+export async function ensureApiKey(ctx: AppContext): Promise<{ key: string | null; generated: boolean }> {
+  if (ctx.config.apiKey) {
+    await registerApiKey(ctx.store.db, DEFAULT_TENANT_ID, ctx.config.apiKey, 'REFRESH_API_KEY');
+    return { key: ctx.config.apiKey, generated: false };
+  }
+  if ((await countApiKeys(ctx.store.db, DEFAULT_TENANT_ID)) > 0) return { key: null, generated: false };
+  const key = generateApiKey();
+  await registerApiKey(ctx.store.db, DEFAULT_TENANT_ID, key, 'generated on first start');
+  return { key, generated: true };
+}
+
+export function table(rows: readonly (readonly [string, string | number])[]): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}

@@ -1,0 +1,284 @@
+import type { Logger } from 'pino';
+import type { Vault } from '../auth/vault.ts';
+import { decideStatus, todayIn, type PersonStatus } from '../core/lifecycle.ts';
+import { checkSafeguard } from '../core/safeguard.ts';
+import type { Lifecycle } from '../core/source-record.ts';
+import { isProviderError } from '../connectors/errors.ts';
+import { createConnector } from '../connectors/registry.ts';
+import type { HttpPolicy, HrisConnector } from '../connectors/types.ts';
+import type { Store } from '../store/db.ts';
+import { insertEmployees, updateEmployee, searchText } from '../store/employees.ts';
+import { nowIso, parseJson } from '../store/ids.ts';
+import { getIntegration, listIntegrations, readCredentials, updateIntegration, type Integration } from '../store/integrations.ts';
+import { dueReviews, linksByExternalIds, loadLinkIndex, upsertLinks } from '../store/links.ts';
+import { deleteChanges, insertChanges, markApplied, unappliedChanges } from '../store/run-changes.ts';
+import { getRunRow, saveRunProgress, toRun, transitionRun, type Run, type RunError } from '../store/runs.ts';
+import { getCursor, saveCursor } from '../store/cursors.ts';
+import { getTenant } from '../store/tenants.ts';
+import type { RunRow } from '../store/schema.ts';
+import { CADENCE_MS } from '../core/integration-settings.ts';
+import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
+import { Planner, type ChangePayload, type Disappearance } from './planner.ts';
+import { emptyCounts, type RunCounts, type RunPhase } from './run-states.ts';
+
+export interface EngineDeps {
+  readonly store: Store;
+  readonly vault: Vault;
+  readonly logger: Logger;
+  /** Shorter retry policies in tests. */
+  readonly httpPolicy?: Partial<HttpPolicy>;
+  readonly now?: () => Date;
+  /** Called after each applied batch (tests use it to simulate a crash mid-apply). */
+  readonly onApplyBatch?: (runId: string, appliedSeq: number) => void | Promise<void>;
+  readonly providerPageSize?: number;
+}
+
+const APPLY_BATCH = 1000;
+const PROVIDER_NAMES: Record<string, string> = { bamboohr: 'BambooHR' };
+
+export class RunAbortedError extends Error {}
+
+/**
+ * Executes a claimed run from wherever it stands: fetch and plan (restarted from scratch if a
+ * previous worker died mid-fetch, since nothing was applied), safeguard, then apply in batched
+ * transactions that mark their changes applied, so a resumed apply continues where it stopped.
+ */
+export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run> {
+  const { db } = deps.store;
+  const log = deps.logger.child({ runId: claimed.id, integrationId: claimed.integration_id });
+  const counts: RunCounts = { ...emptyCounts(), ...parseJson<Partial<RunCounts>>(claimed.counts, {}) };
+  try {
+    const integration = await getIntegration(db, claimed.tenant_id, claimed.integration_id);
+    if (!integration) throw runError('integration_missing', 'The integration was deleted before the run started.');
+    if (claimed.phase === 'queued' || claimed.phase === 'fetching' || claimed.phase === 'planned') {
+      if (claimed.phase !== 'queued') {
+        log.warn('resuming a run that stopped mid-fetch: nothing was applied, fetching again');
+        await deleteChanges(db, claimed.id);
+        Object.assign(counts, emptyCounts());
+      }
+      const outcome = await fetchAndPlan(deps, claimed, integration, counts, log);
+      if (outcome.blockedReason) {
+        await transitionRun(db, claimed.id, 'running', 'blocked', { phase: 'planned', counts, error: { code: 'safeguard_blocked', message: outcome.blockedReason }, cursorAfter: outcome.watermark });
+        log.warn({ deactivations: outcome.deactivations }, 'run blocked by the safeguard');
+        return finish(deps, claimed);
+      }
+      if (claimed.dry_run === 1) {
+        await transitionRun(db, claimed.id, 'running', 'succeeded', { phase: 'done', counts, finished: true });
+        return finish(deps, claimed);
+      }
+      await db.updateTable('runs').set({ cursor_after: outcome.watermark, phase: 'applying' }).where('id', '=', claimed.id).execute();
+    }
+    await applyChanges(deps, claimed.id, claimed.tenant_id, counts);
+    const row = (await getRunRow(db, claimed.id))!;
+    const status = counts.failed > 0 ? 'partial' : 'succeeded';
+    // The cursor advances only when the run saw everything it was asked about.
+    if (status === 'succeeded' && row.cursor_after) {
+      await saveCursor(db, claimed.tenant_id, claimed.integration_id, row.cursor_after, await currentConfigHash(deps, integration));
+    }
+    const error: RunError | null = status === 'partial' ? { code: 'records_failed', message: `${counts.failed} records could not be read from ${providerName(integration.provider)}; see the run's changes for each reason. Everyone else was synced.` } : null;
+    await transitionRun(db, claimed.id, 'running', status, { phase: 'done', counts, finished: true, error });
+    await scheduleNext(deps, integration);
+    log.info({ counts, status }, 'run finished');
+  } catch (error) {
+    const classified = classify(error);
+    log.error({ err: classified, code: classified.code }, 'run failed');
+    // A failed run applied nothing it had not finished planning; nobody is deactivated by it.
+    await transitionRun(db, claimed.id, 'running', 'failed', { counts, error: classified, finished: true }).catch(() => false);
+    const integration = await getIntegration(db, claimed.tenant_id, claimed.integration_id).catch(() => undefined);
+    if (integration) await scheduleNext(deps, integration).catch(() => undefined);
+  }
+  return finish(deps, claimed);
+}
+
+async function finish(deps: EngineDeps, claimed: RunRow): Promise<Run> {
+  return toRun((await getRunRow(deps.store.db, claimed.id))!);
+}
+
+interface PlanOutcome {
+  readonly watermark: string | null;
+  readonly deactivations: number;
+  readonly blockedReason: string | null;
+}
+
+async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integration, counts: RunCounts, log: Logger): Promise<PlanOutcome> {
+  const { db } = deps.store;
+  const tenant = (await getTenant(db, run.tenant_id))!;
+  const now = deps.now?.() ?? new Date();
+  const today = todayIn(tenant.time_zone, now);
+  const settings = integration.userSync;
+  const hash = configHash(settings, tenant.time_zone);
+  const cursor = await getCursor(db, run.tenant_id, integration.id);
+  const full = run.mode === 'full' || !cursor || cursor.configHash !== hash;
+  // An incremental run without a valid cursor (first run, or mapping/scope changed) runs full.
+  if (run.mode === 'incremental' && full) await db.updateTable('runs').set({ mode: 'full' }).where('id', '=', run.id).execute();
+
+  const connector = await connectorFor(deps, integration);
+  const index = await loadLinkIndex(db, run.tenant_id, integration.id);
+  const integrations = new Map((await listIntegrations(db, run.tenant_id)).map((i) => [i.id, i]));
+  const planner = new Planner({ db, tenantId: run.tenant_id, runId: run.id, integration, integrations, index, counts, now: now.toISOString() });
+  const progress = async (phase: RunPhase, message: string, total: number | null = null) => {
+    await saveRunProgress(db, run.id, phase, { fetched: counts.fetched, total, applied: 0, toApply: 0, message }, counts);
+  };
+  const flush = async () => insertChanges(db, planner.drain());
+
+  await progress('fetching', `fetching people from ${providerName(integration.provider)}`);
+  const seen = new Set<string>();
+  const changes = full ? undefined : await connector.fetchChanges(cursor!.value);
+  const fetch = changes ?? (await connector.fetchAll());
+  const watermark = fetch.watermark;
+  const deletedIds = changes?.deletedIds ?? [];
+
+  for await (const page of fetch.pages) {
+    const changed: Evaluated[] = [];
+    for (const failure of page.failures) {
+      counts.fetched += 1;
+      if (failure.externalId) seen.add(failure.externalId);
+      planner.failure(failure.externalId, failure.reason);
+    }
+    for (const record of page.records) {
+      counts.fetched += 1;
+      if (seen.has(record.externalId)) continue;
+      seen.add(record.externalId);
+      const evaluated = evaluateRecord(record, settings, today);
+      if (evaluated.inScope) counts.inScope += 1;
+      const known = index.get(record.externalId);
+      if (known && known.present && known.hash === evaluated.hash) {
+        counts.unchanged += 1;
+        continue;
+      }
+      changed.push(evaluated);
+    }
+    await planner.planRecords(changed);
+    await flush();
+    await progress('fetching', `fetched ${counts.fetched} people`);
+  }
+
+  // Only a complete full fetch, or an explicit delete, makes a person disappear.
+  const gone: Disappearance[] = [];
+  const source = providerName(integration.provider);
+  if (full) {
+    for (const [externalId, entry] of index) {
+      if (entry.present && !seen.has(externalId)) gone.push({ externalId, reason: `no longer in ${source}` });
+    }
+  } else {
+    for (const externalId of deletedIds) if (index.get(externalId)?.present) gone.push({ externalId, reason: `deleted in ${source}` });
+  }
+  for (let i = 0; i < gone.length; i += 500) {
+    const slice = gone.slice(i, i + 500);
+    const rows = await linksByExternalIds(db, run.tenant_id, integration.id, slice.map((g) => g.externalId));
+    await planner.planDisappearances(slice, new Map(rows.map((r) => [r.external_id, r])));
+    await flush();
+  }
+
+  // Dates reached since the last run (a termination date today) change a decision by themselves.
+  const due = await dueReviews(db, run.tenant_id, integration.id, today);
+  await planner.planReviews(due, (row) => {
+    const d = decideStatus(parseJson<Lifecycle>(row.lifecycle, { active: false }), today);
+    if (row.in_scope !== 1) return { status: row.source_status as PersonStatus | null, reason: row.status_reason, reviewOn: null };
+    return { status: d.status, reason: d.reason, reviewOn: d.reviewOn ?? null };
+  });
+  await flush();
+
+  await planner.settleManagerGuesses(
+    async (seqs) => db.selectFrom('run_changes').selectAll().where('run_id', '=', run.id).where('seq', 'in', seqs).execute(),
+    async (rows) => {
+      for (const row of rows) await db.updateTable('run_changes').set({ after: row.after, payload: row.payload }).where('run_id', '=', run.id).where('seq', '=', row.seq).execute();
+    },
+  );
+
+  const activeLinked = [...index.values()].filter((e) => e.employeeId && e.present && e.sourceStatus === 'active').length;
+  const verdict = checkSafeguard(settings.safeguard, activeLinked, planner.deactivations);
+  await progress('planned', `planned ${planner.seq} changes`);
+  log.info({ full, fetched: counts.fetched, changes: planner.seq, deactivations: planner.deactivations }, 'fetch complete');
+  return { watermark, deactivations: planner.deactivations, blockedReason: verdict.blocked ? verdict.reason : null };
+}
+
+/** Applies a run's staged changes in batches; each batch commits with its changes marked applied. */
+export async function applyChanges(deps: EngineDeps, runId: string, tenantId: string, counts: RunCounts): Promise<void> {
+  const { db } = deps.store;
+  const total = await db
+    .selectFrom('run_changes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('run_id', '=', runId)
+    .where('payload', 'is not', null)
+    .executeTakeFirstOrThrow();
+  let applied = 0;
+  let afterSeq = 0;
+  for (;;) {
+    const batch = await unappliedChanges(db, runId, afterSeq, APPLY_BATCH);
+    if (batch.length === 0) break;
+    const now = nowIso();
+    await db.transaction().execute(async (trx) => {
+      const payloads = batch.map((c) => parseJson<ChangePayload>(c.payload, {}));
+      const creates = payloads.filter((p) => p.employee?.create).map((p) => p.employee!);
+      await insertEmployees(
+        trx,
+        creates.map((e) => ({
+          id: e.id,
+          tenant_id: tenantId,
+          status: e.status,
+          role: 'member',
+          email_norm: e.emailNorm,
+          employee_number: e.employeeNumber,
+          search_text: searchText(e.fields),
+          fields: JSON.stringify(e.fields),
+          provenance: JSON.stringify(e.provenance),
+          custom_config: '{}',
+          created_at: now,
+          updated_at: now,
+        })),
+      );
+      await upsertLinks(trx, payloads.flatMap((p) => (p.link ? [p.link] : [])));
+      for (const p of payloads) if (p.employee && !p.employee.create) await updateEmployee(trx, tenantId, p.employee);
+      await markApplied(trx, runId, batch[0]!.seq, batch[batch.length - 1]!.seq);
+    });
+    afterSeq = batch[batch.length - 1]!.seq;
+    applied += batch.length;
+    await saveRunProgress(db, runId, 'applying', { fetched: counts.fetched, total: null, applied, toApply: Number(total.n), message: `applied ${applied} of ${Number(total.n)} changes` }, counts);
+    await deps.onApplyBatch?.(runId, afterSeq);
+  }
+}
+
+async function connectorFor(deps: EngineDeps, integration: Integration): Promise<HrisConnector> {
+  const credentials = await readCredentials(deps.store.db, deps.vault, integration.tenantId, integration.id);
+  if (!credentials) throw runError('not_connected', `${integration.name} is not connected: connect it again on the Integrations page.`);
+  const settings = { ...integration.settings, ...(deps.providerPageSize ? { pageSize: deps.providerPageSize } : {}) };
+  return createConnector(integration.provider, {
+    baseUrl: String(integration.settings.baseUrl ?? ''),
+    settings,
+    credentials,
+    ...(deps.httpPolicy ? { http: deps.httpPolicy } : {}),
+  });
+}
+
+async function currentConfigHash(deps: EngineDeps, integration: Integration): Promise<string> {
+  const tenant = (await getTenant(deps.store.db, integration.tenantId))!;
+  return configHash(integration.userSync, tenant.time_zone);
+}
+
+async function scheduleNext(deps: EngineDeps, integration: Integration): Promise<void> {
+  const fresh = await getIntegration(deps.store.db, integration.tenantId, integration.id);
+  if (!fresh) return;
+  const next = fresh.userSync.enabled ? new Date((deps.now?.() ?? new Date()).getTime() + CADENCE_MS[fresh.userSync.cadence]).toISOString() : null;
+  await updateIntegration(deps.store.db, deps.vault, fresh.tenantId, fresh.id, { nextRunAt: next });
+}
+
+function providerName(provider: string): string {
+  return PROVIDER_NAMES[provider] ?? provider;
+}
+
+class CodedError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+function runError(code: string, message: string): CodedError {
+  return new CodedError(code, message);
+}
+
+function classify(error: unknown): RunError {
+  if (isProviderError(error)) return { code: error.code, message: error.message };
+  if (error instanceof CodedError) return { code: error.code, message: error.message };
+  return { code: 'internal_error', message: `The run stopped on an internal error: ${error instanceof Error ? error.message : String(error)}. Nothing was applied from the unfinished part; it is safe to run again.` };
+}

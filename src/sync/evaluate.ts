@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import type { FieldValues } from '../core/fields.ts';
+import { decideStatus, type PersonStatus } from '../core/lifecycle.ts';
+import { applyMapping } from '../core/mapping.ts';
+import { evaluateScope } from '../core/scope.ts';
+import { stableHash } from '../core/hash.ts';
+import type { Lifecycle, SourceRecord } from '../core/source-record.ts';
+import type { UserSyncSettings } from '../core/integration-settings.ts';
+
+/** One source record taken through map → scope → lifecycle: what the source says about a person. */
+export interface Evaluated {
+  readonly externalId: string;
+  readonly values: FieldValues;
+  readonly lifecycle: Lifecycle;
+  readonly inScope: boolean;
+  readonly scopeReason: string;
+  /** The source's opinion on status: null = none (out of scope and left alone). */
+  readonly sourceStatus: PersonStatus | null;
+  readonly statusReason: string;
+  readonly reviewOn: string | null;
+  /** Hash of what the provider sent (mapped) plus today's decision, to skip unchanged people. */
+  readonly hash: string;
+}
+
+export function evaluateRecord(record: SourceRecord, settings: UserSyncSettings, today: string): Evaluated {
+  const values = applyMapping(record, settings.fieldMapping);
+  const verdict = evaluateScope(settings.scope, values, record);
+  const decision = decideStatus(record.lifecycle, today);
+  let sourceStatus: PersonStatus | null = decision.status;
+  let statusReason = decision.reason;
+  if (!verdict.inScope) {
+    sourceStatus = settings.outOfScopeAction === 'deactivate' ? 'inactive' : null;
+    statusReason = settings.outOfScopeAction === 'deactivate' ? `out of sync scope: ${verdict.reason}` : `out of sync scope (left alone): ${verdict.reason}`;
+  }
+  return {
+    externalId: record.externalId,
+    values,
+    lifecycle: record.lifecycle,
+    inScope: verdict.inScope,
+    scopeReason: verdict.reason,
+    sourceStatus,
+    statusReason,
+    reviewOn: verdict.inScope ? (decision.reviewOn ?? null) : null,
+    hash: stableHash({ v: values, l: record.lifecycle, s: sourceStatus, r: verdict.inScope }),
+  };
+}
+
+/** The config an incremental cursor is valid for: changing mapping or scope forces a full run. */
+export function configHash(settings: UserSyncSettings, timeZone: string): string {
+  return stableHash({ m: settings.fieldMapping, s: settings.scope, o: settings.outOfScopeAction, tz: timeZone });
+}
+
+/**
+ * A new person's employee id, derived from the source identity so that a report can point at a
+ * manager the run has not reached yet (and so a re-planned run creates the same ids).
+ */
+export function plannedEmployeeId(tenantId: string, integrationId: string, externalId: string): string {
+  const h = createHash('sha256').update(`${tenantId}\u0000${integrationId}\u0000${externalId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

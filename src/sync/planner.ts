@@ -1,0 +1,367 @@
+import type { Kysely } from 'kysely';
+import { normalizeEmail, normalizeEmployeeNumber, correlate } from '../core/correlate.ts';
+import type { FieldName, FieldValues } from '../core/fields.ts';
+import type { PersonStatus } from '../core/lifecycle.ts';
+import { mappedFields } from '../core/mapping.ts';
+import { diffFields, resolvePerson, type PersonState, type ProvenanceMap, type SourceView } from '../core/resolve.ts';
+import type { Lifecycle } from '../core/source-record.ts';
+import type { Database, EmployeeLinkRow, EmployeeRow, NewEmployeeLinkRow, NewRunChangeRow } from '../store/schema.ts';
+import { employeesByIds, employeesByKeys, searchText, type EmployeeWrite } from '../store/employees.ts';
+import { linksForEmployees, type LinkIndexEntry } from '../store/links.ts';
+import type { Integration } from '../store/integrations.ts';
+import { parseJson } from '../store/ids.ts';
+import type { ChangeKind } from '../store/run-changes.ts';
+import type { RunCounts } from './run-states.ts';
+import { plannedEmployeeId, type Evaluated } from './evaluate.ts';
+
+/** What apply writes for one change; stored with the change so a crashed apply can resume. */
+export interface ChangePayload {
+  readonly link?: NewEmployeeLinkRow;
+  readonly employee?: EmployeeWrite & { readonly create: boolean };
+}
+
+/** A person the source no longer reports (missing from a complete fetch, or deleted). */
+export interface Disappearance {
+  readonly externalId: string;
+  readonly reason: string;
+}
+
+interface ResolveItem {
+  readonly e: Evaluated;
+  readonly employeeId: string;
+  readonly viaCorrelation: boolean;
+  /** Values straight from the provider (managerId still an external id), not a stored link. */
+  readonly fresh: boolean;
+  readonly link: NewEmployeeLinkRow;
+}
+
+interface PlanContext {
+  readonly db: Kysely<Database>;
+  readonly tenantId: string;
+  readonly runId: string;
+  readonly integration: Integration;
+  /** Every integration of the tenant, for priority resolution. */
+  readonly integrations: ReadonlyMap<string, Integration>;
+  readonly index: Map<string, LinkIndexEntry>;
+  readonly counts: RunCounts;
+  readonly now: string;
+}
+
+/**
+ * Turns evaluated source records into staged changes. Nothing is written to employees or links
+ * here: the run's changes are applied only after the fetch completed (and the safeguard passed).
+ */
+export class Planner {
+  #seq = 0;
+  readonly #changes: NewRunChangeRow[] = [];
+  /** New people planned in this run: externalId → employee id. */
+  readonly #created = new Map<string, string>();
+  /** Work emails claimed by people created in this run. */
+  readonly #claimedEmails = new Map<string, string>();
+  /** Changes whose managerId guessed at a manager this run has not planned yet. */
+  readonly #managerGuesses = new Map<string, number[]>();
+  /** External ids already planned, so a person is staged at most once per run. */
+  readonly planned = new Set<string>();
+  deactivations = 0;
+
+  constructor(private readonly ctx: PlanContext) {}
+
+  get seq(): number {
+    return this.#seq;
+  }
+
+  drain(): NewRunChangeRow[] {
+    return this.#changes.splice(0, this.#changes.length);
+  }
+
+  failure(externalId: string | undefined, reason: string): void {
+    this.ctx.counts.failed += 1;
+    this.#push('failed', { externalId: externalId ?? null, reason });
+  }
+
+  /** Plans one batch of records that differ from what the link remembers. */
+  async planRecords(batch: readonly Evaluated[]): Promise<void> {
+    const linked = batch.filter((e) => this.ctx.index.get(e.externalId)?.employeeId);
+    const unlinked = batch.filter((e) => !this.ctx.index.get(e.externalId)?.employeeId);
+    for (const e of batch) this.planned.add(e.externalId);
+
+    const matches = await this.#correlate(unlinked);
+    const toResolve: { e: Evaluated; employeeId: string; viaCorrelation: boolean }[] = linked.map((e) => ({
+      e,
+      employeeId: this.ctx.index.get(e.externalId)!.employeeId!,
+      viaCorrelation: false,
+    }));
+
+
+    for (const e of unlinked) {
+      const match = matches.get(e.externalId);
+      if (!e.inScope) {
+        this.#skip(e, e.scopeReason === '' ? 'out of sync scope' : `out of sync scope: ${e.scopeReason}`);
+      } else if (match?.kind === 'ambiguous') {
+        this.#skip(e, `not linked: ${match.reason}; resolve it by hand`);
+      } else if (match?.kind === 'match') {
+        toResolve.push({ e, employeeId: match.employeeId, viaCorrelation: true });
+      } else {
+        this.#planCreate(e);
+      }
+    }
+    await this.#planResolved(toResolve.map((t) => ({ ...t, fresh: true, link: this.#linkRow(t.e, t.employeeId) })));
+  }
+
+  /** Re-plans stored links whose decision changed by date alone (a termination date reached). */
+  async planReviews(rows: readonly EmployeeLinkRow[], decide: (row: EmployeeLinkRow) => { status: PersonStatus | null; reason: string; reviewOn: string | null }): Promise<void> {
+    const items = [];
+    for (const row of rows) {
+      if (this.planned.has(row.external_id)) continue;
+      this.planned.add(row.external_id);
+      const d = decide(row);
+      const link: NewEmployeeLinkRow = { ...row, source_status: d.status, status_reason: d.reason, review_on: d.reviewOn, last_run_id: this.ctx.runId, last_seen_at: this.ctx.now };
+      if (!row.employee_id) {
+        this.#push('noop', { externalId: row.external_id, payload: { link } });
+        continue;
+      }
+      items.push({ e: evaluatedFromLink(row, d.reason), employeeId: row.employee_id, viaCorrelation: false, fresh: false, link });
+    }
+    await this.#planResolved(items);
+  }
+
+  /** Plans people the source no longer has: their link says so, and the resolver decides. */
+  async planDisappearances(gone: readonly Disappearance[], links: ReadonlyMap<string, EmployeeLinkRow>): Promise<void> {
+    const items: ResolveItem[] = [];
+    for (const g of gone) {
+      if (this.planned.has(g.externalId)) continue;
+      this.planned.add(g.externalId);
+      const row = links.get(g.externalId);
+      if (!row) continue;
+      const link: NewEmployeeLinkRow = { ...row, present: 0, source_status: row.employee_id ? 'inactive' : null, status_reason: g.reason, review_on: null, last_run_id: this.ctx.runId, last_seen_at: this.ctx.now };
+      if (!row.employee_id) {
+        this.#push('noop', { externalId: g.externalId, payload: { link } });
+        continue;
+      }
+      items.push({ e: evaluatedFromLink(row, g.reason), employeeId: row.employee_id, viaCorrelation: false, fresh: false, link });
+    }
+    await this.#planResolved(items);
+  }
+
+  /** After the fetch: fixes managers guessed for people the run never created. */
+  async settleManagerGuesses(load: (seqs: number[]) => Promise<NewRunChangeRow[]>, save: (rows: NewRunChangeRow[]) => Promise<void>): Promise<void> {
+    const wrong = [...this.#managerGuesses.entries()].filter(([ext]) => !this.#created.has(ext) && !this.ctx.index.get(ext)?.employeeId);
+    if (wrong.length === 0) return;
+    const rows = await load(wrong.flatMap(([, seqs]) => seqs));
+    for (const row of rows) {
+      const payload = parseJson<ChangePayload>(row.payload ?? null, {});
+      if (!payload.employee || !payload.link) continue;
+      const fields = { ...payload.employee.fields };
+      const linkValues = parseJson<FieldValues>(payload.link.field_values, {});
+      delete fields.managerId;
+      delete linkValues.managerId;
+      const after = parseJson<FieldValues | null>(row.after ?? null, null);
+      if (after) delete after.managerId;
+      row.after = after ? JSON.stringify(after) : null;
+      row.payload = JSON.stringify({ link: { ...payload.link, field_values: JSON.stringify(linkValues) }, employee: { ...payload.employee, fields } });
+    }
+    await save(rows);
+  }
+
+  async #correlate(unlinked: readonly Evaluated[]) {
+    const candidates = unlinked.filter((e) => e.inScope);
+    const emails = [...new Set(candidates.map((e) => normalizeEmail(e.values.email)).filter((x): x is string => !!x))];
+    const numbers = [...new Set(candidates.map((e) => normalizeEmployeeNumber(e.values.employeeNumber)).filter((x): x is string => !!x))];
+    const found = emails.length + numbers.length > 0 ? await employeesByKeys(this.ctx.db, this.ctx.tenantId, emails, numbers) : [];
+    const foundIds = [...new Set(found.map((f) => f.id))];
+    const linkedHere = new Set(
+      (await linksForEmployees(this.ctx.db, this.ctx.tenantId, foundIds)).filter((l) => l.integration_id === this.ctx.integration.id).map((l) => l.employee_id!),
+    );
+    const out = new Map<string, ReturnType<typeof correlate>>();
+    for (const e of candidates) {
+      const email = normalizeEmail(e.values.email);
+      const number = normalizeEmployeeNumber(e.values.employeeNumber);
+      const byEmail = email ? [...new Set(found.filter((f) => f.email_norm === email).map((f) => f.id))] : [];
+      const byNumber = number ? [...new Set(found.filter((f) => f.employee_number === number).map((f) => f.id))] : [];
+      out.set(e.externalId, correlate({ byEmail, byNumber, linkedInSource: linkedHere }));
+    }
+    return out;
+  }
+
+  #planCreate(e: Evaluated): void {
+    const email = normalizeEmail(e.values.email);
+    if (!email) return this.#skip(e, 'not created: the record has no work email (mapped to email); add one in the HRIS');
+    if (e.sourceStatus !== 'active') return this.#skip(e, `not created: ${e.statusReason}`);
+    const claimedBy = this.#claimedEmails.get(email);
+    if (claimedBy) return this.#skip(e, `not created: work email ${email} is also used by ${this.ctx.integration.name} person ${claimedBy}`);
+    this.#claimedEmails.set(email, e.externalId);
+    const id = plannedEmployeeId(this.ctx.tenantId, this.ctx.integration.id, e.externalId);
+    this.#created.set(e.externalId, id);
+    const values = this.#translate(e.values);
+    const link = this.#linkRow(e, id, values);
+    const state = resolvePerson({ status: 'active', fields: {}, provenance: {} }, [this.#view(link, values)]);
+    this.ctx.counts.created += 1;
+    const seq = this.#push('created', {
+      employeeId: id,
+      externalId: e.externalId,
+      displayName: displayName(state.fields),
+      after: state.fields,
+      reason: null,
+      payload: { link, employee: this.#write(id, state, true) },
+    });
+    this.#noteGuess(e.values.managerId, seq);
+  }
+
+  async #planResolved(items: readonly ResolveItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const ids = [...new Set(items.map((i) => i.employeeId))];
+    const employees = await employeesByIds(this.ctx.db, this.ctx.tenantId, ids);
+    const allLinks = await linksForEmployees(this.ctx.db, this.ctx.tenantId, ids);
+    for (const item of items) {
+      const row = employees.get(item.employeeId);
+      if (!row) {
+        this.#skip(item.e, 'the linked employee no longer exists');
+        continue;
+      }
+      const values = parseJson<FieldValues>(item.link.field_values, {});
+      const others = allLinks.filter((l) => l.employee_id === item.employeeId && l.integration_id !== this.ctx.integration.id);
+      const views = [this.#view(item.link, values), ...others.map((l) => this.#view(l, parseJson<FieldValues>(l.field_values, {})))];
+      const current = currentState(row);
+      const next = resolvePerson(current, views);
+      const diff = diffFields(current.fields, next.fields);
+      const kind: ChangeKind =
+        current.status === 'active' && next.status === 'inactive' ? 'deactivated'
+        : current.status === 'inactive' && next.status === 'active' ? 'reactivated'
+        : diff || item.viaCorrelation ? 'updated'
+        : 'noop';
+      if (kind === 'deactivated') this.deactivations += 1;
+      if (kind === 'noop') this.ctx.counts.unchanged += 1;
+      else this.ctx.counts[kind] += 1;
+      const reason = kind === 'deactivated' || kind === 'reactivated' ? item.link.status_reason : item.viaCorrelation ? `linked to an existing employee by ${item.e.values.email ? 'work email' : 'employee number'}` : null;
+      const seq = this.#push(kind, {
+        employeeId: item.employeeId,
+        externalId: item.e.externalId,
+        displayName: displayName(next.fields),
+        before: diff?.before ?? null,
+        after: diff?.after ?? null,
+        reason,
+        payload: { link: item.link, employee: this.#write(item.employeeId, next, false) },
+      });
+      if (item.fresh) this.#noteGuess(item.e.values.managerId, seq);
+    }
+  }
+
+  #skip(e: Evaluated, reason: string): void {
+    this.ctx.counts.skipped += 1;
+    this.#push('skipped', { externalId: e.externalId, displayName: displayName(e.values), reason, payload: { link: this.#linkRow(e, null) } });
+  }
+
+  #noteGuess(managerExternalId: string | undefined, seq: number): void {
+    if (!managerExternalId || this.ctx.index.get(managerExternalId)?.employeeId || this.#created.has(managerExternalId)) return;
+    const list = this.#managerGuesses.get(managerExternalId) ?? [];
+    list.push(seq);
+    this.#managerGuesses.set(managerExternalId, list);
+  }
+
+  /** Source values with the manager's external id turned into a ReFresh employee id. */
+  #translate(values: FieldValues): FieldValues {
+    const ext = values.managerId;
+    if (!ext) return values;
+    const id = this.ctx.index.get(ext)?.employeeId ?? this.#created.get(ext) ?? plannedEmployeeId(this.ctx.tenantId, this.ctx.integration.id, ext);
+    return { ...values, managerId: id };
+  }
+
+  #linkRow(e: Evaluated, employeeId: string | null, translated?: FieldValues): NewEmployeeLinkRow {
+    return {
+      tenant_id: this.ctx.tenantId,
+      integration_id: this.ctx.integration.id,
+      external_id: e.externalId,
+      employee_id: employeeId,
+      record_hash: e.hash,
+      field_values: JSON.stringify(translated ?? this.#translate(e.values)),
+      lifecycle: JSON.stringify(e.lifecycle),
+      source_status: e.sourceStatus,
+      status_reason: e.statusReason,
+      in_scope: e.inScope ? 1 : 0,
+      scope_reason: e.scopeReason,
+      review_on: e.reviewOn,
+      present: 1,
+      last_run_id: this.ctx.runId,
+      last_seen_at: this.ctx.now,
+      created_at: this.ctx.now,
+    };
+  }
+
+  #view(link: NewEmployeeLinkRow | EmployeeLinkRow, values: FieldValues): SourceView {
+    const integration = this.ctx.integrations.get(link.integration_id);
+    const enabled = integration !== undefined && integration.userSync.enabled && integration.connection.status === 'connected';
+    return {
+      integrationId: link.integration_id,
+      priority: integration?.priority ?? Number.MAX_SAFE_INTEGER,
+      enabled: enabled || link.integration_id === this.ctx.integration.id,
+      mapped: mappedFields(integration?.userSync.fieldMapping ?? {}) as Set<FieldName>,
+      values,
+      status: (link.source_status as PersonStatus | null) ?? null,
+      runId: link.last_run_id ?? null,
+      seenAt: link.last_seen_at,
+    };
+  }
+
+  #write(id: string, state: PersonState, create: boolean): EmployeeWrite & { create: boolean } {
+    return {
+      id,
+      create,
+      status: state.status,
+      fields: state.fields,
+      provenance: state.provenance,
+      emailNorm: normalizeEmail(state.fields.email) ?? null,
+      employeeNumber: normalizeEmployeeNumber(state.fields.employeeNumber) ?? null,
+      updatedAt: this.ctx.now,
+    };
+  }
+
+  #push(
+    kind: ChangeKind,
+    c: { employeeId?: string | null; externalId?: string | null; displayName?: string | null; before?: unknown; after?: unknown; reason?: string | null; payload?: ChangePayload },
+  ): number {
+    this.#seq += 1;
+    this.#changes.push({
+      tenant_id: this.ctx.tenantId,
+      run_id: this.ctx.runId,
+      seq: this.#seq,
+      kind,
+      employee_id: c.employeeId ?? null,
+      external_id: c.externalId ?? null,
+      display_name: c.displayName ?? null,
+      before: c.before ? JSON.stringify(c.before) : null,
+      after: c.after ? JSON.stringify(c.after) : null,
+      reason: c.reason ?? null,
+      payload: c.payload ? JSON.stringify(c.payload) : null,
+      applied: 0,
+    });
+    return this.#seq;
+  }
+}
+
+export function currentState(row: EmployeeRow): PersonState {
+  return { status: row.status as PersonStatus, fields: parseJson(row.fields, {}), provenance: parseJson<ProvenanceMap>(row.provenance, {}) };
+}
+
+export function displayName(fields: FieldValues): string | null {
+  if (fields.displayName) return fields.displayName;
+  const first = fields.preferredName ?? fields.firstName;
+  const name = [first, fields.lastName].filter(Boolean).join(' ');
+  return name || fields.email || null;
+}
+
+/** Re-evaluates a stored link (for disappearances and date-driven reviews). */
+export function evaluatedFromLink(row: EmployeeLinkRow, statusReason: string): Evaluated {
+  return {
+    externalId: row.external_id,
+    values: parseJson(row.field_values, {}),
+    lifecycle: parseJson<Lifecycle>(row.lifecycle, { active: false }),
+    inScope: row.in_scope === 1,
+    scopeReason: row.scope_reason,
+    sourceStatus: (row.source_status as PersonStatus | null) ?? null,
+    statusReason,
+    reviewOn: row.review_on,
+    hash: row.record_hash,
+  };
+}
+
+export { searchText };
