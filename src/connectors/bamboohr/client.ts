@@ -1,0 +1,139 @@
+/**
+ * BambooHR HTTP client: base URL, authentication and the shared HTTP policy.
+ *
+ * Server: `https://{companyDomain}.bamboohr.com` (the OpenAPI document's `servers` entry),
+ * overridable by `ConnectorOptions.baseUrl` or `settings.baseUrl` (sandbox, regional host, proxy).
+ * Auth (OpenAPI `securitySchemes`): `basic` — the API key as user name and `x` as password — or
+ * `oauth` — `Authorization: Bearer <access token>` when `credentials.accessToken` is given.
+ * Errors: BambooHR explains failures in the `X-BambooHR-Error-Message` response header.
+ *
+ * The credentials live only in this closure: the returned client has no enumerable field
+ * holding them, and they are redacted from any provider message.
+ */
+import type { ConnectorOptions } from '../types.ts';
+import { AuthFailedError, BadRequestError, type ProviderError } from '../errors.ts';
+import { createHttpClient, type HttpClient, type HttpResponse } from '../http.ts';
+
+export const PROVIDER = 'bamboohr' as const;
+export const ERROR_MESSAGE_HEADER = 'X-BambooHR-Error-Message';
+const USER_AGENT = 'ReFresh-People-Sync/0.1 (+https://refresh.example/people-sync)';
+
+export type Query = Readonly<Record<string, string | number | undefined>>;
+
+export interface RequestOptions {
+  /** `Accept` header; JSON unless said otherwise. */
+  readonly accept?: string;
+  /** Statuses returned to the caller instead of thrown. */
+  readonly acceptStatus?: readonly number[];
+}
+
+export interface BambooClient {
+  readonly baseUrl: string;
+  readonly http: HttpClient;
+  url(path: string, query?: Query): URL;
+  get(path: string, query?: Query, options?: RequestOptions): Promise<HttpResponse>;
+  post(path: string, query: Query | undefined, json: unknown, options?: RequestOptions): Promise<HttpResponse>;
+}
+
+const COMPANY_DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+function stringSetting(settings: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const v = settings[key];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+/**
+ * The API root: `opts.baseUrl`, else `settings.baseUrl`, else `https://{companyDomain}.bamboohr.com`.
+ * Throws a `bad_request` ProviderError when none can be formed.
+ */
+export function resolveBambooBaseUrl(opts: Pick<ConnectorOptions, 'baseUrl' | 'settings'>): string {
+  const explicit = opts.baseUrl?.trim() || stringSetting(opts.settings, 'baseUrl');
+  if (explicit) {
+    let u: URL;
+    try {
+      u = new URL(explicit);
+    } catch {
+      throw configError(`The BambooHR address "${explicit}" is not a valid URL; fix it in the integration settings.`);
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+      throw configError(`The BambooHR address "${explicit}" must start with https://; fix it in the integration settings.`);
+    }
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  }
+  const domain = stringSetting(opts.settings, 'companyDomain');
+  if (!domain) {
+    throw configError('The BambooHR integration has no company domain (the "acme" in acme.bamboohr.com); set it in the integration settings.');
+  }
+  const sub = domain.replace(/\.bamboohr\.com$/i, '');
+  if (!COMPANY_DOMAIN.test(sub)) {
+    throw configError(`The BambooHR company domain "${domain}" is not valid (expected the "acme" in acme.bamboohr.com); fix it in the integration settings.`);
+  }
+  return `https://${sub.toLowerCase()}.bamboohr.com`;
+}
+
+function configError(message: string): ProviderError {
+  return new BadRequestError(message, { provider: PROVIDER });
+}
+
+interface Auth {
+  readonly header: string;
+  readonly label: string;
+  readonly secrets: readonly string[];
+}
+
+function resolveAuth(credentials: Readonly<Record<string, string>>): Auth {
+  const token = credentials['accessToken']?.trim();
+  if (token) return { header: `Bearer ${token}`, label: 'access token', secrets: [token] };
+  const key = credentials['apiKey']?.trim();
+  if (key) {
+    return { header: `Basic ${Buffer.from(`${key}:x`).toString('base64')}`, label: 'API key', secrets: [key] };
+  }
+  throw new AuthFailedError('The BambooHR integration has no API key or access token; reconnect it with a valid API key.', {
+    provider: PROVIDER,
+  });
+}
+
+/** Creates the client; throws a ProviderError (bad_request / auth_failed) for unusable settings. */
+export function createBambooClient(opts: ConnectorOptions): BambooClient {
+  const baseUrl = resolveBambooBaseUrl(opts);
+  const auth = resolveAuth(opts.credentials);
+  const http = createHttpClient({
+    provider: PROVIDER,
+    policy: opts.http,
+    signal: opts.signal,
+    onRetry: opts.onRetry,
+    headers: { Authorization: auth.header, 'User-Agent': USER_AGENT },
+    errorMessageHeader: ERROR_MESSAGE_HEADER,
+    credentialLabel: auth.label,
+    secrets: [...auth.secrets, ...Object.values(opts.credentials).filter((v) => typeof v === 'string' && v.length >= 8)],
+  });
+
+  const url = (path: string, query?: Query): URL => {
+    const u = new URL(`${baseUrl}${path.startsWith('/') ? path : `/${path}`}`);
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v !== undefined) u.searchParams.set(k, String(v));
+    }
+    return u;
+  };
+
+  return {
+    baseUrl,
+    http,
+    url,
+    get: (path, query, options) =>
+      http.request({
+        url: url(path, query),
+        method: 'GET',
+        headers: { Accept: options?.accept ?? 'application/json' },
+        ...(options?.acceptStatus ? { acceptStatus: options.acceptStatus } : {}),
+      }),
+    post: (path, query, json, options) =>
+      http.request({
+        url: url(path, query),
+        method: 'POST',
+        headers: { Accept: options?.accept ?? 'application/json' },
+        json,
+        ...(options?.acceptStatus ? { acceptStatus: options.acceptStatus } : {}),
+      }),
+  };
+}

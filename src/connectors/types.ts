@@ -1,0 +1,64 @@
+import type { SourcePage } from '../core/source-record.ts';
+
+export type ProviderId = 'bamboohr';
+
+export interface ConnectorOptions {
+  /**
+   * Provider API root, e.g. `https://acme.bamboohr.com` or a sandbox `http://127.0.0.1:9101`.
+   * Optional: when absent the connector derives it from `settings` (`settings.baseUrl`, else the
+   * provider's default host, e.g. `https://{settings.companyDomain}.bamboohr.com`).
+   */
+  readonly baseUrl?: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly credentials: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+  /** Called on every retry so runs can say "rate limited, waiting 2 s". */
+  readonly onRetry?: (info: RetryInfo) => void;
+  /** Retry/timeout policy; defaults are production values, tests shorten them. */
+  readonly http?: Partial<HttpPolicy>;
+}
+
+export interface RetryInfo {
+  /** The attempt that just failed (1-based); the next one starts after `delayMs`. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly reason: 'rate_limited' | 'provider_unavailable' | 'network';
+  readonly status?: number;
+}
+
+export interface HttpPolicy {
+  /** Attempts per request, first included. */
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Per-attempt timeout. */
+  readonly timeoutMs: number;
+  /** A Retry-After longer than this fails the request as rate_limited instead of waiting. */
+  readonly maxRetryAfterMs: number;
+}
+
+export interface FullFetch {
+  /** A watermark to start the next incremental from, taken before the first page (server time). */
+  readonly watermark: string | null;
+  /** Every person the provider has, active and inactive, streamed page by page. */
+  readonly pages: AsyncIterable<SourcePage>;
+}
+
+export interface ChangeFetch {
+  /** Where the next incremental starts. */
+  readonly watermark: string | null;
+  /** People inserted or updated since the cursor. */
+  readonly pages: AsyncIterable<SourcePage>;
+  /** External ids the provider reports as deleted: an explicit delete event. */
+  readonly deletedIds: readonly string[];
+  /** How many ids the provider said changed (for counts and progress). */
+  readonly changedCount: number;
+}
+
+export interface HrisConnector {
+  readonly provider: ProviderId;
+  /** Fails with a ProviderError when credentials or reachability are wrong. */
+  checkConnection(): Promise<void>;
+  fetchAll(): Promise<FullFetch>;
+  fetchChanges(since: string): Promise<ChangeFetch>;
+}
