@@ -52,18 +52,24 @@ export function resolvePerson(current: PersonState, sources: readonly SourceView
     const p = current.provenance[name];
     if (p) provenance[name] = p;
   }
+  const stamps = new Map<SourceView, Provenance>();
+  const stamp = (s: SourceView) => {
+    let p = stamps.get(s);
+    if (!p) stamps.set(s, (p = { integrationId: s.integrationId, runId: s.runId, at: s.seenAt }));
+    return p;
+  };
   for (const name of owned) {
     const winner = ranked.find((s) => s.mapped.has(name) && s.values[name] !== undefined);
     if (!winner) continue;
     fields[name] = winner.values[name]!;
-    provenance[name] = { integrationId: winner.integrationId, runId: winner.runId, at: winner.seenAt };
+    provenance[name] = stamp(winner);
   }
 
   const decider = ranked.find((s) => s.status !== null);
   let status = current.status;
   if (decider) {
     status = decider.status!;
-    provenance.status = { integrationId: decider.integrationId, runId: decider.runId, at: decider.seenAt };
+    provenance.status = stamp(decider);
   } else if (current.provenance.status) {
     provenance.status = current.provenance.status;
   }

@@ -4,6 +4,7 @@ import type { PersonStatus } from '../core/lifecycle.ts';
 import type { ProvenanceMap } from '../core/resolve.ts';
 import type { Database, EmployeeRow, NewEmployeeRow } from './schema.ts';
 import { parseJson } from './ids.ts';
+import { decodeProvenance, encodeProvenance } from './provenance.ts';
 
 export interface Employee {
   readonly id: string;
@@ -24,7 +25,7 @@ export function toEmployee(row: EmployeeRow): Employee {
     status: row.status as PersonStatus,
     role: row.role as Role,
     fields: parseJson(row.fields, {}),
-    provenance: parseJson(row.provenance, {}),
+    provenance: decodeProvenance(row.provenance),
     customConfig: parseJson(row.custom_config, {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -89,7 +90,7 @@ export async function updateEmployee(db: Db, tenantId: string, w: EmployeeWrite)
     .set({
       status: w.status,
       fields: JSON.stringify(w.fields),
-      provenance: JSON.stringify(w.provenance),
+      provenance: encodeProvenance(w.provenance),
       email_norm: w.emailNorm,
       employee_number: w.employeeNumber,
       search_text: searchText(w.fields),

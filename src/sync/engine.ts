@@ -7,18 +7,22 @@ import { isProviderError } from '../connectors/errors.ts';
 import { createConnector } from '../connectors/registry.ts';
 import type { HttpPolicy, HrisConnector } from '../connectors/types.ts';
 import type { Store } from '../store/db.ts';
-import { insertEmployees, updateEmployee, searchText } from '../store/employees.ts';
-import { nowIso, parseJson } from '../store/ids.ts';
+import { searchText } from '../store/employees.ts';
+import { writeApplyBatch, writeChanges } from '../store/bulk.ts';
+import { encodeProvenance } from '../store/provenance.ts';
+import { decodePayload } from './change-payload.ts';
+import { parseJson } from '../store/ids.ts';
 import { getIntegration, listIntegrations, readCredentials, updateIntegration, type Integration } from '../store/integrations.ts';
-import { dueReviews, linksByExternalIds, loadLinkIndex, upsertLinks } from '../store/links.ts';
-import { deleteChanges, insertChanges, markApplied, unappliedChanges } from '../store/run-changes.ts';
+import { dueReviews, linksByExternalIds, loadLinkIndex } from '../store/links.ts';
+import { deleteChanges, unappliedChanges } from '../store/run-changes.ts';
 import { getRunRow, saveRunProgress, toRun, transitionRun, type Run, type RunError } from '../store/runs.ts';
 import { getCursor, saveCursor } from '../store/cursors.ts';
 import { getTenant } from '../store/tenants.ts';
 import type { RunRow } from '../store/schema.ts';
 import { CADENCE_MS } from '../core/integration-settings.ts';
 import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
-import { Planner, type ChangePayload, type Disappearance } from './planner.ts';
+import { Planner, type Disappearance } from './planner.ts';
+import { readAhead } from './read-ahead.ts';
 import { emptyCounts, type RunCounts, type RunPhase } from './run-states.ts';
 
 export interface EngineDeps {
@@ -56,7 +60,9 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
         await deleteChanges(db, claimed.id);
         Object.assign(counts, emptyCounts());
       }
+      const planStarted = performance.now();
       const outcome = await fetchAndPlan(deps, claimed, integration, counts, log);
+      log.info({ ms: Math.round(performance.now() - planStarted) }, 'fetched and planned');
       if (outcome.blockedReason) {
         await transitionRun(db, claimed.id, 'running', 'blocked', { phase: 'planned', counts, error: { code: 'safeguard_blocked', message: outcome.blockedReason }, cursorAfter: outcome.watermark });
         log.warn({ deactivations: outcome.deactivations }, 'run blocked by the safeguard');
@@ -68,7 +74,9 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
       }
       await db.updateTable('runs').set({ cursor_after: outcome.watermark, phase: 'applying' }).where('id', '=', claimed.id).execute();
     }
+    const applyStarted = performance.now();
     await applyChanges(deps, claimed.id, claimed.tenant_id, counts);
+    log.info({ ms: Math.round(performance.now() - applyStarted) }, 'applied');
     const row = (await getRunRow(db, claimed.id))!;
     const status = counts.failed > 0 ? 'partial' : 'succeeded';
     // The cursor advances only when the run saw everything it was asked about.
@@ -119,7 +127,7 @@ async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integrat
   const progress = async (phase: RunPhase, message: string, total: number | null = null) => {
     await saveRunProgress(db, run.id, phase, { fetched: counts.fetched, total, applied: 0, toApply: 0, message }, counts);
   };
-  const flush = async () => insertChanges(db, planner.drain());
+  const flush = async () => writeChanges(deps.store, planner.drain());
 
   await progress('fetching', `fetching people from ${providerName(integration.provider)}`);
   const seen = new Set<string>();
@@ -128,7 +136,7 @@ async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integrat
   const watermark = fetch.watermark;
   const deletedIds = changes?.deletedIds ?? [];
 
-  for await (const page of fetch.pages) {
+  for await (const page of readAhead(fetch.pages)) {
     const changed: Evaluated[] = [];
     for (const failure of page.failures) {
       counts.fetched += 1;
@@ -202,35 +210,36 @@ export async function applyChanges(deps: EngineDeps, runId: string, tenantId: st
     .where('run_id', '=', runId)
     .where('payload', 'is not', null)
     .executeTakeFirstOrThrow();
+  const run = (await getRunRow(db, runId))!;
+  const ctx = { tenantId, integrationId: run.integration_id, runId };
   let applied = 0;
   let afterSeq = 0;
   for (;;) {
     const batch = await unappliedChanges(db, runId, afterSeq, APPLY_BATCH);
     if (batch.length === 0) break;
-    const now = nowIso();
-    await db.transaction().execute(async (trx) => {
-      const payloads = batch.map((c) => parseJson<ChangePayload>(c.payload, {}));
-      const creates = payloads.filter((p) => p.employee?.create).map((p) => p.employee!);
-      await insertEmployees(
-        trx,
-        creates.map((e) => ({
-          id: e.id,
-          tenant_id: tenantId,
-          status: e.status,
-          role: 'member',
-          email_norm: e.emailNorm,
-          employee_number: e.employeeNumber,
-          search_text: searchText(e.fields),
-          fields: JSON.stringify(e.fields),
-          provenance: JSON.stringify(e.provenance),
-          custom_config: '{}',
-          created_at: now,
-          updated_at: now,
-        })),
-      );
-      await upsertLinks(trx, payloads.flatMap((p) => (p.link ? [p.link] : [])));
-      for (const p of payloads) if (p.employee && !p.employee.create) await updateEmployee(trx, tenantId, p.employee);
-      await markApplied(trx, runId, batch[0]!.seq, batch[batch.length - 1]!.seq);
+    const payloads = batch.map((c) => decodePayload(c, ctx));
+    const creates = payloads.filter((p) => p.employee?.create).map((p) => p.employee!);
+    await writeApplyBatch(deps.store, {
+      tenantId,
+      runId,
+      fromSeq: batch[0]!.seq,
+      toSeq: batch[batch.length - 1]!.seq,
+      creates: creates.map((e) => ({
+        id: e.id,
+        tenant_id: tenantId,
+        status: e.status,
+        role: 'member',
+        email_norm: e.emailNorm,
+        employee_number: e.employeeNumber,
+        search_text: searchText(e.fields),
+        fields: JSON.stringify(e.fields),
+        provenance: encodeProvenance(e.provenance),
+        custom_config: '{}',
+        created_at: e.updatedAt,
+        updated_at: e.updatedAt,
+      })),
+      links: payloads.flatMap((p) => (p.link ? [p.link] : [])),
+      updates: payloads.flatMap((p) => (p.employee && !p.employee.create ? [p.employee] : [])),
     });
     afterSeq = batch[batch.length - 1]!.seq;
     applied += batch.length;

@@ -3,7 +3,9 @@ import { normalizeEmail, normalizeEmployeeNumber, correlate } from '../core/corr
 import type { FieldName, FieldValues } from '../core/fields.ts';
 import type { PersonStatus } from '../core/lifecycle.ts';
 import { mappedFields } from '../core/mapping.ts';
-import { diffFields, resolvePerson, type PersonState, type ProvenanceMap, type SourceView } from '../core/resolve.ts';
+import { diffFields, resolvePerson, type PersonState, type SourceView } from '../core/resolve.ts';
+import { decodeProvenance } from '../store/provenance.ts';
+import { encodePayload, withoutManager, type ChangePayload } from './change-payload.ts';
 import type { Lifecycle } from '../core/source-record.ts';
 import type { Database, EmployeeLinkRow, EmployeeRow, NewEmployeeLinkRow, NewRunChangeRow } from '../store/schema.ts';
 import { employeesByIds, employeesByKeys, searchText, type EmployeeWrite } from '../store/employees.ts';
@@ -14,11 +16,7 @@ import type { ChangeKind } from '../store/run-changes.ts';
 import type { RunCounts } from './run-states.ts';
 import { plannedEmployeeId, type Evaluated } from './evaluate.ts';
 
-/** What apply writes for one change; stored with the change so a crashed apply can resume. */
-export interface ChangePayload {
-  readonly link?: NewEmployeeLinkRow;
-  readonly employee?: EmployeeWrite & { readonly create: boolean };
-}
+export type { ChangePayload };
 
 /** A person the source no longer reports (missing from a complete fetch, or deleted). */
 export interface Disappearance {
@@ -148,18 +146,7 @@ export class Planner {
     const wrong = [...this.#managerGuesses.entries()].filter(([ext]) => !this.#created.has(ext) && !this.ctx.index.get(ext)?.employeeId);
     if (wrong.length === 0) return;
     const rows = await load(wrong.flatMap(([, seqs]) => seqs));
-    for (const row of rows) {
-      const payload = parseJson<ChangePayload>(row.payload ?? null, {});
-      if (!payload.employee || !payload.link) continue;
-      const fields = { ...payload.employee.fields };
-      const linkValues = parseJson<FieldValues>(payload.link.field_values, {});
-      delete fields.managerId;
-      delete linkValues.managerId;
-      const after = parseJson<FieldValues | null>(row.after ?? null, null);
-      if (after) delete after.managerId;
-      row.after = after ? JSON.stringify(after) : null;
-      row.payload = JSON.stringify({ link: { ...payload.link, field_values: JSON.stringify(linkValues) }, employee: { ...payload.employee, fields } });
-    }
+    for (const row of rows) Object.assign(row, withoutManager({ payload: row.payload ?? null, after: row.after ?? null }));
     await save(rows);
   }
 
@@ -294,12 +281,20 @@ export class Planner {
       integrationId: link.integration_id,
       priority: integration?.priority ?? Number.MAX_SAFE_INTEGER,
       enabled: enabled || link.integration_id === this.ctx.integration.id,
-      mapped: mappedFields(integration?.userSync.fieldMapping ?? {}) as Set<FieldName>,
+      mapped: this.#mappedOf(integration),
       values,
       status: (link.source_status as PersonStatus | null) ?? null,
       runId: link.last_run_id ?? null,
       seenAt: link.last_seen_at,
     };
+  }
+
+  readonly #mapped = new Map<string, ReadonlySet<FieldName>>();
+  #mappedOf(integration: Integration | undefined): ReadonlySet<FieldName> {
+    if (!integration) return new Set();
+    let set = this.#mapped.get(integration.id);
+    if (!set) this.#mapped.set(integration.id, (set = mappedFields(integration.userSync.fieldMapping)));
+    return set;
   }
 
   #write(id: string, state: PersonState, create: boolean): EmployeeWrite & { create: boolean } {
@@ -331,7 +326,7 @@ export class Planner {
       before: c.before ? JSON.stringify(c.before) : null,
       after: c.after ? JSON.stringify(c.after) : null,
       reason: c.reason ?? null,
-      payload: c.payload ? JSON.stringify(c.payload) : null,
+      payload: c.payload ? encodePayload(c.payload, this.ctx.now) : null,
       applied: 0,
     });
     return this.#seq;
@@ -339,7 +334,7 @@ export class Planner {
 }
 
 export function currentState(row: EmployeeRow): PersonState {
-  return { status: row.status as PersonStatus, fields: parseJson(row.fields, {}), provenance: parseJson<ProvenanceMap>(row.provenance, {}) };
+  return { status: row.status as PersonStatus, fields: parseJson(row.fields, {}), provenance: decodeProvenance(row.provenance) };
 }
 
 export function displayName(fields: FieldValues): string | null {

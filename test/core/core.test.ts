@@ -141,7 +141,7 @@ describe('priority resolution', () => {
       enabled: fc.boolean(),
     });
     fc.assert(
-      fc.property(fc.uniqueArray(arbView, { selector: (v) => v.id, maxLength: 4 }), fc.context(), (views) => {
+      fc.property(fc.uniqueArray(arbView, { selector: (v) => v.id, maxLength: 4 }), (views) => {
         const sources = views.map((v) => view(v.id, v.priority, Object.fromEntries(Object.entries({ jobTitle: v.jobTitle, phone: v.phone }).filter(([, x]) => x !== undefined)) as Record<string, string>, v.status, v.enabled));
         const forward = resolvePerson(empty, sources);
         const backward = resolvePerson(empty, [...sources].reverse());

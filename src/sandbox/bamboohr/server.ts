@@ -1,0 +1,232 @@
+/**
+ * The BambooHR sandbox: a local simulator of BambooHR's API (per the published OpenAPI in
+ * `shared/specs/bamboohr-public-openapi.yaml`) over real HTTP, with seeded data, an in-process
+ * control surface (`roster`, `faults`) mirrored under `/_sandbox/...`, and fault knobs.
+ *
+ * API paths are served both as the contract writes them (`/api/v1/...`, on
+ * `https://{companyDomain}.bamboohr.com`) and in the classic gateway form
+ * (`/api/gateway.php/{companyDomain}/v1/...`).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BambooFaults } from './faults.ts';
+import { generateCompany, todayUtc } from './generator.ts';
+import { HttpError, hostBase, sendApiError, sendJson, type ApiContext, type SandboxState } from './http.ts';
+import { BambooRoster } from './roster.ts';
+import { handleControl } from './routes/control.ts';
+import { getDataFromDataset, getDatasetFields, getDatasets } from './routes/datasets.ts';
+import { getEmployeesDirectory } from './routes/directory.ts';
+import { getEmployee } from './routes/employee.ts';
+import { getChangedEmployeeIds } from './routes/employees-changed.ts';
+import { getEmployeesList } from './routes/employees-list.ts';
+import { getMetaFields, getMetaLists } from './routes/meta.ts';
+
+export interface BambooSandboxOptions {
+  /** Seeded employees (default 200). */
+  employees?: number;
+  /** Data seed (default 1): the same seed and count give the same people. */
+  seed?: number;
+  /** Default 0 = a random free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Valid API keys; default ['sandbox-key']. */
+  apiKeys?: string[];
+  /** Default 'sandbox'. */
+  companyDomain?: string;
+  /** Largest dataset page_size served (larger requests are clamped); default 1000. */
+  pageSizeMax?: number;
+}
+
+export interface BambooSandbox {
+  /** e.g. `http://127.0.0.1:9101` */
+  url: string;
+  port: number;
+  roster: BambooRoster;
+  faults: BambooFaults;
+  close(): Promise<void>;
+}
+
+type Handler = (ctx: ApiContext) => void | Promise<void>;
+interface Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly keys: readonly string[];
+  readonly handler: Handler;
+}
+
+function route(method: string, template: string, handler: Handler): Route {
+  const keys: string[] = [];
+  const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, k: string) => {
+    keys.push(k);
+    return '([^/]+)';
+  });
+  return { method, pattern: new RegExp(`^${source}$`), keys, handler };
+}
+
+// Specific paths before parameterised ones (`/employees/changed` before `/employees/{id}`).
+const ROUTES: readonly Route[] = [
+  route('GET', '/api/v1/datasets', getDatasets),
+  route('GET', '/api/v1/datasets/{datasetName}/fields', getDatasetFields),
+  route('POST', '/api/v1/datasets/{datasetName}', getDataFromDataset),
+  route('GET', '/api/v1/employees/changed', getChangedEmployeeIds),
+  route('GET', '/api/v1/employees/directory', getEmployeesDirectory),
+  route('GET', '/api/v1/employees', getEmployeesList),
+  route('GET', '/api/v1/employees/{id}', getEmployee),
+  route('GET', '/api/v1/meta/lists', getMetaLists),
+  route('GET', '/api/v1/meta/fields', getMetaFields),
+];
+
+const GATEWAY = /^\/api\/gateway\.php\/([^/]+)\/v1(\/.*)?$/;
+const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Basic realm="BambooHR API"' };
+
+export async function startBambooSandbox(opts: BambooSandboxOptions = {}): Promise<BambooSandbox> {
+  const employees = opts.employees ?? 200;
+  if (!Number.isInteger(employees) || employees < 0) throw new RangeError('employees must be a whole number ≥ 0');
+  const seed = opts.seed ?? 1;
+  const apiKeys = opts.apiKeys ?? ['sandbox-key'];
+  const companyDomain = opts.companyDomain ?? 'sandbox';
+  const pageSizeMax = opts.pageSizeMax ?? 1000;
+  if (!Number.isInteger(pageSizeMax) || pageSizeMax < 1) throw new RangeError('pageSizeMax must be a whole number ≥ 1');
+  const host = opts.host ?? '127.0.0.1';
+
+  const company = generateCompany({ employees, seed, today: todayUtc() });
+  const roster = new BambooRoster(company, { seed });
+  const faults = new BambooFaults();
+  const state: SandboxState = { roster, faults, companyDomain, pageSizeMax, url: '' };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res, state, apiKeys).catch((err: unknown) => {
+      sendApiError(res, 500, `Sandbox error: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  state.url = `http://${urlHost}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: state.url,
+    port,
+    roster,
+    faults,
+    close: () =>
+      (closing ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      })),
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, apiKeys: readonly string[]): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://sandbox');
+  let path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+
+  if (path === '/_sandbox' || path.startsWith('/_sandbox/')) {
+    await handleControl(req, res, path, state);
+    return;
+  }
+  if (path === '/' && req.method === 'GET') {
+    sendJson(res, 200, {
+      name: 'ReFresh BambooHR sandbox',
+      api: `${state.url}/api/v1`,
+      gateway: `${state.url}/api/gateway.php/${state.companyDomain}/v1`,
+      control: `${state.url}/_sandbox/state`,
+    });
+    return;
+  }
+
+  const { faults } = state;
+  const arrived = new Date().toISOString();
+  const started = performance.now();
+  res.once('close', () => {
+    faults.record({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search,
+      status: res.statusCode,
+      at: arrived,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  if (faults.slowMs > 0) await new Promise((r) => setTimeout(r, faults.slowMs));
+
+  if (!(path === '/api' || path.startsWith('/api/'))) {
+    sendApiError(res, 404, `Not found: ${path}`);
+    return;
+  }
+
+  // Gateway-level faults come before anything else, like a real rate limiter or load balancer.
+  const fired = faults.takeGatewayFault();
+  if (fired) {
+    sendApiError(res, fired.status, fired.message, undefined, fired.headers);
+    return;
+  }
+
+  let apiRoot = '/api/v1';
+  const gw = GATEWAY.exec(path);
+  if (gw) {
+    if (decodeURIComponent(gw[1] ?? '') !== state.companyDomain) {
+      sendApiError(res, 404, `Unknown company domain "${gw[1] ?? ''}"`);
+      return;
+    }
+    apiRoot = `/api/gateway.php/${gw[1] ?? ''}/v1`;
+    path = `/api/v1${gw[2] ?? ''}`;
+  }
+
+  // Auth: HTTP Basic, the API key as the user name, any password.
+  const authError = authenticate(req, apiKeys, faults.isRevoked.bind(faults));
+  if (authError) {
+    sendApiError(res, 401, authError, 'unauthorized', WWW_AUTHENTICATE);
+    return;
+  }
+
+  const method = req.method ?? 'GET';
+  for (const r of ROUTES) {
+    if (r.method !== method) continue;
+    const m = r.pattern.exec(path);
+    if (!m) continue;
+    const params: Record<string, string> = {};
+    r.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1] ?? '')));
+    const ctx: ApiContext = {
+      req,
+      res,
+      method,
+      path,
+      query: url.searchParams,
+      params,
+      apiBase: `${hostBase(req, state.url)}${apiRoot}`,
+      state,
+    };
+    try {
+      await r.handler(ctx);
+    } catch (err) {
+      if (err instanceof HttpError) sendApiError(res, err.status, err.message, err.code, { ...err.headers });
+      else throw err;
+    }
+    return;
+  }
+  sendApiError(res, 404, `No such API endpoint: ${method} ${path}`);
+}
+
+function authenticate(req: IncomingMessage, apiKeys: readonly string[], isRevoked: (key: string) => boolean): string | null {
+  const header = req.headers.authorization;
+  if (!header) return 'Authentication required: send HTTP Basic auth with your API key as the user name';
+  const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!m) return 'Unsupported authorization: use HTTP Basic with your API key as the user name and any password';
+  const decoded = Buffer.from(m[1] ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const key = colon >= 0 ? decoded.slice(0, colon) : decoded;
+  if (key === '' || !apiKeys.includes(key)) return 'Invalid API key';
+  if (isRevoked(key)) return 'This API key has been revoked';
+  return null;
+}

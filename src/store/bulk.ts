@@ -1,0 +1,99 @@
+import type SQLite from 'better-sqlite3';
+import type { Store } from './db.ts';
+import type { NewEmployeeLinkRow, NewEmployeeRow, NewRunChangeRow } from './schema.ts';
+import { insertEmployees, updateEmployee, searchText, type EmployeeWrite } from './employees.ts';
+import { upsertLinks } from './links.ts';
+import { insertChanges, markApplied } from './run-changes.ts';
+import { encodeProvenance } from './provenance.ts';
+
+/**
+ * The sync's bulk writes. On SQLite they run as cached prepared statements on the raw handle,
+ * synchronously inside a Kysely transaction (which holds the single connection, so nothing else
+ * interleaves); on PostgreSQL as multi-row Kysely statements. Same rows either way.
+ */
+export interface ApplyBatch {
+  readonly tenantId: string;
+  readonly runId: string;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  readonly creates: readonly NewEmployeeRow[];
+  readonly links: readonly NewEmployeeLinkRow[];
+  readonly updates: readonly EmployeeWrite[];
+}
+
+const statements = new WeakMap<SQLite.Database, ReturnType<typeof prepare>>();
+
+function prepare(sqlite: SQLite.Database) {
+  return {
+    change: sqlite.prepare(
+      `insert into run_changes (tenant_id, run_id, seq, kind, employee_id, external_id, display_name, before, after, reason, payload, applied)
+       values (@tenant_id, @run_id, @seq, @kind, @employee_id, @external_id, @display_name, @before, @after, @reason, @payload, @applied)`,
+    ),
+    employee: sqlite.prepare(
+      `insert into employees (id, tenant_id, status, role, email_norm, employee_number, search_text, fields, provenance, custom_config, created_at, updated_at)
+       values (@id, @tenant_id, @status, @role, @email_norm, @employee_number, @search_text, @fields, @provenance, @custom_config, @created_at, @updated_at)
+       on conflict (id) do nothing`,
+    ),
+    link: sqlite.prepare(
+      `insert into employee_links (tenant_id, integration_id, external_id, employee_id, record_hash, field_values, lifecycle, source_status, status_reason, in_scope, scope_reason, review_on, present, last_run_id, last_seen_at, created_at)
+       values (@tenant_id, @integration_id, @external_id, @employee_id, @record_hash, @field_values, @lifecycle, @source_status, @status_reason, @in_scope, @scope_reason, @review_on, @present, @last_run_id, @last_seen_at, @created_at)
+       on conflict (integration_id, external_id) do update set employee_id = excluded.employee_id, record_hash = excluded.record_hash,
+         field_values = excluded.field_values, lifecycle = excluded.lifecycle, source_status = excluded.source_status, status_reason = excluded.status_reason,
+         in_scope = excluded.in_scope, scope_reason = excluded.scope_reason, review_on = excluded.review_on, present = excluded.present,
+         last_run_id = excluded.last_run_id, last_seen_at = excluded.last_seen_at`,
+    ),
+    update: sqlite.prepare(
+      `update employees set status = @status, fields = @fields, provenance = @provenance, email_norm = @email_norm, employee_number = @employee_number,
+         search_text = @search_text, updated_at = @updated_at where tenant_id = @tenant_id and id = @id`,
+    ),
+    applied: sqlite.prepare(`update run_changes set applied = 1 where run_id = ? and seq >= ? and seq <= ?`),
+  };
+}
+
+function stmts(sqlite: SQLite.Database) {
+  let s = statements.get(sqlite);
+  if (!s) statements.set(sqlite, (s = prepare(sqlite)));
+  return s;
+}
+
+export async function writeChanges(store: Store, rows: readonly NewRunChangeRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const sqlite = store.sqlite;
+  if (!sqlite) return insertChanges(store.db, rows);
+  await store.db.transaction().execute(async () => {
+    const s = stmts(sqlite).change;
+    for (const row of rows) s.run(row);
+  });
+}
+
+export async function writeApplyBatch(store: Store, batch: ApplyBatch): Promise<void> {
+  const sqlite = store.sqlite;
+  await store.db.transaction().execute(async (trx) => {
+    if (sqlite) {
+      const s = stmts(sqlite);
+      for (const row of batch.creates) s.employee.run(row);
+      for (const row of batch.links) s.link.run(row);
+      for (const w of batch.updates) s.update.run(updateParams(batch.tenantId, w));
+      s.applied.run(batch.runId, batch.fromSeq, batch.toSeq);
+      return;
+    }
+    await insertEmployees(trx, batch.creates);
+    await upsertLinks(trx, batch.links);
+    for (const w of batch.updates) await updateEmployee(trx, batch.tenantId, w);
+    await markApplied(trx, batch.runId, batch.fromSeq, batch.toSeq);
+  });
+}
+
+function updateParams(tenantId: string, w: EmployeeWrite) {
+  return {
+    tenant_id: tenantId,
+    id: w.id,
+    status: w.status,
+    fields: JSON.stringify(w.fields),
+    provenance: encodeProvenance(w.provenance),
+    email_norm: w.emailNorm,
+    employee_number: w.employeeNumber,
+    search_text: searchText(w.fields),
+    updated_at: w.updatedAt,
+  };
+}
