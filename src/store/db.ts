@@ -5,6 +5,10 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.ts';
 import * as m0001 from './migrations/0001-initial.ts';
+import * as m0002 from './migrations/0002-admin-auth.ts';
+import * as m0003 from './migrations/0003-groups.ts';
+import * as m0004 from './migrations/0004-oauth.ts';
+import * as m0005 from './migrations/0005-sources.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -26,7 +30,13 @@ export interface StoreOptions {
 }
 
 // Migrations are imported statically so the compiled build and tsx behave alike.
-const MIGRATIONS: Record<string, Migration> = { '0001-initial': m0001 };
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': m0001,
+  '0002-admin-auth': m0002,
+  '0003-groups': m0003,
+  '0004-oauth': m0004,
+  '0005-sources': m0005,
+};
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -23,6 +23,7 @@ import { CADENCE_MS } from '../core/integration-settings.ts';
 import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import { Planner, type Disappearance } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
+import { runGroupStep } from '../groups/group-step.ts';
 import { emptyCounts, type RunCounts, type RunPhase } from './run-states.ts';
 
 export interface EngineDeps {
@@ -77,6 +78,7 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
     const applyStarted = performance.now();
     await applyChanges(deps, claimed.id, claimed.tenant_id, counts);
     log.info({ ms: Math.round(performance.now() - applyStarted) }, 'applied');
+    if (integration.groupSync.enabled) await runGroupStep(deps, claimed, integration, counts, log);
     const row = (await getRunRow(db, claimed.id))!;
     const status = counts.failed > 0 ? 'partial' : 'succeeded';
     // The cursor advances only when the run saw everything it was asked about.
