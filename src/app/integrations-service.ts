@@ -22,7 +22,9 @@ import {
 } from '../store/integrations.ts';
 import { activeRun, enqueueRun, lastFinishedRun, RunConflictError, type Run } from '../store/runs.ts';
 import { ApiError, notFound } from './errors.ts';
+import { GroupSyncPatch, groupSyncNeedsRun, resolveGroupSyncPatch } from './group-sync-settings.ts';
 import { newId, nowIso } from '../store/ids.ts';
+import { setPriority } from './priority-service.ts';
 import type { AppContext } from './context.ts';
 
 export const PROVIDER_INFO: Record<string, { name: string; statusPageUrl: string }> = {
@@ -65,6 +67,8 @@ export const PatchIntegrationBody = z
     name: z.string().trim().min(1).max(100),
     settings: z.record(z.string(), z.unknown()),
     userSync: UserSyncPatch,
+    groupSync: GroupSyncPatch,
+    priority: z.number().int().min(1, 'priority is a rank: 1 is the highest'),
   })
   .partial()
   .strict();
@@ -135,16 +139,19 @@ export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: str
       });
     }
   }
+  const groupSync = patch.groupSync ? resolveGroupSyncPatch(integration, patch.groupSync, userSync ?? integration.userSync) : undefined;
   let settings: Record<string, unknown> | undefined;
   if (patch.settings) settings = validate(SETTINGS_SCHEMAS[integration.provider]!.settings, { ...integration.settings, ...patch.settings }, 'settings');
-  const turnedOn = userSync?.enabled === true && !integration.userSync.enabled;
+  const turnedOn = (userSync?.enabled === true && !integration.userSync.enabled) || (groupSync !== undefined && groupSyncNeedsRun(integration.groupSync, groupSync));
   const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, {
     ...(patch.name !== undefined && { name: patch.name }),
     ...(settings && { settings }),
     ...(userSync && { userSync }),
+    ...(groupSync && { groupSync }),
     ...(userSync && !userSync.enabled && { nextRunAt: null }),
   }))!;
-  await audit(ctx, tenantId, 'integration.updated', id, { userSync: integration.userSync, name: integration.name }, { userSync: updated.userSync, name: updated.name });
+  await audit(ctx, tenantId, 'integration.updated', id, { userSync: integration.userSync, groupSync: integration.groupSync, name: integration.name }, { userSync: updated.userSync, groupSync: updated.groupSync, name: updated.name });
+  if (patch.priority !== undefined) await setPriority(ctx, tenantId, id, patch.priority);
   // Enabling starts the first sync at once rather than at the next scheduled slot.
   if (turnedOn) await requestSync(ctx, tenantId, id, { mode: 'incremental', dryRun: false }, 'config').catch((e) => (e instanceof ApiError ? undefined : Promise.reject(e)));
   return (await getIntegration(ctx.store.db, tenantId, id))!;

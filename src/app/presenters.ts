@@ -1,5 +1,5 @@
 import { STANDARD_FIELDS, type FieldName } from '../core/fields.ts';
-import { mappedFields } from '../core/mapping.ts';
+import { fieldLocks } from './locks.ts';
 import type { Employee } from '../store/employees.ts';
 import type { Integration } from '../store/integrations.ts';
 import type { Run } from '../store/runs.ts';
@@ -54,16 +54,13 @@ export function presentRun(r: Run) {
  * the person maps it; the source named is the one whose value won, else the top-ranked mapper.
  */
 export function presentEmployee(e: Employee, links: readonly EmployeeLinkRow[], integrations: ReadonlyMap<string, Integration>) {
-  const lockers = links
-    .map((l) => integrations.get(l.integration_id))
-    .filter((i): i is Integration => !!i && i.userSync.enabled && i.connection.status === 'connected')
-    .sort((a, b) => a.priority - b.priority);
+  const locks = fieldLocks(links, integrations);
   const names = new Set<string>([...STANDARD_FIELDS, ...Object.keys(e.fields)]);
   const fields: Record<string, { value: string | null; source: { integrationId: string; provider: string } | null; locked: boolean; lockedBy?: string }> = {};
   for (const name of names) {
     const p = e.provenance[name as FieldName];
     const winner = p ? integrations.get(p.integrationId) : undefined;
-    const locker = lockers.find((i) => mappedFields(i.userSync.fieldMapping).has(name as FieldName));
+    const locker = locks.get(name as FieldName);
     fields[name] = {
       value: e.fields[name as FieldName] ?? null,
       source: winner ? { integrationId: winner.id, provider: winner.provider } : null,

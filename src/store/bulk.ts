@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type { Store } from './db.ts';
-import type { NewEmployeeLinkRow, NewEmployeeRow, NewRunChangeRow } from './schema.ts';
+import type { NewCorrelationCaseRow, NewEmployeeLinkRow, NewEmployeeRow, NewRunChangeRow } from './schema.ts';
+import { upsertCorrelationCases } from './correlation-cases.ts';
 import { insertEmployees, updateEmployee, searchText, type EmployeeWrite } from './employees.ts';
 import { upsertLinks } from './links.ts';
 import { insertChanges, markApplied } from './run-changes.ts';
@@ -19,6 +20,7 @@ export interface ApplyBatch {
   readonly creates: readonly NewEmployeeRow[];
   readonly links: readonly NewEmployeeLinkRow[];
   readonly updates: readonly EmployeeWrite[];
+  readonly cases: readonly NewCorrelationCaseRow[];
 }
 
 const statements = new WeakMap<SQLite.Database, ReturnType<typeof prepare>>();
@@ -47,6 +49,12 @@ function prepare(sqlite: SQLite.Database) {
          search_text = @search_text, updated_at = @updated_at where tenant_id = @tenant_id and id = @id`,
     ),
     applied: sqlite.prepare(`update run_changes set applied = 1 where run_id = ? and seq >= ? and seq <= ?`),
+    correlationCase: sqlite.prepare(
+      `insert into correlation_cases (id, tenant_id, integration_id, external_id, display_name, email, reason, candidates, status, resolution, run_id, created_at, resolved_at)
+       values (@id, @tenant_id, @integration_id, @external_id, @display_name, @email, @reason, @candidates, @status, @resolution, @run_id, @created_at, @resolved_at)
+       on conflict (integration_id, external_id) do update set reason = excluded.reason, candidates = excluded.candidates, display_name = excluded.display_name,
+         email = excluded.email, run_id = excluded.run_id where correlation_cases.status = 'open'`,
+    ),
   };
 }
 
@@ -74,9 +82,11 @@ export async function writeApplyBatch(store: Store, batch: ApplyBatch): Promise<
       for (const row of batch.creates) s.employee.run(row);
       for (const row of batch.links) s.link.run(row);
       for (const w of batch.updates) s.update.run(updateParams(batch.tenantId, w));
+      for (const row of batch.cases) s.correlationCase.run(row);
       s.applied.run(batch.runId, batch.fromSeq, batch.toSeq);
       return;
     }
+    await upsertCorrelationCases(trx, batch.cases);
     await insertEmployees(trx, batch.creates);
     await upsertLinks(trx, batch.links);
     for (const w of batch.updates) await updateEmployee(trx, batch.tenantId, w);

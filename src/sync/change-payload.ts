@@ -10,6 +10,14 @@ import { compactProvenance, expandProvenance, type CompactProvenance } from '../
 export interface ChangePayload {
   readonly link?: NewEmployeeLinkRow;
   readonly employee?: EmployeeWrite & { readonly create: boolean };
+  /** An ambiguous match held for an admin to decide. */
+  readonly correlationCase?: CorrelationCaseWrite;
+}
+
+export interface CorrelationCaseWrite {
+  readonly reason: string;
+  readonly candidates: readonly string[];
+  readonly email: string | null;
 }
 
 /**
@@ -21,6 +29,7 @@ interface StoredPayload {
   t: string;
   l?: { e: string | null; h: string; v: FieldValues | '='; lc: Lifecycle; ss: string | null; sr: string; s: 0 | 1; sc: string; ro: string | null; p: 0 | 1; c: string };
   e?: { c: 0 | 1; s: PersonStatus; f?: FieldValues; p: CompactProvenance };
+  k?: CorrelationCaseWrite;
 }
 
 export function encodePayload(p: ChangePayload, now: string): string {
@@ -42,6 +51,7 @@ export function encodePayload(p: ChangePayload, now: string): string {
       c: l.created_at,
     };
   }
+  if (p.correlationCase) stored.k = p.correlationCase;
   if (p.employee) {
     stored.e = { c: creating ? 1 : 0, s: p.employee.status, p: compactProvenance(p.employee.provenance), ...(creating ? {} : { f: p.employee.fields }) };
   }
@@ -58,7 +68,8 @@ export function decodePayload(row: { payload: string | null; external_id: string
   if (!row.payload) return {};
   const stored = JSON.parse(row.payload) as StoredPayload;
   const after = row.after ? (JSON.parse(row.after) as FieldValues) : {};
-  const out: { link?: NewEmployeeLinkRow; employee?: EmployeeWrite & { create: boolean } } = {};
+  const out: { link?: NewEmployeeLinkRow; employee?: EmployeeWrite & { create: boolean }; correlationCase?: CorrelationCaseWrite } = {};
+  if (stored.k) out.correlationCase = stored.k;
   if (stored.e) {
     const fields = stored.e.f ?? after;
     out.employee = {

@@ -11,7 +11,7 @@ import { searchText } from '../store/employees.ts';
 import { writeApplyBatch, writeChanges } from '../store/bulk.ts';
 import { encodeProvenance } from '../store/provenance.ts';
 import { decodePayload } from './change-payload.ts';
-import { parseJson } from '../store/ids.ts';
+import { newId, nowIso, parseJson } from '../store/ids.ts';
 import { getIntegration, listIntegrations, readCredentials, updateIntegration, type Integration } from '../store/integrations.ts';
 import { dueReviews, linksByExternalIds, loadLinkIndex } from '../store/links.ts';
 import { deleteChanges, unappliedChanges } from '../store/run-changes.ts';
@@ -242,6 +242,25 @@ export async function applyChanges(deps: EngineDeps, runId: string, tenantId: st
       })),
       links: payloads.flatMap((p) => (p.link ? [p.link] : [])),
       updates: payloads.flatMap((p) => (p.employee && !p.employee.create ? [p.employee] : [])),
+      cases: batch.flatMap((row, n) => {
+        const c = payloads[n]!.correlationCase;
+        if (!c) return [];
+        return [{
+          id: newId(),
+          tenant_id: tenantId,
+          integration_id: run.integration_id,
+          external_id: row.external_id!,
+          display_name: row.display_name,
+          email: c.email,
+          reason: c.reason,
+          candidates: JSON.stringify(c.candidates),
+          status: 'open',
+          resolution: null,
+          run_id: runId,
+          created_at: nowIso(),
+          resolved_at: null,
+        }];
+      }),
     });
     afterSeq = batch[batch.length - 1]!.seq;
     applied += batch.length;
@@ -250,7 +269,7 @@ export async function applyChanges(deps: EngineDeps, runId: string, tenantId: st
   }
 }
 
-async function connectorFor(deps: EngineDeps, integration: Integration): Promise<HrisConnector> {
+export async function connectorFor(deps: EngineDeps, integration: Integration): Promise<HrisConnector> {
   const credentials = await readCredentials(deps.store.db, deps.vault, integration.tenantId, integration.id);
   if (!credentials) throw runError('not_connected', `${integration.name} is not connected: connect it again on the Integrations page.`);
   const settings = { ...integration.settings, ...(deps.providerPageSize ? { pageSize: deps.providerPageSize } : {}) };

@@ -5,7 +5,7 @@ import type { PersonStatus } from '../core/lifecycle.ts';
 import { mappedFields } from '../core/mapping.ts';
 import { diffFields, resolvePerson, type PersonState, type SourceView } from '../core/resolve.ts';
 import { decodeProvenance } from '../store/provenance.ts';
-import { encodePayload, withoutManager, type ChangePayload } from './change-payload.ts';
+import { encodePayload, withoutManager, type ChangePayload, type CorrelationCaseWrite } from './change-payload.ts';
 import type { Lifecycle } from '../core/source-record.ts';
 import type { Database, EmployeeLinkRow, EmployeeRow, NewEmployeeLinkRow, NewRunChangeRow } from '../store/schema.ts';
 import { employeesByIds, employeesByKeys, searchText, type EmployeeWrite } from '../store/employees.ts';
@@ -96,7 +96,11 @@ export class Planner {
       if (!e.inScope) {
         this.#skip(e, e.scopeReason === '' ? 'out of sync scope' : `out of sync scope: ${e.scopeReason}`);
       } else if (match?.kind === 'ambiguous') {
-        this.#skip(e, `not linked: ${match.reason}; resolve it by hand`);
+        this.#skip(e, `not linked: ${match.reason}; held as a correlation case for an admin to resolve`, {
+          reason: match.reason,
+          candidates: match.candidates,
+          email: normalizeEmail(e.values.email) ?? null,
+        });
       } else if (match?.kind === 'match') {
         toResolve.push({ e, employeeId: match.employeeId, viaCorrelation: true });
       } else {
@@ -233,9 +237,9 @@ export class Planner {
     }
   }
 
-  #skip(e: Evaluated, reason: string): void {
+  #skip(e: Evaluated, reason: string, correlationCase?: CorrelationCaseWrite): void {
     this.ctx.counts.skipped += 1;
-    this.#push('skipped', { externalId: e.externalId, displayName: displayName(e.values), reason, payload: { link: this.#linkRow(e, null) } });
+    this.#push('skipped', { externalId: e.externalId, displayName: displayName(e.values), reason, payload: { link: this.#linkRow(e, null), ...(correlationCase ? { correlationCase } : {}) } });
   }
 
   #noteGuess(managerExternalId: string | undefined, seq: number): void {

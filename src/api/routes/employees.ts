@@ -5,6 +5,7 @@ import type { AppContext } from '../../app/context.ts';
 import { ApiError, notFound } from '../../app/errors.ts';
 import { presentEmployee } from '../../app/presenters.ts';
 import { explainPerson } from '../../app/explain.ts';
+import { CreateEmployeeBody, PatchEmployeeBody, createEmployee, importEmployeesCsv, patchEmployee } from '../../app/employees-service.ts';
 import { normalizeEmail } from '../../core/correlate.ts';
 import { getEmployee, listEmployees, toEmployee } from '../../store/employees.ts';
 import { decodeCursor, encodeCursor } from '../../store/ids.ts';
@@ -44,6 +45,31 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
         data: page.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations)),
         nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
       };
+    });
+
+    const presentOne = async (tenantId: string, id: string) => {
+      const employee = await getEmployee(ctx.store.db, tenantId, id);
+      if (!employee) throw notFound('employee', id);
+      const links = await linksForEmployees(ctx.store.db, tenantId, [employee.id]);
+      return presentEmployee(employee, links, await integrationsOf(tenantId));
+    };
+
+    app.post('/employees', { schema: { tags, summary: 'Add an employee by hand (ReFresh-only until an HRIS brings the same person)', body: CreateEmployeeBody.partial().passthrough() } }, async (request, reply) => {
+      const employee = await createEmployee(ctx, request.tenantId, request.body);
+      return reply.status(201).send(await presentOne(request.tenantId, employee.id));
+    });
+
+    app.patch('/employees/:id', { schema: { tags, summary: 'Edit unlocked fields, role, status (unsynced people) and custom configuration; locked fields answer 409 field_locked', params: IdParams, body: PatchEmployeeBody.partial().passthrough() } }, async (request) => {
+      await patchEmployee(ctx, request.tenantId, request.params.id, request.body);
+      return presentOne(request.tenantId, request.params.id);
+    });
+
+    await app.register(async (csvScope) => {
+      csvScope.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+      csvScope.post('/employees/import', { schema: { tags, summary: 'CSV import (text/csv): per-row results; bad rows rejected with line number and reason, good rows kept' } }, async (request) => {
+        if (typeof request.body !== 'string') throw new ApiError(415, 'unsupported_media_type', 'Send the CSV as the request body with Content-Type: text/csv.');
+        return importEmployeesCsv(ctx, request.tenantId, request.body);
+      });
     });
 
     app.get('/employees/:id', { schema: { tags, summary: 'One employee: every field with its value, source and lock', params: IdParams } }, async (request) => {

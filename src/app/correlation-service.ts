@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { AppContext } from './context.ts';
+import { ApiError, notFound } from './errors.ts';
+import { audit } from './integrations-service.ts';
+import { createEmployee } from './employees-service.ts';
+import { getCorrelationCase, type CorrelationCase } from '../store/correlation-cases.ts';
+import { getEmployee } from '../store/employees.ts';
+import { nowIso, parseJson } from '../store/ids.ts';
+
+export const ResolveCaseBody = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('link'), employeeId: z.string().min(1) }),
+  z.object({ action: z.literal('create') }),
+]);
+
+/**
+ * An admin decides an ambiguous match: link the source record to an employee, or create a new
+ * one. The link is written with an empty record hash so the source's next run re-plans the person
+ * and fills their fields through the normal resolution (no values are invented here).
+ */
+export async function resolveCase(ctx: AppContext, tenantId: string, id: string, body: unknown): Promise<CorrelationCase> {
+  const parsed = ResolveCaseBody.safeParse(body ?? {});
+  if (!parsed.success) throw new ApiError(400, 'invalid_request', 'action must be "link" (with employeeId) or "create"', { field: 'action' });
+  const decision = parsed.data;
+  const found = await getCorrelationCase(ctx.store.db, tenantId, id);
+  if (!found) throw notFound('correlation case', id);
+  if (found.status !== 'open') throw new ApiError(409, 'case_resolved', `Correlation case ${id} was already resolved.`);
+  let employeeId: string;
+  if (decision.action === 'link') {
+    const target = await getEmployee(ctx.store.db, tenantId, decision.employeeId);
+    if (!target) throw notFound('employee', decision.employeeId);
+    const taken = await ctx.store.db
+      .selectFrom('employee_links')
+      .select('external_id')
+      .where('tenant_id', '=', tenantId)
+      .where('integration_id', '=', found.integrationId)
+      .where('employee_id', '=', target.id)
+      .executeTakeFirst();
+    if (taken) throw new ApiError(409, 'already_linked', `Employee ${target.id} is already linked to record ${taken.external_id} of this source.`);
+    employeeId = target.id;
+  } else {
+    const link = await ctx.store.db.selectFrom('employee_links').select('field_values').where('integration_id', '=', found.integrationId).where('external_id', '=', found.externalId).executeTakeFirst();
+    const values = parseJson<Record<string, string>>(link?.field_values ?? null, {});
+    if (!values.email) throw new ApiError(409, 'no_email', 'The source record has no work email, so a new employee cannot be created from it.');
+    // A work email another employee already has answers 409 email_taken: link to them instead, or fix the email in the HRIS.
+    const created = await createEmployee(ctx, tenantId, { fields: values });
+    employeeId = created.id;
+  }
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('employee_links')
+      .set({ employee_id: employeeId, record_hash: '' })
+      .where('tenant_id', '=', tenantId)
+      .where('integration_id', '=', found.integrationId)
+      .where('external_id', '=', found.externalId)
+      .execute();
+    await trx
+      .updateTable('correlation_cases')
+      .set({ status: 'resolved', resolution: JSON.stringify({ action: decision.action, employeeId }), resolved_at: nowIso() })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
+  });
+  await audit(ctx, tenantId, 'correlation.resolved', id, { reason: found.reason, candidates: found.candidates }, { action: decision.action, employeeId, externalId: found.externalId });
+  return (await getCorrelationCase(ctx.store.db, tenantId, id))!;
+}

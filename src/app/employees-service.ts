@@ -1,0 +1,222 @@
+import { parse as parseCsv } from 'csv-parse/sync';
+import { z } from 'zod';
+import { normalizeEmail, normalizeEmployeeNumber } from '../core/correlate.ts';
+import { cleanValue, isFieldName, ROLES, type FieldName, type FieldValues } from '../core/fields.ts';
+import type { ProvenanceMap } from '../core/resolve.ts';
+import { getEmployee, searchText, type Employee } from '../store/employees.ts';
+import { newId, nowIso } from '../store/ids.ts';
+import { listIntegrations } from '../store/integrations.ts';
+import { linksForEmployees } from '../store/links.ts';
+import { encodeProvenance } from '../store/provenance.ts';
+import type { AppContext } from './context.ts';
+import { ApiError, notFound } from './errors.ts';
+import { audit } from './integrations-service.ts';
+import { fieldLocks, statusOwner } from './locks.ts';
+
+const EMAIL = z.email();
+
+const FieldsSchema = z.record(z.string(), z.string().max(500).nullable()).superRefine((fields, ctx) => {
+  for (const name of Object.keys(fields)) {
+    if (!isFieldName(name)) ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a ReFresh field; use a standard field or custom.<key>` });
+  }
+});
+
+export const PatchEmployeeBody = z
+  .object({
+    fields: FieldsSchema,
+    role: z.enum(ROLES),
+    status: z.enum(['active', 'inactive']),
+    customConfig: z.record(z.string(), z.unknown()),
+  })
+  .partial()
+  .strict();
+
+export const CreateEmployeeBody = z
+  .object({
+    fields: FieldsSchema,
+    role: z.enum(ROLES).default('member'),
+    status: z.enum(['active', 'inactive']).default('active'),
+    customConfig: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+function validate<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const at = issue.path.map(String).join('.');
+  throw new ApiError(400, 'invalid_request', `${at ? `${at}: ` : ''}${issue.message}`, { field: at });
+}
+
+function cleanFields(input: Record<string, string | null>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(input)) out[k] = v === null ? null : (cleanValue(v) ?? null);
+  return out;
+}
+
+async function assertEmailFree(ctx: AppContext, tenantId: string, email: string, self?: string): Promise<void> {
+  const norm = normalizeEmail(email)!;
+  const other = await ctx.store.db.selectFrom('employees').select('id').where('tenant_id', '=', tenantId).where('email_norm', '=', norm).executeTakeFirst();
+  if (other && other.id !== self) throw new ApiError(409, 'email_taken', `Another employee (${other.id}) already has the email ${norm}.`, { employeeId: other.id, field: 'fields.email' });
+}
+
+function checkEmail(value: string | null | undefined): void {
+  if (value === undefined) return;
+  if (value === null || !EMAIL.safeParse(value).success) throw new ApiError(400, 'invalid_request', 'fields.email: must be an email address', { field: 'fields.email' });
+}
+
+/**
+ * Manual edits: locked fields (owned by an enabled source linked to the person) are refused with
+ * the owner named; role and custom configuration are ReFresh-only and always editable.
+ */
+export async function patchEmployee(ctx: AppContext, tenantId: string, id: string, body: unknown, actorId: string | null = null): Promise<Employee> {
+  const patch = validate(PatchEmployeeBody, body);
+  const employee = await getEmployee(ctx.store.db, tenantId, id);
+  if (!employee) throw notFound('employee', id);
+  const links = await linksForEmployees(ctx.store.db, tenantId, [id]);
+  const integrations = new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
+  const locks = fieldLocks(links, integrations);
+  const fields: FieldValues = { ...employee.fields };
+  const provenance: ProvenanceMap = { ...employee.provenance };
+  const edits = cleanFields(patch.fields ?? {});
+  for (const [name, value] of Object.entries(edits) as [FieldName, string | null][]) {
+    const owner = locks.get(name);
+    if (owner && (employee.fields[name] ?? null) !== value) {
+      throw new ApiError(409, 'field_locked', `${name} is managed by ${owner.name}; change it there.`, { field: name, integrationId: owner.id, provider: owner.provider });
+    }
+    if (value === null) delete fields[name];
+    else fields[name] = value;
+    delete provenance[name];
+  }
+  if ('email' in edits) {
+    checkEmail(edits.email);
+    await assertEmailFree(ctx, tenantId, edits.email!, id);
+  }
+  let status = employee.status;
+  if (patch.status && patch.status !== employee.status) {
+    const owner = statusOwner(links, integrations);
+    if (owner) throw new ApiError(409, 'field_locked', `status is managed by ${owner.name}; deactivate or rehire the person there.`, { field: 'status', integrationId: owner.id, provider: owner.provider });
+    status = patch.status;
+    delete provenance.status;
+  }
+  const role = patch.role ?? employee.role;
+  const customConfig = patch.customConfig ? { ...employee.customConfig, ...patch.customConfig } : employee.customConfig;
+  const now = nowIso();
+  await ctx.store.db
+    .updateTable('employees')
+    .set({
+      fields: JSON.stringify(fields),
+      provenance: encodeProvenance(provenance),
+      status,
+      role,
+      custom_config: JSON.stringify(customConfig),
+      email_norm: normalizeEmail(fields.email) ?? null,
+      employee_number: normalizeEmployeeNumber(fields.employeeNumber) ?? null,
+      search_text: searchText(fields),
+      updated_at: now,
+    })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  for (const name of Object.keys(edits) as FieldName[]) {
+    if ((employee.fields[name] ?? null) === (fields[name] ?? null)) continue;
+    before[name] = employee.fields[name] ?? null;
+    after[name] = fields[name] ?? null;
+  }
+  const note = (key: string, was: unknown, now: unknown) => {
+    before[key] = was;
+    after[key] = now;
+  };
+  if (role !== employee.role) note('role', employee.role, role);
+  if (status !== employee.status) note('status', employee.status, status);
+  if (patch.customConfig) note('customConfig', employee.customConfig, customConfig);
+  if (Object.keys(after).length > 0 || Object.keys(before).length > 0) {
+    await audit(ctx, tenantId, 'employee.updated', id, before, after, { type: 'admin', id: actorId });
+  }
+  return (await getEmployee(ctx.store.db, tenantId, id))!;
+}
+
+export async function createEmployee(ctx: AppContext, tenantId: string, body: unknown, actorId: string | null = null): Promise<Employee> {
+  const input = validate(CreateEmployeeBody, body);
+  const fields = Object.fromEntries(Object.entries(cleanFields(input.fields)).filter(([, v]) => v !== null)) as FieldValues;
+  if (!fields.email) throw new ApiError(400, 'invalid_request', 'fields.email: a work email is required to add an employee', { field: 'fields.email' });
+  checkEmail(fields.email);
+  await assertEmailFree(ctx, tenantId, fields.email);
+  const id = newId();
+  const now = nowIso();
+  await ctx.store.db
+    .insertInto('employees')
+    .values({
+      id,
+      tenant_id: tenantId,
+      status: input.status,
+      role: input.role,
+      email_norm: normalizeEmail(fields.email) ?? null,
+      employee_number: normalizeEmployeeNumber(fields.employeeNumber) ?? null,
+      search_text: searchText(fields),
+      fields: JSON.stringify(fields),
+      provenance: encodeProvenance({}),
+      custom_config: JSON.stringify(input.customConfig),
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await audit(ctx, tenantId, 'employee.created', id, null, { fields, role: input.role, status: input.status }, { type: 'admin', id: actorId });
+  return (await getEmployee(ctx.store.db, tenantId, id))!;
+}
+
+export interface ImportRowResult {
+  readonly line: number;
+  readonly status: 'created' | 'failed';
+  readonly employeeId?: string;
+  readonly email?: string;
+  readonly error?: string;
+}
+
+const CSV_EXTRA_COLUMNS = new Set(['role', 'status']);
+
+/**
+ * CSV import: the header names ReFresh fields (plus `role` and `status`). Each row stands alone:
+ * a bad row is reported with its line number and reason, and the good rows are kept.
+ */
+export async function importEmployeesCsv(ctx: AppContext, tenantId: string, csv: string, actorId: string | null = null): Promise<{ created: number; failed: number; rows: ImportRowResult[] }> {
+  if (csv.trim() === '') throw new ApiError(400, 'invalid_request', 'The CSV is empty: send a header row (e.g. email,firstName,lastName) and one row per person.');
+  let records: string[][];
+  try {
+    records = parseCsv(csv, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+  } catch (error) {
+    throw new ApiError(400, 'invalid_csv', `The CSV could not be read: ${(error as Error).message}`);
+  }
+  const [header, ...rows] = records;
+  const columns = (header ?? []).map((c) => c.trim());
+  const unknown = columns.filter((c) => !isFieldName(c) && !CSV_EXTRA_COLUMNS.has(c));
+  if (unknown.length > 0) throw new ApiError(400, 'invalid_csv', `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in the header; use ReFresh field names (email, firstName, lastName, jobTitle, …, custom.<key>), role or status.`, { columns: unknown });
+  if (!columns.includes('email')) throw new ApiError(400, 'invalid_csv', 'The header needs an "email" column.');
+  const results: ImportRowResult[] = [];
+  for (const [n, row] of rows.entries()) {
+    const line = n + 2;
+    if (row.length > columns.length) {
+      results.push({ line, status: 'failed', error: `has ${row.length} values but the header has ${columns.length} columns` });
+      continue;
+    }
+    const fields: Record<string, string> = {};
+    let role: string | undefined;
+    let status: string | undefined;
+    columns.forEach((c, i) => {
+      const v = row[i] ?? '';
+      if (c === 'role') role = v || undefined;
+      else if (c === 'status') status = v || undefined;
+      else if (v !== '') fields[c] = v;
+    });
+    try {
+      const employee = await createEmployee(ctx, tenantId, { fields, ...(role ? { role } : {}), ...(status ? { status } : {}) }, actorId);
+      results.push({ line, status: 'created', employeeId: employee.id, email: employee.fields.email! });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      results.push({ line, status: 'failed', ...(fields.email ? { email: fields.email } : {}), error: error.message });
+    }
+  }
+  return { created: results.filter((r) => r.status === 'created').length, failed: results.filter((r) => r.status === 'failed').length, rows: results };
+}
