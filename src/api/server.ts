@@ -8,6 +8,7 @@ import { healthRoutes } from './routes/health.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { runRoutes } from './routes/runs.ts';
 import { employeeRoutes } from './routes/employees.ts';
+import { auditRoutes } from './routes/audit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,6 +66,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(integrationRoutes(ctx));
       await api.register(runRoutes(ctx));
       await api.register(employeeRoutes(ctx));
+      await api.register(auditRoutes(ctx));
     },
     { prefix: '/api/v1' },
   );

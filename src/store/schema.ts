@@ -14,6 +14,7 @@ export interface Database {
   run_changes: RunChangesTable;
   sync_cursors: SyncCursorsTable;
   audit_events: AuditEventsTable;
+  correlation_cases: CorrelationCasesTable;
 }
 
 export interface TenantsTable {
@@ -162,6 +163,93 @@ export interface AuditEventsTable {
   after: string | null;
 }
 
+export interface CorrelationCasesTable {
+  id: string;
+  tenant_id: string;
+  integration_id: string;
+  external_id: string;
+  display_name: string | null;
+  email: string | null;
+  reason: string;
+  /** JSON array of candidate employee ids. */
+  candidates: string;
+  status: string;
+  /** JSON {action: 'link'|'create', employeeId} once resolved. */
+  resolution: string | null;
+  run_id: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+export interface GroupsTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** The type label: "Department", "Location", … */
+  type: string;
+  parent_id: string | null;
+  /** 'synced' | 'manual'. */
+  origin: string;
+  /** The source of a synced group; null for manual groups. */
+  integration_id: string | null;
+  /** The ReFresh attribute a synced group comes from (department, division, custom.team, …). */
+  attribute: string | null;
+  /** The provider's key for the unit (`id:<list option id>`), else `name:<normalised name>`. */
+  source_key: string | null;
+  archived: number;
+  archived_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupMembershipsTable {
+  tenant_id: string;
+  group_id: string;
+  employee_id: string;
+  /** 'synced' (follows the HRIS) | 'manual' (never removed by sync). */
+  origin: string;
+  integration_id: string | null;
+  created_at: string;
+}
+
+/** One OAuth authorization request (0004-oauth): single-use, expiring, bound to its initiator. */
+export interface OAuthStatesTable {
+  /** sha256 of the `state`; the state itself is only in the authorize URL. */
+  state_hash: string;
+  tenant_id: string;
+  integration_id: string;
+  provider: string;
+  /** Vault ciphertext of the PKCE code verifier. */
+  code_verifier: string;
+  redirect_uri: string;
+  /** 'tenant' (API key) or 'session' (console session). */
+  binding_kind: string;
+  /** sha256 of the binding value (tenant id, or console session id). */
+  binding_hash: string;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
+}
+
+/** Vault ciphertexts kept with an integration outside its credentials (0004-oauth). */
+export interface IntegrationSecretsTable {
+  integration_id: string;
+  /** 'oauth_client' | 'webhook' */
+  kind: string;
+  tenant_id: string;
+  ciphertext: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Webhook signatures already accepted, to refuse replays (0004-oauth). */
+export interface WebhookDeliveriesTable {
+  integration_id: string;
+  signature_hash: string;
+  tenant_id: string;
+  received_at: string;
+}
+
 export type Tenant = Selectable<TenantsTable>;
 export type IntegrationRow = Selectable<IntegrationsTable>;
 export type EmployeeRow = Selectable<EmployeesTable>;
@@ -173,4 +261,6 @@ export type RunUpdate = Updateable<RunsTable>;
 export type RunChangeRow = Selectable<RunChangesTable>;
 export type NewRunChangeRow = Insertable<RunChangesTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
+export type CorrelationCaseRow = Selectable<CorrelationCasesTable>;
+export type NewCorrelationCaseRow = Insertable<CorrelationCasesTable>;
 export type { Generated };
