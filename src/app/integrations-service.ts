@@ -26,6 +26,7 @@ import { GroupSyncPatch, groupSyncNeedsRun, resolveGroupSyncPatch } from './grou
 import { newId, nowIso } from '../store/ids.ts';
 import { setPriority } from './priority-service.ts';
 import type { AppContext } from './context.ts';
+import { consecutiveFailures } from '../sync/engine.ts';
 
 export const PROVIDER_INFO: Record<string, { name: string; statusPageUrl: string }> = {
   bamboohr: { name: 'BambooHR', statusPageUrl: 'https://status.bamboohr.com' },
@@ -185,6 +186,9 @@ export async function listIntegrationsFor(ctx: AppContext, tenantId: string): Pr
   return listIntegrations(ctx.store.db, tenantId);
 }
 
+/** Consecutive failed runs after which an integration is "failing" rather than having a hiccup. */
+export const FAILING_AFTER = 3;
+
 export interface Health {
   readonly state: 'healthy' | 'never_run' | 'running' | 'disabled' | 'authorisation_expired' | 'provider_unavailable' | 'failing' | 'blocked_by_safeguard' | 'disconnected';
   readonly message: string;
@@ -208,9 +212,14 @@ export async function healthOf(ctx: AppContext, integration: Integration): Promi
   if (lastRun.status === 'blocked') return h('blocked_by_safeguard', `${lastRun.error?.message ?? 'The last run was held by the safeguard.'}`);
   if (lastRun.status === 'failed') {
     const code = lastRun.error?.code;
+    const { count } = await consecutiveFailures(ctx.engine, integration);
+    const retry = integration.nextRunAt ? ` The next attempt is at ${integration.nextRunAt}.` : '';
+    if (count >= FAILING_AFTER && code !== 'auth_failed') {
+      return h('failing', `The last ${count} syncs failed; the latest: ${lastRun.error?.message ?? 'unknown error'}${retry}`, code === 'provider_unavailable' || code === 'rate_limited' ? (info?.statusPageUrl ?? null) : null);
+    }
     if (code === 'auth_failed') return h('authorisation_expired', `Authorisation expired — reconnect ${name}. ${lastRun.error?.message ?? ''}`.trim());
     if (code === 'provider_unavailable' || code === 'rate_limited') {
-      return h('provider_unavailable', `${name} is unavailable: ${lastRun.error?.message ?? ''} Check ${name}'s status page; the next run retries by itself.`, info?.statusPageUrl ?? null);
+      return h('provider_unavailable', `${name} is unavailable: ${lastRun.error?.message ?? ''} Check ${name}'s status page; the sync retries by itself.${retry}`, info?.statusPageUrl ?? null);
     }
     return h('failing', `The last sync failed: ${lastRun.error?.message ?? 'unknown error'}`);
   }

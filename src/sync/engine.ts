@@ -286,11 +286,48 @@ async function currentConfigHash(deps: EngineDeps, integration: Integration): Pr
   return configHash(integration.userSync, tenant.time_zone);
 }
 
+/**
+ * The next scheduled run: one cadence after a success; after failures of the provider
+ * (unavailable, rate limited) sooner, backing off 2, 4, 8 … minutes up to the cadence. Runs that
+ * failed for reasons a retry cannot fix (authorisation) wait for the admin to reconnect.
+ */
 async function scheduleNext(deps: EngineDeps, integration: Integration): Promise<void> {
   const fresh = await getIntegration(deps.store.db, integration.tenantId, integration.id);
   if (!fresh) return;
-  const next = fresh.userSync.enabled ? new Date((deps.now?.() ?? new Date()).getTime() + CADENCE_MS[fresh.userSync.cadence]).toISOString() : null;
+  const now = (deps.now?.() ?? new Date()).getTime();
+  const cadence = CADENCE_MS[fresh.userSync.cadence];
+  let next: string | null = null;
+  if (fresh.userSync.enabled && fresh.connection.status === 'connected') {
+    const failures = await consecutiveFailures(deps, fresh);
+    const retryable = failures.count > 0 && RETRYABLE.has(failures.lastCode ?? '');
+    const delay = retryable ? Math.min(cadence, RETRY_BASE_MS * 2 ** Math.min(failures.count - 1, 10)) : cadence;
+    next = new Date(now + delay).toISOString();
+  }
   await updateIntegration(deps.store.db, deps.vault, fresh.tenantId, fresh.id, { nextRunAt: next });
+}
+
+const RETRY_BASE_MS = 2 * 60_000;
+const RETRYABLE = new Set(['provider_unavailable', 'rate_limited', 'internal_error']);
+
+/** Failed runs since the last run that was not a failure (dry runs aside). */
+export async function consecutiveFailures(deps: Pick<EngineDeps, 'store'>, integration: Integration): Promise<{ count: number; lastCode: string | null }> {
+  const recent = await deps.store.db
+    .selectFrom('runs')
+    .select(['status', 'error'])
+    .where('tenant_id', '=', integration.tenantId)
+    .where('integration_id', '=', integration.id)
+    .where('dry_run', '=', 0)
+    .where('status', 'in', ['succeeded', 'partial', 'failed'])
+    .orderBy('id', 'desc')
+    .limit(20)
+    .execute();
+  let count = 0;
+  for (const r of recent) {
+    if (r.status !== 'failed') break;
+    count += 1;
+  }
+  const lastCode = count > 0 ? (parseJson<{ code?: string } | null>(recent[0]!.error, null)?.code ?? null) : null;
+  return { count, lastCode };
 }
 
 function providerName(provider: string): string {

@@ -1,0 +1,104 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DIALECTS } from '../helpers/dialects.ts';
+import { openHarness } from '../helpers/harness.ts';
+import { getIntegration, readCredentials } from '../../src/store/integrations.ts';
+import { healthOf, patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
+import { RunWorker, waitForRun } from '../../src/jobs/worker.ts';
+
+const MINUTE = 60_000;
+
+for (const dialect of DIALECTS) {
+  describe(`schedule, retries and health on ${dialect}`, () => {
+    it('says what to do in every state: disabled, never run, healthy, provider unavailable, failing, blocked', async () => {
+      const h = await openHarness(dialect, { employees: 30, seed: 2, enable: false });
+      try {
+        const state = async () => (await healthOf(h.ctx, (await getIntegration(h.ctx.store.db, h.tenantId, h.integration.id))!)).health;
+        assert.equal((await state()).state, 'disabled');
+        assert.match((await state()).message, /enable it/);
+
+        await h.ctx.worker.stop();
+        await patchIntegrationFromRequest(h.ctx, h.tenantId, h.integration.id, { userSync: { enabled: true, cadence: '1h' } });
+        assert.equal((await state()).state, 'running', 'enabling queued the first run');
+        h.ctx.worker.start();
+        const queued = await h.ctx.store.db.selectFrom('runs').select('id').executeTakeFirstOrThrow();
+        await waitForRun(h.ctx.engine, h.tenantId, queued.id);
+        const healthy = await state();
+        assert.equal(healthy.state, 'healthy');
+        const afterSuccess = (await getIntegration(h.ctx.store.db, h.tenantId, h.integration.id))!;
+        const inOneHour = Date.parse(afterSuccess.nextRunAt!) - Date.now();
+        assert.ok(inOneHour > 55 * MINUTE && inOneHour <= 60 * MINUTE, `next run in ${inOneHour} ms`);
+
+        // The provider goes down: retries come sooner and back off; health says where to look.
+        h.sandbox.faults.set({ outage: { count: 10_000, status: 503 } });
+        const first = await h.sync('full');
+        assert.equal(first.status, 'failed');
+        let s = await state();
+        assert.equal(s.state, 'provider_unavailable');
+        assert.equal(s.statusPageUrl, 'https://status.bamboohr.com');
+        assert.match(s.message, /retries by itself/);
+        const retry1 = Date.parse((await getIntegration(h.ctx.store.db, h.tenantId, h.integration.id))!.nextRunAt!) - Date.now();
+        assert.ok(retry1 > 1.5 * MINUTE && retry1 <= 2 * MINUTE, `first retry in ${retry1} ms`);
+        await h.sync('full');
+        const retry2 = Date.parse((await getIntegration(h.ctx.store.db, h.tenantId, h.integration.id))!.nextRunAt!) - Date.now();
+        assert.ok(retry2 > 3.5 * MINUTE && retry2 <= 4 * MINUTE, `second retry in ${retry2} ms`);
+        await h.sync('full');
+        s = await state();
+        assert.equal(s.state, 'failing');
+        assert.match(s.message, /The last 3 syncs failed/);
+        h.sandbox.faults.clear();
+        await h.sync('full');
+        assert.equal((await state()).state, 'healthy');
+
+        // Half the company terminated at once: held by the safeguard, and health says so.
+        const active = h.sandbox.roster.list().filter((p) => p.status === 'Active' && p.workEmail);
+        for (const p of active.slice(0, Math.ceil(active.length / 2))) h.sandbox.roster.terminate(p.id, '2020-02-02');
+        const blocked = await h.sync('incremental');
+        assert.equal(blocked.status, 'blocked');
+        s = await state();
+        assert.equal(s.state, 'blocked_by_safeguard');
+        assert.match(s.message, /approve or reject/);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('says "Authorisation expired — reconnect" when the provider refuses the credentials', async () => {
+      const h = await openHarness(dialect, { employees: 12, seed: 4 });
+      try {
+        const creds = await readCredentials(h.ctx.store.db, h.ctx.vault, h.tenantId, h.integration.id);
+        h.sandbox.faults.set({ revokeKey: creds!.apiKey! });
+        const run = await h.sync('full');
+        assert.equal(run.error!.code, 'auth_failed');
+        const { health } = await healthOf(h.ctx, (await getIntegration(h.ctx.store.db, h.tenantId, h.integration.id))!);
+        assert.equal(health.state, 'authorisation_expired');
+        assert.match(health.message, /^Authorisation expired — reconnect BambooHR/);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('runs an integration when its scheduled time comes', async () => {
+      const h = await openHarness(dialect, { employees: 12, seed: 6 });
+      try {
+        const before = await h.ctx.store.db.selectFrom('runs').select('id').execute();
+        await h.ctx.store.db.updateTable('integrations').set({ next_run_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', h.integration.id).execute();
+        const scheduler = new RunWorker(h.ctx.engine, { pollMs: 20, schedule: true });
+        scheduler.start();
+        let scheduled;
+        for (let n = 0; n < 200 && !scheduled; n += 1) {
+          await new Promise((r) => setTimeout(r, 25));
+          scheduled = await h.ctx.store.db.selectFrom('runs').selectAll().where('trigger', '=', 'schedule').executeTakeFirst();
+        }
+        await scheduler.stop();
+        assert.ok(scheduled, 'a scheduled run was queued');
+        const done = await waitForRun(h.ctx.engine, h.tenantId, scheduled.id);
+        assert.equal(done.status, 'succeeded');
+        assert.equal(done.mode, 'incremental');
+        assert.equal((await h.ctx.store.db.selectFrom('runs').select('id').execute()).length, before.length + 1, 'exactly one run for one due slot');
+      } finally {
+        await h.close();
+      }
+    });
+  });
+}
