@@ -1,10 +1,12 @@
 import type { ConnectorOptions, HrisConnector } from './types.ts';
 import { createBambooHrConnector } from './bamboohr/connector.ts';
+import { createHibobConnector } from './hibob/connector.ts';
 
 type Factory = (opts: ConnectorOptions) => HrisConnector;
 
 const FACTORIES: Record<string, Factory> = {
   bamboohr: createBambooHrConnector,
+  hibob: createHibobConnector,
 };
 
 export const PROVIDERS = Object.keys(FACTORIES);

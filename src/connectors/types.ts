@@ -1,6 +1,6 @@
 import type { SourcePage } from '../core/source-record.ts';
 
-export type ProviderId = 'bamboohr';
+export type ProviderId = 'bamboohr' | 'hibob';
 
 export interface ConnectorOptions {
   /**
@@ -61,4 +61,16 @@ export interface HrisConnector {
   checkConnection(): Promise<void>;
   fetchAll(): Promise<FullFetch>;
   fetchChanges(since: string): Promise<ChangeFetch>;
+  /**
+   * Optional: the provider's org units (list options) with their stable keys, for Group Sync.
+   * `attribute` is the provider's field name (as field mappings name it); renamed units keep `key`.
+   */
+  fetchOrgUnits?(): Promise<OrgUnitInfo[]>;
+}
+
+export interface OrgUnitInfo {
+  readonly attribute: string;
+  readonly key: string;
+  readonly name: string;
+  readonly archived?: boolean;
 }

@@ -21,6 +21,9 @@ export interface CorrelationCandidates {
   readonly byNumber: readonly string[];
   /** Employees already linked to another record of the same source. */
   readonly linkedInSource: ReadonlySet<string>;
+  /** The record's normalised work email, and the candidates' (to refuse number-only matches between different emails). */
+  readonly email?: string;
+  readonly emailOf?: ReadonlyMap<string, string | null>;
 }
 
 export type CorrelationOutcome =
@@ -46,5 +49,13 @@ export function correlate(c: CorrelationCandidates): CorrelationOutcome {
   if (byEmail?.kind === 'match' && c.byNumber.length > 0 && !c.byNumber.includes(byEmail.employeeId)) {
     return { kind: 'ambiguous', reason: 'the work email matches one employee and the employee number another', candidates: [byEmail.employeeId, ...c.byNumber] };
   }
-  return byEmail ?? pick(c.byNumber, 'employeeNumber') ?? { kind: 'new' };
+  if (byEmail) return byEmail;
+  const byNumber = pick(c.byNumber, 'employeeNumber');
+  if (byNumber?.kind === 'match' && c.email) {
+    const theirs = c.emailOf?.get(byNumber.employeeId);
+    if (theirs && theirs !== c.email) {
+      return { kind: 'ambiguous', reason: `the employee number matches an employee whose work email (${theirs}) differs from this record's (${c.email})`, candidates: [byNumber.employeeId] };
+    }
+  }
+  return byNumber ?? { kind: 'new' };
 }

@@ -32,6 +32,24 @@ export const DEFAULT_MAPPINGS: Readonly<Record<string, FieldMapping>> = {
     status: 'employmentStatus',
     employmentHistoryStatus: 'employmentType',
   },
+  // Attribute names are the HiBob connector's flat keys (src/connectors/hibob/normalize.ts).
+  hibob: {
+    email: 'email',
+    firstName: 'firstName',
+    surname: 'lastName',
+    displayName: 'displayName',
+    title: 'jobTitle',
+    department: 'department',
+    division: 'division',
+    site: 'location',
+    reportsTo: 'managerId',
+    employeeIdInCompany: 'employeeNumber',
+    mobilePhone: 'phone',
+    startDate: 'startDate',
+    terminationDate: 'endDate',
+    status: 'employmentStatus',
+    employmentType: 'employmentType',
+  },
 };
 
 export function defaultMapping(provider: string): FieldMapping {

@@ -53,6 +53,9 @@ describe('correlation', () => {
     assert.equal(correlate({ byEmail: ['a'], byNumber: ['b'], linkedInSource: none }).kind, 'ambiguous');
     assert.equal(correlate({ byEmail: ['a'], byNumber: [], linkedInSource: new Set(['a']) }).kind, 'ambiguous');
     assert.deepEqual(correlate({ byEmail: [], byNumber: [], linkedInSource: none }), { kind: 'new' });
+    // A number-only match between two different work emails is not the same person, silently.
+    assert.equal(correlate({ byEmail: [], byNumber: ['b'], linkedInSource: none, email: 'x@a.example', emailOf: new Map([['b', 'y@a.example']]) }).kind, 'ambiguous');
+    assert.equal(correlate({ byEmail: [], byNumber: ['b'], linkedInSource: none, email: 'x@a.example', emailOf: new Map([['b', null]]) }).kind, 'match');
   });
 });
 
