@@ -6,6 +6,7 @@ import { parseJson } from '../store/ids.ts';
 import { changesForEmployee } from '../store/run-changes.ts';
 import type { EmployeeLinkRow } from '../store/schema.ts';
 import { PROVIDER_INFO } from './integrations-service.ts';
+import { explainGroups } from './groups-service.ts';
 
 export interface Explanation {
   readonly query: string;
@@ -24,6 +25,8 @@ export interface Explanation {
   }[];
   readonly fields: { field: string; value: string; source: string; why: string }[];
   readonly lastChange: { runId: string; kind: string; reason: string | null } | null;
+  /** The person's groups, each with why (Group Sync rule or added by hand). */
+  readonly groups: { id: string; name: string; type: string; origin: string; archived: boolean; why: string }[];
   readonly summary: string[];
 }
 
@@ -65,6 +68,7 @@ export async function explainPerson(ctx: AppContext, tenantId: string, query: st
       })
     : [];
   const last = employee ? (await changesForEmployee(db, tenantId, employee.id, 1))[0] : undefined;
+  const groupsWhy = employee ? await explainGroups(ctx, tenantId, employee.id) : undefined;
   const summary: string[] = [];
   if (!employee && sources.length === 0) summary.push(`No employee and no source record matches "${query}". Check the spelling, or whether the person exists in the HRIS.`);
   if (!employee && sources.length > 0) {
@@ -84,6 +88,7 @@ export async function explainPerson(ctx: AppContext, tenantId: string, query: st
     sources,
     fields,
     lastChange: last ? { runId: last.runId, kind: last.kind, reason: last.reason } : null,
-    summary,
+    groups: groupsWhy?.groups ?? [],
+    summary: [...summary, ...(groupsWhy?.summary ?? [])],
   };
 }

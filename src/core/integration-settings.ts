@@ -45,7 +45,7 @@ export interface UserSyncSettings {
 
 export interface GroupSyncSettings {
   readonly enabled: boolean;
-  readonly mapping: readonly { attribute: string; type: string; parent?: string }[];
+  readonly mapping: readonly { attribute: string; type: string; parent?: string; nameTemplate?: string }[];
 }
 
 export const DEFAULT_SAFEGUARD: Safeguard = { maxDeactivationPercent: 20, minPopulation: 10, maxDeactivations: null };

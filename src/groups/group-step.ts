@@ -1,11 +1,228 @@
 import type { Logger } from 'pino';
-import type { EngineDeps } from '../sync/engine.ts';
+import type { Kysely, Transaction } from 'kysely';
+import { checkSafeguard } from '../core/safeguard.ts';
+import { planGroups, validateGroupMapping, type GroupMappingEntry, type GroupPerson, type GroupPlan, type OrgUnit } from '../core/group-plan.ts';
+import type { FieldMapping } from '../core/mapping.ts';
+import { isProviderError } from '../connectors/errors.ts';
+import { connectorFor, type EngineDeps } from '../sync/engine.ts';
 import type { Integration } from '../store/integrations.ts';
-import type { RunRow } from '../store/schema.ts';
+import type { Database, NewRunChangeRow, RunRow } from '../store/schema.ts';
 import type { RunCounts } from '../sync/run-states.ts';
+import { chunks, employeesByIds } from '../store/employees.ts';
+import { newId, nowIso, parseJson } from '../store/ids.ts';
+import { addMemberships, insertGroups, nextSeq, removeMemberships, syncedGroupsOf, syncedMembershipsOf, updateGroup } from '../store/groups.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+const PROVIDER_NAMES: Record<string, string> = { bamboohr: 'BambooHR', hibob: 'HiBob' };
+export const providerLabel = (provider: string): string => PROVIDER_NAMES[provider] ?? provider;
+
+/**
+ * The people whose memberships an integration syncs: present in the source, linked to an employee,
+ * in scope, and active in the source. A person the HRIS terminates leaves their synced groups (their
+ * manual memberships stay) and comes back into them when rehired.
+ */
+export async function groupPeople(db: Db, tenantId: string, integrationId: string): Promise<GroupPerson[]> {
+  const rows = await db
+    .selectFrom('employee_links')
+    .select(['employee_id', 'field_values'])
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .where('present', '=', 1)
+    .where('in_scope', '=', 1)
+    .where('employee_id', 'is not', null)
+    .where('source_status', '=', 'active')
+    .execute();
+  const seen = new Set<string>();
+  const out: GroupPerson[] = [];
+  for (const r of rows) {
+    if (seen.has(r.employee_id!)) continue;
+    seen.add(r.employee_id!);
+    out.push({ employeeId: r.employee_id!, values: parseJson(r.field_values, {}) });
+  }
+  return out;
+}
+
+/** Provider org units with their attribute translated to the ReFresh field the integration maps it to. */
+export function translateOrgUnits(units: readonly { attribute: string; key: string; name: string; archived?: boolean }[], fieldMapping: FieldMapping): OrgUnit[] {
+  const out: OrgUnit[] = [];
+  for (const u of units) {
+    const target = fieldMapping[u.attribute];
+    if (target) out.push({ attribute: target, key: u.key, name: u.name, ...(u.archived ? { archived: true } : {}) });
+  }
+  return out;
+}
+
+export interface GroupStepResult {
+  readonly plan: GroupPlan | null;
+  readonly changes: number;
+  readonly heldArchives: number;
+}
 
 /**
  * Group Sync's part of a run: called by the engine after the run's people changes are applied
- * (same run), when the integration's Group Sync is enabled. Filled in by the Group Sync work.
+ * (same run), when the integration's Group Sync is enabled. Reads the integration's synced people
+ * (links), plans against the groups it synced before, and applies the plan in one transaction,
+ * recording every change as a run change (applied) and an audit event.
  */
-export async function runGroupStep(_deps: EngineDeps, _run: RunRow, _integration: Integration, _counts: RunCounts, _log: Logger): Promise<void> {}
+export async function runGroupStep(deps: EngineDeps, run: RunRow, integration: Integration, _counts: RunCounts, log: Logger): Promise<GroupStepResult> {
+  const { db } = deps.store;
+  const source = providerLabel(integration.provider);
+  const mapping = integration.groupSync.mapping as readonly GroupMappingEntry[];
+  const now = nowIso();
+  const skip = async (reason: string, after: Record<string, unknown> | null = null): Promise<GroupStepResult> => {
+    await db.transaction().execute(async (trx) => {
+      const seq = await nextSeq(trx, run.id);
+      await trx.insertInto('run_changes').values(changeRow(run, seq, 'skipped', null, 'Group Sync', null, after, reason)).execute();
+    });
+    log.warn({ reason }, 'group sync skipped');
+    return { plan: null, changes: 0, heldArchives: 0 };
+  };
+
+  const problems = validateGroupMapping(mapping);
+  if (problems.length > 0) return skip(`Groups were not synced: the group mapping is invalid (${problems.join('; ')}). Fix it under Group Sync.`);
+
+  // The provider's own unit keys, when it has them. Without them a renamed unit could not be told
+  // from a new one, so an unreadable list holds the whole group step rather than guessing.
+  let orgUnits: OrgUnit[] = [];
+  try {
+    const connector = await connectorFor(deps, integration);
+    if (connector.fetchOrgUnits) orgUnits = translateOrgUnits(await connector.fetchOrgUnits(), integration.userSync.fieldMapping);
+  } catch (error) {
+    const message = isProviderError(error) || error instanceof Error ? error.message : String(error);
+    return skip(`Groups were not synced this run: ${source}'s org units (departments, divisions, locations) could not be read: ${message}. People were synced; groups catch up on the next run.`);
+  }
+
+  const people = await groupPeople(db, run.tenant_id, integration.id);
+  const existing = await syncedGroupsOf(db, run.tenant_id, integration.id);
+  const memberships = await syncedMembershipsOf(db, run.tenant_id, integration.id);
+  let plan = planGroups({ mapping, people, orgUnits, existing, memberships, newId });
+
+  // Archiving counts towards the safeguard: vanished units beyond the threshold (of the active
+  // synced groups) look like a broken source, so none is archived and nobody is taken out of them.
+  // Groups of an attribute the admin took out of the mapping are archived regardless: that was asked for.
+  let heldArchives = 0;
+  let heldReason: string | null = null;
+  const risky = plan.archived.filter((a) => a.reason !== 'unmapped');
+  if (risky.length > 0) {
+    const active = existing.filter((g) => !g.archived && mapping.some((m) => m.attribute === g.attribute)).length;
+    const verdict = checkSafeguard(integration.userSync.safeguard, active, risky.length);
+    if (verdict.blocked) {
+      heldArchives = risky.length;
+      const held = new Set(risky.map((a) => a.id));
+      heldReason = `Group Sync would archive ${risky.length} of ${active} synced groups (${risky.map((a) => a.name).slice(0, 10).join(', ')}${risky.length > 10 ? ', …' : ''}), more than the safeguard allows (${verdict.threshold}). None was archived and their members were kept; check ${source}, then run again (archives beyond the safeguard cannot be approved yet: lower the threshold or re-run once ${source} is right).`;
+      plan = { ...plan, archived: plan.archived.filter((a) => !held.has(a.id)), membershipsRemoved: plan.membershipsRemoved.filter((m) => !held.has(m.groupId)) };
+    }
+  }
+
+  const changes = await applyGroupPlan(db, run, integration, plan, existing, now);
+  if (heldReason) await skip(heldReason, { groups: risky.filter((a) => a.reason !== 'unmapped').map((a) => ({ id: a.id, name: a.name })) });
+  log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives }, 'groups synced');
+  return { plan, changes, heldArchives };
+}
+
+function changeRow(run: RunRow, seq: number, kind: string, employeeId: string | null, displayName: string, before: unknown, after: unknown, reason: string | null): NewRunChangeRow {
+  return {
+    tenant_id: run.tenant_id,
+    run_id: run.id,
+    seq,
+    kind,
+    employee_id: employeeId,
+    external_id: null,
+    display_name: displayName,
+    before: before === null ? null : JSON.stringify(before),
+    after: after === null ? null : JSON.stringify(after),
+    reason,
+    payload: null,
+    applied: 1,
+  };
+}
+
+function personName(fieldsJson: string | undefined): string | null {
+  const f = parseJson<Record<string, string>>(fieldsJson ?? null, {});
+  return f['displayName'] ?? ([f['firstName'], f['lastName']].filter(Boolean).join(' ') || f['email'] || null);
+}
+
+const REASONS = {
+  vanished: (source: string) => `nobody in ${source} holds this unit any more`,
+  archived_in_source: (source: string) => `archived in ${source}`,
+  unmapped: () => 'its attribute was taken out of the group mapping',
+};
+
+/** Applies a plan in one transaction with its run changes and audit events. Returns the number of changes. */
+async function applyGroupPlan(db: Kysely<Database>, run: RunRow, integration: Integration, plan: GroupPlan, existing: readonly { id: string; name: string; type: string; parentId: string | null }[], now: string): Promise<number> {
+  const total = plan.created.length + plan.renamed.length + plan.retyped.length + plan.moved.length + plan.archived.length + plan.revived.length + plan.membershipsAdded.length + plan.membershipsRemoved.length;
+  if (total === 0) return 0;
+  const source = providerLabel(integration.provider);
+  const names = new Map<string, string>([...existing.map((g) => [g.id, g.name] as const), ...plan.groups.map((g) => [g.id, g.name] as const)]);
+  const types = new Map<string, string>([...existing.map((g) => [g.id, g.type] as const), ...plan.groups.map((g) => [g.id, g.type] as const)]);
+  const affected = [...new Set([...plan.membershipsAdded, ...plan.membershipsRemoved].map((m) => m.employeeId))];
+  const employees = await employeesByIds(db, run.tenant_id, affected);
+  const personOf = (id: string) => personName(employees.get(id)?.fields);
+  const groupRef = (id: string | null) => (id === null ? null : { id, name: names.get(id) ?? id });
+
+  await db.transaction().execute(async (trx) => {
+    let seq = await nextSeq(trx, run.id);
+    const rows: NewRunChangeRow[] = [];
+    const audits: { action: string; entityId: string; before: unknown; after: unknown }[] = [];
+    const record = (kind: string, groupId: string, employeeId: string | null, before: unknown, after: unknown, reason: string | null) => {
+      rows.push(changeRow(run, seq++, kind, employeeId, names.get(groupId) ?? groupId, before, after, reason));
+      audits.push({ action: `group.${kind.replace(/^group_/, '')}`, entityId: groupId, before, after: after === null ? null : { ...(after as object), runId: run.id } });
+    };
+
+    if (plan.created.length > 0) {
+      await insertGroups(trx, run.tenant_id, plan.created.map((g) => ({ id: g.id, name: g.name, type: g.type, parentId: g.parentId, origin: 'synced', integrationId: integration.id, attribute: g.attribute, sourceKey: g.key })), now);
+      for (const g of plan.created) record('group_created', g.id, null, null, { id: g.id, name: g.name, type: g.type, parent: groupRef(g.parentId), attribute: g.attribute, key: g.key }, `new in ${source}`);
+    }
+    const patches = new Map<string, { name?: string; type?: string; parentId?: string | null; archived?: boolean }>();
+    const patch = (id: string) => patches.get(id) ?? (patches.set(id, {}), patches.get(id)!);
+    for (const r of plan.revived) {
+      patch(r.id).archived = false;
+      record('group_revived', r.id, null, { archived: true }, { archived: false }, `back in ${source}`);
+    }
+    for (const r of plan.renamed) {
+      patch(r.id).name = r.to;
+      record('group_renamed', r.id, null, { name: r.from }, { name: r.to }, `renamed in ${source}`);
+    }
+    for (const r of plan.retyped) {
+      patch(r.id).type = r.to;
+      record('group_updated', r.id, null, { type: r.from }, { type: r.to }, 'the group mapping gives this attribute a new type');
+    }
+    for (const m of plan.moved) {
+      patch(m.id).parentId = m.to;
+      record('group_moved', m.id, null, { parent: groupRef(m.from) }, { parent: groupRef(m.to) }, m.to ? `most of its members are in ${names.get(m.to) ?? m.to}` : 'its members are in no parent group');
+    }
+    for (const a of plan.archived) {
+      patch(a.id).archived = true;
+      record('group_archived', a.id, null, { archived: false }, { archived: true }, `archived: ${REASONS[a.reason](source)}; its synced memberships are removed, the group and its history are kept`);
+    }
+    for (const [id, p] of patches) await updateGroup(trx, run.tenant_id, id, p, now);
+
+    const archivedIds = new Set(plan.archived.map((a) => a.id));
+    await removeMemberships(trx, run.tenant_id, 'synced', plan.membershipsRemoved);
+    for (const m of plan.membershipsRemoved) {
+      const why = archivedIds.has(m.groupId) ? 'the group was archived' : `no longer ${types.get(m.groupId) ?? 'in this group'} in ${source}`;
+      record('membership_removed', m.groupId, m.employeeId, { group: groupRef(m.groupId), employee: { id: m.employeeId, name: personOf(m.employeeId) } }, null, why);
+    }
+    await addMemberships(trx, run.tenant_id, plan.membershipsAdded.map((m) => ({ ...m, origin: 'synced' as const, integrationId: integration.id })), now);
+    for (const m of plan.membershipsAdded) {
+      record('membership_added', m.groupId, m.employeeId, null, { group: groupRef(m.groupId), employee: { id: m.employeeId, name: personOf(m.employeeId) } }, `${types.get(m.groupId) ?? 'group'} in ${source}`);
+    }
+
+    for (const chunk of chunks(rows, 200)) await trx.insertInto('run_changes').values(chunk).execute();
+    const auditRows = audits.map((a) => ({
+      id: newId(),
+      tenant_id: run.tenant_id,
+      at: now,
+      actor_type: 'sync',
+      actor_id: integration.id,
+      action: a.action,
+      entity_type: 'group',
+      entity_id: a.entityId,
+      before: a.before === null ? null : JSON.stringify(a.before),
+      after: a.after === null ? null : JSON.stringify(a.after),
+    }));
+    for (const chunk of chunks(auditRows, 200)) await trx.insertInto('audit_events').values(chunk).execute();
+  });
+  return total;
+}

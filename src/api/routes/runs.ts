@@ -33,7 +33,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get(
       '/runs/:id/changes',
-      { schema: { tags, summary: "A run's changes: created, updated (before/after), deactivated, reactivated, skipped and failed with reasons", params: IdParams, querystring: z.object({ kind: z.enum(['created', 'updated', 'deactivated', 'reactivated', 'skipped', 'failed']).optional(), ...Paging }) } },
+      { schema: { tags, summary: "A run's changes: created, updated (before/after), deactivated, reactivated, skipped and failed with reasons", params: IdParams, querystring: z.object({ kind: z.enum(['created', 'updated', 'deactivated', 'reactivated', 'skipped', 'failed', 'group_created', 'group_renamed', 'group_updated', 'group_moved', 'group_archived', 'group_revived', 'membership_added', 'membership_removed']).optional(), ...Paging }) } },
       async (request) => {
         const run = await getRun(ctx.store.db, request.tenantId, request.params.id);
         if (!run) throw notFound('run', request.params.id);

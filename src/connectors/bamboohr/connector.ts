@@ -23,7 +23,8 @@
  * idempotent).
  */
 import type { RecordFailure, SourcePage, SourceRecord } from '../../core/source-record.ts';
-import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector } from '../types.ts';
+import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector, OrgUnitInfo } from '../types.ts';
+import { getMetaLists } from './meta-lists.ts';
 import { badData } from '../errors.ts';
 import { isRecord, parseJsonBody } from '../http.ts';
 import { createBambooClient, PROVIDER, type BambooClient } from './client.ts';
@@ -181,6 +182,12 @@ export function createBambooHrConnector(opts: ConnectorOptions, internals: Bambo
       }
       const source = await openRoster(c);
       return { ...base, pages: normalized(source, today, new Set(upserts)), deletedIds: [...deleted] };
+    },
+
+    /** List fields' options (`/meta/lists`): option ids stay the same when an option is renamed. */
+    async fetchOrgUnits(): Promise<OrgUnitInfo[]> {
+      const lists = await getMetaLists(getClient());
+      return lists.flatMap((l) => l.options.map((o) => ({ attribute: l.alias ?? l.fieldId, key: o.id, name: o.name, archived: o.archived })));
     },
   };
 }

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { validateGroupMapping } from '../core/group-plan.ts';
+import type { GroupSyncSettings, UserSyncSettings } from '../core/integration-settings.ts';
+import type { Integration } from '../store/integrations.ts';
+import { ApiError } from './errors.ts';
+import { providerLabel } from '../groups/group-step.ts';
+
+export const GroupMappingEntrySchema = z
+  .object({
+    attribute: z.string().trim().min(1, 'attribute is required, e.g. "department"'),
+    type: z.string().trim().min(1, 'type is required, e.g. "Department"').max(60),
+    parent: z.string().trim().min(1).optional(),
+    nameTemplate: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+/** Shape and self-consistency (groupable attributes, duplicates, parents, cycles, templates). */
+export const GroupMappingSchema = z
+  .array(GroupMappingEntrySchema)
+  .max(20, 'at most 20 attributes can become groups')
+  .superRefine((mapping, ctx) => {
+    for (const problem of validateGroupMapping(mapping)) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const GroupSyncPatch = z.object({ enabled: z.boolean(), mapping: GroupMappingSchema }).partial().strict();
+export type GroupSyncPatchBody = z.infer<typeof GroupSyncPatch>;
+
+/** The ReFresh attributes an integration imports (its field mapping's targets). */
+export function importedAttributes(userSync: UserSyncSettings): Set<string> {
+  return new Set(Object.values(userSync.fieldMapping));
+}
+
+/**
+ * The Group Sync settings a PATCH leads to, checked against the integration: every mapped
+ * attribute must be imported (else its groups would stay empty: "group mapping not configured"),
+ * and enabling needs a connected integration with User Auto-Sync on (group memberships are made
+ * for the people User Auto-Sync brings in).
+ */
+export function resolveGroupSyncPatch(integration: Integration, patch: GroupSyncPatchBody, userSync: UserSyncSettings): GroupSyncSettings {
+  const next: GroupSyncSettings = {
+    enabled: patch.enabled ?? integration.groupSync.enabled,
+    mapping: patch.mapping ?? integration.groupSync.mapping,
+  };
+  const source = providerLabel(integration.provider);
+  if (patch.mapping) {
+    const problems = validateGroupMapping(patch.mapping, { available: importedAttributes(userSync), sourceName: source });
+    if (problems.length > 0) throw new ApiError(400, 'invalid_request', `groupSync.mapping: ${problems[0]}`, { field: 'groupSync.mapping', problems });
+  }
+  if (next.enabled && !integration.groupSync.enabled) {
+    if (integration.connection.status !== 'connected') {
+      throw new ApiError(409, 'not_connected', `Group Sync needs a connected integration; ${integration.name} is ${integration.connection.status}${integration.connection.detail ? ` (${integration.connection.detail})` : ''}. Connect it first.`, {
+        connection: integration.connection.status,
+      });
+    }
+    if (!userSync.enabled) {
+      throw new ApiError(409, 'user_sync_disabled', `Group Sync puts the people User Auto-Sync brings in from ${source} into groups; turn on User Auto-Sync for ${integration.name} first (or in the same request).`);
+    }
+  }
+  if (next.enabled && next.mapping.length === 0) {
+    throw new ApiError(400, 'invalid_request', 'groupSync.mapping: say which attributes become groups, e.g. [{"attribute": "department", "type": "Department"}]', { field: 'groupSync.mapping' });
+  }
+  return next;
+}
+
+/** Whether a change of Group Sync settings should start a sync now. */
+export function groupSyncNeedsRun(before: GroupSyncSettings, after: GroupSyncSettings): boolean {
+  if (!after.enabled) return false;
+  return !before.enabled || JSON.stringify(before.mapping) !== JSON.stringify(after.mapping);
+}

@@ -1,0 +1,435 @@
+import { z } from 'zod';
+import type { AppContext } from './context.ts';
+import { ApiError, notFound } from './errors.ts';
+import { GroupMappingSchema, importedAttributes } from './group-sync-settings.ts';
+import { planGroups, subtreeHeadcounts, toTree, validateGroupMapping, type GroupMappingEntry } from '../core/group-plan.ts';
+import { groupPeople, providerLabel } from '../groups/group-step.ts';
+import { getIntegration, listIntegrations, type Integration } from '../store/integrations.ts';
+import { employeesByIds } from '../store/employees.ts';
+import {
+  addMemberships,
+  allGroups,
+  getGroup,
+  groupMembers,
+  headcounts,
+  insertGroups,
+  membershipsOf,
+  removeMemberships,
+  syncedGroupsOf,
+  syncedMembershipsOf,
+  updateGroup,
+  type Group,
+  type GroupOrigin,
+} from '../store/groups.ts';
+import { decodeCursor, encodeCursor, newId, nowIso, parseJson } from '../store/ids.ts';
+import { lastFinishedRun } from '../store/runs.ts';
+
+export const GroupListQuery = z.object({
+  view: z.enum(['tree', 'flat']).default('flat'),
+  type: z.string().max(60).optional(),
+  q: z.string().max(200).optional(),
+  integrationId: z.string().max(100).optional(),
+  origin: z.enum(['synced', 'manual']).optional(),
+  includeArchived: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().optional(),
+});
+export type GroupListQueryT = z.infer<typeof GroupListQuery>;
+
+export const CreateGroupBody = z
+  .object({
+    name: z.string().trim().min(1, 'name is required').max(200),
+    type: z.string().trim().min(1).max(60).default('Group'),
+    parentId: z.string().min(1).nullable().optional(),
+  })
+  .strict();
+
+export const PatchGroupBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    type: z.string().trim().min(1).max(60),
+    parentId: z.string().min(1).nullable(),
+    archived: z.boolean(),
+  })
+  .partial()
+  .strict();
+
+export const MembersBody = z
+  .object({ employeeIds: z.array(z.string().min(1)).min(1).max(1000).optional(), employeeId: z.string().min(1).optional() })
+  .strict()
+  .refine((b) => b.employeeIds || b.employeeId, 'give employeeIds (a list) or employeeId');
+
+export const MemberListQuery = z.object({
+  origin: z.enum(['synced', 'manual']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().optional(),
+});
+
+export const PreviewBody = z.object({ mapping: z.array(z.unknown()).optional() }).strict();
+
+function validate<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const at = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  throw new ApiError(400, 'invalid_request', `${at ? `${at}: ` : ''}${issue.message}`, { field: at });
+}
+
+async function integrationsOf(ctx: AppContext, tenantId: string): Promise<Map<string, Integration>> {
+  return new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
+}
+
+/**
+ * A synced group is locked while its integration is connected with Group Sync on: the HRIS owns its
+ * name, type and place (as with field locks, disconnecting or turning Group Sync off unlocks it).
+ */
+function lockerOf(g: Group, integrations: ReadonlyMap<string, Integration>): Integration | undefined {
+  if (g.origin !== 'synced' || !g.integrationId) return undefined;
+  const i = integrations.get(g.integrationId);
+  return i && i.groupSync.enabled && i.connection.status === 'connected' ? i : undefined;
+}
+
+export function presentGroup(g: Group, headcount: number, integrations: ReadonlyMap<string, Integration>) {
+  const source = g.integrationId ? integrations.get(g.integrationId) : undefined;
+  const locker = lockerOf(g, integrations);
+  return {
+    id: g.id,
+    name: g.name,
+    type: g.type,
+    parentId: g.parentId,
+    origin: g.origin,
+    archived: g.archived,
+    archivedAt: g.archivedAt,
+    headcount,
+    integrationId: g.integrationId,
+    source: g.origin === 'synced' ? { integrationId: g.integrationId, provider: source?.provider ?? null, attribute: g.attribute, key: g.sourceKey } : null,
+    locked: locker !== undefined,
+    ...(locker ? { lockedBy: locker.name } : {}),
+    createdAt: g.createdAt,
+    updatedAt: g.updatedAt,
+  };
+}
+export type PresentedGroup = ReturnType<typeof presentGroup>;
+
+/** Descendant ids of a group (the group itself excluded). */
+function descendants(all: readonly Group[], id: string): Set<string> {
+  const children = new Map<string, string[]>();
+  for (const g of all) if (g.parentId) (children.get(g.parentId) ?? children.set(g.parentId, []).get(g.parentId)!).push(g.id);
+  const out = new Set<string>();
+  const stack = [...(children.get(id) ?? [])];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (out.has(next)) continue;
+    out.add(next);
+    stack.push(...(children.get(next) ?? []));
+  }
+  return out;
+}
+
+const fold = (s: string) => s.normalize('NFKC').toLocaleLowerCase('en').trim();
+
+/**
+ * Groups, flat (paged by id) or as a tree. In the tree, filters keep the matching groups with their
+ * ancestors (so each match shows where it sits) and descendants; pages are of top-level groups.
+ */
+export async function listGroupsFor(ctx: AppContext, tenantId: string, query: GroupListQueryT) {
+  const all = await allGroups(ctx.store.db, tenantId);
+  const integrations = await integrationsOf(ctx, tenantId);
+  const includeArchived = query.includeArchived === 'true';
+  const visible = all.filter((g) => includeArchived || !g.archived);
+  const filtered = query.q || query.type || query.integrationId || query.origin;
+  const matches = visible.filter(
+    (g) =>
+      (!query.q || fold(g.name).includes(fold(query.q))) &&
+      (!query.type || fold(g.type) === fold(query.type)) &&
+      (!query.integrationId || g.integrationId === query.integrationId) &&
+      (!query.origin || g.origin === query.origin),
+  );
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  if (query.cursor && !after) throw new ApiError(400, 'invalid_request', 'cursor: not a cursor from this API', { field: 'cursor' });
+
+  if (query.view === 'flat') {
+    const page = matches.filter((g) => !after || g.id > after).slice(0, query.limit + 1);
+    const shown = page.slice(0, query.limit);
+    const counts = await headcounts(ctx.store.db, tenantId, shown.map((g) => g.id));
+    return { data: shown.map((g) => presentGroup(g, counts.get(g.id) ?? 0, integrations)), nextCursor: page.length > query.limit ? encodeCursor(shown[shown.length - 1]!.id) : null };
+  }
+
+  const byId = new Map(visible.map((g) => [g.id, g]));
+  const keep = new Set<string>();
+  if (!filtered) for (const g of visible) keep.add(g.id);
+  for (const m of filtered ? matches : []) {
+    keep.add(m.id);
+    for (let p = m.parentId ? byId.get(m.parentId) : undefined; p && !keep.has(p.id); p = p.parentId ? byId.get(p.parentId) : undefined) keep.add(p.id);
+    for (const d of descendants(visible, m.id)) keep.add(d);
+  }
+  const shownAll = visible.filter((g) => keep.has(g.id));
+  const counts = await headcounts(ctx.store.db, tenantId, shownAll.map((g) => g.id));
+  const forest = toTree(shownAll.map((g) => ({ ...presentGroup(g, counts.get(g.id) ?? 0, integrations), parentId: g.parentId && keep.has(g.parentId) ? g.parentId : null })));
+  const roots = forest.filter((r) => !after || r.id > after).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const page = roots.slice(0, query.limit);
+  page.sort((a, b) => a.name.localeCompare(b.name, 'en'));
+  return { data: page, nextCursor: roots.length > query.limit ? encodeCursor(roots[query.limit - 1]!.id) : null };
+}
+
+async function requireGroup(ctx: AppContext, tenantId: string, id: string): Promise<Group> {
+  const g = await getGroup(ctx.store.db, tenantId, id);
+  if (!g) throw notFound('group', id);
+  return g;
+}
+
+function nameOf(fieldsJson: string): string | null {
+  const f = parseJson<Record<string, string>>(fieldsJson, {});
+  return f['displayName'] ?? ([f['firstName'], f['lastName']].filter(Boolean).join(' ') || null);
+}
+
+async function membersPage(ctx: AppContext, tenantId: string, groupId: string, opts: { limit: number; cursor?: string | undefined; origin?: GroupOrigin | undefined }) {
+  const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
+  if (opts.cursor && !after) throw new ApiError(400, 'invalid_request', 'cursor: not a cursor from this API', { field: 'cursor' });
+  // Cursor: the last employee id; a person with two memberships (synced and manual) is never split.
+  const rows = await groupMembers(ctx.store.db, tenantId, groupId, { limit: opts.limit * 2 + 2, ...(after ? { afterEmployeeId: after } : {}), ...(opts.origin ? { origin: opts.origin } : {}) });
+  const people: string[] = [];
+  for (const r of rows) if (people[people.length - 1] !== r.employeeId) people.push(r.employeeId);
+  const shownPeople = new Set(people.slice(0, opts.limit));
+  const data = rows
+    .filter((r) => shownPeople.has(r.employeeId))
+    .map((r) => {
+      const f = parseJson<Record<string, string>>(r.fields, {});
+      return { employeeId: r.employeeId, displayName: nameOf(r.fields), email: f['email'] ?? null, status: r.status, origin: r.origin, integrationId: r.integrationId, since: r.since };
+    });
+  const last = people[opts.limit - 1];
+  return { data, nextCursor: people.length > opts.limit && last ? encodeCursor(last) : null };
+}
+
+export async function groupDetail(ctx: AppContext, tenantId: string, id: string) {
+  const g = await requireGroup(ctx, tenantId, id);
+  const integrations = await integrationsOf(ctx, tenantId);
+  const counts = await headcounts(ctx.store.db, tenantId, [g.id]);
+  const all = await allGroups(ctx.store.db, tenantId);
+  const children = all.filter((c) => c.parentId === g.id && !c.archived);
+  const childCounts = await headcounts(ctx.store.db, tenantId, children.map((c) => c.id));
+  const ancestors: { id: string; name: string }[] = [];
+  const byId = new Map(all.map((x) => [x.id, x]));
+  for (let p = g.parentId ? byId.get(g.parentId) : undefined; p && !ancestors.some((a) => a.id === p!.id); p = p.parentId ? byId.get(p.parentId) : undefined) ancestors.unshift({ id: p.id, name: p.name });
+  const members = await membersPage(ctx, tenantId, g.id, { limit: 100 });
+  return {
+    ...presentGroup(g, counts.get(g.id) ?? 0, integrations),
+    path: ancestors,
+    children: children.map((c) => presentGroup(c, childCounts.get(c.id) ?? 0, integrations)).sort((a, b) => a.name.localeCompare(b.name, 'en')),
+    members: members.data,
+    membersNextCursor: members.nextCursor,
+  };
+}
+
+export async function listMembers(ctx: AppContext, tenantId: string, id: string, query: z.infer<typeof MemberListQuery>) {
+  const g = await requireGroup(ctx, tenantId, id);
+  return membersPage(ctx, tenantId, g.id, query);
+}
+
+async function checkParent(ctx: AppContext, tenantId: string, groupId: string | null, parentId: string): Promise<Group> {
+  const parent = await getGroup(ctx.store.db, tenantId, parentId);
+  if (!parent) throw new ApiError(400, 'invalid_request', `parentId: group ${parentId} does not exist`, { field: 'parentId' });
+  if (parent.archived) throw new ApiError(400, 'invalid_request', `parentId: ${parent.name} is archived; pick an active group`, { field: 'parentId' });
+  if (groupId !== null) {
+    if (parentId === groupId) throw new ApiError(400, 'invalid_request', 'parentId: a group cannot be its own parent', { field: 'parentId' });
+    const all = await allGroups(ctx.store.db, tenantId);
+    if (descendants(all, groupId).has(parentId)) {
+      const self = all.find((g) => g.id === groupId)!;
+      throw new ApiError(400, 'invalid_request', `parentId: ${parent.name} is inside ${self.name}; nesting ${self.name} under it would make a cycle`, { field: 'parentId' });
+    }
+  }
+  return parent;
+}
+
+async function auditAdmin(ctx: AppContext, tenantId: string, action: string, entityId: string, before: unknown, after: unknown): Promise<void> {
+  await ctx.store.db
+    .insertInto('audit_events')
+    .values({ id: newId(), tenant_id: tenantId, at: nowIso(), actor_type: 'admin', actor_id: null, action, entity_type: 'group', entity_id: entityId, before: before === null ? null : JSON.stringify(before), after: after === null ? null : JSON.stringify(after) })
+    .execute();
+}
+
+export async function createManualGroup(ctx: AppContext, tenantId: string, body: unknown) {
+  const input = validate(CreateGroupBody, body ?? {}, '');
+  if (input.parentId) await checkParent(ctx, tenantId, null, input.parentId);
+  const [id] = await insertGroups(ctx.store.db, tenantId, [{ name: input.name, type: input.type, parentId: input.parentId ?? null, origin: 'manual', integrationId: null, attribute: null, sourceKey: null }]);
+  await auditAdmin(ctx, tenantId, 'group.created', id!, null, { name: input.name, type: input.type, parentId: input.parentId ?? null, origin: 'manual' });
+  return groupDetail(ctx, tenantId, id!);
+}
+
+export async function patchGroup(ctx: AppContext, tenantId: string, id: string, body: unknown) {
+  const patch = validate(PatchGroupBody, body ?? {}, '');
+  const g = await requireGroup(ctx, tenantId, id);
+  const integrations = await integrationsOf(ctx, tenantId);
+  const locker = lockerOf(g, integrations);
+  if (locker) {
+    const source = providerLabel(locker.provider);
+    const what = (['name', 'type', 'parentId', 'archived'] as const).find((k) => patch[k] !== undefined && patch[k] !== ({ name: g.name, type: g.type, parentId: g.parentId, archived: g.archived } as const)[k]);
+    if (what) {
+      const messages: Record<typeof what, string> = {
+        name: `${g.name} is managed by ${source}; rename it there.`,
+        type: `${g.name}'s type comes from ${locker.name}'s Group Sync mapping; change the type there.`,
+        parentId: `${g.name}'s place in the tree follows ${source} (Group Sync nesting); change it there or in ${locker.name}'s group mapping.`,
+        archived: `${g.name} is managed by ${source}; it is archived when the unit disappears there.`,
+      };
+      throw new ApiError(409, 'group_locked', messages[what], { field: what, integrationId: locker.id, provider: locker.provider });
+    }
+  }
+  if (patch.parentId) await checkParent(ctx, tenantId, g.id, patch.parentId);
+  await updateGroup(ctx.store.db, tenantId, g.id, {
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(patch.type !== undefined && { type: patch.type }),
+    ...(patch.parentId !== undefined && { parentId: patch.parentId }),
+    ...(patch.archived !== undefined && patch.archived !== g.archived && { archived: patch.archived }),
+  });
+  await auditAdmin(ctx, tenantId, 'group.updated', g.id, { name: g.name, type: g.type, parentId: g.parentId, archived: g.archived }, patch);
+  return groupDetail(ctx, tenantId, g.id);
+}
+
+function idsOf(body: z.infer<typeof MembersBody>): string[] {
+  return [...new Set([...(body.employeeIds ?? []), ...(body.employeeId ? [body.employeeId] : [])])];
+}
+
+export async function addManualMembers(ctx: AppContext, tenantId: string, id: string, body: unknown) {
+  const input = validate(MembersBody, body ?? {}, '');
+  const g = await requireGroup(ctx, tenantId, id);
+  if (g.archived) throw new ApiError(409, 'group_archived', `${g.name} is archived; people cannot be added to it.`);
+  const ids = idsOf(input);
+  const found = await employeesByIds(ctx.store.db, tenantId, ids);
+  const missing = ids.filter((e) => !found.has(e));
+  if (missing.length > 0) throw new ApiError(400, 'invalid_request', `employeeIds: no employee ${missing.slice(0, 5).join(', ')}`, { field: 'employeeIds', missing });
+  await addMemberships(ctx.store.db, tenantId, ids.map((employeeId) => ({ groupId: g.id, employeeId, origin: 'manual' as const, integrationId: null })));
+  for (const employeeId of ids) await auditAdmin(ctx, tenantId, 'group.membership_added', g.id, null, { employeeId, origin: 'manual' });
+  return { added: ids.length, groupId: g.id };
+}
+
+/** Removes manual memberships. A synced membership cannot be removed here: the HRIS decides it. */
+export async function removeManualMembers(ctx: AppContext, tenantId: string, id: string, body: unknown) {
+  const input = validate(MembersBody, body ?? {}, '');
+  const g = await requireGroup(ctx, tenantId, id);
+  const ids = idsOf(input);
+  const integrations = await integrationsOf(ctx, tenantId);
+  const removable: string[] = [];
+  for (const employeeId of ids) {
+    const memberships = await membershipsOf(ctx.store.db, tenantId, g.id, employeeId);
+    if (memberships.some((m) => m.origin === 'manual')) {
+      removable.push(employeeId);
+      continue;
+    }
+    const synced = memberships.find((m) => m.origin === 'synced');
+    if (synced) {
+      const employee = (await employeesByIds(ctx.store.db, tenantId, [employeeId])).get(employeeId);
+      const who = (employee && nameOf(employee.fields)) ?? employeeId;
+      const source = integrations.get(synced.integrationId ?? '');
+      const sourceName = source ? providerLabel(source.provider) : 'the HRIS';
+      throw new ApiError(409, 'membership_synced', `${who} is in ${g.name} because ${sourceName} says so (Group Sync); change their ${g.attribute ?? 'attribute'} in ${sourceName} and the next sync moves them.`, {
+        employeeId,
+        integrationId: synced.integrationId,
+      });
+    }
+    throw new ApiError(404, 'not_member', `employee ${employeeId} is not a member of ${g.name}`, { employeeId });
+  }
+  await removeMemberships(ctx.store.db, tenantId, 'manual', removable.map((employeeId) => ({ groupId: g.id, employeeId })));
+  for (const employeeId of removable) await auditAdmin(ctx, tenantId, 'group.membership_removed', g.id, { employeeId, origin: 'manual' }, null);
+  const stillSynced: string[] = [];
+  for (const employeeId of removable) if ((await membershipsOf(ctx.store.db, tenantId, g.id, employeeId)).length > 0) stillSynced.push(employeeId);
+  return { removed: removable.length, groupId: g.id, ...(stillSynced.length > 0 ? { stillMemberThroughSync: stillSynced } : {}) };
+}
+
+/**
+ * What a mapping would produce from the last fetched data (the integration's links), without
+ * saving anything: the groups as a tree with headcounts, and what the next run would change.
+ * Keys come from the groups synced before (the provider's lists are not called here), so a
+ * renamed unit only shows as renamed once a run has seen it.
+ */
+export async function previewGroupSync(ctx: AppContext, tenantId: string, integrationId: string, body: unknown) {
+  const input = validate(PreviewBody, body ?? {}, '');
+  const integration = await getIntegration(ctx.store.db, tenantId, integrationId);
+  if (!integration) throw notFound('integration', integrationId);
+  const mapping = (input.mapping !== undefined ? validate(GroupMappingSchema, input.mapping, 'mapping') : integration.groupSync.mapping) as readonly GroupMappingEntry[];
+  const problems = validateGroupMapping(mapping, { available: importedAttributes(integration.userSync), sourceName: providerLabel(integration.provider) });
+  if (problems.length > 0) throw new ApiError(400, 'invalid_request', `mapping: ${problems[0]}`, { field: 'mapping', problems });
+  const people = await groupPeople(ctx.store.db, tenantId, integration.id);
+  const existing = await syncedGroupsOf(ctx.store.db, tenantId, integration.id);
+  const memberships = await syncedMembershipsOf(ctx.store.db, tenantId, integration.id);
+  // Existing keys by name stand in for the provider's keys.
+  // (only where the group name is the unit's name, i.e. no name template).
+  const orgUnits = existing
+    .filter((g) => g.key.startsWith('id:') && !mapping.find((m) => m.attribute === g.attribute)?.nameTemplate)
+    .map((g) => ({ attribute: g.attribute, key: g.key.slice(3), name: g.name }));
+  let n = 0;
+  const plan = planGroups({ mapping, people, orgUnits, existing, memberships, newId: () => `new-${++n}` });
+  const members = new Map(plan.groups.map((g) => [g.id, g.members]));
+  const counts = subtreeHeadcounts(plan.groups, members);
+  const tree = toTree(
+    plan.groups.map((g) => ({ id: g.id, name: g.name, type: g.type, attribute: g.attribute, parentId: g.parentId, status: g.status, headcount: counts.get(g.id) ?? 0, members: g.members.size })),
+  );
+  const strip = (nodes: unknown[]): unknown[] => (nodes as { id: string; children: unknown[] }[]).map((node) => ({ ...node, id: node.id.startsWith('new-') ? null : node.id, children: strip(node.children) }));
+  const last = await lastFinishedRun(ctx.store.db, tenantId, integration.id);
+  return {
+    mapping,
+    basedOn: { people: people.length, lastRunId: last?.id ?? null, lastRunFinishedAt: last?.finishedAt ?? null },
+    groups: strip(tree),
+    changes: {
+      create: plan.created.length,
+      rename: plan.renamed.length,
+      move: plan.moved.length,
+      archive: plan.archived.length,
+      revive: plan.revived.length,
+      membershipsAdded: plan.membershipsAdded.length,
+      membershipsRemoved: plan.membershipsRemoved.length,
+      archived: plan.archived.map((a) => ({ id: a.id, name: a.name, reason: a.reason })),
+    },
+    ...(people.length === 0 ? { note: `No people from ${integration.name} yet: run a sync first; the preview uses the last fetched data.` } : {}),
+  };
+}
+
+/** The groups of each employee, for the employee API. */
+export { groupsForEmployees } from '../store/groups.ts';
+
+/**
+ * Diagnostics for one person's groups ("user exists but in the wrong group"): each group with why,
+ * and, per linked source, what Group Sync does or does not do for them, in words.
+ */
+export async function explainGroups(ctx: AppContext, tenantId: string, employeeId: string) {
+  const { db } = ctx.store;
+  const integrations = await integrationsOf(ctx, tenantId);
+  const links = await db.selectFrom('employee_links').selectAll().where('tenant_id', '=', tenantId).where('employee_id', '=', employeeId).execute();
+  const rows = await db
+    .selectFrom('group_memberships as m')
+    .innerJoin('groups as g', 'g.id', 'm.group_id')
+    .select(['g.id', 'g.name', 'g.type', 'g.attribute', 'g.archived', 'm.origin', 'm.integration_id'])
+    .where('m.tenant_id', '=', tenantId)
+    .where('m.employee_id', '=', employeeId)
+    .execute();
+  const groups = rows.map((r) => {
+    const source = r.integration_id ? integrations.get(r.integration_id) : undefined;
+    const why =
+      r.origin === 'manual'
+        ? 'added by hand; sync never removes it'
+        : `${source ? providerLabel(source.provider) : 'the source'} gives ${r.attribute} = ${r.name} (Group Sync of ${source?.name ?? 'a removed integration'})`;
+    return { id: r.id, name: r.name, type: r.type, origin: r.origin, archived: r.archived === 1, why };
+  });
+  const summary: string[] = [];
+  for (const link of links) {
+    const i = integrations.get(link.integration_id);
+    if (!i) continue;
+    const source = providerLabel(i.provider);
+    if (!i.groupSync.enabled) {
+      summary.push(`${i.name}: Group Sync is off, so ${source}'s org structure (departments, divisions, locations) does not put this person in groups; turn it on and map the attributes under Group Sync.`);
+      continue;
+    }
+    const values = parseJson<Record<string, string>>(link.field_values, {});
+    if (link.present !== 1 || link.in_scope !== 1 || link.source_status !== 'active') {
+      summary.push(`${i.name}: this person is ${link.present !== 1 ? 'no longer in the source' : link.in_scope !== 1 ? 'out of scope' : 'not active in the source'}, so ${source} puts them in no group.`);
+      continue;
+    }
+    const mapped = new Set(i.groupSync.mapping.map((m) => m.attribute));
+    for (const m of i.groupSync.mapping) {
+      if (!values[m.attribute]) summary.push(`${i.name}: ${source} has no ${m.attribute} for this person, so they are in no ${m.type} group.`);
+    }
+    for (const attribute of ['department', 'division', 'location'] as const) {
+      if (values[attribute] && !mapped.has(attribute)) summary.push(`${i.name}: ${attribute} "${values[attribute]}" is not a group because the group mapping does not include ${attribute}; add it under Group Sync.`);
+    }
+  }
+  return { groups, summary };
+}

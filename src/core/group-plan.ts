@@ -1,0 +1,399 @@
+/**
+ * Group Sync planning: pure and I/O-free.
+ *
+ * Given an integration's group mapping, the people it syncs (with their mapped attribute values),
+ * the provider's own org units when it has them, and the groups this integration synced before,
+ * it says which groups to create, rename, retype, re-parent, archive and revive, and which
+ * synced memberships to add and remove.
+ *
+ * Rules (the console's help text says the same):
+ * - **Identity.** A synced group is keyed by (integration, attribute, key). The key is the
+ *   provider's own id for the unit (`id:<BambooHR list option id>`) when the provider lists the
+ *   unit (matched by name), else the normalised name (`name:<nfkc, trimmed, lower-cased, single
+ *   spaces>`). A unit keyed by id that is renamed in the HRIS keeps its group (same id, same
+ *   memberships) and the group is renamed; a unit keyed by name that is renamed is a new unit
+ *   (the old group is archived, a new one created) since nothing says they are the same.
+ * - **Existence.** A group exists while at least one synced person holds the unit. A unit nobody
+ *   holds any more, one the provider archived, or an attribute taken out of the mapping is
+ *   archived (its synced memberships removed, the group and its history kept); it is revived (same
+ *   id) when the unit comes back.
+ * - **Nesting.** `parent: "division"` on the department entry puts each department under the
+ *   division most of the department's members belong to. Members without a division do not vote;
+ *   on a tie the current parent stays if it is among the tied, else the division whose name sorts
+ *   first. A department whose members have no division at all is top-level.
+ * - **Names.** `nameTemplate` (default `{value}`) may use `{value}`, `{type}` and `{attribute}`,
+ *   e.g. `"{value} ({type})"`. The unit name is the provider's (its list option's current name),
+ *   else the spelling most members use.
+ */
+import { isFieldName } from './fields.ts';
+
+export interface GroupMappingEntry {
+  /** A ReFresh field: `department`, `division`, `location`, …, or `custom.<key>`. */
+  readonly attribute: string;
+  /** The type label shown for the groups: "Department", "Location", … */
+  readonly type: string;
+  /** Another mapped attribute to nest these groups under. */
+  readonly parent?: string;
+  /** Group name; `{value}` (required), `{type}`, `{attribute}`. Default `{value}`. */
+  readonly nameTemplate?: string;
+}
+
+/** A unit as the provider lists it, with `attribute` already a ReFresh field name. */
+export interface OrgUnit {
+  readonly attribute: string;
+  readonly key: string;
+  readonly name: string;
+  readonly archived?: boolean;
+}
+
+/** One synced person: the employee and their mapped values (ReFresh field names). */
+export interface GroupPerson {
+  readonly employeeId: string;
+  readonly values: Readonly<Record<string, string | undefined>>;
+}
+
+export interface ExistingSyncedGroup {
+  readonly id: string;
+  readonly attribute: string;
+  readonly key: string;
+  readonly name: string;
+  readonly type: string;
+  readonly parentId: string | null;
+  readonly archived: boolean;
+}
+
+export interface ExistingMembership {
+  readonly groupId: string;
+  readonly employeeId: string;
+}
+
+export interface PlanInput {
+  readonly mapping: readonly GroupMappingEntry[];
+  readonly people: readonly GroupPerson[];
+  /** Provider org units; attributes without any listed unit are keyed by name. */
+  readonly orgUnits?: readonly OrgUnit[];
+  readonly existing: readonly ExistingSyncedGroup[];
+  /** This integration's synced memberships. */
+  readonly memberships: readonly ExistingMembership[];
+  /** Ids for new groups (injected so the plan stays pure and testable). */
+  readonly newId: () => string;
+}
+
+export interface PlannedGroup {
+  readonly id: string;
+  readonly attribute: string;
+  readonly key: string;
+  readonly name: string;
+  readonly type: string;
+  readonly parentId: string | null;
+  readonly members: ReadonlySet<string>;
+  readonly status: 'new' | 'existing' | 'revived';
+}
+
+export type ArchiveReason = 'vanished' | 'archived_in_source' | 'unmapped';
+
+export interface GroupPlan {
+  /** Every group the mapping yields now (active synced groups), for previews and trees. */
+  readonly groups: readonly PlannedGroup[];
+  readonly created: readonly PlannedGroup[];
+  readonly renamed: readonly { id: string; from: string; to: string }[];
+  readonly retyped: readonly { id: string; name: string; from: string; to: string }[];
+  readonly moved: readonly { id: string; name: string; from: string | null; to: string | null }[];
+  readonly archived: readonly { id: string; name: string; attribute: string; reason: ArchiveReason }[];
+  readonly revived: readonly { id: string; name: string }[];
+  readonly membershipsAdded: readonly ExistingMembership[];
+  readonly membershipsRemoved: readonly ExistingMembership[];
+}
+
+/** ReFresh fields that make sense as groups (plus every `custom.<key>`). */
+export const GROUPABLE_FIELDS = ['department', 'division', 'location', 'jobTitle', 'employmentStatus', 'employmentType'] as const;
+
+const TEMPLATE_VARS = new Set(['value', 'type', 'attribute']);
+
+export function isGroupableAttribute(attribute: string): boolean {
+  return (GROUPABLE_FIELDS as readonly string[]).includes(attribute) || (attribute.startsWith('custom.') && isFieldName(attribute));
+}
+
+/** NFKC, trimmed, inner whitespace collapsed, lower-cased: how names are compared and keyed. */
+export function normalizeUnitName(name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/g, ' ').toLocaleLowerCase('en');
+}
+
+export function applyNameTemplate(template: string | undefined, vars: { value: string; type: string; attribute: string }): string {
+  const text = (template ?? '{value}').replace(/\{(\w+)\}/g, (whole, name: string) => (TEMPLATE_VARS.has(name) ? vars[name as keyof typeof vars] : whole));
+  return text.trim().slice(0, 200) || vars.value;
+}
+
+/**
+ * The problems with a mapping, in words an admin can act on; empty when it is valid.
+ * `available`, when given, is the set of attributes the integration actually imports.
+ */
+export function validateGroupMapping(mapping: readonly GroupMappingEntry[], opts: { available?: ReadonlySet<string>; sourceName?: string } = {}): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, entry] of mapping.entries()) {
+    const at = `mapping[${i}]`;
+    const attribute = entry.attribute?.trim?.() ?? '';
+    if (attribute === '') {
+      problems.push(`${at}: attribute is required, e.g. "department"`);
+      continue;
+    }
+    if (!isGroupableAttribute(attribute)) {
+      problems.push(`${at}: "${attribute}" cannot become groups; use one of ${GROUPABLE_FIELDS.join(', ')} or custom.<key>`);
+    } else if (opts.available && !opts.available.has(attribute)) {
+      problems.push(`${at}: "${attribute}" is not imported from ${opts.sourceName ?? 'this source'} (no field mapping writes it), so no group could be made from it; map a field to "${attribute}" under User Auto-Sync → Field mapping first`);
+    }
+    if (seen.has(attribute)) problems.push(`${at}: "${attribute}" is mapped twice; map each attribute once`);
+    seen.add(attribute);
+    if (!entry.type || entry.type.trim() === '') problems.push(`${at} (${attribute}): type is required, e.g. "Department"`);
+    if (entry.nameTemplate !== undefined) {
+      if (!entry.nameTemplate.includes('{value}')) problems.push(`${at} (${attribute}): nameTemplate must contain {value}, e.g. "{value} team"`);
+      for (const m of entry.nameTemplate.matchAll(/\{(\w+)\}/g)) {
+        if (!TEMPLATE_VARS.has(m[1]!)) problems.push(`${at} (${attribute}): nameTemplate placeholder {${m[1]}} is unknown; use {value}, {type} or {attribute}`);
+      }
+    }
+  }
+  const byAttribute = new Map(mapping.map((e) => [e.attribute, e]));
+  for (const entry of mapping) {
+    if (entry.parent !== undefined && entry.parent !== entry.attribute && !byAttribute.has(entry.parent)) {
+      problems.push(`"${entry.attribute}" is nested under "${entry.parent}", which is not in the mapping; add {"attribute": "${entry.parent}", "type": "…"} or remove the parent`);
+    }
+  }
+  // Cycles: walk up from each entry; report each cycle once, starting where the mapping lists it first.
+  const reported = new Set<string>();
+  for (const entry of mapping) {
+    const path: string[] = [entry.attribute];
+    let current = entry;
+    while (current.parent !== undefined) {
+      const next = byAttribute.get(current.parent);
+      if (!next) break;
+      const loopAt = path.indexOf(next.attribute);
+      if (loopAt >= 0) {
+        const cycle = path.slice(loopAt);
+        const id = [...cycle].sort().join('|');
+        if (!reported.has(id)) {
+          reported.add(id);
+          const first = mapping.findIndex((e) => cycle.includes(e.attribute));
+          const start = cycle.indexOf(mapping[first]!.attribute);
+          const ordered = [...cycle.slice(start), ...cycle.slice(0, start)];
+          problems.push(`${[...ordered, ordered[0]].join(' → ')} is a cycle; groups can only nest in one direction`);
+        }
+        break;
+      }
+      path.push(next.attribute);
+      current = next;
+    }
+  }
+  return problems;
+}
+
+interface Unit {
+  readonly attribute: string;
+  readonly key: string;
+  readonly unitName: string;
+  readonly members: Set<string>;
+  readonly spellings: Map<string, number>;
+}
+
+/** Computes the plan. Assumes a valid mapping (see validateGroupMapping). */
+export function planGroups(input: PlanInput): GroupPlan {
+  const mapping = input.mapping;
+  const mapped = new Map(mapping.map((e) => [e.attribute, e]));
+
+  // Provider units by attribute and normalised name (first listed wins; non-archived preferred).
+  const unitsByAttr = new Map<string, Map<string, OrgUnit>>();
+  for (const u of input.orgUnits ?? []) {
+    let byName = unitsByAttr.get(u.attribute);
+    if (!byName) unitsByAttr.set(u.attribute, (byName = new Map()));
+    const n = normalizeUnitName(u.name);
+    const prior = byName.get(n);
+    if (!prior || (prior.archived && !u.archived)) byName.set(n, u);
+  }
+
+  const keyOf = (attribute: string, value: string): { key: string; providerName?: string; archived: boolean } => {
+    const unit = unitsByAttr.get(attribute)?.get(normalizeUnitName(value));
+    if (unit) return { key: `id:${unit.key}`, providerName: unit.name, archived: unit.archived === true };
+    return { key: `name:${normalizeUnitName(value)}`, archived: false };
+  };
+
+  // Units people hold now.
+  const units = new Map<string, Unit>(); // `${attribute}\u0000${key}`
+  const personKeys = new Map<string, Map<string, string>>(); // employee → attribute → unit id
+  const archivedInSource = new Set<string>();
+  for (const person of input.people) {
+    const mine = new Map<string, string>();
+    for (const entry of mapping) {
+      const raw = person.values[entry.attribute];
+      const value = raw?.normalize('NFC').trim();
+      if (!value) continue;
+      const k = keyOf(entry.attribute, value);
+      const uid = `${entry.attribute}\u0000${k.key}`;
+      if (k.archived) {
+        archivedInSource.add(uid);
+        continue;
+      }
+      let unit = units.get(uid);
+      if (!unit) units.set(uid, (unit = { attribute: entry.attribute, key: k.key, unitName: k.providerName ?? value, members: new Set(), spellings: new Map() }));
+      unit.members.add(person.employeeId);
+      unit.spellings.set(value, (unit.spellings.get(value) ?? 0) + 1);
+      mine.set(entry.attribute, uid);
+    }
+    personKeys.set(person.employeeId, mine);
+  }
+
+  const existingByUid = new Map(input.existing.map((g) => [`${g.attribute}\u0000${g.key}`, g]));
+  const existingById = new Map(input.existing.map((g) => [g.id, g]));
+
+  // Names: the provider's, else the spelling most members use (ties: the existing name, else first by sort).
+  const unitName = (unit: Unit, existingName: string | undefined, entry: GroupMappingEntry): string => {
+    let value = unit.unitName;
+    if (unit.key.startsWith('name:')) {
+      const ranked = [...unit.spellings.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      const top = ranked[0]![1];
+      const tied = ranked.filter(([, n]) => n === top).map(([s]) => s);
+      const current = existingName !== undefined ? tied.find((s) => applyNameTemplate(entry.nameTemplate, { value: s, type: entry.type, attribute: entry.attribute }) === existingName) : undefined;
+      value = current ?? tied[0]!;
+    }
+    return applyNameTemplate(entry.nameTemplate, { value, type: entry.type, attribute: entry.attribute });
+  };
+
+  // Desired groups, ids assigned (existing id kept), in mapping order then by name.
+  const planned = new Map<string, { unit: Unit; id: string; name: string; type: string; status: PlannedGroup['status']; existing?: ExistingSyncedGroup }>();
+  for (const entry of mapping) {
+    const mine = [...units.entries()].filter(([, u]) => u.attribute === entry.attribute);
+    for (const [uid, unit] of mine) {
+      const existing = existingByUid.get(uid);
+      const name = unitName(unit, existing?.name, entry);
+      planned.set(uid, {
+        unit,
+        id: existing?.id ?? input.newId(),
+        name,
+        type: entry.type,
+        status: existing ? (existing.archived ? 'revived' : 'existing') : 'new',
+        ...(existing ? { existing } : {}),
+      });
+    }
+  }
+
+  // Parents by majority of members (see the rule above).
+  const parentOf = new Map<string, string | null>();
+  const nameOfId = new Map<string, string>([...planned.values()].map((p) => [p.id, p.name]));
+  for (const [uid, p] of planned) {
+    const entry = mapped.get(p.unit.attribute)!;
+    if (!entry.parent || entry.parent === entry.attribute) {
+      parentOf.set(uid, null);
+      continue;
+    }
+    const votes = new Map<string, number>();
+    for (const employeeId of p.unit.members) {
+      const parentUid = personKeys.get(employeeId)?.get(entry.parent);
+      const parent = parentUid ? planned.get(parentUid) : undefined;
+      if (parent) votes.set(parent.id, (votes.get(parent.id) ?? 0) + 1);
+    }
+    if (votes.size === 0) {
+      parentOf.set(uid, null);
+      continue;
+    }
+    const top = Math.max(...votes.values());
+    const tied = [...votes.entries()].filter(([, n]) => n === top).map(([id]) => id);
+    const current = p.existing?.parentId ?? null;
+    const chosen = current !== null && tied.includes(current)
+      ? current
+      : tied.sort((a, b) => (nameOfId.get(a)! < nameOfId.get(b)! ? -1 : nameOfId.get(a)! > nameOfId.get(b)! ? 1 : a < b ? -1 : 1))[0]!;
+    parentOf.set(uid, chosen);
+  }
+
+  const groups: PlannedGroup[] = [];
+  const created: PlannedGroup[] = [];
+  const renamed: { id: string; from: string; to: string }[] = [];
+  const retyped: { id: string; name: string; from: string; to: string }[] = [];
+  const moved: { id: string; name: string; from: string | null; to: string | null }[] = [];
+  const revived: { id: string; name: string }[] = [];
+  for (const [uid, p] of planned) {
+    const g: PlannedGroup = { id: p.id, attribute: p.unit.attribute, key: p.unit.key, name: p.name, type: p.type, parentId: parentOf.get(uid) ?? null, members: p.unit.members, status: p.status };
+    groups.push(g);
+    if (!p.existing) {
+      created.push(g);
+      continue;
+    }
+    if (p.existing.archived) revived.push({ id: g.id, name: g.name });
+    if (p.existing.name !== g.name) renamed.push({ id: g.id, from: p.existing.name, to: g.name });
+    if (p.existing.type !== g.type) retyped.push({ id: g.id, name: g.name, from: p.existing.type, to: g.type });
+    if (p.existing.parentId !== g.parentId) moved.push({ id: g.id, name: g.name, from: p.existing.parentId, to: g.parentId });
+  }
+
+  const archived: { id: string; name: string; attribute: string; reason: ArchiveReason }[] = [];
+  const keep = new Set(groups.map((g) => g.id));
+  for (const g of input.existing) {
+    if (g.archived || keep.has(g.id)) continue;
+    const uid = `${g.attribute}\u0000${g.key}`;
+    const reason: ArchiveReason = !mapped.has(g.attribute) ? 'unmapped' : archivedInSource.has(uid) ? 'archived_in_source' : 'vanished';
+    archived.push({ id: g.id, name: g.name, attribute: g.attribute, reason });
+  }
+
+  // Memberships: exactly the planned members of the planned groups; everything else synced goes.
+  const want = new Set<string>();
+  const membershipsAdded: ExistingMembership[] = [];
+  for (const g of groups) for (const employeeId of g.members) want.add(`${g.id}\u0000${employeeId}`);
+  const have = new Set(input.memberships.map((m) => `${m.groupId}\u0000${m.employeeId}`));
+  for (const g of groups) {
+    for (const employeeId of g.members) if (!have.has(`${g.id}\u0000${employeeId}`)) membershipsAdded.push({ groupId: g.id, employeeId });
+  }
+  const membershipsRemoved = input.memberships.filter((m) => !want.has(`${m.groupId}\u0000${m.employeeId}`));
+  // Memberships of groups this integration does not know (should not happen) are left alone.
+  const known = (m: ExistingMembership) => existingById.has(m.groupId) || keep.has(m.groupId);
+
+  return { groups, created, renamed, retyped, moved, archived, revived, membershipsAdded, membershipsRemoved: membershipsRemoved.filter(known) };
+}
+
+/**
+ * Headcount per group: distinct people in the group or any of its descendants for whom
+ * `counts(employeeId)` holds (e.g. active people). Someone in a department and in its division
+ * counts once for the division.
+ */
+export function subtreeHeadcounts(
+  groups: readonly { readonly id: string; readonly parentId: string | null }[],
+  members: ReadonlyMap<string, Iterable<string>>,
+  counts: (employeeId: string) => boolean = () => true,
+): Map<string, number> {
+  const children = new Map<string, string[]>();
+  for (const g of groups) {
+    if (g.parentId === null) continue;
+    let list = children.get(g.parentId);
+    if (!list) children.set(g.parentId, (list = []));
+    list.push(g.id);
+  }
+  const out = new Map<string, number>();
+  for (const g of groups) {
+    const people = new Set<string>();
+    const visited = new Set<string>();
+    const stack = [g.id];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (visited.has(id)) continue;
+      visited.add(id);
+      for (const e of members.get(id) ?? []) if (counts(e)) people.add(e);
+      stack.push(...(children.get(id) ?? []));
+    }
+    out.set(g.id, people.size);
+  }
+  return out;
+}
+
+/** Nests flat groups into a forest (siblings by name), each node with `children`. */
+export function toTree<T extends { readonly id: string; readonly parentId: string | null; readonly name: string }>(items: readonly T[]): (T & { children: unknown[] })[] {
+  type Node = T & { children: Node[] };
+  const nodes = new Map<string, Node>(items.map((i) => [i.id, { ...i, children: [] as Node[] }]));
+  const roots: Node[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.parentId !== null ? nodes.get(node.parentId) : undefined;
+    if (parent && parent !== node) parent.children.push(node);
+    else roots.push(node);
+  }
+  const sort = (list: Node[]) => {
+    list.sort((a, b) => a.name.localeCompare(b.name, 'en') || (a.id < b.id ? -1 : 1));
+    for (const n of list) sort(n.children);
+  };
+  sort(roots);
+  return roots;
+}

@@ -1,0 +1,266 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { ExistingMembership, ExistingSyncedGroup } from '../core/group-plan.ts';
+import type { Database, GroupRow } from './schema.ts';
+import { chunks } from './employees.ts';
+import { newId, nowIso } from './ids.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type GroupOrigin = 'synced' | 'manual';
+
+export interface Group {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly type: string;
+  readonly parentId: string | null;
+  readonly origin: GroupOrigin;
+  readonly integrationId: string | null;
+  readonly attribute: string | null;
+  readonly sourceKey: string | null;
+  readonly archived: boolean;
+  readonly archivedAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function toGroup(row: GroupRow): Group {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    type: row.type,
+    parentId: row.parent_id,
+    origin: row.origin as GroupOrigin,
+    integrationId: row.integration_id,
+    attribute: row.attribute,
+    sourceKey: row.source_key,
+    archived: row.archived === 1,
+    archivedAt: row.archived_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function getGroup(db: Db, tenantId: string, id: string): Promise<Group | undefined> {
+  const row = await db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row ? toGroup(row) : undefined;
+}
+
+/** Every group of a tenant (groups are few next to people: org units, not people). */
+export async function allGroups(db: Db, tenantId: string): Promise<Group[]> {
+  const rows = await db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
+  return rows.map(toGroup);
+}
+
+/** The groups an integration synced, archived ones included (they may be revived). */
+export async function syncedGroupsOf(db: Db, tenantId: string, integrationId: string): Promise<ExistingSyncedGroup[]> {
+  const rows = await db
+    .selectFrom('groups')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .where('origin', '=', 'synced')
+    .execute();
+  return rows.map((r) => ({ id: r.id, attribute: r.attribute ?? '', key: r.source_key ?? '', name: r.name, type: r.type, parentId: r.parent_id, archived: r.archived === 1 }));
+}
+
+export async function syncedMembershipsOf(db: Db, tenantId: string, integrationId: string): Promise<ExistingMembership[]> {
+  const rows = await db
+    .selectFrom('group_memberships')
+    .select(['group_id', 'employee_id'])
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .where('origin', '=', 'synced')
+    .execute();
+  return rows.map((r) => ({ groupId: r.group_id, employeeId: r.employee_id }));
+}
+
+export interface NewGroup {
+  readonly id?: string;
+  readonly name: string;
+  readonly type: string;
+  readonly parentId: string | null;
+  readonly origin: GroupOrigin;
+  readonly integrationId: string | null;
+  readonly attribute: string | null;
+  readonly sourceKey: string | null;
+}
+
+export async function insertGroups(db: Db, tenantId: string, groups: readonly NewGroup[], now = nowIso()): Promise<string[]> {
+  const rows = groups.map((g) => ({
+    id: g.id ?? newId(),
+    tenant_id: tenantId,
+    name: g.name,
+    type: g.type,
+    parent_id: g.parentId,
+    origin: g.origin,
+    integration_id: g.integrationId,
+    attribute: g.attribute,
+    source_key: g.sourceKey,
+    archived: 0,
+    archived_at: null,
+    created_at: now,
+    updated_at: now,
+  }));
+  for (const chunk of chunks(rows, 200)) await db.insertInto('groups').values(chunk).execute();
+  return rows.map((r) => r.id);
+}
+
+export interface GroupPatch {
+  name?: string;
+  type?: string;
+  parentId?: string | null;
+  archived?: boolean;
+}
+
+export async function updateGroup(db: Db, tenantId: string, id: string, patch: GroupPatch, now = nowIso()): Promise<void> {
+  await db
+    .updateTable('groups')
+    .set({
+      updated_at: now,
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.type !== undefined && { type: patch.type }),
+      ...(patch.parentId !== undefined && { parent_id: patch.parentId }),
+      ...(patch.archived !== undefined && { archived: patch.archived ? 1 : 0, archived_at: patch.archived ? now : null }),
+    })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export interface MembershipWrite {
+  readonly groupId: string;
+  readonly employeeId: string;
+  readonly origin: GroupOrigin;
+  readonly integrationId: string | null;
+}
+
+/** Adds memberships; one that already exists (same group, person and origin) is left as it is. */
+export async function addMemberships(db: Db, tenantId: string, rows: readonly MembershipWrite[], now = nowIso()): Promise<void> {
+  const values = rows.map((m) => ({ tenant_id: tenantId, group_id: m.groupId, employee_id: m.employeeId, origin: m.origin, integration_id: m.integrationId, created_at: now }));
+  for (const chunk of chunks(values, 200)) {
+    await db.insertInto('group_memberships').values(chunk).onConflict((oc) => oc.columns(['group_id', 'employee_id', 'origin']).doNothing()).execute();
+  }
+}
+
+export async function removeMemberships(db: Db, tenantId: string, origin: GroupOrigin, rows: readonly { groupId: string; employeeId: string }[]): Promise<number> {
+  let removed = 0;
+  const byGroup = new Map<string, string[]>();
+  for (const r of rows) {
+    let list = byGroup.get(r.groupId);
+    if (!list) byGroup.set(r.groupId, (list = []));
+    list.push(r.employeeId);
+  }
+  for (const [groupId, employees] of byGroup) {
+    for (const chunk of chunks(employees, 500)) {
+      const result = await db
+        .deleteFrom('group_memberships')
+        .where('tenant_id', '=', tenantId)
+        .where('group_id', '=', groupId)
+        .where('origin', '=', origin)
+        .where('employee_id', 'in', chunk)
+        .executeTakeFirst();
+      removed += Number(result.numDeletedRows);
+    }
+  }
+  return removed;
+}
+
+/**
+ * Distinct ACTIVE employees in each group and its non-archived descendants, by a recursive query
+ * (UNION, so even a corrupt parent loop terminates).
+ */
+export async function headcounts(db: Db, tenantId: string, groupIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>(groupIds.map((id) => [id, 0]));
+  for (const chunk of chunks(groupIds, 500)) {
+    const result = await sql<{ id: string; n: number | string }>`
+      WITH RECURSIVE tree(root_id, group_id) AS (
+        SELECT id, id FROM groups WHERE tenant_id = ${tenantId} AND id IN (${sql.join(chunk)})
+        UNION
+        SELECT tree.root_id, g.id FROM tree JOIN groups g ON g.parent_id = tree.group_id
+        WHERE g.tenant_id = ${tenantId} AND g.archived = 0
+      )
+      SELECT tree.root_id AS id, COUNT(DISTINCT m.employee_id) AS n
+      FROM tree
+      JOIN group_memberships m ON m.group_id = tree.group_id AND m.tenant_id = ${tenantId}
+      JOIN employees e ON e.id = m.employee_id AND e.tenant_id = ${tenantId} AND e.status = 'active'
+      GROUP BY tree.root_id`.execute(db);
+    for (const r of result.rows) out.set(r.id, Number(r.n));
+  }
+  return out;
+}
+
+export interface MemberRow {
+  readonly employeeId: string;
+  readonly origin: GroupOrigin;
+  readonly integrationId: string | null;
+  readonly since: string;
+  readonly status: string;
+  readonly fields: string;
+}
+
+/** Direct memberships of a group (one row per person and origin), by employee id. */
+export async function groupMembers(db: Db, tenantId: string, groupId: string, opts: { limit: number; afterEmployeeId?: string; origin?: GroupOrigin }): Promise<MemberRow[]> {
+  let q = db
+    .selectFrom('group_memberships as m')
+    .innerJoin('employees as e', (j) => j.onRef('e.id', '=', 'm.employee_id').onRef('e.tenant_id', '=', 'm.tenant_id'))
+    .select(['m.employee_id', 'm.origin', 'm.integration_id', 'm.created_at', 'e.status', 'e.fields'])
+    .where('m.tenant_id', '=', tenantId)
+    .where('m.group_id', '=', groupId);
+  if (opts.origin) q = q.where('m.origin', '=', opts.origin);
+  if (opts.afterEmployeeId) q = q.where('m.employee_id', '>', opts.afterEmployeeId);
+  const rows = await q.orderBy('m.employee_id').orderBy('m.origin').limit(opts.limit).execute();
+  return rows.map((r) => ({ employeeId: r.employee_id, origin: r.origin as GroupOrigin, integrationId: r.integration_id, since: r.created_at, status: r.status, fields: r.fields }));
+}
+
+export async function membershipsOf(db: Db, tenantId: string, groupId: string, employeeId: string): Promise<{ origin: GroupOrigin; integrationId: string | null }[]> {
+  const rows = await db
+    .selectFrom('group_memberships')
+    .select(['origin', 'integration_id'])
+    .where('tenant_id', '=', tenantId)
+    .where('group_id', '=', groupId)
+    .where('employee_id', '=', employeeId)
+    .execute();
+  return rows.map((r) => ({ origin: r.origin as GroupOrigin, integrationId: r.integration_id }));
+}
+
+export interface EmployeeGroup {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  /** 'synced' when any membership is synced (then the HRIS decides it), else 'manual'. */
+  readonly origin: GroupOrigin;
+  readonly origins: GroupOrigin[];
+}
+
+/** The non-archived groups each employee is a direct member of, by name. */
+export async function groupsForEmployees(db: Db, tenantId: string, employeeIds: readonly string[]): Promise<Map<string, EmployeeGroup[]>> {
+  const out = new Map<string, EmployeeGroup[]>(employeeIds.map((id) => [id, []]));
+  for (const chunk of chunks(employeeIds, 500)) {
+    const rows = await db
+      .selectFrom('group_memberships as m')
+      .innerJoin('groups as g', 'g.id', 'm.group_id')
+      .select(['m.employee_id', 'm.origin', 'g.id', 'g.name', 'g.type'])
+      .where('m.tenant_id', '=', tenantId)
+      .where('g.tenant_id', '=', tenantId)
+      .where('g.archived', '=', 0)
+      .where('m.employee_id', 'in', chunk)
+      .execute();
+    const byKey = new Map<string, { employeeId: string; group: EmployeeGroup }>();
+    for (const r of rows) {
+      const key = `${r.employee_id}\u0000${r.id}`;
+      const prior = byKey.get(key);
+      const origins = [...new Set([...(prior?.group.origins ?? []), r.origin as GroupOrigin])].sort() as GroupOrigin[];
+      byKey.set(key, { employeeId: r.employee_id, group: { id: r.id, name: r.name, type: r.type, origin: origins.includes('synced') ? 'synced' : 'manual', origins } });
+    }
+    for (const { employeeId, group } of byKey.values()) out.get(employeeId)?.push(group);
+  }
+  for (const list of out.values()) list.sort((a, b) => a.type.localeCompare(b.type, 'en') || a.name.localeCompare(b.name, 'en'));
+  return out;
+}
+
+export async function nextSeq(db: Db, runId: string): Promise<number> {
+  const row = await db.selectFrom('run_changes').select((eb) => eb.fn.max('seq').as('max')).where('run_id', '=', runId).executeTakeFirst();
+  return Number(row?.max ?? 0) + 1;
+}
