@@ -14,6 +14,9 @@ const ConfigSchema = z.object({
   REFRESH_ADMIN_EMAIL: z.email('must be an email address').default('admin@example.com'),
   REFRESH_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   REFRESH_SECRET_KEY: z.string().optional(),
+  PUBLIC_URL: z.url('must be the http(s) address browsers reach this server at').optional(),
+  BAMBOOHR_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+  BAMBOOHR_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -27,6 +30,10 @@ export interface Config {
   readonly adminPassword: string | undefined;
   readonly secretKey: string | undefined;
   readonly logLevel: string;
+  /** Where browsers reach this server (OAuth redirect URIs, webhook URLs); default `http://{HOST}:{PORT}`. */
+  readonly publicUrl?: string;
+  /** ReFresh's own OAuth apps per provider (BAMBOOHR_OAUTH_CLIENT_ID / _SECRET). */
+  readonly oauthClients?: Readonly<Record<string, { readonly clientId: string; readonly clientSecret: string }>>;
 }
 
 export class ConfigError extends Error {
@@ -51,5 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: c.REFRESH_ADMIN_PASSWORD,
     secretKey: c.REFRESH_SECRET_KEY,
     logLevel: c.LOG_LEVEL,
+    publicUrl: (c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/+$/, ''),
+    oauthClients: c.BAMBOOHR_OAUTH_CLIENT_ID && c.BAMBOOHR_OAUTH_CLIENT_SECRET ? { bamboohr: { clientId: c.BAMBOOHR_OAUTH_CLIENT_ID, clientSecret: c.BAMBOOHR_OAUTH_CLIENT_SECRET } } : {},
   };
 }

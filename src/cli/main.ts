@@ -5,6 +5,7 @@ import { serveCommand, workerCommand } from './serve.ts';
 import { syncCommand } from './sync.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { doctorCommand } from './doctor.ts';
+import { keysRotateCommand } from './keys.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -32,6 +33,7 @@ program
   .option('--employees <n>', 'people to generate', positiveInt, 300)
   .option('--seed <n>', 'random seed', positiveInt, 42)
   .action(sandboxCommand);
+program.command('keys').description('credential vault keys').command('rotate').description('re-encrypt every stored credential under a new key (REFRESH_SECRET_KEY="new,old", or a new key in DATA_DIR/secret.key)').action(keysRotateCommand);
 program.command('doctor <email-or-employee-id>').description('why a person is (or is not) synced, in words').action(doctorCommand);
 
 try {

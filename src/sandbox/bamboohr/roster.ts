@@ -121,6 +121,8 @@ export class BambooRoster {
   private nextEmployeeNumber: number;
   private nextOptionId = 1;
   private versionCounter = 0;
+  /** Told of every insert, update and delete (the sandbox's webhooks listen here). */
+  onChange: ((id: string, action: ChangeAction) => void) | null = null;
 
   constructor(company: GeneratedCompany, opts: RosterOptions = {}) {
     this.rng = createRng((opts.seed ?? 1) ^ 0x5eed);
@@ -245,6 +247,7 @@ export class BambooRoster {
     this.byId.set(rec.id, rec);
     this.ordered.push(rec); // ids only grow, so the order holds
     this.versionCounter++;
+    this.onChange?.(rec.id, 'Inserted');
     return this.view(rec);
   }
 
@@ -339,6 +342,7 @@ export class BambooRoster {
       }
     }
     this.versionCounter++;
+    this.onChange?.(rec.id, 'Deleted');
   }
 
   /** Renames a list option in place (it keeps its id); everyone holding the value changes with it. */
@@ -429,6 +433,7 @@ export class BambooRoster {
     rec.changedMs = this.clock.tick();
     rec.changedIso = null;
     this.versionCounter++;
+    this.onChange?.(rec.id, 'Updated');
   }
 
   private require(id: string): EmployeeRecord {

@@ -20,6 +20,8 @@ import { getEmployee } from './routes/employee.ts';
 import { getChangedEmployeeIds } from './routes/employees-changed.ts';
 import { getEmployeesList } from './routes/employees-list.ts';
 import { getMetaFields, getMetaLists } from './routes/meta.ts';
+import { attachOAuth, handleOAuth, oauthOf, type SandboxOAuth, type SandboxOAuthClient } from './routes/oauth.ts';
+import { attachWebhooks, deleteWebhook, getWebhooks, handleWebhookControl, postWebhook, type SandboxWebhooks } from './routes/webhooks.ts';
 
 export interface BambooSandboxOptions {
   /** Seeded employees (default 200). */
@@ -36,6 +38,8 @@ export interface BambooSandboxOptions {
   companyDomain?: string;
   /** Largest dataset page_size served (larger requests are clamped); default 1000. */
   pageSizeMax?: number;
+  /** OAuth apps that may connect (`/authorize.php`, `/token.php`); none by default. */
+  oauthClients?: SandboxOAuthClient[];
 }
 
 export interface BambooSandbox {
@@ -44,6 +48,10 @@ export interface BambooSandbox {
   port: number;
   roster: BambooRoster;
   faults: BambooFaults;
+  /** OAuth server state and knobs (`revokeGrant`, `accessTokenSeconds`, `expireAccessTokens`). */
+  oauth: SandboxOAuth;
+  /** Registered webhooks and their deliveries. */
+  webhooks: SandboxWebhooks;
   close(): Promise<void>;
 }
 
@@ -75,6 +83,9 @@ const ROUTES: readonly Route[] = [
   route('GET', '/api/v1/employees/{id}', getEmployee),
   route('GET', '/api/v1/meta/lists', getMetaLists),
   route('GET', '/api/v1/meta/fields', getMetaFields),
+  route('GET', '/api/v1/webhooks', getWebhooks),
+  route('POST', '/api/v1/webhooks', postWebhook),
+  route('DELETE', '/api/v1/webhooks/{id}', deleteWebhook),
 ];
 
 const GATEWAY = /^\/api\/gateway\.php\/([^/]+)\/v1(\/.*)?$/;
@@ -94,6 +105,8 @@ export async function startBambooSandbox(opts: BambooSandboxOptions = {}): Promi
   const roster = new BambooRoster(company, { seed });
   const faults = new BambooFaults();
   const state: SandboxState = { roster, faults, companyDomain, pageSizeMax, url: '' };
+  const oauth = attachOAuth(state, opts.oauthClients);
+  const webhooks = attachWebhooks(state);
 
   const server: Server = createServer((req, res) => {
     handle(req, res, state, apiKeys).catch((err: unknown) => {
@@ -119,8 +132,11 @@ export async function startBambooSandbox(opts: BambooSandboxOptions = {}): Promi
     port,
     roster,
     faults,
+    oauth,
+    webhooks,
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
+        webhooks.close();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       })),
@@ -131,6 +147,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
   const url = new URL(req.url ?? '/', 'http://sandbox');
   let path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
 
+  if (await handleOAuth(req, res, url, state)) return;
+  if (await handleWebhookControl(req, res, path, state)) return;
   if (path === '/_sandbox' || path.startsWith('/_sandbox/')) {
     await handleControl(req, res, path, state);
     return;
@@ -184,7 +202,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
   }
 
   // Auth: HTTP Basic, the API key as the user name, any password.
-  const authError = authenticate(req, apiKeys, faults.isRevoked.bind(faults));
+  const authError = authenticate(req, apiKeys, faults.isRevoked.bind(faults), (token) => {
+    const oauth = oauthOf(state);
+    return oauth ? oauth.checkAccessToken(token) : 'Invalid access token';
+  });
   if (authError) {
     sendApiError(res, 401, authError, 'unauthorized', WWW_AUTHENTICATE);
     return;
@@ -218,9 +239,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
   sendApiError(res, 404, `No such API endpoint: ${method} ${path}`);
 }
 
-function authenticate(req: IncomingMessage, apiKeys: readonly string[], isRevoked: (key: string) => boolean): string | null {
+function authenticate(req: IncomingMessage, apiKeys: readonly string[], isRevoked: (key: string) => boolean, bearer: (token: string) => string | null): string | null {
   const header = req.headers.authorization;
   if (!header) return 'Authentication required: send HTTP Basic auth with your API key as the user name';
+  const b = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (b) return bearer(b[1] ?? '');
   const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
   if (!m) return 'Unsupported authorization: use HTTP Basic with your API key as the user name and any password';
   const decoded = Buffer.from(m[1] ?? '', 'base64').toString('utf8');

@@ -1,0 +1,190 @@
+/**
+ * Connect, callback, reconnect and disconnect (issue 5 §1–2).
+ *
+ * Connect (OAuth): a one-time `state` (stored hashed, expiring in 10 minutes, bound to the
+ * initiator: the console session when there is one, else the API key's tenant) and a PKCE S256
+ * verifier (stored encrypted). The redirect URI is exact and per provider:
+ * `{publicUrl}/api/v1/oauth/callback/{provider}` (mix-up defence together with the `iss` check).
+ * Callback: the state is claimed atomically before anything else, so a reused code or state is
+ * refused with 400 and changes nothing; tokens go only to the vault.
+ * Disconnect: revokes where the provider supports it, deletes the credentials, pauses syncs.
+ */
+import { z } from 'zod';
+import type { AppContext } from './context.ts';
+import { ApiError } from './errors.ts';
+import { audit, requireIntegration } from './integrations-service.ts';
+import { authorizeUrl, exchangeCode, generatePkce, generateState, OAuthFlowError, revokeToken, type OAuthApp } from '../auth/oauth/client.ts';
+import { credentialsFromTokens, isOAuthCredentials, type Credentials } from '../auth/oauth/credentials.ts';
+import { oauthProviderConfig, supportsOAuth } from '../auth/oauth/providers.ts';
+import { createConnector } from '../connectors/registry.ts';
+import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
+import { getIntegration, readCredentials, updateIntegration, type ConnectionStatus, type Integration } from '../store/integrations.ts';
+import { claimOAuthState, getIntegrationSecret, putIntegrationSecret, saveOAuthState, sha256 } from '../store/oauth.ts';
+
+export { freshCredentials, markAuthFailure } from '../auth/oauth/credentials.ts';
+
+export const STATE_TTL_MS = 10 * 60_000;
+
+export interface Initiator {
+  /** The console session id (from its cookie) when the request came from the console. */
+  readonly sessionId?: string | undefined;
+}
+
+export const ConnectBody = z
+  .object({
+    /** API-key providers: reconnect with new credentials (same integration, links and settings). */
+    credentials: z.object({ apiKey: z.string().min(1, 'credentials.apiKey is required') }).strict().optional(),
+    /** Bring-your-own OAuth app; otherwise ReFresh's app for the provider (BAMBOOHR_OAUTH_CLIENT_ID/_SECRET). */
+    oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }).strict().optional(),
+  })
+  .strict();
+
+export function publicBaseUrl(ctx: AppContext): string {
+  return (ctx.config.publicUrl ?? `http://${ctx.config.host}:${ctx.config.port}`).replace(/\/+$/, '');
+}
+
+export function redirectUriFor(ctx: AppContext, provider: string): string {
+  return `${publicBaseUrl(ctx)}/api/v1/oauth/callback/${encodeURIComponent(provider)}`;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const at = issue.path.map(String).join('.') || 'body';
+  throw new ApiError(400, 'invalid_request', `${at}: ${issue.message}`, { field: at });
+}
+
+async function probe(ctx: AppContext, integration: Integration, credentials: Credentials): Promise<{ status: ConnectionStatus; detail: string | null }> {
+  try {
+    const connector = createConnector(integration.provider, {
+      baseUrl: String(integration.settings['baseUrl'] ?? ''),
+      settings: integration.settings,
+      credentials,
+      http: { maxAttempts: 2, timeoutMs: 10_000, ...ctx.engine.httpPolicy },
+    });
+    await connector.checkConnection();
+    return { status: 'connected', detail: null };
+  } catch (error) {
+    if (isProviderError(error)) return { status: error.code === 'auth_failed' ? 'revoked' : 'error', detail: error.message };
+    throw error;
+  }
+}
+
+export type ConnectResult = { kind: 'oauth'; authorizeUrl: string; expiresAt: string; redirectUri: string } | { kind: 'reconnected'; integration: Integration };
+
+/** `POST /integrations/{id}/connect`. */
+export async function startConnect(ctx: AppContext, tenantId: string, id: string, body: unknown, initiator: Initiator = {}): Promise<ConnectResult> {
+  const input = parse(ConnectBody, body);
+  const integration = await requireIntegration(ctx, tenantId, id);
+  if (input.credentials) {
+    const connection = await probe(ctx, integration, input.credentials);
+    const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { credentials: input.credentials, connection }))!;
+    await audit(ctx, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: connection.status, method: 'api_key' });
+    return { kind: 'reconnected', integration: updated };
+  }
+  if (!supportsOAuth(integration.provider)) {
+    throw new ApiError(400, 'oauth_unsupported', `${providerDisplayName(integration.provider)} does not connect by OAuth here: send {"credentials": {…}} to reconnect it.`);
+  }
+  const app: OAuthApp | undefined =
+    input.oauthClient ?? ctx.config.oauthClients?.[integration.provider] ?? (await getIntegrationSecret<OAuthApp>(ctx.store.db, ctx.vault, tenantId, id, 'oauth_client'));
+  if (!app) {
+    throw new ApiError(409, 'oauth_not_configured', `No OAuth app is configured for ${providerDisplayName(integration.provider)}: set BAMBOOHR_OAUTH_CLIENT_ID and BAMBOOHR_OAUTH_CLIENT_SECRET, send {"oauthClient": {"clientId", "clientSecret"}}, or connect with an API key.`);
+  }
+  let cfg;
+  try {
+    cfg = oauthProviderConfig(integration.provider, integration.settings);
+  } catch (error) {
+    throw new ApiError(400, 'invalid_settings', error instanceof Error ? error.message : String(error));
+  }
+  // The app the grant is made with is the app that must refresh it: kept with the integration.
+  await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'oauth_client', app);
+  const state = generateState();
+  const { verifier } = generatePkce();
+  const redirectUri = redirectUriFor(ctx, integration.provider);
+  await saveOAuthState(ctx.store.db, ctx.vault, {
+    state,
+    tenantId,
+    integrationId: id,
+    provider: integration.provider,
+    codeVerifier: verifier,
+    redirectUri,
+    binding: initiator.sessionId ? { kind: 'session', value: initiator.sessionId } : { kind: 'tenant', value: tenantId },
+    ttlMs: STATE_TTL_MS,
+  });
+  const url = await authorizeUrl(cfg, app, { state, codeVerifier: verifier, redirectUri });
+  return { kind: 'oauth', authorizeUrl: url.toString(), expiresAt: new Date(Date.now() + STATE_TTL_MS).toISOString(), redirectUri };
+}
+
+const CLAIM_MESSAGES = {
+  unknown: ['oauth_state_invalid', 'This authorization response does not match any Connect started here (unknown state). Start Connect again from the Integrations page.'],
+  used: ['oauth_state_used', 'This authorization response was already used (a code or state can be exchanged only once). Nothing was changed; start Connect again if the integration is not connected.'],
+  expired: ['oauth_state_expired', 'This Connect attempt expired (10 minutes). Start Connect again from the Integrations page.'],
+  provider: ['oauth_provider_mismatch', 'This authorization response arrived on another provider\'s callback (possible mix-up attack); it was refused. Start Connect again.'],
+} as const;
+
+/** `GET /oauth/callback/{provider}`: validates, exchanges the code once, stores the tokens. */
+export async function completeCallback(ctx: AppContext, provider: string, query: Record<string, unknown>, initiator: Initiator = {}): Promise<Integration> {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (typeof v === 'string') params.set(k, v);
+  const state = params.get('state');
+  if (!state) throw new ApiError(400, 'oauth_state_missing', 'The authorization response has no state; start Connect again from the Integrations page.');
+  if (!supportsOAuth(provider)) throw new ApiError(404, 'not_found', `no OAuth callback for provider ${provider}`);
+
+  const claim = await claimOAuthState(ctx.store.db, ctx.vault, state, provider, (kind, hash) => kind !== 'session' || (!!initiator.sessionId && sha256(initiator.sessionId) === hash));
+  if (!claim.ok) {
+    if (claim.reason === 'binding') {
+      throw new ApiError(400, 'oauth_state_mismatch', 'This authorization response belongs to a Connect started in another browser session; it was refused. Start Connect again from this session.');
+    }
+    const [code, message] = CLAIM_MESSAGES[claim.reason];
+    throw new ApiError(400, code, message);
+  }
+  const s = claim.state;
+  const integration = await getIntegration(ctx.store.db, s.tenantId, s.integrationId);
+  if (!integration) throw new ApiError(404, 'not_found', `integration ${s.integrationId} no longer exists`);
+  const app = await getIntegrationSecret<OAuthApp>(ctx.store.db, ctx.vault, s.tenantId, s.integrationId, 'oauth_client');
+  if (!app) throw new ApiError(409, 'oauth_not_configured', 'The OAuth app this Connect was started with is gone; start Connect again.');
+  const cfg = oauthProviderConfig(provider, integration.settings);
+  let credentials: Credentials;
+  try {
+    credentials = credentialsFromTokens(await exchangeCode(cfg, app, params, state, s.redirectUri, s.codeVerifier));
+  } catch (error) {
+    if (error instanceof OAuthFlowError) {
+      const status = error.failure === 'unavailable' ? 502 : 400;
+      throw new ApiError(status, `oauth_${error.failure}`, `${error.message} ${integration.name} was not changed.`);
+    }
+    throw error;
+  }
+  const connection = await probe(ctx, integration, credentials);
+  const updated = (await updateIntegration(ctx.store.db, ctx.vault, s.tenantId, s.integrationId, {
+    credentials,
+    connection: connection.status === 'revoked' ? { status: 'error', detail: connection.detail } : connection,
+  }))!;
+  await audit(ctx, s.tenantId, integration.connection.status === 'disconnected' && !integration.hasCredentials ? 'integration.connected' : 'integration.reconnected', s.integrationId, { connection: integration.connection.status }, { connection: updated.connection.status, method: 'oauth', scope: credentials['scope'] ?? null });
+  return updated;
+}
+
+/** `POST /integrations/{id}/disconnect`. */
+export async function disconnect(ctx: AppContext, tenantId: string, id: string): Promise<{ integration: Integration; revoked: boolean }> {
+  const integration = await requireIntegration(ctx, tenantId, id);
+  const credentials = await readCredentials(ctx.store.db, ctx.vault, tenantId, id).catch(() => null);
+  let revoked = false;
+  if (credentials && isOAuthCredentials(credentials) && supportsOAuth(integration.provider)) {
+    const app = await getIntegrationSecret<OAuthApp>(ctx.store.db, ctx.vault, tenantId, id, 'oauth_client');
+    if (app) {
+      const cfg = oauthProviderConfig(integration.provider, integration.settings);
+      // Revoking the refresh token ends the grant (RFC 7009 §2.1); the access token too, for servers that do not cascade.
+      if (credentials['refreshToken']) revoked = await revokeToken(cfg, app, credentials['refreshToken'], 'refresh_token');
+      if (credentials['accessToken']) revoked = (await revokeToken(cfg, app, credentials['accessToken'], 'access_token')) || revoked;
+    }
+  }
+  const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, {
+    credentials: null,
+    connection: { status: 'disconnected', detail: `Disconnected by an admin at ${new Date().toISOString()}; credentials deleted${revoked ? ' and the grant revoked' : ''}. Connect it again to resume syncing.` },
+    userSync: { ...integration.userSync, enabled: false },
+    groupSync: { ...integration.groupSync, enabled: false },
+    nextRunAt: null,
+  }))!;
+  await audit(ctx, tenantId, 'integration.disconnected', id, { connection: integration.connection.status, userSync: integration.userSync.enabled }, { connection: 'disconnected', revoked });
+  return { integration: updated, revoked };
+}

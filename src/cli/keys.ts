@@ -1,0 +1,48 @@
+/**
+ * `refresh keys rotate`: re-encrypts every stored credential under a new vault key.
+ *
+ * Production: set REFRESH_SECRET_KEY="new,old" on every node first (the first key encrypts, all
+ * decrypt), run this once, then drop the old key when it reports nothing left under it.
+ * Embedded: a new key is generated and prepended in DATA_DIR/secret.key (mode 0600); restart
+ * `refresh start` afterwards so the running process knows the new key. Interrupted runs resume:
+ * a second run re-encrypts only what is still under an older key.
+ */
+import path from 'node:path';
+import { loadConfig } from '../config.ts';
+import { loadOrCreateKeyFile, parseKeys, Vault } from '../auth/vault.ts';
+import { prependKeyFile, rotateVaultKeys, staleCount } from '../auth/key-rotation.ts';
+import { openStore } from '../store/db.ts';
+import { table } from './runtime.ts';
+
+export async function keysRotateCommand(): Promise<void> {
+  const config = loadConfig();
+  const store = await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqliteFile: path.join(config.dataDir, 'refresh.db') });
+  try {
+    let vault: Vault;
+    if (config.secretKey) {
+      vault = new Vault(parseKeys(config.secretKey));
+      console.log(`Re-encrypting under key ${vault.currentKeyId} (the first of REFRESH_SECRET_KEY).`);
+    } else if (config.databaseUrl) {
+      throw new Error('Invalid configuration: REFRESH_SECRET_KEY is required with DATABASE_URL; set it to "new-key,old-key" on every node, then run this again');
+    } else {
+      const existing = new Vault(loadOrCreateKeyFile(config.dataDir));
+      const keys = loadOrCreateKeyFile(config.dataDir);
+      if (keys.length > 1 && (await staleCount(store.db, existing)) > 0) {
+        vault = existing;
+        console.log(`Resuming an interrupted rotation to key ${vault.currentKeyId}.`);
+      } else {
+        vault = new Vault(prependKeyFile(config.dataDir));
+        console.log(`New key ${vault.currentKeyId} added to ${path.join(config.dataDir, 'secret.key')} (old keys kept for decryption).`);
+      }
+    }
+    const report = await rotateVaultKeys(store.db, vault);
+    const rows: [string, string][] = Object.entries(report).map(([name, c]) => [name, `${c.reencrypted} re-encrypted, ${c.current} already current, ${c.skipped} skipped (of ${c.total})`]);
+    console.log(table(rows));
+    const left = await staleCount(store.db, vault);
+    console.log(left === 0 ? 'Done: every secret is under the new key.' : `${left} secrets are still under an older key (changed meanwhile?); run this again.`);
+    if (!config.secretKey && !config.databaseUrl) console.log('Restart `refresh start` so the running process uses the new key.');
+    process.exitCode = left === 0 ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}
