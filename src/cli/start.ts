@@ -9,6 +9,7 @@ import { DEFAULT_TENANT_ID } from '../store/tenants.ts';
 import { waitForRun } from '../jobs/worker.ts';
 import { ensureApiKey, openRuntime, table } from './runtime.ts';
 import { runSummary } from './sync.ts';
+import { ensureFirstAdmin } from '../auth/admin-users.ts';
 
 const SANDBOX_EMPLOYEES = 300;
 const SANDBOX_SEED = 42;
@@ -21,6 +22,7 @@ const SANDBOX_SEED = 42;
 export async function startCommand(): Promise<void> {
   const { config, ctx } = await openRuntime(true);
   const { key, generated } = await ensureApiKey(ctx);
+  const admin = await ensureFirstAdmin(ctx.store.db, DEFAULT_TENANT_ID, config.adminEmail, config.adminPassword);
   const sandbox = await ensureSandbox(ctx);
   const app = await buildServer(ctx);
   try {
@@ -40,6 +42,9 @@ export async function startCommand(): Promise<void> {
   if (generated) console.log(`  API key:  ${key}\n            Shown once — keep it. Use it as 'Authorization: Bearer <key>'.`);
   else if (key) console.log('  API key:  from REFRESH_API_KEY');
   else console.log('  API key:  the one printed on first start (or set REFRESH_API_KEY)');
+  if (admin.generatedPassword) console.log(`  Sign in:  ${admin.email} / ${admin.generatedPassword}\n            Shown once — keep it (or set REFRESH_ADMIN_PASSWORD).`);
+  else if (config.adminPassword) console.log(`  Sign in:  ${admin.email} with REFRESH_ADMIN_PASSWORD`);
+  else console.log(`  Sign in:  ${admin.email} with the password printed on first start (or set REFRESH_ADMIN_PASSWORD)`);
   if (sandbox) console.log(`  Sandbox:  BambooHR simulator at ${sandbox.url} (${sandbox.roster.size} people; control API under ${sandbox.url}/_sandbox)`);
   console.log(`  Logs:     ${config.dataDir}/logs/refresh.log\n`);
 

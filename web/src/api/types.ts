@@ -1,0 +1,232 @@
+/**
+ * The API shapes the console relies on. They mirror src/app/presenters.ts (and DESIGN.md §4);
+ * more fields may be added by the API, none of these renamed.
+ */
+
+export type ConnectionStatus = 'connected' | 'disconnected' | 'expired' | 'revoked' | 'error';
+export type Cadence = '1h' | '4h' | '12h' | '24h';
+export type HealthState =
+  | 'healthy'
+  | 'never_run'
+  | 'running'
+  | 'disabled'
+  | 'authorisation_expired'
+  | 'provider_unavailable'
+  | 'failing'
+  | 'blocked_by_safeguard'
+  | 'disconnected';
+
+export type ScopeOperator = 'in' | 'notIn' | 'empty' | 'notEmpty';
+export interface ScopeCondition {
+  field: string;
+  operator: ScopeOperator;
+  values?: string[];
+}
+export interface ScopeGroup {
+  name?: string;
+  conditions: ScopeCondition[];
+}
+export interface Scope {
+  groups: ScopeGroup[];
+}
+
+/** Provider field → ReFresh field. */
+export type FieldMapping = Record<string, string>;
+
+export interface Safeguard {
+  maxDeactivationPercent: number;
+  minPopulation: number;
+  maxDeactivations: number | null;
+}
+
+export interface Health {
+  state: HealthState;
+  message: string;
+  statusPageUrl: string | null;
+}
+
+export interface Integration {
+  id: string;
+  provider: string;
+  name: string;
+  priority: number;
+  settings: Record<string, unknown>;
+  connection: { status: ConnectionStatus; detail: string | null; changedAt?: string };
+  userSync: {
+    enabled: boolean;
+    cadence: Cadence;
+    scope: Scope;
+    fieldMapping: FieldMapping;
+    outOfScopeAction: 'deactivate' | 'ignore';
+    safeguard?: Safeguard;
+    lastRun: Run | null;
+    nextRunAt: string | null;
+  };
+  groupSync: { enabled: boolean; mapping: { attribute: string; type: string; parent?: string }[] };
+  health: Health;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'partial' | 'failed' | 'blocked' | 'rejected';
+export type RunPhase = 'queued' | 'fetching' | 'planned' | 'applying' | 'done';
+
+export interface RunCounts {
+  fetched: number;
+  inScope: number;
+  created: number;
+  updated: number;
+  deactivated: number;
+  reactivated: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+}
+
+export interface RunProgress {
+  phase: RunPhase;
+  fetched: number;
+  total: number | null;
+  applied: number;
+  toApply: number;
+  message: string | null;
+}
+
+export interface Run {
+  id: string;
+  integrationId: string;
+  trigger: string;
+  mode: 'full' | 'incremental';
+  dryRun: boolean;
+  status: RunStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  counts: RunCounts;
+  progress: RunProgress;
+  error: { code: string; message: string } | null;
+}
+
+export type ChangeKind = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'skipped' | 'failed';
+
+export interface RunChange {
+  seq: number;
+  kind: ChangeKind;
+  employeeId: string | null;
+  externalId: string | null;
+  displayName: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  reason: string | null;
+  applied: boolean;
+}
+
+export type Role = 'organization_admin' | 'compliance_manager' | 'member';
+
+export interface EmployeeField {
+  value: string | null;
+  source: { integrationId: string; provider: string } | null;
+  locked: boolean;
+  lockedBy?: string;
+}
+
+export interface EmployeeGroup {
+  id: string;
+  name: string;
+  type: string;
+  origin: string;
+}
+
+export interface Employee {
+  id: string;
+  status: 'active' | 'inactive';
+  role: Role;
+  fields: Record<string, EmployeeField>;
+  groups: EmployeeGroup[];
+  links?: { integrationId: string; provider: string | null; externalId: string; present: boolean }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Explanation {
+  query: string;
+  employee: { id: string; status: string; role: string; email: string | null } | null;
+  sources: {
+    integrationId: string;
+    integration: string;
+    externalId: string;
+    linked: boolean;
+    presentInSource: boolean;
+    inScope: boolean;
+    scopeReason: string;
+    status: string | null;
+    statusReason: string;
+    lastSeenAt: string;
+  }[];
+  fields: { field: string; value: string; source: string; why: string }[];
+  lastChange: { runId: string; kind: string; reason: string | null } | null;
+  summary: string[];
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export interface AdminUser {
+  id: string;
+  email: string;
+  role: 'organization_admin' | 'compliance_manager';
+  tenantId: string;
+}
+
+export interface LoginResponse {
+  user: AdminUser;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export interface MeResponse {
+  user: AdminUser | null;
+  csrfToken: string | null;
+  expiresAt: string | null;
+  via: 'session' | 'api_key';
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/** Groups (issue: Groups API); rendered defensively until that API settles. */
+export interface Group {
+  id: string;
+  name: string;
+  type?: string | null;
+  parentId?: string | null;
+  headcount?: number;
+  origin?: string;
+  archived?: boolean;
+  locked?: boolean;
+  lockedBy?: string;
+}
+
+export const STANDARD_FIELDS = [
+  'email',
+  'firstName',
+  'lastName',
+  'preferredName',
+  'displayName',
+  'jobTitle',
+  'department',
+  'division',
+  'location',
+  'managerId',
+  'employeeNumber',
+  'phone',
+  'startDate',
+  'endDate',
+  'employmentStatus',
+  'employmentType',
+] as const;
+
+export const CADENCES: readonly Cadence[] = ['1h', '4h', '12h', '24h'];

@@ -1,0 +1,60 @@
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { api, onSessionLost, setCsrfToken } from './api/client.ts';
+import type { AdminUser, LoginResponse, MeResponse } from './api/types.ts';
+
+interface Auth {
+  /** undefined while we ask the server; null when signed out. */
+  user: AdminUser | null | undefined;
+  signIn(email: string, password: string): Promise<void>;
+  signOut(): Promise<void>;
+  /** Set when the session ended by itself (shown on the sign-in page). */
+  notice: string | null;
+}
+
+const AuthContext = createContext<Auth>({ user: undefined, signIn: async () => {}, signOut: async () => {}, notice: null });
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [user, setUser] = useState<AdminUser | null | undefined>(undefined);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => {
+    api<MeResponse>('GET', '/auth/me')
+      .then((me) => {
+        setCsrfToken(me.csrfToken);
+        setUser(me.user);
+      })
+      .catch(() => setUser(null));
+  }, []);
+
+  useEffect(() => {
+    onSessionLost(() => {
+      setCsrfToken(null);
+      setNotice('Your session has expired. Sign in again.');
+      setUser(null);
+    });
+    return () => onSessionLost(null);
+  }, []);
+
+  const signIn = useCallback(async (email: string, password: string) => {
+    const res = await api<LoginResponse>('POST', '/auth/login', { email, password });
+    setCsrfToken(res.csrfToken);
+    setNotice(null);
+    setUser(res.user);
+  }, []);
+
+  const signOut = useCallback(async () => {
+    try {
+      await api('POST', '/auth/logout', {});
+    } finally {
+      setCsrfToken(null);
+      setNotice('You have signed out.');
+      setUser(null);
+    }
+  }, []);
+
+  return <AuthContext.Provider value={{ user, signIn, signOut, notice }}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): Auth {
+  return useContext(AuthContext);
+}

@@ -1,0 +1,116 @@
+import type { ConnectionStatus, HealthState, RunStatus } from './api/types.ts';
+
+export type Tone = 'good' | 'warn' | 'bad' | 'info' | 'neutral';
+
+export const PROVIDERS: { id: string; name: string; initials: string; auth: string; available: boolean; blurb: string }[] = [
+  { id: 'bamboohr', name: 'BambooHR', initials: 'BH', auth: 'API key', available: true, blurb: 'People, org structure and terminations from BambooHR.' },
+  { id: 'hibob', name: 'HiBob', initials: 'HB', auth: 'Service user', available: false, blurb: 'People and sites from HiBob.' },
+  { id: 'employmenthero', name: 'Employment Hero', initials: 'EH', auth: 'OAuth 2.0', available: false, blurb: 'Employees across your Employment Hero organisations.' },
+  { id: 'deel', name: 'Deel', initials: 'DE', auth: 'OAuth 2.0', available: false, blurb: 'Employees and contractors from Deel.' },
+  { id: 'google', name: 'Google Workspace', initials: 'GW', auth: 'OAuth 2.0', available: false, blurb: 'Users and groups from the Google Admin directory.' },
+  { id: 'entra', name: 'Microsoft Entra ID', initials: 'ME', auth: 'OAuth 2.0', available: false, blurb: 'Users and groups from Microsoft Graph.' },
+];
+
+export function providerName(id: string): string {
+  return PROVIDERS.find((p) => p.id === id)?.name ?? id;
+}
+
+export function providerInitials(id: string): string {
+  return PROVIDERS.find((p) => p.id === id)?.initials ?? id.slice(0, 2).toUpperCase();
+}
+
+export const CONNECTION: Record<ConnectionStatus, { label: string; tone: Tone }> = {
+  connected: { label: 'Connected', tone: 'good' },
+  disconnected: { label: 'Not connected', tone: 'neutral' },
+  expired: { label: 'Authorisation expired', tone: 'bad' },
+  revoked: { label: 'Access revoked', tone: 'bad' },
+  error: { label: 'Connection error', tone: 'bad' },
+};
+
+export const HEALTH: Record<HealthState, { label: string; tone: Tone }> = {
+  healthy: { label: 'Healthy', tone: 'good' },
+  never_run: { label: 'Not run yet', tone: 'info' },
+  running: { label: 'Syncing', tone: 'info' },
+  disabled: { label: 'Off', tone: 'neutral' },
+  authorisation_expired: { label: 'Authorisation expired', tone: 'bad' },
+  provider_unavailable: { label: 'Provider unavailable', tone: 'warn' },
+  failing: { label: 'Failing', tone: 'bad' },
+  blocked_by_safeguard: { label: 'Blocked by safeguard', tone: 'warn' },
+  disconnected: { label: 'Not connected', tone: 'neutral' },
+};
+
+export const RUN_STATUS: Record<RunStatus, { label: string; tone: Tone }> = {
+  queued: { label: 'Queued', tone: 'info' },
+  running: { label: 'Running', tone: 'info' },
+  succeeded: { label: 'Succeeded', tone: 'good' },
+  partial: { label: 'Partly succeeded', tone: 'warn' },
+  failed: { label: 'Failed', tone: 'bad' },
+  blocked: { label: 'Blocked', tone: 'warn' },
+  rejected: { label: 'Rejected', tone: 'neutral' },
+};
+
+export const CADENCE_LABEL: Record<string, string> = { '1h': 'Every hour', '4h': 'Every 4 hours', '12h': 'Every 12 hours', '24h': 'Every 24 hours' };
+
+export const FIELD_LABEL: Record<string, string> = {
+  email: 'Email',
+  firstName: 'First name',
+  lastName: 'Last name',
+  preferredName: 'Preferred name',
+  displayName: 'Display name',
+  jobTitle: 'Job title',
+  department: 'Department',
+  division: 'Division',
+  location: 'Location',
+  managerId: 'Manager',
+  employeeNumber: 'Employee number',
+  phone: 'Phone',
+  startDate: 'Start date',
+  endDate: 'End date',
+  employmentStatus: 'Employment status',
+  employmentType: 'Employment type',
+};
+
+export function fieldLabel(name: string): string {
+  if (FIELD_LABEL[name]) return FIELD_LABEL[name];
+  if (name.startsWith('custom.')) return `${name.slice(7)} (custom)`;
+  return name;
+}
+
+export const ROLE_LABEL: Record<string, string> = {
+  organization_admin: 'Organization Admin',
+  compliance_manager: 'Compliance Manager',
+  member: 'Member',
+};
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const diff = t - now;
+  const abs = Math.abs(diff);
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  if (abs < 45_000) return diff < 0 ? 'just now' : 'in a moment';
+  if (abs < 3_600_000) return rtf.format(Math.round(diff / 60_000), 'minute');
+  if (abs < 86_400_000) return rtf.format(Math.round(diff / 3_600_000), 'hour');
+  return rtf.format(Math.round(diff / 86_400_000), 'day');
+}
+
+export function duration(start: string | null, end: string | null): string {
+  if (!start) return '—';
+  const ms = (end ? Date.parse(end) : Date.now()) - Date.parse(start);
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function personName(fields: Record<string, { value: string | null } | undefined>): string {
+  const v = (k: string) => fields[k]?.value ?? null;
+  return v('displayName') ?? ([v('preferredName') ?? v('firstName'), v('lastName')].filter(Boolean).join(' ') || v('email') || 'Unnamed person');
+}

@@ -1,0 +1,299 @@
+import { useState } from 'react';
+import { errorMessage, patch } from '../api/client.ts';
+import type { Employee, Explanation, Role } from '../api/types.ts';
+import { useCapabilities } from '../capabilities.tsx';
+import { Alert, Badge, Card, EmptyState, ErrorState, LockIcon, PageHeader, Spinner } from '../components/ui.tsx';
+import { fieldLabel, formatDateTime, personName, ROLE_LABEL, type Tone } from '../format.ts';
+import { useApi, useTitle } from '../hooks.ts';
+import { Link } from '../router.tsx';
+
+const ROLES: Role[] = ['organization_admin', 'compliance_manager', 'member'];
+
+export function EmployeePage({ id }: { id: string }) {
+  const employee = useApi<Employee>(`/employees/${id}`);
+  const explain = useApi<Explanation>(`/employees/${id}/explain`);
+  const caps = useCapabilities();
+  const canEdit = caps.has('patch', '/employees/{id}');
+  const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
+  const e = employee.data;
+  useTitle(e ? personName(e.fields) : 'Employee');
+  const back = <Link to="/settings/employees">← Employees</Link>;
+
+  if (employee.loading && !e) return <Spinner label="Loading the employee…" />;
+  if (employee.error || !e) {
+    return (
+      <>
+        <PageHeader title="Employee" back={back} />
+        <ErrorState error={employee.error ?? 'not found'} onRetry={employee.reload} />
+      </>
+    );
+  }
+
+  const save = async (body: Record<string, unknown>, done: string) => {
+    try {
+      const updated = await patch<Employee>(`/employees/${id}`, body);
+      employee.set(updated);
+      setNotice({ tone: 'good', text: done });
+      return true;
+    } catch (error) {
+      setNotice({ tone: 'bad', text: errorMessage(error) });
+      return false;
+    }
+  };
+
+  const names = Object.keys(e.fields).sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  return (
+    <>
+      <PageHeader
+        back={back}
+        title={personName(e.fields)}
+        subtitle={
+          <>
+            <Badge tone={e.status === 'active' ? 'good' : 'neutral'}>{e.status === 'active' ? 'Active' : 'Inactive'}</Badge> · {ROLE_LABEL[e.role] ?? e.role} · {e.fields.email?.value ?? 'no email'}
+          </>
+        }
+      />
+      {notice && <Alert tone={notice.tone}>{notice.text}</Alert>}
+      <div className="grid-2 grid-wide-left">
+        <Card title="Fields">
+          <dl className="field-list">
+            {names.map((name) => (
+              <FieldRow key={name} name={name} field={e.fields[name]!} canEdit={canEdit} onSave={(value) => save({ fields: { [name]: value } }, `${fieldLabel(name)} saved.`)} />
+            ))}
+          </dl>
+        </Card>
+        <div>
+          <Card title="Role">
+            <RoleEditor role={e.role} canEdit={canEdit} onSave={(role) => save({ role }, `Role changed to ${ROLE_LABEL[role]}.`)} />
+          </Card>
+          <Card title="Groups">
+            {e.groups.length === 0 ? (
+              <p className="muted">Not in any group yet.</p>
+            ) : (
+              <ul className="plain-list">
+                {e.groups.map((g) => (
+                  <li key={g.id}>
+                    {g.name} <span className="muted small">{g.type}</span> <Badge tone={g.origin === 'manual' ? 'neutral' : 'info'}>{g.origin === 'manual' ? 'Added in ReFresh' : `Synced (${g.origin})`}</Badge>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+          <Card title="Sources">
+            {(e.links ?? []).length === 0 ? (
+              <p className="muted">Added in ReFresh; no HR system is linked.</p>
+            ) : (
+              <ul className="plain-list">
+                {(e.links ?? []).map((l) => (
+                  <li key={`${l.integrationId}:${l.externalId}`}>
+                    {l.provider ?? 'source'} id <code>{l.externalId}</code> {l.present ? '' : <Badge tone="warn">no longer in the source</Badge>}
+                  </li>
+                ))}
+              </ul>
+            )}
+            <p className="muted small">Created {formatDateTime(e.createdAt)} · updated {formatDateTime(e.updatedAt)}</p>
+          </Card>
+        </div>
+      </div>
+      <Card title="Diagnostics">
+        {explain.loading && !explain.data ? (
+          <Spinner label="Asking the sync engine…" />
+        ) : explain.error ? (
+          <ErrorState error={explain.error} onRetry={explain.reload} />
+        ) : explain.data ? (
+          <Diagnostics x={explain.data} />
+        ) : null}
+      </Card>
+    </>
+  );
+}
+
+const ORDER = ['displayName', 'firstName', 'preferredName', 'lastName', 'email', 'jobTitle', 'department', 'division', 'location', 'managerId', 'employeeNumber', 'phone', 'employmentStatus', 'employmentType', 'startDate', 'endDate'];
+const order = (name: string) => {
+  const i = ORDER.indexOf(name);
+  return i < 0 ? 100 : i;
+};
+
+function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Employee['fields'][string]; canEdit: boolean; onSave: (value: string | null) => Promise<boolean> }) {
+  const [editing, setEditing] = useState(false);
+  const [value, setValue] = useState(field.value ?? '');
+  const [busy, setBusy] = useState(false);
+  const inputId = `field-${name}`;
+  return (
+    <div className={`field-row${field.locked ? ' field-locked' : ''}`} data-field={name}>
+      <dt>{fieldLabel(name)}</dt>
+      <dd>
+        {editing ? (
+          <form
+            className="inline-edit"
+            onSubmit={(ev) => {
+              ev.preventDefault();
+              setBusy(true);
+              void onSave(value.trim() === '' ? null : value.trim()).then((ok) => {
+                setBusy(false);
+                if (ok) setEditing(false);
+              });
+            }}
+          >
+            <label className="sr-only" htmlFor={inputId}>
+              {fieldLabel(name)}
+            </label>
+            <input id={inputId} value={value} onChange={(ev) => setValue(ev.target.value)} autoFocus aria-describedby={field.locked ? `${inputId}-locked` : undefined} />
+            <button type="submit" className="btn btn-primary btn-small" disabled={busy}>
+              Save
+            </button>
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+            {field.locked && (
+              <p className="field-hint" id={`${inputId}-locked`}>
+                Managed by {field.lockedBy ?? 'an HR system'}: ReFresh refuses changes to it. Change it in {field.lockedBy ?? 'the HR system'} instead.
+              </p>
+            )}
+          </form>
+        ) : (
+          <>
+            {name === 'managerId' && field.value ? (
+              <Link to={`/settings/employees/${field.value}`} className="field-value">
+                View manager
+              </Link>
+            ) : (
+              <span className={field.value ? 'field-value' : 'field-value muted'}>{field.value ?? '—'}</span>
+            )}
+            {field.locked ? (
+              <span className="locked-by" title={`Managed by ${field.lockedBy ?? 'an HR system'}: change it there; edits in ReFresh are refused.`}>
+                <LockIcon />
+                <span>Managed by {field.lockedBy ?? 'an HR system'}</span>
+              </span>
+            ) : field.source ? (
+              <span className="muted small">from {field.source.provider}</span>
+            ) : null}
+            {canEdit && (
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => setEditing(true)} aria-label={`Edit ${fieldLabel(name)}`}>
+                Edit
+              </button>
+            )}
+          </>
+        )}
+      </dd>
+    </div>
+  );
+}
+
+function RoleEditor({ role, canEdit, onSave }: { role: Role; canEdit: boolean; onSave: (role: Role) => Promise<boolean> }) {
+  const [value, setValue] = useState<Role>(role);
+  const [busy, setBusy] = useState(false);
+  if (!canEdit) {
+    return (
+      <>
+        <p>{ROLE_LABEL[role] ?? role}</p>
+        <p className="muted small">
+          <Badge tone="neutral">Coming soon</Badge> Changing roles here. Roles are ReFresh-only: sync never changes them.
+        </p>
+      </>
+    );
+  }
+  return (
+    <form
+      className="inline-edit"
+      onSubmit={(ev) => {
+        ev.preventDefault();
+        setBusy(true);
+        void onSave(value).finally(() => setBusy(false));
+      }}
+    >
+      <label htmlFor="employee-role">Role</label>
+      <select id="employee-role" value={value} onChange={(ev) => setValue(ev.target.value as Role)}>
+        {ROLES.map((r) => (
+          <option key={r} value={r}>
+            {ROLE_LABEL[r]}
+          </option>
+        ))}
+      </select>
+      <button type="submit" className="btn btn-primary btn-small" disabled={busy || value === role}>
+        Save role
+      </button>
+    </form>
+  );
+}
+
+function Diagnostics({ x }: { x: Explanation }) {
+  return (
+    <>
+      <ul className="summary-lines" data-testid="diagnostics">
+        {x.summary.map((line, i) => (
+          <li key={i}>{line}</li>
+        ))}
+      </ul>
+      {x.sources.length > 0 && (
+        <div className="table-wrap">
+          <table className="table">
+            <caption>Found in</caption>
+            <thead>
+              <tr>
+                <th scope="col">Source</th>
+                <th scope="col">Id there</th>
+                <th scope="col">Scope</th>
+                <th scope="col">Status</th>
+                <th scope="col">Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {x.sources.map((s) => (
+                <tr key={`${s.integrationId}:${s.externalId}`}>
+                  <td>
+                    <Link to={`/settings/user-sync/${s.integrationId}`}>{s.integration}</Link>
+                  </td>
+                  <td>{s.externalId}</td>
+                  <td>
+                    <Badge tone={s.inScope ? 'good' : 'neutral'}>{s.inScope ? 'In scope' : 'Out of scope'}</Badge> <span className="small muted">{s.scopeReason}</span>
+                  </td>
+                  <td>
+                    {s.status ?? 'left alone'} <span className="small muted">{s.statusReason}</span>
+                  </td>
+                  <td>{formatDateTime(s.lastSeenAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {x.fields.length > 0 && (
+        <details className="advanced">
+          <summary>Which source won each field</summary>
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Field</th>
+                  <th scope="col">Value</th>
+                  <th scope="col">Source</th>
+                  <th scope="col">Why</th>
+                </tr>
+              </thead>
+              <tbody>
+                {x.fields.map((f) => (
+                  <tr key={f.field}>
+                    <td>{fieldLabel(f.field)}</td>
+                    <td>{f.value}</td>
+                    <td>{f.source}</td>
+                    <td className="small">{f.why}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      )}
+      {x.lastChange ? (
+        <p className="small">
+          Last change: {x.lastChange.kind}
+          {x.lastChange.reason ? ` (${x.lastChange.reason})` : ''} in{' '}
+          {x.sources[0] ? <Link to={`/settings/user-sync/${x.sources[0].integrationId}/runs/${x.lastChange.runId}`}>this run</Link> : <code>run {x.lastChange.runId.slice(0, 8)}</code>}
+        </p>
+      ) : (
+        x.sources.length === 0 && <EmptyState title="No sync history">Nothing has synced this person yet.</EmptyState>
+      )}
+    </>
+  );
+}

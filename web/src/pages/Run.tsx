@@ -1,0 +1,230 @@
+import { useEffect, useState } from 'react';
+import { errorMessage, get, post, qs } from '../api/client.ts';
+import type { ChangeKind, Integration, Page, Run, RunChange } from '../api/types.ts';
+import { isActive, RunProgressBar, RunStatusBadge } from '../components/RunBits.tsx';
+import { Alert, Badge, Card, ConfirmDialog, Counts, EmptyState, ErrorState, PageHeader, Spinner } from '../components/ui.tsx';
+import { duration, fieldLabel, formatDateTime, type Tone } from '../format.ts';
+import { useApi, useInterval, useTitle } from '../hooks.ts';
+import { Link } from '../router.tsx';
+
+const KINDS: { value: ChangeKind | ''; label: string }[] = [
+  { value: '', label: 'All' },
+  { value: 'created', label: 'Created' },
+  { value: 'updated', label: 'Updated' },
+  { value: 'deactivated', label: 'Deactivated' },
+  { value: 'reactivated', label: 'Reactivated' },
+  { value: 'skipped', label: 'Skipped' },
+  { value: 'failed', label: 'Failed' },
+];
+
+const KIND_TONE: Record<ChangeKind, Tone> = { created: 'good', updated: 'info', deactivated: 'bad', reactivated: 'good', skipped: 'neutral', failed: 'bad' };
+
+export function RunPage({ integrationId, runId }: { integrationId: string; runId: string }) {
+  useTitle('Run');
+  const run = useApi<Run>(`/runs/${runId}`);
+  const integration = useApi<Integration>(`/integrations/${integrationId}`);
+  const [kind, setKind] = useState<ChangeKind | ''>('');
+  const [decision, setDecision] = useState<'approve' | 'reject' | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
+  const [changesVersion, setChangesVersion] = useState(0);
+  const r = run.data;
+
+  useInterval(
+    () => {
+      get<Run>(`/runs/${runId}`)
+        .then((next) => {
+          run.set(next);
+          if (!isActive(next)) setChangesVersion((v) => v + 1);
+        })
+        .catch(() => {});
+    },
+    1000,
+    isActive(r),
+  );
+
+  const decide = async (what: 'approve' | 'reject') => {
+    setBusy(true);
+    try {
+      const next = await post<Run>(`/runs/${runId}/${what}`);
+      run.set(next);
+      setNotice(
+        what === 'approve'
+          ? { tone: 'good', text: 'Approved: the staged changes are being applied now (exactly once).' }
+          : { tone: 'info', text: 'Rejected: nothing from this run was applied. Fix the cause in the HR system or the scope, then sync again.' },
+      );
+    } catch (error) {
+      setNotice({ tone: 'bad', text: errorMessage(error) });
+      run.reload();
+    } finally {
+      setBusy(false);
+      setDecision(null);
+    }
+  };
+
+  const back = <Link to={`/settings/user-sync/${integrationId}`}>← {integration.data?.name ?? 'User Auto-Sync'}</Link>;
+  if (run.loading && !r) return <Spinner label="Loading the run…" />;
+  if (run.error || !r) {
+    return (
+      <>
+        <PageHeader title="Run" back={back} />
+        <ErrorState error={run.error ?? 'not found'} onRetry={run.reload} />
+      </>
+    );
+  }
+
+  const c = r.counts;
+  return (
+    <>
+      <PageHeader
+        back={back}
+        title={
+          <>
+            {r.mode === 'full' ? 'Full' : 'Incremental'} sync <RunStatusBadge run={r} />
+          </>
+        }
+        subtitle={`Started ${formatDateTime(r.startedAt ?? r.createdAt)} by ${r.trigger} · ${r.finishedAt ? `took ${duration(r.startedAt, r.finishedAt)}` : r.status === 'blocked' ? 'waiting for approval' : 'in progress'}`}
+      />
+      {notice && <Alert tone={notice.tone}>{notice.text}</Alert>}
+      {r.status === 'blocked' && (
+        <div className="alert alert-warn blocked-banner" role="status">
+          <strong className="alert-title">Held by the safeguard — nothing has been applied</strong>
+          <p>{r.error?.message ?? `This run would deactivate ${c.deactivated} people. Review the changes below, then approve to apply them exactly once, or reject to discard them.`}</p>
+          <div className="link-row">
+            <button type="button" className="btn btn-primary" onClick={() => setDecision('approve')}>
+              Approve and apply
+            </button>
+            <button type="button" className="btn btn-ghost-danger" onClick={() => setDecision('reject')}>
+              Reject
+            </button>
+          </div>
+        </div>
+      )}
+      {r.error && r.status !== 'blocked' && <Alert tone="bad" title={r.error.code}>{r.error.message}</Alert>}
+      {isActive(r) && (
+        <Card>
+          <RunProgressBar run={r} />
+        </Card>
+      )}
+      <Card title="Summary">
+        <Counts
+          items={[
+            ['Fetched', c.fetched],
+            ['In scope', c.inScope],
+            ['Created', c.created],
+            ['Updated', c.updated],
+            ['Deactivated', c.deactivated],
+            ['Reactivated', c.reactivated],
+            ['Unchanged', c.unchanged],
+            ['Skipped', c.skipped],
+            ['Failed', c.failed],
+          ]}
+        />
+      </Card>
+      <Card title="Changes">
+        <div className="tabs" role="group" aria-label="Show changes of kind">
+          {KINDS.map((k) => (
+            <button key={k.value || 'all'} type="button" className={`tab${kind === k.value ? ' tab-active' : ''}`} aria-pressed={kind === k.value} onClick={() => setKind(k.value)}>
+              {k.label}
+            </button>
+          ))}
+        </div>
+        <ChangeList runId={runId} kind={kind} version={changesVersion} staged={r.status === 'blocked'} />
+      </Card>
+      <ConfirmDialog
+        open={decision !== null}
+        title={decision === 'approve' ? 'Apply this run?' : 'Reject this run?'}
+        confirmLabel={decision === 'approve' ? 'Approve and apply' : 'Reject run'}
+        tone={decision === 'approve' ? 'primary' : 'danger'}
+        busy={busy}
+        onCancel={() => setDecision(null)}
+        onConfirm={() => decision && void decide(decision)}
+      >
+        {decision === 'approve' ? (
+          <p>
+            {c.deactivated} people will be deactivated, together with the run's other changes. This cannot be undone by rejecting later; a rehire in the HR system reactivates a person.
+          </p>
+        ) : (
+          <p>Nothing from this run will be applied. The next sync plans again from the HR system's current data.</p>
+        )}
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function ChangeList({ runId, kind, version, staged }: { runId: string; kind: ChangeKind | ''; version: number; staged: boolean }) {
+  const [items, setItems] = useState<RunChange[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+
+  const load = async (after: string | null, replace: boolean) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await get<Page<RunChange>>(`/runs/${runId}/changes${qs({ kind: kind || undefined, cursor: after, limit: 100 })}`);
+      setItems((prev) => (replace ? page.data : [...prev, ...page.data]));
+      setCursor(page.nextCursor);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  useEffect(() => {
+    void load(null, true);
+  }, [runId, kind, version]);
+
+  if (error && items.length === 0) return <ErrorState error={error} onRetry={() => void load(null, true)} />;
+  if (loading && items.length === 0) return <Spinner label="Loading changes…" />;
+  if (items.length === 0) return <EmptyState title="No changes">{kind ? `This run has no ${kind} changes.` : 'Everyone was already up to date.'}</EmptyState>;
+  return (
+    <>
+      {staged && <p className="muted small">These changes are staged: none is applied until you approve.</p>}
+      <ul className="change-list" data-testid="change-list">
+        {items.map((ch) => (
+          <li key={ch.seq} className="change" data-kind={ch.kind}>
+            <div className="change-head">
+              <Badge tone={KIND_TONE[ch.kind] ?? 'neutral'}>{ch.kind}</Badge>
+              {ch.employeeId ? <Link to={`/settings/employees/${ch.employeeId}`}>{ch.displayName ?? ch.employeeId}</Link> : <span>{ch.displayName ?? 'Unknown person'}</span>}
+              {ch.externalId && <span className="muted small">id {ch.externalId}</span>}
+            </div>
+            {ch.reason && <p className="change-reason">{ch.reason}</p>}
+            {ch.kind === 'updated' && <Diff before={ch.before} after={ch.after} />}
+          </li>
+        ))}
+      </ul>
+      {error !== null && <Alert tone="bad">{errorMessage(error)}</Alert>}
+      {cursor && (
+        <button type="button" className="btn btn-secondary" onClick={() => void load(cursor, false)} disabled={loading}>
+          {loading ? 'Loading…' : 'Load more changes'}
+        </button>
+      )}
+    </>
+  );
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '(empty)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function Diff({ before, after }: { before: Record<string, unknown> | null; after: Record<string, unknown> | null }) {
+  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
+  if (keys.length === 0) return null;
+  return (
+    <table className="diff">
+      <tbody>
+        {keys.map((k) => (
+          <tr key={k}>
+            <th scope="row">{fieldLabel(k)}</th>
+            <td>
+              <del>{show(before?.[k])}</del> <span aria-label="changed to">→</span> <ins>{show(after?.[k])}</ins>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,62 @@
+import type { Integration, Page } from '../api/types.ts';
+import { Badge, EmptyState, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
+import { CADENCE_LABEL, CONNECTION, HEALTH, providerInitials, relativeTime } from '../format.ts';
+import { useApi, useTitle } from '../hooks.ts';
+import { Link } from '../router.tsx';
+
+export function UserSyncListPage() {
+  useTitle('User Auto-Sync');
+  const list = useApi<Page<Integration>>('/integrations');
+  const integrations = list.data?.data ?? [];
+  return (
+    <>
+      <PageHeader title="User Auto-Sync" subtitle="Keeps ReFresh's people in step with your HR system: new hires are added, changes follow, leavers are deactivated." />
+      {list.loading && !list.data ? (
+        <Spinner label="Loading integrations…" />
+      ) : list.error ? (
+        <ErrorState error={list.error} onRetry={list.reload} />
+      ) : integrations.length === 0 ? (
+        <EmptyState title="No HR system connected" action={<Link to="/settings/integrations" className="btn btn-primary">Go to Integrations</Link>}>
+          Connect an integration first; then turn on User Auto-Sync for it here.
+        </EmptyState>
+      ) : (
+        <ul className="sync-cards">
+          {integrations.map((i) => {
+            const h = HEALTH[i.health.state] ?? { label: i.health.state, tone: 'neutral' as const };
+            const conn = CONNECTION[i.connection.status];
+            return (
+              <li key={i.id} className="card sync-card">
+                <div className="sync-card-head">
+                  <ProviderLogo initials={providerInitials(i.provider)} />
+                  <div>
+                    <h2>
+                      <Link to={`/settings/user-sync/${i.id}`}>{i.name}</Link>
+                    </h2>
+                    <p className="muted small">
+                      {conn?.label ?? i.connection.status} · {i.userSync.enabled ? CADENCE_LABEL[i.userSync.cadence] : 'Off'}
+                    </p>
+                  </div>
+                  <Badge tone={h.tone}>{h.label}</Badge>
+                </div>
+                <p>{i.health.message}</p>
+                <dl className="inline-facts">
+                  <div>
+                    <dt>Last run</dt>
+                    <dd>{relativeTime(i.userSync.lastRun?.finishedAt ?? null)}</dd>
+                  </div>
+                  <div>
+                    <dt>Next run</dt>
+                    <dd>{i.userSync.enabled ? relativeTime(i.userSync.nextRunAt) : '—'}</dd>
+                  </div>
+                </dl>
+                <Link to={`/settings/user-sync/${i.id}`} className="btn btn-secondary btn-small" aria-label={`Open User Auto-Sync for ${i.name}`}>
+                  Open
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </>
+  );
+}
