@@ -8,7 +8,13 @@ import { healthRoutes } from './routes/health.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { runRoutes } from './routes/runs.ts';
 import { employeeRoutes } from './routes/employees.ts';
+import { oauthRoutes } from './routes/oauth.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { groupRoutes } from './routes/groups.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
+import { registerStatic } from './static.ts';
+import { authenticateSession } from '../auth/sessions.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,7 +64,8 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     async (api) => {
       api.addHook('onRequest', async (request: FastifyRequest) => {
         const path = request.url.split('?')[0]!;
-        if (path === '/api/v1/health' || path === '/api/v1/openapi.json') return;
+        if (path === '/api/v1/health' || path === '/api/v1/openapi.json' || path === '/api/v1/auth/login') return;
+        if (path.startsWith('/api/v1/oauth/callback/') || path.startsWith('/api/v1/webhooks/bamboohr/')) return; // the state / the signature is the proof
         request.tenantId = await authenticate(ctx, request);
       });
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -66,15 +73,23 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(integrationRoutes(ctx));
       await api.register(runRoutes(ctx));
       await api.register(employeeRoutes(ctx));
+      await api.register(oauthRoutes(ctx));
+      await api.register(webhookRoutes(ctx));
+      await api.register(groupRoutes(ctx));
       await api.register(auditRoutes(ctx));
+      await api.register(authRoutes(ctx));
     },
     { prefix: '/api/v1' },
   );
+  // The console (web/dist) at `/`, with client routes falling back to index.html.
+  registerStatic(app as unknown as FastifyInstance);
   return app as unknown as FastifyInstance;
 }
 
 async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<string> {
   const header = request.headers.authorization;
+  // No Authorization header: the console's session cookie (with CSRF checked on writes).
+  if (!header && request.headers.cookie) return (await authenticateSession(ctx.store.db, request)).tenantId;
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw new ApiError(401, 'unauthenticated', 'Send an API key as `Authorization: Bearer <key>`.');
   const tenantId = await tenantForApiKey(ctx.store.db, match[1]!);

@@ -30,6 +30,7 @@ import { consecutiveFailures } from '../sync/engine.ts';
 
 export const PROVIDER_INFO: Record<string, { name: string; statusPageUrl: string }> = {
   bamboohr: { name: 'BambooHR', statusPageUrl: 'https://status.bamboohr.com' },
+  hibob: { name: 'HiBob', statusPageUrl: 'https://status.hibob.com' },
 };
 
 const BambooSettings = z.object({
@@ -40,8 +41,18 @@ const BambooSettings = z.object({
 
 const BambooCredentials = z.object({ apiKey: z.string().min(1, 'credentials.apiKey is required') }).or(z.object({ accessToken: z.string().min(1) }));
 
+const HibobSettings = z.object({
+  baseUrl: z.url('baseUrl must be an http(s) URL').optional(),
+});
+
+const HibobCredentials = z.object({
+  serviceUserId: z.string().min(1, 'credentials.serviceUserId is required (the HiBob service user id)'),
+  token: z.string().min(1, 'credentials.token is required (the service user token)'),
+});
+
 const SETTINGS_SCHEMAS: Record<string, { settings: z.ZodType<Record<string, unknown>>; credentials: z.ZodType<Record<string, string>> }> = {
   bamboohr: { settings: BambooSettings as never, credentials: BambooCredentials as never },
+  hibob: { settings: HibobSettings as never, credentials: HibobCredentials as never },
 };
 
 export const CreateIntegrationBody = z.object({

@@ -53,7 +53,7 @@ export function presentRun(r: Run) {
  * Fields with value, winning source and lock. A field is locked when an enabled source linked to
  * the person maps it; the source named is the one whose value won, else the top-ranked mapper.
  */
-export function presentEmployee(e: Employee, links: readonly EmployeeLinkRow[], integrations: ReadonlyMap<string, Integration>) {
+export function presentEmployee(e: Employee, links: readonly EmployeeLinkRow[], integrations: ReadonlyMap<string, Integration>, groups: readonly { id: string; name: string; type: string; origin: string }[] = []) {
   const locks = fieldLocks(links, integrations);
   const names = new Set<string>([...STANDARD_FIELDS, ...Object.keys(e.fields)]);
   const fields: Record<string, { value: string | null; source: { integrationId: string; provider: string } | null; locked: boolean; lockedBy?: string }> = {};
@@ -73,7 +73,7 @@ export function presentEmployee(e: Employee, links: readonly EmployeeLinkRow[], 
     status: e.status,
     role: e.role,
     fields,
-    groups: [] as { id: string; name: string; type: string; origin: string }[],
+    groups: groups.map((g) => ({ id: g.id, name: g.name, type: g.type, origin: g.origin })),
     links: links.map((l) => ({ integrationId: l.integration_id, provider: integrations.get(l.integration_id)?.provider ?? null, externalId: l.external_id, present: l.present === 1 })),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

@@ -41,7 +41,7 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl?.startsWith('postgres') ? openPostgres(options.databaseUrl, options.pgSchema) : openSqlite(options.sqliteFile ?? ':memory:');
-  await migrate(store.db);
+  await migrate(store.db, options.pgSchema?.replace(/[^A-Za-z0-9_]/g, ''));
   return store;
 }
 
@@ -63,8 +63,12 @@ function openPostgres(url: string, schema?: string): Store {
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
-export async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider });
+/**
+ * Runs pending migrations. In a non-default PostgreSQL schema the migrator's own tables must be
+ * named with it: Kysely otherwise finds another schema's lock table and races with it.
+ */
+export async function migrate(db: Kysely<Database>, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

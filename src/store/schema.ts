@@ -15,6 +15,13 @@ export interface Database {
   sync_cursors: SyncCursorsTable;
   audit_events: AuditEventsTable;
   correlation_cases: CorrelationCasesTable;
+  admin_users: AdminUsersTable;
+  admin_sessions: AdminSessionsTable;
+  oauth_states: OAuthStatesTable;
+  integration_secrets: IntegrationSecretsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  groups: GroupsTable;
+  group_memberships: GroupMembershipsTable;
 }
 
 export interface TenantsTable {
@@ -163,6 +170,28 @@ export interface AuditEventsTable {
   after: string | null;
 }
 
+export interface AdminUsersTable {
+  id: string;
+  tenant_id: string;
+  /** Lower-cased; unique per tenant. */
+  email: string;
+  /** scrypt$N$r$p$salt$hash — never the password itself. */
+  password_hash: string;
+  role: string;
+  created_at: string;
+}
+
+export interface AdminSessionsTable {
+  /** sha256 of the session id; the id itself lives only in the browser's httpOnly cookie. */
+  id_hash: string;
+  tenant_id: string;
+  user_id: string;
+  /** sha256 of the session's CSRF token. */
+  csrf_token_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface CorrelationCasesTable {
   id: string;
   tenant_id: string;
@@ -263,4 +292,6 @@ export type NewRunChangeRow = Insertable<RunChangesTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type CorrelationCaseRow = Selectable<CorrelationCasesTable>;
 export type NewCorrelationCaseRow = Insertable<CorrelationCasesTable>;
+export type GroupRow = Selectable<GroupsTable>;
+export type GroupMembershipRow = Selectable<GroupMembershipsTable>;
 export type { Generated };

@@ -107,13 +107,20 @@ export function decodePayload(row: { payload: string | null; external_id: string
   return out;
 }
 
-/** Drops a managerId that pointed at someone the run never created (see Planner.settleManagerGuesses). */
-export function withoutManager(row: { payload: string | null; after: string | null }): { payload: string | null; after: string | null } {
+/**
+ * Corrects a managerId guessed for a manager the run had not reached (see
+ * Planner.settleManagerGuesses): the right employee id, or none when the manager is not synced.
+ */
+export function withManager(row: { payload: string | null; after: string | null }, managerId: string | null): { payload: string | null; after: string | null } {
+  const set = (values: FieldValues) => {
+    if (managerId) values.managerId = managerId;
+    else delete values.managerId;
+  };
   const after = row.after ? (JSON.parse(row.after) as FieldValues) : null;
-  if (after) delete after.managerId;
+  if (after && 'managerId' in after) set(after);
   if (!row.payload) return { payload: null, after: after ? JSON.stringify(after) : null };
   const stored = JSON.parse(row.payload) as StoredPayload;
-  if (stored.l && stored.l.v !== '=') delete stored.l.v.managerId;
-  if (stored.e?.f) delete stored.e.f.managerId;
+  if (stored.l && stored.l.v !== '=') set(stored.l.v);
+  if (stored.e?.f && 'managerId' in stored.e.f) set(stored.e.f);
   return { payload: JSON.stringify(stored), after: after ? JSON.stringify(after) : null };
 }

@@ -23,7 +23,9 @@ import { CADENCE_MS } from '../core/integration-settings.ts';
 import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import { Planner, type Disappearance } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
+import { reresolveEmployees, sharedEmployees } from './reresolve.ts';
 import { runGroupStep } from '../groups/group-step.ts';
+import { freshCredentials, markAuthFailure } from '../auth/oauth/credentials.ts';
 import { emptyCounts, type RunCounts, type RunPhase } from './run-states.ts';
 
 export interface EngineDeps {
@@ -39,7 +41,7 @@ export interface EngineDeps {
 }
 
 const APPLY_BATCH = 1000;
-const PROVIDER_NAMES: Record<string, string> = { bamboohr: 'BambooHR' };
+const PROVIDER_NAMES: Record<string, string> = { bamboohr: 'BambooHR', hibob: 'HiBob' };
 
 export class RunAbortedError extends Error {}
 
@@ -77,6 +79,7 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
     }
     const applyStarted = performance.now();
     await applyChanges(deps, claimed.id, claimed.tenant_id, counts);
+    await reresolveShared(deps, claimed.id, claimed.tenant_id);
     log.info({ ms: Math.round(performance.now() - applyStarted) }, 'applied');
     if (integration.groupSync.enabled) await runGroupStep(deps, claimed, integration, counts, log);
     const row = (await getRunRow(db, claimed.id))!;
@@ -92,9 +95,11 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
   } catch (error) {
     const classified = classify(error);
     log.error({ err: classified, code: classified.code }, 'run failed');
+    const integration = await getIntegration(db, claimed.tenant_id, claimed.integration_id).catch(() => undefined);
+    // Refused credentials: the connection says so (expired for OAuth, revoked for an API key), with time and reason.
+    if (integration && classified.code === 'auth_failed') await markAuthFailure(deps, integration, classified.message).catch((e: unknown) => log.warn({ err: e }, 'could not record the auth failure'));
     // A failed run applied nothing it had not finished planning; nobody is deactivated by it.
     await transitionRun(db, claimed.id, 'running', 'failed', { counts, error: classified, finished: true }).catch(() => false);
-    const integration = await getIntegration(db, claimed.tenant_id, claimed.integration_id).catch(() => undefined);
     if (integration) await scheduleNext(deps, integration).catch(() => undefined);
   }
   return finish(deps, claimed);
@@ -153,6 +158,13 @@ async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integrat
       if (evaluated.inScope) counts.inScope += 1;
       const known = index.get(record.externalId);
       if (known && known.present && known.hash === evaluated.hash) {
+        // Known but never linked (e.g. terminated before we first saw them): someone matching may
+        // exist by now — from another source or added by hand — so in-scope ones correlate again.
+        if (known.employeeId === null && evaluated.inScope) {
+          planner.retries.add(record.externalId);
+          changed.push(evaluated);
+          continue;
+        }
         counts.unchanged += 1;
         continue;
       }
@@ -269,9 +281,22 @@ export async function applyChanges(deps: EngineDeps, runId: string, tenantId: st
   }
 }
 
+export /**
+ * People this run touched who are shared with other sources are resolved again from the stored
+ * links: another source's value may now fill a field this run cleared, and a run approved after
+ * being held applies against what the other sources say today.
+ */
+async function reresolveShared(deps: EngineDeps, runId: string, tenantId: string): Promise<void> {
+  const touched = await deps.store.db.selectFrom('run_changes').select('employee_id').distinct().where('run_id', '=', runId).where('employee_id', 'is not', null).execute();
+  if (touched.length === 0) return;
+  const shared = await sharedEmployees(deps.store.db, tenantId, touched.map((t) => t.employee_id!));
+  if (shared.length > 0) await reresolveEmployees(deps.store.db, tenantId, shared, 'resolved again after a sync of a shared person');
+}
+
 export async function connectorFor(deps: EngineDeps, integration: Integration): Promise<HrisConnector> {
-  const credentials = await readCredentials(deps.store.db, deps.vault, integration.tenantId, integration.id);
-  if (!credentials) throw runError('not_connected', `${integration.name} is not connected: connect it again on the Integrations page.`);
+  // API keys as stored; OAuth tokens refreshed ahead of expiry (invalid_grant → connection expired, auth_failed).
+  if (!(await readCredentials(deps.store.db, deps.vault, integration.tenantId, integration.id))) throw runError('not_connected', `${integration.name} is not connected: connect it again on the Integrations page.`);
+  const credentials = await freshCredentials(deps, integration);
   const settings = { ...integration.settings, ...(deps.providerPageSize ? { pageSize: deps.providerPageSize } : {}) };
   return createConnector(integration.provider, {
     baseUrl: String(integration.settings.baseUrl ?? ''),

@@ -5,7 +5,7 @@ import type { PersonStatus } from '../core/lifecycle.ts';
 import { mappedFields } from '../core/mapping.ts';
 import { diffFields, resolvePerson, type PersonState, type SourceView } from '../core/resolve.ts';
 import { decodeProvenance } from '../store/provenance.ts';
-import { encodePayload, withoutManager, type ChangePayload, type CorrelationCaseWrite } from './change-payload.ts';
+import { encodePayload, withManager, type ChangePayload, type CorrelationCaseWrite } from './change-payload.ts';
 import type { Lifecycle } from '../core/source-record.ts';
 import type { Database, EmployeeLinkRow, EmployeeRow, NewEmployeeLinkRow, NewRunChangeRow } from '../store/schema.ts';
 import { employeesByIds, employeesByKeys, searchText, type EmployeeWrite } from '../store/employees.ts';
@@ -56,8 +56,12 @@ export class Planner {
   readonly #created = new Map<string, string>();
   /** Work emails claimed by people created in this run. */
   readonly #claimedEmails = new Map<string, string>();
+  /** People this run linked to an existing employee by correlation: externalId → employee id. */
+  readonly #linkedInRun = new Map<string, string>();
   /** Changes whose managerId guessed at a manager this run has not planned yet. */
   readonly #managerGuesses = new Map<string, number[]>();
+  /** Unchanged records re-planned only to retry correlation: the same skip again is no news. */
+  readonly retries = new Set<string>();
   /** External ids already planned, so a person is staged at most once per run. */
   readonly planned = new Set<string>();
   deactivations = 0;
@@ -149,8 +153,10 @@ export class Planner {
   async settleManagerGuesses(load: (seqs: number[]) => Promise<NewRunChangeRow[]>, save: (rows: NewRunChangeRow[]) => Promise<void>): Promise<void> {
     const wrong = [...this.#managerGuesses.entries()].filter(([ext]) => !this.#created.has(ext) && !this.ctx.index.get(ext)?.employeeId);
     if (wrong.length === 0) return;
-    const rows = await load(wrong.flatMap(([, seqs]) => seqs));
-    for (const row of rows) Object.assign(row, withoutManager({ payload: row.payload ?? null, after: row.after ?? null }));
+    const fix = new Map<number, string | null>();
+    for (const [ext, seqs] of wrong) for (const seq of seqs) fix.set(seq, this.#linkedInRun.get(ext) ?? null);
+    const rows = await load([...fix.keys()]);
+    for (const row of rows) Object.assign(row, withManager({ payload: row.payload ?? null, after: row.after ?? null }, fix.get(row.seq) ?? null));
     await save(rows);
   }
 
@@ -163,13 +169,14 @@ export class Planner {
     const linkedHere = new Set(
       (await linksForEmployees(this.ctx.db, this.ctx.tenantId, foundIds)).filter((l) => l.integration_id === this.ctx.integration.id).map((l) => l.employee_id!),
     );
+    const emailOf = new Map(found.map((f) => [f.id, f.email_norm]));
     const out = new Map<string, ReturnType<typeof correlate>>();
     for (const e of candidates) {
       const email = normalizeEmail(e.values.email);
       const number = normalizeEmployeeNumber(e.values.employeeNumber);
       const byEmail = email ? [...new Set(found.filter((f) => f.email_norm === email).map((f) => f.id))] : [];
       const byNumber = number ? [...new Set(found.filter((f) => f.employee_number === number).map((f) => f.id))] : [];
-      out.set(e.externalId, correlate({ byEmail, byNumber, linkedInSource: linkedHere }));
+      out.set(e.externalId, correlate({ byEmail, byNumber, linkedInSource: linkedHere, ...(email ? { email } : {}), emailOf }));
     }
     return out;
   }
@@ -220,6 +227,7 @@ export class Planner {
         : current.status === 'inactive' && next.status === 'active' ? 'reactivated'
         : diff || item.viaCorrelation ? 'updated'
         : 'noop';
+      if (item.viaCorrelation) this.#linkedInRun.set(item.e.externalId, item.employeeId);
       if (kind === 'deactivated') this.deactivations += 1;
       if (kind === 'noop') this.ctx.counts.unchanged += 1;
       else this.ctx.counts[kind] += 1;
@@ -238,6 +246,10 @@ export class Planner {
   }
 
   #skip(e: Evaluated, reason: string, correlationCase?: CorrelationCaseWrite): void {
+    if (this.retries.has(e.externalId)) {
+      this.ctx.counts.unchanged += 1;
+      return;
+    }
     this.ctx.counts.skipped += 1;
     this.#push('skipped', { externalId: e.externalId, displayName: displayName(e.values), reason, payload: { link: this.#linkRow(e, null), ...(correlationCase ? { correlationCase } : {}) } });
   }

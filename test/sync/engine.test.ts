@@ -206,7 +206,15 @@ for (const dialect of DIALECTS) {
         assert.equal(await snapshot(h), before);
       });
 
+      it('a 429 burst with Retry-After delays the run but it succeeds', async () => {
+        h.sandbox.faults.set({ rateLimit: { count: 3, retryAfter: 1 } });
+        const run = await h.sync('full');
+        assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+        assert.equal(run.counts.deactivated, 3, 'the three removed people are deactivated once a fetch completes');
+      });
+
       it('a revoked key fails the run as auth_failed and deactivates nobody', async () => {
+        h.sandbox.roster.remove(activeSandboxPeople(h)[0]!.id);
         const before = await snapshot(h);
         const creds = await import('../../src/store/integrations.ts').then((m) => m.readCredentials(h.ctx.store.db, h.ctx.vault, h.tenantId, h.integration.id));
         h.sandbox.faults.set({ revokeKey: creds!.apiKey! });
@@ -215,13 +223,6 @@ for (const dialect of DIALECTS) {
         assert.equal(run.status, 'failed');
         assert.equal(run.error!.code, 'auth_failed');
         assert.equal(await snapshot(h), before);
-      });
-
-      it('a 429 burst with Retry-After delays the run but it succeeds', async () => {
-        h.sandbox.faults.set({ rateLimit: { count: 3, retryAfter: 1 } });
-        const run = await h.sync('full');
-        assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
-        assert.equal(run.counts.deactivated, 3, 'the three removed people are deactivated once a fetch completes');
       });
     });
 

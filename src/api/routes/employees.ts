@@ -11,6 +11,7 @@ import { getEmployee, listEmployees, toEmployee } from '../../store/employees.ts
 import { decodeCursor, encodeCursor } from '../../store/ids.ts';
 import { listIntegrations } from '../../store/integrations.ts';
 import { linksForEmployees } from '../../store/links.ts';
+import { groupsForEmployees } from '../../store/groups.ts';
 
 const IdParams = z.object({ id: z.string().min(1) });
 const ListQuery = z.object({
@@ -41,8 +42,9 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       const page = rows.slice(0, limit).map(toEmployee);
       const links = await linksForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
       const integrations = await integrationsOf(request.tenantId);
+      const groups = await groupsForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
       return {
-        data: page.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations)),
+        data: page.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations, groups.get(e.id))),
         nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
       };
     });
@@ -51,7 +53,7 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       const employee = await getEmployee(ctx.store.db, tenantId, id);
       if (!employee) throw notFound('employee', id);
       const links = await linksForEmployees(ctx.store.db, tenantId, [employee.id]);
-      return presentEmployee(employee, links, await integrationsOf(tenantId));
+      return presentEmployee(employee, links, await integrationsOf(tenantId), (await groupsForEmployees(ctx.store.db, tenantId, [employee.id])).get(employee.id));
     };
 
     app.post('/employees', { schema: { tags, summary: 'Add an employee by hand (ReFresh-only until an HRIS brings the same person)', body: CreateEmployeeBody.partial().passthrough() } }, async (request, reply) => {
@@ -76,7 +78,7 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       const employee = await getEmployee(ctx.store.db, request.tenantId, request.params.id);
       if (!employee) throw notFound('employee', request.params.id);
       const links = await linksForEmployees(ctx.store.db, request.tenantId, [employee.id]);
-      return presentEmployee(employee, links, await integrationsOf(request.tenantId));
+      return presentEmployee(employee, links, await integrationsOf(request.tenantId), (await groupsForEmployees(ctx.store.db, request.tenantId, [employee.id])).get(employee.id));
     });
 
     app.get('/employees/:id/explain', { schema: { tags, summary: 'Diagnostics: sources, scope, links, winning source per field, last change', params: IdParams } }, async (request) => {

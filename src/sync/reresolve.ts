@@ -1,0 +1,99 @@
+import type { Kysely } from 'kysely';
+import { normalizeEmail, normalizeEmployeeNumber } from '../core/correlate.ts';
+import type { FieldValues } from '../core/fields.ts';
+import type { PersonStatus } from '../core/lifecycle.ts';
+import { mappedFields } from '../core/mapping.ts';
+import { diffFields, resolvePerson, type SourceView } from '../core/resolve.ts';
+import { chunks, employeesByIds, searchText } from '../store/employees.ts';
+import { newId, nowIso, parseJson } from '../store/ids.ts';
+import { listIntegrations } from '../store/integrations.ts';
+import { linksForEmployees } from '../store/links.ts';
+import { decodeProvenance, encodeProvenance } from '../store/provenance.ts';
+import type { Database } from '../store/schema.ts';
+
+/** People linked to two or more sources, optionally among `among`. */
+export async function sharedEmployees(db: Kysely<Database>, tenantId: string, among?: readonly string[]): Promise<string[]> {
+  const query = (ids?: readonly string[]) => {
+    let q = db.selectFrom('employee_links').select('employee_id').where('tenant_id', '=', tenantId).where('employee_id', 'is not', null);
+    if (ids) q = q.where('employee_id', 'in', ids);
+    return q.groupBy('employee_id').having((eb) => eb.fn.countAll(), '>', 1).execute();
+  };
+  if (!among) return (await query()).map((r) => r.employee_id!);
+  const out: string[] = [];
+  for (const chunk of chunks(among, 500)) out.push(...(await query(chunk)).map((r) => r.employee_id!));
+  return out;
+}
+
+/**
+ * Resolves people again from their stored per-source values — after a rank change, or after a
+ * run for people several sources share (another source's value may now fill a field) — and
+ * writes what changed with an audit entry saying why.
+ */
+export async function reresolveEmployees(db: Kysely<Database>, tenantId: string, ids: readonly string[], why: string): Promise<number> {
+  const integrations = new Map((await listIntegrations(db, tenantId)).map((i) => [i.id, i]));
+  let changed = 0;
+  for (const chunk of chunks(ids, 500)) {
+    const employees = await employeesByIds(db, tenantId, chunk);
+    const links = await linksForEmployees(db, tenantId, chunk);
+    for (const id of chunk) {
+      const row = employees.get(id);
+      if (!row) continue;
+      const current = { status: row.status as PersonStatus, fields: parseJson<FieldValues>(row.fields, {}), provenance: decodeProvenance(row.provenance) };
+      const views: SourceView[] = links
+        .filter((l) => l.employee_id === id)
+        .map((l) => {
+          const i = integrations.get(l.integration_id);
+          return {
+            integrationId: l.integration_id,
+            priority: i?.priority ?? Number.MAX_SAFE_INTEGER,
+            enabled: !!i && i.userSync.enabled && i.connection.status === 'connected',
+            mapped: mappedFields(i?.userSync.fieldMapping ?? {}),
+            values: parseJson<FieldValues>(l.field_values, {}),
+            status: (l.source_status as PersonStatus | null) ?? null,
+            runId: l.last_run_id,
+            seenAt: l.last_seen_at,
+          };
+        });
+      const next = resolvePerson(current, views);
+      const diff = diffFields(current.fields, next.fields);
+      const statusChanged = next.status !== current.status;
+      if (!diff && !statusChanged && encodeProvenance(next.provenance) === encodeProvenance(current.provenance)) continue;
+      changed += 1;
+      const now = nowIso();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('employees')
+          .set({
+            status: next.status,
+            fields: JSON.stringify(next.fields),
+            provenance: encodeProvenance(next.provenance),
+            email_norm: normalizeEmail(next.fields.email) ?? null,
+            employee_number: normalizeEmployeeNumber(next.fields.employeeNumber) ?? null,
+            search_text: searchText(next.fields),
+            updated_at: now,
+          })
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', id)
+          .execute();
+        if (diff || statusChanged) {
+          await trx
+            .insertInto('audit_events')
+            .values({
+              id: newId(),
+              tenant_id: tenantId,
+              at: now,
+              actor_type: 'system',
+              actor_id: null,
+              action: 'employee.resolved',
+              entity_type: 'employee',
+              entity_id: id,
+              before: JSON.stringify({ ...diff?.before, ...(statusChanged ? { status: current.status } : {}) }),
+              after: JSON.stringify({ ...diff?.after, ...(statusChanged ? { status: next.status } : {}), reason: why }),
+            })
+            .execute();
+        }
+      });
+    }
+  }
+  return changed;
+}
