@@ -11,7 +11,8 @@ export async function approveRun(ctx: AppContext, tenantId: string, id: string):
   const run = await getRun(ctx.store.db, tenantId, id);
   if (!run) throw notFound('run', id);
   if (run.status !== 'blocked') throw new ApiError(409, 'run_not_blocked', `Run ${id} is ${run.status}; only a blocked run can be approved.`, { status: run.status });
-  const moved = await transitionRun(ctx.store.db, id, 'blocked', 'queued', { phase: 'applying', error: null });
+  // A run held before applying people resumes at apply; one held on group archives at the group step.
+  const moved = await transitionRun(ctx.store.db, id, 'blocked', 'queued', { phase: run.phase === 'groups' ? 'groups' : 'applying', error: null });
   if (!moved) throw new ApiError(409, 'run_not_blocked', `Run ${id} was already approved or rejected.`);
   await audit(ctx, tenantId, 'run.approved', id, { status: 'blocked' }, { status: 'queued' });
   ctx.worker.wake();

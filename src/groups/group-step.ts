@@ -57,6 +57,13 @@ export interface GroupStepResult {
   readonly plan: GroupPlan | null;
   readonly changes: number;
   readonly heldArchives: number;
+  /** Why archives were held (the run waits for approval), or null. */
+  readonly heldReason: string | null;
+}
+
+export interface GroupStepOptions {
+  /** An admin approved archives the safeguard held: apply them this time. */
+  readonly approveArchives?: boolean;
 }
 
 /**
@@ -65,7 +72,7 @@ export interface GroupStepResult {
  * (links), plans against the groups it synced before, and applies the plan in one transaction,
  * recording every change as a run change (applied) and an audit event.
  */
-export async function runGroupStep(deps: EngineDeps, run: RunRow, integration: Integration, _counts: RunCounts, log: Logger): Promise<GroupStepResult> {
+export async function runGroupStep(deps: EngineDeps, run: RunRow, integration: Integration, _counts: RunCounts, log: Logger, options: GroupStepOptions = {}): Promise<GroupStepResult> {
   const { db } = deps.store;
   const source = providerLabel(integration.provider);
   const mapping = integration.groupSync.mapping as readonly GroupMappingEntry[];
@@ -76,7 +83,7 @@ export async function runGroupStep(deps: EngineDeps, run: RunRow, integration: I
       await trx.insertInto('run_changes').values(changeRow(run, seq, 'skipped', null, 'Group Sync', null, after, reason)).execute();
     });
     log.warn({ reason }, 'group sync skipped');
-    return { plan: null, changes: 0, heldArchives: 0 };
+    return { plan: null, changes: 0, heldArchives: 0, heldReason: null };
   };
 
   const problems = validateGroupMapping(mapping);
@@ -104,13 +111,13 @@ export async function runGroupStep(deps: EngineDeps, run: RunRow, integration: I
   let heldArchives = 0;
   let heldReason: string | null = null;
   const risky = plan.archived.filter((a) => a.reason !== 'unmapped');
-  if (risky.length > 0) {
+  if (risky.length > 0 && !options.approveArchives) {
     const active = existing.filter((g) => !g.archived && mapping.some((m) => m.attribute === g.attribute)).length;
     const verdict = checkSafeguard(integration.userSync.safeguard, active, risky.length);
     if (verdict.blocked) {
       heldArchives = risky.length;
       const held = new Set(risky.map((a) => a.id));
-      heldReason = `Group Sync would archive ${risky.length} of ${active} synced groups (${risky.map((a) => a.name).slice(0, 10).join(', ')}${risky.length > 10 ? ', …' : ''}), more than the safeguard allows (${verdict.threshold}). None was archived and their members were kept; check ${source}, then run again (archives beyond the safeguard cannot be approved yet: lower the threshold or re-run once ${source} is right).`;
+      heldReason = `Group Sync would archive ${risky.length} of ${active} synced groups (${risky.map((a) => a.name).slice(0, 10).join(', ')}${risky.length > 10 ? ', …' : ''}), more than the safeguard allows (${verdict.threshold}). None was archived and their members were kept: check ${source}, then approve the run to archive them, or reject it.`;
       plan = { ...plan, archived: plan.archived.filter((a) => !held.has(a.id)), membershipsRemoved: plan.membershipsRemoved.filter((m) => !held.has(m.groupId)) };
     }
   }
@@ -118,7 +125,7 @@ export async function runGroupStep(deps: EngineDeps, run: RunRow, integration: I
   const changes = await applyGroupPlan(db, run, integration, plan, existing, now);
   if (heldReason) await skip(heldReason, { groups: risky.filter((a) => a.reason !== 'unmapped').map((a) => ({ id: a.id, name: a.name })) });
   log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives }, 'groups synced');
-  return { plan, changes, heldArchives };
+  return { plan, changes, heldArchives, heldReason };
 }
 
 function changeRow(run: RunRow, seq: number, kind: string, employeeId: string | null, displayName: string, before: unknown, after: unknown, reason: string | null): NewRunChangeRow {

@@ -57,6 +57,13 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
   try {
     const integration = await getIntegration(db, claimed.tenant_id, claimed.integration_id);
     if (!integration) throw runError('integration_missing', 'The integration was deleted before the run started.');
+    if (claimed.phase === 'groups') {
+      // An approved hold on group archives: people were applied before; archive now.
+      await runGroupStep(deps, claimed, integration, counts, log, { approveArchives: true });
+      await transitionRun(db, claimed.id, 'running', 'succeeded', { phase: 'done', counts, finished: true, error: null });
+      await scheduleNext(deps, integration);
+      return finish(deps, claimed);
+    }
     if (claimed.phase === 'queued' || claimed.phase === 'fetching' || claimed.phase === 'planned') {
       if (claimed.phase !== 'queued') {
         log.warn('resuming a run that stopped mid-fetch: nothing was applied, fetching again');
@@ -81,7 +88,17 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
     await applyChanges(deps, claimed.id, claimed.tenant_id, counts);
     await reresolveShared(deps, claimed.id, claimed.tenant_id);
     log.info({ ms: Math.round(performance.now() - applyStarted) }, 'applied');
-    if (integration.groupSync.enabled) await runGroupStep(deps, claimed, integration, counts, log);
+    if (integration.groupSync.enabled) {
+      const groups = await runGroupStep(deps, claimed, integration, counts, log);
+      if (groups.heldReason) {
+        // People are synced; the group archives wait for an admin, like a held deactivation.
+        const row = (await getRunRow(db, claimed.id))!;
+        if (row.cursor_after) await saveCursor(db, claimed.tenant_id, claimed.integration_id, row.cursor_after, await currentConfigHash(deps, integration));
+        await transitionRun(db, claimed.id, 'running', 'blocked', { phase: 'groups', counts, error: { code: 'safeguard_blocked', message: groups.heldReason } });
+        await scheduleNext(deps, integration);
+        return finish(deps, claimed);
+      }
+    }
     const row = (await getRunRow(db, claimed.id))!;
     const status = counts.failed > 0 ? 'partial' : 'succeeded';
     // The cursor advances only when the run saw everything it was asked about.

@@ -21,7 +21,7 @@ export function canTransition(from: RunStatus, to: RunStatus): boolean {
   return RUN_TRANSITIONS[from].includes(to);
 }
 
-export type RunPhase = 'queued' | 'fetching' | 'planned' | 'applying' | 'done';
+export type RunPhase = 'queued' | 'fetching' | 'planned' | 'applying' | 'groups' | 'done';
 
 export interface RunCounts {
   fetched: number;

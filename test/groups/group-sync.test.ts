@@ -267,7 +267,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await listChanges(h.ctx.store.db, h.tenantId, back.id, { limit: 10, kind: 'group_revived' })).length, 1);
     });
 
-    it('archives beyond the safeguard are held, with a skipped change saying why', async () => {
+    it('archives beyond the safeguard hold the run for approval; people are synced, groups wait', async () => {
       await patchIntegrationFromRequest(h.ctx, h.tenantId, h.integration.id, { userSync: { safeguard: { maxDeactivations: 0 } } });
       const loc = (await active()).filter((g) => g.attribute === 'location').find((g) => synced().some((p) => p.location === g.name))!;
       const other = (await active()).find((g) => g.attribute === 'location' && g.id !== loc.id)!;
@@ -275,15 +275,23 @@ for (const dialect of DIALECTS) {
       const movers = synced().filter((p) => p.location === loc.name);
       for (const p of movers) h.sandbox.roster.update(p.id, { location: other.name });
       const run = await h.sync('incremental');
-      assert.equal(run.status, 'succeeded');
+      assert.equal(run.status, 'blocked');
+      assert.equal(run.error!.code, 'safeguard_blocked');
+      assert.match(run.error!.message, /would archive 1 of \d+ synced groups .*more than the safeguard allows.*approve the run/);
       assert.equal((await groups()).find((g) => g.id === loc.id)!.archived, false);
       assert.deepEqual(await membersOf(loc.id), members, 'members of a held group are kept');
+      const moved = toEmployee((await h.ctx.store.db.selectFrom('employees').selectAll().where('id', '=', await employeeIdOf(movers[0]!)).executeTakeFirstOrThrow()));
+      assert.equal(moved.fields.location, other.name, 'the people part of the run was applied');
       const skipped = await listChanges(h.ctx.store.db, h.tenantId, run.id, { limit: 10, kind: 'skipped' });
       assert.equal(skipped.length, 1);
-      assert.match(skipped[0]!.reason!, /would archive 1 of \d+ synced groups .*more than the safeguard allows/);
+
+      const { approveRun } = await import('../../src/app/runs-service.ts');
+      await approveRun(h.ctx, h.tenantId, run.id);
+      const approved = await waitForRun(h.ctx.engine, h.tenantId, run.id);
+      assert.equal(approved.status, 'succeeded');
+      assert.equal((await groups()).find((g) => g.id === loc.id)!.archived, true, 'archived once approved');
+      assert.equal((await listChanges(h.ctx.store.db, h.tenantId, run.id, { limit: 10, kind: 'group_archived' })).length, 1);
       await patchIntegrationFromRequest(h.ctx, h.tenantId, h.integration.id, { userSync: { safeguard: { maxDeactivations: null } } });
-      await h.sync('incremental');
-      assert.equal((await groups()).find((g) => g.id === loc.id)!.archived, true, 'archived once the safeguard allows it');
     });
 
     it('manual groups: create, nest, rename; cycles refused; headcount counts sub-groups\' people once', async () => {
