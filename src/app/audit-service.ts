@@ -81,7 +81,7 @@ export async function listAudit(ctx: AppContext, tenantId: string, q: AuditQuery
       .innerJoin('runs', 'runs.id', 'run_changes.run_id')
       .select(['run_changes.run_id', 'run_changes.seq', 'run_changes.kind', 'run_changes.employee_id', 'run_changes.external_id', 'run_changes.display_name', 'run_changes.before', 'run_changes.after', 'run_changes.reason', 'runs.integration_id', at.as('at')])
       .where('run_changes.tenant_id', '=', tenantId)
-      .where('run_changes.applied', '=', 1)
+      .where((eb) => eb.or([eb('run_changes.applied', '=', 1), eb('run_changes.seq', '<=', eb.ref('runs.applied_through'))]))
       .where('run_changes.kind', 'not in', ['noop', 'skipped', 'failed'])
       .where('runs.dry_run', '=', 0);
     if (q.employeeId) c = c.where('run_changes.employee_id', '=', q.employeeId);

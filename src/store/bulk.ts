@@ -48,7 +48,7 @@ function prepare(sqlite: SQLite.Database) {
       `update employees set status = @status, fields = @fields, provenance = @provenance, email_norm = @email_norm, employee_number = @employee_number,
          search_text = @search_text, updated_at = @updated_at where tenant_id = @tenant_id and id = @id`,
     ),
-    applied: sqlite.prepare(`update run_changes set applied = 1 where run_id = ? and seq >= ? and seq <= ?`),
+    applied: sqlite.prepare(`update runs set applied_through = ? where id = ?`),
     correlationCase: sqlite.prepare(
       `insert into correlation_cases (id, tenant_id, integration_id, external_id, display_name, email, reason, candidates, status, resolution, run_id, created_at, resolved_at)
        values (@id, @tenant_id, @integration_id, @external_id, @display_name, @email, @reason, @candidates, @status, @resolution, @run_id, @created_at, @resolved_at)
@@ -83,14 +83,14 @@ export async function writeApplyBatch(store: Store, batch: ApplyBatch): Promise<
       for (const row of batch.links) s.link.run(row);
       for (const w of batch.updates) s.update.run(updateParams(batch.tenantId, w));
       for (const row of batch.cases) s.correlationCase.run(row);
-      s.applied.run(batch.runId, batch.fromSeq, batch.toSeq);
+      s.applied.run(batch.toSeq, batch.runId);
       return;
     }
     await upsertCorrelationCases(trx, batch.cases);
     await insertEmployees(trx, batch.creates);
     await upsertLinks(trx, batch.links);
     for (const w of batch.updates) await updateEmployee(trx, batch.tenantId, w);
-    await markApplied(trx, batch.runId, batch.fromSeq, batch.toSeq);
+    await markApplied(trx, batch.runId, batch.toSeq);
   });
 }
 
@@ -100,7 +100,7 @@ function updateParams(tenantId: string, w: EmployeeWrite) {
     id: w.id,
     status: w.status,
     fields: JSON.stringify(w.fields),
-    provenance: encodeProvenance(w.provenance),
+    provenance: w.storedProvenance ?? encodeProvenance(w.provenance),
     email_norm: w.emailNorm,
     employee_number: w.employeeNumber,
     search_text: searchText(w.fields),

@@ -9,6 +9,7 @@ import * as m0002 from './migrations/0002-admin-auth.ts';
 import * as m0003 from './migrations/0003-groups.ts';
 import * as m0004 from './migrations/0004-oauth.ts';
 import * as m0005 from './migrations/0005-sources.ts';
+import * as m0006 from './migrations/0006-apply-watermark.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-groups': m0003,
   '0004-oauth': m0004,
   '0005-sources': m0005,
+  '0006-apply-watermark': m0006,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

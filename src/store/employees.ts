@@ -79,6 +79,8 @@ export interface EmployeeWrite {
   readonly status: PersonStatus;
   readonly fields: FieldValues;
   readonly provenance: ProvenanceMap;
+  /** The provenance already in its stored form, when it came from storage (saves a round trip). */
+  readonly storedProvenance?: string;
   readonly emailNorm: string | null;
   readonly employeeNumber: string | null;
   readonly updatedAt: string;
@@ -90,7 +92,7 @@ export async function updateEmployee(db: Db, tenantId: string, w: EmployeeWrite)
     .set({
       status: w.status,
       fields: JSON.stringify(w.fields),
-      provenance: encodeProvenance(w.provenance),
+      provenance: w.storedProvenance ?? encodeProvenance(w.provenance),
       email_norm: w.emailNorm,
       employee_number: w.employeeNumber,
       search_text: searchText(w.fields),

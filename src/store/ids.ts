@@ -1,9 +1,22 @@
 import { randomBytes } from 'node:crypto';
 
 /** UUIDv7-style ids: time-ordered, so keyset paging by id follows creation order. */
+// Random bytes come from a pool: one system call per 256 ids instead of one per id.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+function random16(): Buffer {
+  if (poolOffset + 16 > pool.length) {
+    pool = randomBytes(16 * 256);
+    poolOffset = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
+  poolOffset += 16;
+  return out;
+}
+
 export function newId(): string {
   const ms = BigInt(Date.now());
-  const bytes = randomBytes(16);
+  const bytes = random16();
   bytes[0] = Number((ms >> 40n) & 0xffn);
   bytes[1] = Number((ms >> 32n) & 0xffn);
   bytes[2] = Number((ms >> 24n) & 0xffn);

@@ -13,14 +13,15 @@ export interface CompactProvenance {
 export function compactProvenance(p: ProvenanceMap): CompactProvenance {
   const sources: [string, string | null, string][] = [];
   const index = new Map<string, number>();
-  const byObject = new Map<object, number>();
   const f: Record<string, number> = {};
-  for (const [field, v] of Object.entries(p)) {
+  let lastObject: object | undefined;
+  let lastIndex = -1;
+  for (const field in p) {
+    const v = p[field as keyof ProvenanceMap];
     if (!v) continue;
     // The resolver shares one provenance object per source, so identity usually answers.
-    const known = byObject.get(v);
-    if (known !== undefined) {
-      f[field] = known;
+    if (v === lastObject) {
+      f[field] = lastIndex;
       continue;
     }
     const key = `${v.integrationId}\u0000${v.runId}\u0000${v.at}`;
@@ -29,7 +30,8 @@ export function compactProvenance(p: ProvenanceMap): CompactProvenance {
       n = sources.push([v.integrationId, v.runId, v.at]) - 1;
       index.set(key, n);
     }
-    byObject.set(v, n);
+    lastObject = v;
+    lastIndex = n;
     f[field] = n;
   }
   return { s: sources, f };

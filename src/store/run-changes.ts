@@ -21,7 +21,8 @@ export interface RunChange {
   readonly applied: boolean;
 }
 
-export function toRunChange(row: RunChangeRow): RunChange {
+/** Whether a change is applied: recorded so (group changes), or at or below its run's watermark. */
+export function toRunChange(row: RunChangeRow, appliedThrough: number): RunChange {
   return {
     seq: row.seq,
     kind: row.kind as RunChange['kind'],
@@ -31,7 +32,7 @@ export function toRunChange(row: RunChangeRow): RunChange {
     before: parseJson(row.before, null),
     after: parseJson(row.after, null),
     reason: row.reason,
-    applied: row.applied === 1,
+    applied: row.applied === 1 || row.seq <= appliedThrough,
   };
 }
 
@@ -45,15 +46,20 @@ export async function listChanges(db: Db, tenantId: string, runId: string, opts:
   if (opts.kind) q = q.where('kind', '=', opts.kind);
   if (opts.afterSeq !== undefined) q = q.where('seq', '>', opts.afterSeq);
   const rows = await q.orderBy('seq').limit(opts.limit).execute();
-  return rows.map(toRunChange);
+  const run = await db.selectFrom('runs').select('applied_through').where('id', '=', runId).executeTakeFirst();
+  return rows.map((r) => toRunChange(r, run?.applied_through ?? 0));
 }
 
+/** Staged changes past the run's watermark (group changes are recorded applied and skipped). */
 export async function unappliedChanges(db: Db, runId: string, afterSeq: number, limit: number): Promise<RunChangeRow[]> {
-  return db.selectFrom('run_changes').selectAll().where('run_id', '=', runId).where('applied', '=', 0).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+  const run = await db.selectFrom('runs').select('applied_through').where('id', '=', runId).executeTakeFirst();
+  const from = Math.max(afterSeq, run?.applied_through ?? 0);
+  return db.selectFrom('run_changes').selectAll().where('run_id', '=', runId).where('applied', '=', 0).where('seq', '>', from).orderBy('seq').limit(limit).execute();
 }
 
-export async function markApplied(db: Db, runId: string, fromSeq: number, toSeq: number): Promise<void> {
-  await db.updateTable('run_changes').set({ applied: 1 }).where('run_id', '=', runId).where('seq', '>=', fromSeq).where('seq', '<=', toSeq).execute();
+/** Moves the run's apply watermark: every staged change up to `toSeq` is applied. */
+export async function markApplied(db: Db, runId: string, toSeq: number): Promise<void> {
+  await db.updateTable('runs').set({ applied_through: toSeq }).where('id', '=', runId).execute();
 }
 
 export async function deleteChanges(db: Db, runId: string): Promise<void> {
@@ -63,13 +69,15 @@ export async function deleteChanges(db: Db, runId: string): Promise<void> {
 export async function changesForEmployee(db: Db, tenantId: string, employeeId: string, limit: number): Promise<(RunChange & { runId: string })[]> {
   const rows = await db
     .selectFrom('run_changes')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('employee_id', '=', employeeId)
-    .where('kind', '!=', 'noop')
-    .where('applied', '=', 1)
-    .orderBy('run_id', 'desc')
+    .innerJoin('runs', 'runs.id', 'run_changes.run_id')
+    .selectAll('run_changes')
+    .select('runs.applied_through')
+    .where('run_changes.tenant_id', '=', tenantId)
+    .where('run_changes.employee_id', '=', employeeId)
+    .where('run_changes.kind', '!=', 'noop')
+    .where((eb) => eb.or([eb('run_changes.applied', '=', 1), eb('run_changes.seq', '<=', eb.ref('runs.applied_through'))]))
+    .orderBy('run_changes.run_id', 'desc')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ ...toRunChange(r), runId: r.run_id }));
+  return rows.map((r) => ({ ...toRunChange(r, r.applied_through), runId: r.run_id }));
 }

@@ -130,6 +130,8 @@ export interface RunsTable {
   worker_id: string | null;
   heartbeat_at: string | null;
   created_at: string;
+  /** Staged changes with seq ≤ this are applied (apply goes in seq order, batch by batch). */
+  applied_through: Generated<number>;
 }
 
 export interface RunChangesTable {

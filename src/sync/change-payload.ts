@@ -77,7 +77,10 @@ export function decodePayload(row: { payload: string | null; external_id: string
       create: stored.e.c === 1,
       status: stored.e.s,
       fields,
-      provenance: expandProvenance(stored.e.p),
+      get provenance() {
+        return expandProvenance(stored.e!.p);
+      },
+      storedProvenance: JSON.stringify(stored.e.p),
       emailNorm: normalizeEmail(fields.email) ?? null,
       employeeNumber: normalizeEmployeeNumber(fields.employeeNumber) ?? null,
       updatedAt: stored.t,

@@ -264,7 +264,7 @@ export async function applyChanges(deps: EngineDeps, runId: string, tenantId: st
         employee_number: e.employeeNumber,
         search_text: searchText(e.fields),
         fields: JSON.stringify(e.fields),
-        provenance: encodeProvenance(e.provenance),
+        provenance: e.storedProvenance ?? encodeProvenance(e.provenance),
         custom_config: '{}',
         created_at: e.updatedAt,
         updated_at: e.updatedAt,

@@ -51,12 +51,3 @@ export function evaluateRecord(record: SourceRecord, settings: UserSyncSettings,
 export function configHash(settings: UserSyncSettings, timeZone: string): string {
   return stableHash({ m: settings.fieldMapping, s: settings.scope, o: settings.outOfScopeAction, tz: timeZone });
 }
-
-/**
- * A new person's employee id, derived from the source identity so that a report can point at a
- * manager the run has not reached yet (and so a re-planned run creates the same ids).
- */
-export function plannedEmployeeId(tenantId: string, integrationId: string, externalId: string): string {
-  const h = createHash('sha256').update(`${tenantId}\u0000${integrationId}\u0000${externalId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}

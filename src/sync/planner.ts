@@ -14,7 +14,8 @@ import type { Integration } from '../store/integrations.ts';
 import { parseJson } from '../store/ids.ts';
 import type { ChangeKind } from '../store/run-changes.ts';
 import type { RunCounts } from './run-states.ts';
-import { plannedEmployeeId, type Evaluated } from './evaluate.ts';
+import type { Evaluated } from './evaluate.ts';
+import { newId } from '../store/ids.ts';
 
 export type { ChangePayload };
 
@@ -54,6 +55,17 @@ export class Planner {
   readonly #changes: NewRunChangeRow[] = [];
   /** New people planned in this run: externalId → employee id. */
   readonly #created = new Map<string, string>();
+  /**
+   * Employee ids handed out in this run, by source record: a new person keeps the id a report
+   * already pointed at as its manager. Ids are time-ordered so a first sync appends to the
+   * employees table instead of scattering 100,000 inserts across its B-tree.
+   */
+  readonly #ids = new Map<string, string>();
+  #idFor(externalId: string): string {
+    let id = this.#ids.get(externalId);
+    if (!id) this.#ids.set(externalId, (id = newId()));
+    return id;
+  }
   /** Work emails claimed by people created in this run. */
   readonly #claimedEmails = new Map<string, string>();
   /** People this run linked to an existing employee by correlation: externalId → employee id. */
@@ -188,7 +200,7 @@ export class Planner {
     const claimedBy = this.#claimedEmails.get(email);
     if (claimedBy) return this.#skip(e, `not created: work email ${email} is also used by ${this.ctx.integration.name} person ${claimedBy}`);
     this.#claimedEmails.set(email, e.externalId);
-    const id = plannedEmployeeId(this.ctx.tenantId, this.ctx.integration.id, e.externalId);
+    const id = this.#idFor(e.externalId);
     this.#created.set(e.externalId, id);
     const values = this.#translate(e.values);
     const link = this.#linkRow(e, id, values);
@@ -265,7 +277,7 @@ export class Planner {
   #translate(values: FieldValues): FieldValues {
     const ext = values.managerId;
     if (!ext) return values;
-    const id = this.ctx.index.get(ext)?.employeeId ?? this.#created.get(ext) ?? plannedEmployeeId(this.ctx.tenantId, this.ctx.integration.id, ext);
+    const id = this.ctx.index.get(ext)?.employeeId ?? this.#created.get(ext) ?? this.#idFor(ext);
     return { ...values, managerId: id };
   }
 

@@ -103,7 +103,7 @@ for (const dialect of DIALECTS) {
             edits.forEach((e) => applyEdit(h.sandbox, e));
             const run = await h.sync('full');
             const once = await state(h);
-            await h.ctx.store.db.updateTable('run_changes').set({ applied: 0 }).where('run_id', '=', run.id).execute();
+            await h.ctx.store.db.updateTable('runs').set({ applied_through: 0 }).where('id', '=', run.id).execute();
             await applyChanges(h.ctx.engine, run.id, h.tenantId, emptyCounts());
             assert.deepEqual(await state(h), once);
             const again = await h.sync('full');
