@@ -234,8 +234,10 @@ export async function healthOf(ctx: AppContext, integration: Integration): Promi
     }
     return h('failing', `The last sync failed: ${lastRun.error?.message ?? 'unknown error'}`);
   }
-  if (lastRun.status === 'partial') return h('healthy', `Synced, with ${lastRun.counts.failed} records that could not be read (see the last run).`);
-  return h('healthy', `Synced ${lastRun.finishedAt ?? ''}.`.replace(' .', '.'));
+  const c = lastRun.counts;
+  const summary = `the last ${lastRun.mode} sync read ${c.fetched} people: ${c.created} added, ${c.updated} updated, ${c.deactivated} deactivated, ${c.reactivated} reactivated, ${c.skipped} skipped`;
+  if (lastRun.status === 'partial') return h('healthy', `In step with ${name}, except ${c.failed} records that could not be read (see the last run); ${summary}.`);
+  return h('healthy', `In step with ${name}: ${summary}.`);
 }
 
 export async function audit(ctx: AppContext, tenantId: string, action: string, entityId: string | null, before: unknown, after: unknown, actor: { type: string; id: string | null } = { type: 'admin', id: null }): Promise<void> {
