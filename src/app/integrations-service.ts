@@ -234,9 +234,9 @@ export async function healthOf(ctx: AppContext, integration: Integration): Promi
     }
     return h('failing', `The last sync failed: ${lastRun.error?.message ?? 'unknown error'}`);
   }
-  const c = lastRun.counts;
-  const summary = `the last ${lastRun.mode} sync read ${c.fetched} people: ${c.created} added, ${c.updated} updated, ${c.deactivated} deactivated, ${c.reactivated} reactivated, ${c.skipped} skipped`;
-  if (lastRun.status === 'partial') return h('healthy', `In step with ${name}, except ${c.failed} records that could not be read (see the last run); ${summary}.`);
+  const n = lastRun.counts;
+  const summary = `the last ${lastRun.mode} sync read ${n.fetched} people: ${n.created} added, ${n.updated} updated, ${n.deactivated} deactivated, ${n.reactivated} reactivated, ${n.skipped} skipped`;
+  if (lastRun.status === 'partial') return h('healthy', `In step with ${name}, except ${n.failed} records that could not be read (see the last run); ${summary}.`);
   return h('healthy', `In step with ${name}: ${summary}.`);
 }
 
