@@ -32,12 +32,18 @@ export interface Initiator {
 
 export const ConnectBody = z
   .object({
-    /** API-key providers: reconnect with new credentials (same integration, links and settings). */
-    credentials: z.object({ apiKey: z.string().min(1, 'credentials.apiKey is required') }).strict().optional(),
+    /** Reconnect with new credentials (same integration, links and settings): BambooHR {apiKey}, HiBob {serviceUserId, token}. */
+    credentials: z.record(z.string(), z.string()).optional(),
     /** Bring-your-own OAuth app; otherwise ReFresh's app for the provider (BAMBOOHR_OAUTH_CLIENT_ID/_SECRET). */
     oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }).strict().optional(),
   })
   .strict();
+
+/** The credentials each provider reconnects with (checked per provider, messages naming the field). */
+const RECONNECT_CREDENTIALS: Record<string, z.ZodType<Credentials>> = {
+  bamboohr: z.object({ apiKey: z.string().min(1, 'credentials.apiKey is required') }).strict(),
+  hibob: z.object({ serviceUserId: z.string().min(1, 'the HiBob service user id is required'), token: z.string().min(1, 'the service user token is required') }).strict(),
+};
 
 export function publicBaseUrl(ctx: AppContext): string {
   return (ctx.config.publicUrl ?? `http://${ctx.config.host}:${ctx.config.port}`).replace(/\/+$/, '');
@@ -78,8 +84,15 @@ export async function startConnect(ctx: AppContext, tenantId: string, id: string
   const input = parse(ConnectBody, body);
   const integration = await requireIntegration(ctx, tenantId, id);
   if (input.credentials) {
-    const connection = await probe(ctx, integration, input.credentials);
-    const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { credentials: input.credentials, connection }))!;
+    const checked = RECONNECT_CREDENTIALS[integration.provider]?.safeParse(input.credentials);
+    if (checked && !checked.success) {
+      const issue = checked.error.issues[0]!;
+      const at = ['credentials', ...issue.path.map(String)].join('.');
+      throw new ApiError(400, 'invalid_request', `${at}: ${issue.message}`, { field: at });
+    }
+    const credentials = checked?.data ?? input.credentials;
+    const connection = await probe(ctx, integration, credentials);
+    const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { credentials, connection }))!;
     await audit(ctx, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: connection.status, method: 'api_key' });
     return { kind: 'reconnected', integration: updated };
   }

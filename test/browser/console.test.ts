@@ -6,6 +6,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,10 +16,14 @@ import { openHarness, type Harness } from '../helpers/harness.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { createAdminUser } from '../../src/auth/admin-users.ts';
 import { ensureConsoleBuilt } from '../../web/scripts/ensure-built.ts';
+import { listIntegrations, readCredentials } from '../../src/store/integrations.ts';
+import { startHibobSandbox, DEFAULT_SERVICE_USER, type HibobSandbox } from '../../src/sandbox/hibob/index.ts';
+import type { Config } from '../../src/config.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
 const EMAIL = 'admin@example.com';
+const OAUTH_CLIENT = { clientId: 'console-test-client', clientSecret: 'console-test-secret' };
 const PASSWORD = 'console-test-password';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium && process.env.CI !== 'true') console.log(`SKIPPED browser tests: ${CHROMIUM} is not installed (apt-get install chromium).`);
@@ -33,6 +38,7 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
 
 describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !== 'true' ? `${CHROMIUM} is not installed` : false }, () => {
   let h: Harness;
+  let hibob: HibobSandbox;
   let app: FastifyInstance;
   let base: string;
   let context: BrowserContext;
@@ -57,6 +63,10 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     app = await buildServer(h.ctx);
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    // OAuth against the BambooHR sandbox: the redirect URI needs the real port, known only now.
+    Object.assign(h.ctx.config as Config & Record<string, unknown>, { publicUrl: base, oauthClients: { bamboohr: OAUTH_CLIENT } });
+    h.sandbox.oauth.clients.set(OAUTH_CLIENT.clientId, { ...OAUTH_CLIENT, redirectUris: [`${base}/api/v1/oauth/callback/bamboohr`] });
+    hibob = await startHibobSandbox({ employees: 6, seed: 5 });
     userDataDir = mkdtempSync(path.join(tmpdir(), 'refresh-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
@@ -77,6 +87,7 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await context?.close();
     await app?.close();
     await h?.close();
+    await hibob?.close();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
@@ -106,9 +117,10 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     const item = page.getByTestId('integration').filter({ hasText: 'BambooHR' });
     await item.getByText('Connected', { exact: true }).waitFor();
     await item.getByText(/Priority 1/).waitFor();
-    for (const soon of ['HiBob', 'Employment Hero', 'Deel', 'Google Workspace', 'Microsoft Entra ID']) {
+    for (const soon of ['Employment Hero', 'Deel', 'Google Workspace', 'Microsoft Entra ID']) {
       await page.locator('.catalogue-item').filter({ hasText: soon }).getByText('Coming soon').waitFor();
     }
+    await page.getByRole('link', { name: 'Connect HiBob' }).waitFor();
     await screenshot('integrations');
     await page.getByRole('link', { name: 'Connect BambooHR' }).click();
     await page.getByRole('heading', { name: 'Connect BambooHR' }).waitFor();
@@ -117,6 +129,45 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await page.getByText('Enter the API key').waitFor();
     await screenshot('connect-bamboohr');
     await nav('Integrations').click();
+  });
+
+  it('connects HiBob with a service user, and moves it up and down in priority', async () => {
+    await page.getByRole('link', { name: 'Connect HiBob' }).click();
+    await page.getByRole('heading', { name: 'Connect HiBob' }).waitFor();
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByText('Enter the service user ID').waitFor();
+    await page.getByLabel('Service user ID').fill(DEFAULT_SERVICE_USER.serviceUserId);
+    await page.getByLabel('Token').fill('not-the-token');
+    await page.locator('details.advanced summary').click();
+    await page.getByLabel('Base URL').fill(hibob.url);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    // A wrong token is saved but refused by HiBob: the page says so and links to reconnect.
+    await page.getByText(/Saved, but/).waitFor();
+    await screenshot('connect-hibob-refused');
+    await page.getByRole('link', { name: 'reconnect it' }).click();
+    await page.waitForURL(/\/settings\/integrations\/[\w-]+$/);
+    const hibobId = page.url().split('/').pop()!;
+    await page.getByLabel('Service user ID').fill(DEFAULT_SERVICE_USER.serviceUserId);
+    await page.getByLabel('Token').fill(DEFAULT_SERVICE_USER.token);
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await page.getByText('HiBob is connected again.').waitFor();
+    await page.getByTestId('connection-status').getByText('Connected', { exact: true }).waitFor();
+    assert.equal((await listIntegrations(h.ctx.store.db, h.tenantId)).filter((i) => i.provider === 'hibob').length, 1, 'reconnected in place, not added again');
+    await screenshot('integration-hibob');
+
+    await nav('Integrations').click();
+    const bamboo = page.getByTestId('integration').filter({ hasText: 'BambooHR' });
+    const hb = page.getByTestId('integration').filter({ has: page.getByRole('link', { name: 'HiBob', exact: true }) });
+    await hb.getByTestId('priority').getByText('Priority 2').waitFor();
+    await page.getByRole('button', { name: 'Move HiBob up' }).click();
+    await hb.getByTestId('priority').getByText('Priority 1').waitFor();
+    await bamboo.getByTestId('priority').getByText('Priority 2').waitFor();
+    assert.equal(await page.getByTestId('integration').first().getByRole('link', { name: 'HiBob', exact: true }).count(), 1, 'HiBob is listed first');
+    await screenshot('integrations-priority');
+    await page.getByRole('button', { name: 'Move HiBob down' }).click();
+    await bamboo.getByTestId('priority').getByText('Priority 1').waitFor();
+    const ranks = (await listIntegrations(h.ctx.store.db, h.tenantId)).map((i) => [i.id, i.priority]);
+    assert.deepEqual(ranks, [[h.integration.id, 1], [hibobId, 2]], 'ranks stay a permutation, BambooHR first again');
   });
 
   it('opens User Auto-Sync, clicks Sync now and sees the run finish', async () => {
@@ -158,9 +209,7 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await screenshot('employee');
   });
 
-  it('refuses an edit of a locked field with the API message, and changes a role (when the employee edit API exists)', async (t) => {
-    const doc = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    if (!doc.paths['/api/v1/employees/{id}']?.patch) return t.skip('PATCH /employees/{id} is not in this build');
+  it('refuses an edit of a locked field with the API message, changes a role, and shows both in the history', async () => {
     await page.getByRole('button', { name: 'Edit Job title' }).click();
     await page.getByText('ReFresh refuses changes to it').waitFor();
     await page.getByRole('textbox', { name: 'Job title' }).fill('Chief Everything Officer');
@@ -172,6 +221,12 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await page.getByRole('button', { name: 'Save role' }).click();
     await page.getByText('Role changed to Compliance Manager.').waitFor();
     await page.getByText(/· Compliance Manager ·/).waitFor();
+    const history = page.getByTestId('history');
+    await history.getByTestId('history-entry').filter({ hasText: 'by an admin' }).filter({ hasText: 'Compliance Manager' }).waitFor();
+    const synced = history.locator('[data-actor="run"]').filter({ hasText: 'sync from BambooHR' });
+    await synced.filter({ hasText: 'Created' }).waitFor();
+    await synced.filter({ hasText: 'Site Reliability Engineer' }).first().waitFor();
+    await screenshot('employee-history');
   });
 
   it('holds a sync that would deactivate too many people, and applies it on approval', async () => {
@@ -200,13 +255,162 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     assert.ok(inactive.length >= victims.length, 'the approved deactivations were applied');
   });
 
-  it('opens Groups and Group Sync (lists, or placeholders until their API lands)', async () => {
-    await nav('Groups').click();
-    await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
-    await screenshot('groups');
+  it('adds an employee and imports a CSV, reporting the failed row by line number', async () => {
+    await nav('Employees').click();
+    await page.getByRole('button', { name: 'Add employee' }).click();
+    const form = page.getByRole('form', { name: 'Add employee' });
+    await form.getByRole('button', { name: 'Add employee' }).click();
+    await form.getByText('Enter the first name.').waitFor();
+    await form.getByLabel('First name').fill('Manual');
+    await form.getByLabel('Last name').fill('Person');
+    await form.getByLabel('Work email').fill('zelda.newhire@acme.example');
+    await form.getByRole('button', { name: 'Add employee' }).click();
+    await form.getByText(/already has the email/).first().waitFor();
+    await form.getByLabel('Work email').fill('manual.person@example.com');
+    await form.getByRole('button', { name: 'Add employee' }).click();
+    await page.getByRole('heading', { name: 'Manual Person', level: 1 }).waitFor();
+
+    await nav('Employees').click();
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText('Choose a CSV file or paste the rows').waitFor();
+    const csv = ['email,firstName,lastName,department', 'csv.one@example.com,Csv,One,Sales', 'not-an-email,Bad,Row,Sales', 'csv.two@example.com,Csv,Two,Sales'].join('\n');
+    await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await until(async () => (await page.getByLabel('Or paste CSV').inputValue()).includes('csv.two'), 'the file is read into the text box');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const result = page.getByTestId('import-result');
+    await result.getByText('2 created, 1 failed.').waitFor();
+    const failed = result.locator('[data-testid="import-row"][data-status="failed"]');
+    assert.equal(await failed.count(), 1);
+    await failed.getByText('Line 3').waitFor();
+    await failed.getByText(/must be an email address/).waitFor();
+    assert.equal(await result.locator('[data-testid="import-row"][data-status="created"]').count(), 2);
+    await screenshot('employees-import');
+  });
+
+  it('maps Group Sync attributes, refuses a cycle, previews the tree with headcounts and syncs the groups', async () => {
     await nav('Group Sync').click();
-    await page.getByRole('heading', { name: 'Group Sync', level: 1 }).waitFor();
+    await page.getByRole('link', { name: 'Open Group Sync for BambooHR' }).click();
+    await page.getByRole('heading', { name: /Group Sync · BambooHR/ }).waitFor();
+    await page.getByRole('button', { name: 'Add attribute' }).click();
+    await page.getByRole('button', { name: 'Add attribute' }).click();
+    const rows = page.getByTestId('mapping-row');
+    await page.getByLabel('Attribute 1', { exact: true }).selectOption('department');
+    await page.getByLabel('Attribute 2', { exact: true }).selectOption('division');
+    assert.equal(await rows.nth(0).getByLabel('Type label').inputValue(), 'Department', 'the type label is suggested');
+    await rows.nth(0).getByLabel('Nest under').selectOption('division');
+    await rows.nth(1).getByLabel('Nest under').selectOption('department');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').filter({ hasText: /is a cycle/ }).waitFor();
+    await screenshot('group-sync-cycle');
+    await rows.nth(1).getByLabel('Nest under').selectOption('');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const tree = page.getByTestId('preview-tree');
+    await tree.waitFor();
+    assert.ok((await tree.locator('.tree-children').count()) >= 1, 'departments nest under divisions');
+    await tree.getByText('Division').first().waitFor();
+    await tree.getByText(/\d+ (people|person)/).first().waitFor();
+    await page.getByLabel('Group Sync', { exact: true }).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Group Sync saved and on').waitFor();
+    const synced = page.getByTestId('synced-groups');
+    await synced.getByText('Managed by BambooHR').first().waitFor({ timeout: 20_000 });
     await screenshot('group-sync');
+  });
+
+  it('creates a manual group, re-parents it, adds and removes a manual member, and shows synced groups as locked', async () => {
+    await nav('Groups').click();
+    await page.getByTestId('group-tree').getByText('Managed by BambooHR').first().waitFor();
+    await screenshot('groups');
+    await page.getByRole('button', { name: 'New group' }).click();
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByText('Enter a name for the group.').waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Volunteers');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('heading', { name: 'Volunteers', level: 1 }).waitFor();
+    await page.getByText('Group created.').waitFor();
+
+    await page.getByLabel('Add a person').fill('newhire');
+    await page.getByRole('button', { name: 'Add Zelda Newhire' }).click();
+    const member = page.getByTestId('member').filter({ hasText: 'Zelda Newhire' });
+    await member.getByText('Added by hand').waitFor();
+    await page.getByLabel('Add a person').fill('csv.one');
+    await page.getByRole('button', { name: 'Add Csv One' }).click();
+    await page.getByTestId('member').filter({ hasText: 'Csv One' }).waitFor();
+    await page.getByRole('button', { name: 'Remove Csv One from Volunteers' }).click();
+    await page.getByText('Csv One was removed from Volunteers.').waitFor();
+    assert.equal(await page.getByTestId('member').count(), 1);
+
+    // Re-parent under a synced group (allowed: the manual group is ours).
+    await page.getByLabel('Parent group').selectOption({ index: 1 });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Volunteers saved.').waitFor();
+    await page.locator('.breadcrumbs a').first().waitFor();
+    await screenshot('group-manual');
+
+    // The synced parent is locked: renaming it is refused with the API's message.
+    await page.locator('.breadcrumbs a').first().click();
+    await page.getByRole('status').filter({ hasText: 'Managed by BambooHR' }).first().waitFor();
+    await page.getByLabel('Group name').fill('Renamed in ReFresh');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('alert').filter({ hasText: /is managed by BambooHR; rename it there/ }).waitFor();
+    await screenshot('group-locked');
+  });
+
+  it('reviews an ambiguous match and links it to an employee', async () => {
+    const hibobIntegration = (await listIntegrations(h.ctx.store.db, h.tenantId)).find((i) => i.provider === 'hibob')!;
+    const zelda = await h.ctx.store.db.selectFrom('employees').select('id').where('email_norm', '=', 'zelda.newhire@acme.example').executeTakeFirstOrThrow();
+    const other = await h.ctx.store.db.selectFrom('employees').select('id').where('email_norm', '=', 'manual.person@example.com').executeTakeFirstOrThrow();
+    await h.ctx.store.db
+      .insertInto('correlation_cases')
+      .values({ id: randomUUID(), tenant_id: h.tenantId, integration_id: hibobIntegration.id, external_id: 'hb-4242', display_name: 'Zelda N.', email: null, reason: 'no work email; the name matches 2 employees', candidates: JSON.stringify([zelda.id, other.id]), status: 'open', resolution: null, run_id: null, created_at: new Date().toISOString(), resolved_at: null })
+      .execute();
+    await nav('Employees').click();
+    await page.getByRole('link', { name: 'Review matches' }).click();
+    const item = page.getByTestId('correlation-case').filter({ hasText: 'Zelda N.' });
+    await item.getByRole('button', { name: 'Link to Zelda Newhire' }).waitFor();
+    await screenshot('correlation-cases');
+    await item.getByRole('button', { name: 'Link to Zelda Newhire' }).click();
+    await page.getByText('Zelda N. is linked to Zelda Newhire.').waitFor();
+    await page.getByText('Nothing to review').waitFor();
+  });
+
+  it('disconnects BambooHR after confirming, then reconnects the same integration with an API key and by OAuth', async () => {
+    const id = h.integration.id;
+    const { apiKey } = (await readCredentials(h.ctx.store.db, h.ctx.vault, h.tenantId, id))!;
+    await nav('Integrations').click();
+    const bamboo = page.getByTestId('integration').filter({ hasText: 'BambooHR' });
+    await page.getByRole('button', { name: 'Disconnect BambooHR' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Disconnect BambooHR?' });
+    await dialog.waitFor();
+    await screenshot('disconnect-confirm');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await bamboo.getByText('Connected', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Disconnect BambooHR' }).click();
+    await dialog.getByRole('button', { name: 'Disconnect' }).click();
+    await bamboo.getByText('Not connected', { exact: true }).waitFor();
+    await page.getByText('BambooHR is disconnected').waitFor();
+
+    await bamboo.getByRole('link', { name: 'Reconnect BambooHR' }).click();
+    await page.waitForURL(`${base}/settings/integrations/${id}`);
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await page.getByText('Enter the API key').waitFor();
+    await page.getByLabel('API key', { exact: true }).fill(apiKey!);
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await page.getByText('BambooHR is connected again.').waitFor();
+    await page.getByTestId('connection-status').getByText('Connected', { exact: true }).waitFor();
+    const bamboos = (await listIntegrations(h.ctx.store.db, h.tenantId)).filter((i) => i.provider === 'bamboohr');
+    assert.deepEqual(bamboos.map((i) => [i.id, i.connection.status]), [[id, 'connected']], 'the same integration, connected again');
+    await screenshot('integration-reconnected');
+
+    // OAuth: sent to the BambooHR sandbox, which approves and sends the browser back here.
+    await page.getByLabel('Sign in with BambooHR (OAuth 2.0)').check();
+    await page.getByRole('button', { name: 'Continue to BambooHR' }).click();
+    await page.waitForURL(`${base}/settings/integrations/${id}?connected=1`);
+    await page.getByText('BambooHR is connected', { exact: true }).waitFor();
+    const creds = await readCredentials(h.ctx.store.db, h.ctx.vault, h.tenantId, id);
+    assert.ok(creds?.accessToken, 'OAuth tokens replaced the API key');
+    await screenshot('integration-oauth-connected');
   });
 
   it('is usable at phone width', async () => {
@@ -220,6 +424,17 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await page.getByRole('link', { name: 'Open User Auto-Sync for BambooHR' }).click();
     await page.getByRole('button', { name: 'Sync now' }).waitFor();
     await screenshot('user-sync-phone');
+    for (const [label, testId] of [['Groups', 'group-tree'], ['Integrations', 'integration']] as const) {
+      await nav(label).click();
+      await page.getByTestId(testId).first().waitFor();
+      const over = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      assert.ok(Number(over) <= 1, `no horizontal page scroll on ${label} at 390px (overflow ${String(over)}px)`);
+      await screenshot(`${label.toLowerCase()}-phone`);
+    }
+    await nav('Group Sync').click();
+    await page.getByRole('link', { name: 'Open Group Sync for BambooHR' }).click();
+    await page.getByTestId('mapping-row').first().waitFor();
+    await screenshot('group-sync-phone');
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 

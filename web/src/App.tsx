@@ -11,20 +11,26 @@ import { UserSyncPage } from './pages/UserSync.tsx';
 import { RunPage } from './pages/Run.tsx';
 import { EmployeesPage } from './pages/Employees.tsx';
 import { EmployeePage } from './pages/Employee.tsx';
-import { GroupsPage } from './pages/Groups.tsx';
-import { GroupSyncPage } from './pages/GroupSync.tsx';
+import { GroupPage, GroupsPage } from './pages/Groups.tsx';
+import { GroupSyncListPage, GroupSyncPage } from './pages/GroupSync.tsx';
+import { IntegrationPage } from './pages/Integration.tsx';
+import { CorrelationCasesPage } from './pages/CorrelationCases.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
 
 const ROUTES: { pattern: string; render: (p: Record<string, string>) => ReactNode }[] = [
   { pattern: '/settings/integrations', render: () => <IntegrationsPage /> },
   { pattern: '/settings/integrations/connect/:provider', render: (p) => <ConnectPage provider={p.provider!} /> },
+  { pattern: '/settings/integrations/:id', render: (p) => <IntegrationPage id={p.id!} /> },
   { pattern: '/settings/user-sync', render: () => <UserSyncListPage /> },
   { pattern: '/settings/user-sync/:id', render: (p) => <UserSyncPage id={p.id!} /> },
   { pattern: '/settings/user-sync/:id/runs/:runId', render: (p) => <RunPage integrationId={p.id!} runId={p.runId!} /> },
   { pattern: '/settings/employees', render: () => <EmployeesPage /> },
   { pattern: '/settings/employees/:id', render: (p) => <EmployeePage id={p.id!} /> },
+  { pattern: '/settings/correlation-cases', render: () => <CorrelationCasesPage /> },
   { pattern: '/settings/groups', render: () => <GroupsPage /> },
-  { pattern: '/settings/group-sync', render: () => <GroupSyncPage /> },
+  { pattern: '/settings/groups/:id', render: (p) => <GroupPage id={p.id!} /> },
+  { pattern: '/settings/group-sync', render: () => <GroupSyncListPage /> },
+  { pattern: '/settings/group-sync/:id', render: (p) => <GroupSyncPage id={p.id!} /> },
 ];
 
 export function App() {

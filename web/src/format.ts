@@ -3,8 +3,8 @@ import type { ConnectionStatus, HealthState, RunStatus } from './api/types.ts';
 export type Tone = 'good' | 'warn' | 'bad' | 'info' | 'neutral';
 
 export const PROVIDERS: { id: string; name: string; initials: string; auth: string; available: boolean; blurb: string }[] = [
-  { id: 'bamboohr', name: 'BambooHR', initials: 'BH', auth: 'API key', available: true, blurb: 'People, org structure and terminations from BambooHR.' },
-  { id: 'hibob', name: 'HiBob', initials: 'HB', auth: 'Service user', available: false, blurb: 'People and sites from HiBob.' },
+  { id: 'bamboohr', name: 'BambooHR', initials: 'BH', auth: 'API key or OAuth 2.0', available: true, blurb: 'People, org structure and terminations from BambooHR.' },
+  { id: 'hibob', name: 'HiBob', initials: 'HB', auth: 'Service user (ID and token)', available: true, blurb: 'People, departments and sites from HiBob.' },
   { id: 'employmenthero', name: 'Employment Hero', initials: 'EH', auth: 'OAuth 2.0', available: false, blurb: 'Employees across your Employment Hero organisations.' },
   { id: 'deel', name: 'Deel', initials: 'DE', auth: 'OAuth 2.0', available: false, blurb: 'Employees and contractors from Deel.' },
   { id: 'google', name: 'Google Workspace', initials: 'GW', auth: 'OAuth 2.0', available: false, blurb: 'Users and groups from the Google Admin directory.' },

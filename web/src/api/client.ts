@@ -28,9 +28,10 @@ export function onSessionLost(handler: (() => void) | null): void {
 
 export const BASE = '/api/v1';
 
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, init: { signal?: AbortSignal } = {}): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, init: { signal?: AbortSignal; contentType?: string } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  const raw = init.contentType !== undefined && typeof body === 'string';
+  if (body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let res: Response;
   try {
@@ -38,7 +39,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
       method,
       headers,
       credentials: 'same-origin',
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: raw ? (body as string) : JSON.stringify(body) } : {}),
       ...(init.signal ? { signal: init.signal } : {}),
     });
   } catch (error) {
@@ -66,6 +67,9 @@ export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, undefined, signal ? { signal } : {});
 export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const del = <T>(path: string) => api<T>('DELETE', path);
+/** POSTs a text body as-is (e.g. a CSV file with `text/csv`). */
+export const postText = <T>(path: string, text: string, contentType: string) => api<T>('POST', path, text, { contentType });
 
 export function qs(params: Record<string, string | number | undefined | null>): string {
   const usp = new URLSearchParams();

@@ -62,7 +62,7 @@ export interface Integration {
     lastRun: Run | null;
     nextRunAt: string | null;
   };
-  groupSync: { enabled: boolean; mapping: { attribute: string; type: string; parent?: string }[] };
+  groupSync: { enabled: boolean; mapping: GroupMappingEntry[] };
   health: Health;
   createdAt: string;
   updatedAt: string;
@@ -197,17 +197,115 @@ export interface ApiErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 
-/** Groups (issue: Groups API); rendered defensively until that API settles. */
+export interface GroupMappingEntry {
+  attribute: string;
+  type: string;
+  parent?: string;
+  nameTemplate?: string;
+}
+
+/** A group as the Groups API presents it (src/app/groups-service.ts presentGroup). */
 export interface Group {
   id: string;
   name: string;
-  type?: string | null;
-  parentId?: string | null;
-  headcount?: number;
-  origin?: string;
-  archived?: boolean;
-  locked?: boolean;
+  type: string;
+  parentId: string | null;
+  headcount: number;
+  origin: 'synced' | 'manual';
+  archived: boolean;
+  integrationId: string | null;
+  source: { integrationId: string | null; provider: string | null; attribute: string | null; key: string | null } | null;
+  locked: boolean;
   lockedBy?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /groups?view=tree`: each group with its sub-groups. */
+export interface GroupNode extends Group {
+  children: GroupNode[];
+}
+
+export interface GroupMember {
+  employeeId: string;
+  displayName: string | null;
+  email: string | null;
+  status: string;
+  origin: 'synced' | 'manual';
+  integrationId: string | null;
+  since: string;
+}
+
+export interface GroupDetail extends Group {
+  path: { id: string; name: string }[];
+  children: Group[];
+  members: GroupMember[];
+  membersNextCursor: string | null;
+}
+
+export interface PreviewNode {
+  id: string | null;
+  name: string;
+  type: string;
+  attribute: string;
+  parentId: string | null;
+  status: string;
+  headcount: number;
+  members: number;
+  children: PreviewNode[];
+}
+
+export interface GroupSyncPreview {
+  mapping: GroupMappingEntry[];
+  basedOn: { people: number; lastRunId: string | null; lastRunFinishedAt: string | null };
+  groups: PreviewNode[];
+  changes: { create: number; rename: number; move: number; archive: number; revive: number; membershipsAdded: number; membershipsRemoved: number; archived: { id: string; name: string; reason: string }[] };
+  note?: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { type: 'admin' | 'system' | 'run'; id: string | null; integrationId?: string | null };
+  action: string;
+  entity: { type: string; id: string | null; name?: string | null };
+  before: unknown;
+  after: unknown;
+  reason?: string | null;
+}
+
+export interface ImportRow {
+  line: number;
+  status: 'created' | 'failed';
+  employeeId?: string;
+  email?: string;
+  error?: string;
+}
+
+export interface ImportResult {
+  created: number;
+  failed: number;
+  rows: ImportRow[];
+}
+
+export interface CorrelationCase {
+  id: string;
+  integrationId: string;
+  externalId: string;
+  displayName: string | null;
+  email: string | null;
+  reason: string;
+  candidates: string[];
+  status: 'open' | 'resolved';
+  resolution: { action: 'link' | 'create'; employeeId: string } | null;
+  createdAt: string;
+  resolvedAt: string | null;
+}
+
+export interface OAuthStart {
+  authorizeUrl: string;
+  expiresAt: string;
+  redirectUri: string;
 }
 
 export const STANDARD_FIELDS = [

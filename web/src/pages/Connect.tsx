@@ -1,18 +1,48 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, errorMessage, post } from '../api/client.ts';
-import type { Integration } from '../api/types.ts';
-import { useCapabilities } from '../capabilities.tsx';
-import { Alert, Badge, Card, Field, PageHeader, Placeholder, ProviderLogo } from '../components/ui.tsx';
+import type { Integration, OAuthStart } from '../api/types.ts';
+import { Alert, Card, Field, PageHeader, Placeholder, ProviderLogo } from '../components/ui.tsx';
 import { CONNECTION, PROVIDERS } from '../format.ts';
 import { useTitle } from '../hooks.ts';
 import { Link, useNavigate, useSearchParams } from '../router.tsx';
 
 const DOMAIN = /^[A-Za-z0-9-]{1,63}$/;
 
+/** Sends the browser to the provider's consent page; the callback comes back to /settings/integrations/{id}?connected=1. */
+export async function startOAuth(integrationId: string): Promise<void> {
+  const res = await post<OAuthStart>(`/integrations/${encodeURIComponent(integrationId)}/connect`, {});
+  window.location.assign(res.authorizeUrl);
+}
+
+function checkUrl(value: string): string | null {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? null : 'The base URL must start with http:// or https://.';
+  } catch {
+    return 'Enter a full URL, like https://api.bamboohr.com or http://127.0.0.1:9101.';
+  }
+}
+
+/** Maps the API's `details.field` (e.g. "credentials.apiKey") to the form field it is about. */
+function fieldOf(error: unknown, known: string[]): string | null {
+  const field = error instanceof ApiError ? String(error.details.field ?? '') : '';
+  if (!field) return null;
+  if (field === 'settings' || field.includes('companyDomain')) return known.includes('domain') ? 'domain' : null;
+  return known.find((k) => field.endsWith(k)) ?? null;
+}
+
 export function ConnectPage({ provider }: { provider: string }) {
   const info = PROVIDERS.find((p) => p.id === provider);
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
   useTitle(`Connect ${info?.name ?? provider}`);
   const back = <Link to="/settings/integrations">← Integrations</Link>;
+  const reconnect = params.get('reconnect');
+  // Reconnecting keeps the same integration: that happens on its page.
+  useEffect(() => {
+    if (reconnect) navigate(`/settings/integrations/${encodeURIComponent(reconnect)}`, { replace: true });
+  }, [reconnect, navigate]);
+  if (reconnect) return null;
   if (!info) {
     return (
       <>
@@ -26,20 +56,28 @@ export function ConnectPage({ provider }: { provider: string }) {
       <>
         <PageHeader title={`Connect ${info.name}`} back={back} />
         <Placeholder title={`${info.name} is coming soon`}>
-          <p>The {info.name} connector is being built. Until then you can connect BambooHR.</p>
+          <p>The {info.name} connector is being built. Until then you can connect BambooHR or HiBob.</p>
         </Placeholder>
       </>
     );
   }
-  return <BambooConnect back={back} />;
+  return provider === 'hibob' ? <HibobConnect back={back} /> : <BambooConnect back={back} />;
+}
+
+function ConnectResult({ result }: { result: Integration }) {
+  return (
+    <Alert tone="bad" title={`Saved, but ${CONNECTION[result.connection.status]?.label.toLowerCase() ?? result.connection.status}`}>
+      <p>{result.connection.detail ?? 'The provider did not accept the connection.'}</p>
+      <p>
+        Check the details and <Link to={`/settings/integrations/${result.id}`}>reconnect it</Link>, or go back to <Link to="/settings/integrations">Integrations</Link>.
+      </p>
+    </Alert>
+  );
 }
 
 function BambooConnect({ back }: { back: ReactNode }) {
   const navigate = useNavigate();
-  const caps = useCapabilities();
-  const [params] = useSearchParams();
-  const reconnectId = params.get('reconnect');
-  const canReconnect = !!reconnectId && caps.has('post', '/integrations/{id}/connect');
+  const [method, setMethod] = useState<'apiKey' | 'oauth'>('apiKey');
   const [name, setName] = useState('BambooHR');
   const [domain, setDomain] = useState('');
   const [baseUrl, setBaseUrl] = useState('');
@@ -48,21 +86,17 @@ function BambooConnect({ back }: { back: ReactNode }) {
   const [apiError, setApiError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<Integration | null>(null);
+  // An OAuth attempt saves the integration first; a retry reuses it rather than adding another.
+  const [savedId, setSavedId] = useState<string | null>(null);
 
   const validate = () => {
     const e: Record<string, string> = {};
     if (!domain.trim() && !baseUrl.trim()) e.domain = 'Enter your company domain (or a base URL under Advanced).';
     else if (domain.trim() && !DOMAIN.test(domain.trim())) e.domain = 'Use only the subdomain: acme for acme.bamboohr.com.';
-    if (baseUrl.trim()) {
-      try {
-        const u = new URL(baseUrl.trim());
-        if (u.protocol !== 'http:' && u.protocol !== 'https:') e.baseUrl = 'The base URL must start with http:// or https://.';
-      } catch {
-        e.baseUrl = 'Enter a full URL, like https://api.bamboohr.com or http://127.0.0.1:9101.';
-      }
-    }
-    if (!apiKey.trim()) e.apiKey = 'Enter the API key (BambooHR → your name → API Keys).';
-    if (!reconnectId && !name.trim()) e.name = 'Give the integration a name.';
+    const urlError = baseUrl.trim() ? checkUrl(baseUrl.trim()) : null;
+    if (urlError) e.baseUrl = urlError;
+    if (method === 'apiKey' && !apiKey.trim()) e.apiKey = 'Enter the API key (BambooHR → your name → API Keys).';
+    if (!name.trim()) e.name = 'Give the integration a name.';
     return e;
   };
 
@@ -81,17 +115,24 @@ function BambooConnect({ back }: { back: ReactNode }) {
     if (baseUrl.trim()) settings.baseUrl = baseUrl.trim();
     setBusy(true);
     try {
-      const integration = canReconnect
-        ? await post<Integration>(`/integrations/${reconnectId}/connect`, { settings, credentials: { apiKey: apiKey.trim() } })
-        : await post<Integration>('/integrations', { provider: 'bamboohr', name: name.trim(), settings, credentials: { apiKey: apiKey.trim() } });
+      if (method === 'oauth') {
+        let id = savedId;
+        if (!id) {
+          const created = await post<Integration>('/integrations', { provider: 'bamboohr', name: name.trim(), settings });
+          id = created.id;
+          setSavedId(id);
+        }
+        await startOAuth(id);
+        return;
+      }
+      const integration = await post<Integration>('/integrations', { provider: 'bamboohr', name: name.trim(), settings, credentials: { apiKey: apiKey.trim() } });
       setApiKey('');
-      if (integration?.connection?.status === 'connected') navigate(`/settings/user-sync/${integration.id}?connected=1`);
+      if (integration.connection.status === 'connected') navigate(`/settings/user-sync/${integration.id}?connected=1`);
       else setResult(integration);
     } catch (error) {
-      const field = error instanceof ApiError ? String(error.details.field ?? '') : '';
-      const key = field.includes('apiKey') ? 'apiKey' : field.includes('baseUrl') ? 'baseUrl' : field.includes('companyDomain') || field === 'settings' ? 'domain' : field === 'name' ? 'name' : null;
+      const key = fieldOf(error, ['apiKey', 'baseUrl', 'domain', 'name']);
       if (key) setErrors({ [key]: errorMessage(error) });
-      setApiError(errorMessage(error));
+      setApiError(savedId && method === 'oauth' ? `${errorMessage(error)} The integration is saved as not connected; you can try again here or from Integrations.` : errorMessage(error));
     } finally {
       setBusy(false);
     }
@@ -105,30 +146,18 @@ function BambooConnect({ back }: { back: ReactNode }) {
         back={back}
         title={
           <span className="title-with-logo">
-            <ProviderLogo initials="BH" size={36} /> {reconnectId ? 'Reconnect BambooHR' : 'Connect BambooHR'}
+            <ProviderLogo initials="BH" size={36} /> Connect BambooHR
           </span>
         }
-        subtitle="ReFresh reads people from BambooHR with an API key. It checks the key as soon as you save; nothing syncs until you enable User Auto-Sync."
+        subtitle="ReFresh reads people from BambooHR with an API key or by signing in with BambooHR (OAuth). It checks the connection as soon as you save; nothing syncs until you enable User Auto-Sync."
       />
-      {reconnectId && !canReconnect && caps.ready && (
-        <Alert tone="info">Reconnecting an existing integration in place is not available yet: saving creates a new BambooHR integration with the new key.</Alert>
-      )}
-      {result && (
-        <Alert tone="bad" title={`Saved, but ${CONNECTION[result.connection.status]?.label.toLowerCase() ?? result.connection.status}`}>
-          <p>{result.connection.detail ?? 'BambooHR did not accept the connection.'}</p>
-          <p>
-            Check the company domain and API key, then try again, or <Link to="/settings/integrations">go to Integrations</Link>.
-          </p>
-        </Alert>
-      )}
+      {result && <ConnectResult result={result} />}
       {apiError && <Alert tone="bad">{apiError}</Alert>}
-      <Card title="API key">
-        <form className="form" onSubmit={(e) => void submit(e)} noValidate>
-          {!reconnectId && (
-            <Field label="Name" htmlFor="connect-name" hint="Shown in Settings; for example “BambooHR” or “BambooHR (EU)”." error={errors.name ?? null}>
-              <input id="connect-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors.name} aria-describedby={describedBy('name')} maxLength={100} />
-            </Field>
-          )}
+      <Card title="Connection">
+        <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Connect BambooHR">
+          <Field label="Name" htmlFor="connect-name" hint="Shown in Settings; for example “BambooHR” or “BambooHR (EU)”." error={errors.name ?? null}>
+            <input id="connect-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors.name} aria-describedby={describedBy('name')} maxLength={100} />
+          </Field>
           <Field label="Company domain" htmlFor="connect-domain" hint="The subdomain of your BambooHR address: acme for acme.bamboohr.com." error={errors.domain ?? null}>
             <div className="input-affix">
               <input id="connect-domain" value={domain} onChange={(e) => setDomain(e.target.value)} aria-invalid={!!errors.domain} aria-describedby={describedBy('domain')} placeholder="acme" autoComplete="off" />
@@ -137,9 +166,22 @@ function BambooConnect({ back }: { back: ReactNode }) {
               </span>
             </div>
           </Field>
-          <Field label="API key" htmlFor="connect-apiKey" hint="Create one in BambooHR under your name → API Keys. It is stored encrypted and never shown again." error={errors.apiKey ?? null}>
-            <input id="connect-apiKey" type="password" value={apiKey} onChange={(e) => setApiKey(e.target.value)} aria-invalid={!!errors.apiKey} aria-describedby={describedBy('apiKey')} autoComplete="off" />
-          </Field>
+          <fieldset className="radio-group">
+            <legend>How to connect</legend>
+            <label>
+              <input type="radio" name="connect-method" value="apiKey" checked={method === 'apiKey'} onChange={() => setMethod('apiKey')} /> With an API key
+            </label>
+            <label>
+              <input type="radio" name="connect-method" value="oauth" checked={method === 'oauth'} onChange={() => setMethod('oauth')} /> Sign in with BambooHR (OAuth 2.0)
+            </label>
+          </fieldset>
+          {method === 'apiKey' ? (
+            <Field label="API key" htmlFor="connect-apiKey" hint="Create one in BambooHR under your name → API Keys. It is stored encrypted and never shown again." error={errors.apiKey ?? null}>
+              <input id="connect-apiKey" type="password" value={apiKey} onChange={(e) => setApiKey(e.target.value)} aria-invalid={!!errors.apiKey} aria-describedby={describedBy('apiKey')} autoComplete="off" />
+            </Field>
+          ) : (
+            <p className="muted small">You will be sent to BambooHR to approve read access, then brought back here.</p>
+          )}
           <details className="advanced" open={!!baseUrl || !!errors.baseUrl}>
             <summary>Advanced</summary>
             <Field label="Base URL" htmlFor="connect-baseUrl" hint="Only for a sandbox or a regional host, e.g. http://127.0.0.1:9101. Leave empty for BambooHR itself." error={errors.baseUrl ?? null}>
@@ -148,7 +190,7 @@ function BambooConnect({ back }: { back: ReactNode }) {
           </details>
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={busy}>
-              {busy ? 'Checking the connection…' : reconnectId ? 'Reconnect' : 'Connect'}
+              {busy ? (method === 'oauth' ? 'Opening BambooHR…' : 'Checking the connection…') : method === 'oauth' ? 'Continue to BambooHR' : 'Connect'}
             </button>
             <Link to="/settings/integrations" className="btn btn-ghost">
               Cancel
@@ -156,11 +198,206 @@ function BambooConnect({ back }: { back: ReactNode }) {
           </div>
         </form>
       </Card>
-      <Card title="OAuth">
-        <p className="muted">
-          <Badge tone="neutral">Coming soon</Badge> Sign in with BambooHR (OAuth 2.0) instead of an API key.
-        </p>
+    </>
+  );
+}
+
+function HibobConnect({ back }: { back: ReactNode }) {
+  const navigate = useNavigate();
+  const [name, setName] = useState('HiBob');
+  const [serviceUserId, setServiceUserId] = useState('');
+  const [token, setToken] = useState('');
+  const [baseUrl, setBaseUrl] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [apiError, setApiError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<Integration | null>(null);
+
+  const submit = async (ev: FormEvent) => {
+    ev.preventDefault();
+    const e: Record<string, string> = {};
+    if (!name.trim()) e.name = 'Give the integration a name.';
+    if (!serviceUserId.trim()) e.serviceUserId = 'Enter the service user ID (HiBob → Settings → Integrations → Service users).';
+    if (!token.trim()) e.token = 'Enter the service user token.';
+    const urlError = baseUrl.trim() ? checkUrl(baseUrl.trim()) : null;
+    if (urlError) e.baseUrl = urlError;
+    setErrors(e);
+    setApiError(null);
+    const first = Object.keys(e)[0];
+    if (first) {
+      document.getElementById(`hibob-${first}`)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const integration = await post<Integration>('/integrations', {
+        provider: 'hibob',
+        name: name.trim(),
+        settings: baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {},
+        credentials: { serviceUserId: serviceUserId.trim(), token: token.trim() },
+      });
+      setToken('');
+      if (integration.connection.status === 'connected') navigate(`/settings/user-sync/${integration.id}?connected=1`);
+      else setResult(integration);
+    } catch (error) {
+      const key = fieldOf(error, ['serviceUserId', 'token', 'baseUrl', 'name']);
+      if (key) setErrors({ [key]: errorMessage(error) });
+      setApiError(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const describedBy = (id: string) => (errors[id] ? `hibob-${id}-error` : `hibob-${id}-hint`);
+
+  return (
+    <>
+      <PageHeader
+        back={back}
+        title={
+          <span className="title-with-logo">
+            <ProviderLogo initials="HB" size={36} /> Connect HiBob
+          </span>
+        }
+        subtitle="ReFresh reads people from HiBob as an API service user. It checks the credentials as soon as you save; nothing syncs until you enable User Auto-Sync."
+      />
+      {result && <ConnectResult result={result} />}
+      {apiError && <Alert tone="bad">{apiError}</Alert>}
+      <Card title="Service user">
+        <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Connect HiBob">
+          <Field label="Name" htmlFor="hibob-name" hint="Shown in Settings." error={errors.name ?? null}>
+            <input id="hibob-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors.name} aria-describedby={describedBy('name')} maxLength={100} />
+          </Field>
+          <HibobCredentialFields serviceUserId={serviceUserId} token={token} setServiceUserId={setServiceUserId} setToken={setToken} errors={errors} />
+          <details className="advanced" open={!!baseUrl || !!errors.baseUrl}>
+            <summary>Advanced</summary>
+            <Field label="Base URL" htmlFor="hibob-baseUrl" hint="Only for a sandbox, e.g. http://127.0.0.1:9102. Leave empty for HiBob itself (api.hibob.com)." error={errors.baseUrl ?? null}>
+              <input id="hibob-baseUrl" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} aria-invalid={!!errors.baseUrl} aria-describedby={describedBy('baseUrl')} placeholder="https://api.hibob.com" autoComplete="off" />
+            </Field>
+          </details>
+          <div className="form-actions">
+            <button type="submit" className="btn btn-primary" disabled={busy}>
+              {busy ? 'Checking the connection…' : 'Connect'}
+            </button>
+            <Link to="/settings/integrations" className="btn btn-ghost">
+              Cancel
+            </Link>
+          </div>
+        </form>
       </Card>
     </>
+  );
+}
+
+function HibobCredentialFields(props: { serviceUserId: string; token: string; setServiceUserId: (v: string) => void; setToken: (v: string) => void; errors: Record<string, string> }) {
+  const { errors } = props;
+  return (
+    <>
+      <Field label="Service user ID" htmlFor="hibob-serviceUserId" hint="HiBob → Settings → Integrations → Service users. Give it read access to People." error={errors.serviceUserId ?? null}>
+        <input
+          id="hibob-serviceUserId"
+          value={props.serviceUserId}
+          onChange={(e) => props.setServiceUserId(e.target.value)}
+          aria-invalid={!!errors.serviceUserId}
+          aria-describedby={errors.serviceUserId ? 'hibob-serviceUserId-error' : 'hibob-serviceUserId-hint'}
+          autoComplete="off"
+        />
+      </Field>
+      <Field label="Token" htmlFor="hibob-token" hint="Shown once when the service user is created. Stored encrypted and never shown again." error={errors.token ?? null}>
+        <input
+          id="hibob-token"
+          type="password"
+          value={props.token}
+          onChange={(e) => props.setToken(e.target.value)}
+          aria-invalid={!!errors.token}
+          aria-describedby={errors.token ? 'hibob-token-error' : 'hibob-token-hint'}
+          autoComplete="off"
+        />
+      </Field>
+    </>
+  );
+}
+
+/**
+ * Reconnect in place (`POST /integrations/{id}/connect`): the same integration keeps its settings,
+ * links and history. BambooHR: a new API key, or OAuth (sent to BambooHR and back).
+ */
+export function ReconnectForm({ integration, onReconnected }: { integration: Integration; onReconnected: (i: Integration) => void }) {
+  const bamboo = integration.provider === 'bamboohr';
+  const [method, setMethod] = useState<'apiKey' | 'oauth'>('apiKey');
+  const [apiKey, setApiKey] = useState('');
+  const [serviceUserId, setServiceUserId] = useState('');
+  const [token, setToken] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [apiError, setApiError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (ev: FormEvent) => {
+    ev.preventDefault();
+    const e: Record<string, string> = {};
+    if (bamboo && method === 'apiKey' && !apiKey.trim()) e.apiKey = 'Enter the API key (BambooHR → your name → API Keys).';
+    if (!bamboo && !serviceUserId.trim()) e.serviceUserId = 'Enter the service user ID.';
+    if (!bamboo && !token.trim()) e.token = 'Enter the service user token.';
+    setErrors(e);
+    setApiError(null);
+    const first = Object.keys(e)[0];
+    if (first) {
+      document.getElementById(bamboo ? 'reconnect-apiKey' : `hibob-${first}`)?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      if (bamboo && method === 'oauth') {
+        await startOAuth(integration.id);
+        return;
+      }
+      const credentials = bamboo ? { apiKey: apiKey.trim() } : { serviceUserId: serviceUserId.trim(), token: token.trim() };
+      const updated = await post<Integration>(`/integrations/${integration.id}/connect`, { credentials });
+      setApiKey('');
+      setToken('');
+      onReconnected(updated);
+    } catch (error) {
+      const key = fieldOf(error, ['apiKey', 'serviceUserId', 'token']);
+      if (key) setErrors({ [key]: errorMessage(error) });
+      setApiError(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label={`Reconnect ${integration.name}`}>
+      {apiError && <Alert tone="bad">{apiError}</Alert>}
+      {bamboo && (
+        <fieldset className="radio-group">
+          <legend>How to connect</legend>
+          <label>
+            <input type="radio" name="reconnect-method" value="apiKey" checked={method === 'apiKey'} onChange={() => setMethod('apiKey')} /> With an API key
+          </label>
+          <label>
+            <input type="radio" name="reconnect-method" value="oauth" checked={method === 'oauth'} onChange={() => setMethod('oauth')} /> Sign in with BambooHR (OAuth 2.0)
+          </label>
+        </fieldset>
+      )}
+      {bamboo && method === 'apiKey' && (
+        <Field label="API key" htmlFor="reconnect-apiKey" hint="A new or current BambooHR API key. Stored encrypted and never shown again." error={errors.apiKey ?? null}>
+          <input
+            id="reconnect-apiKey"
+            type="password"
+            value={apiKey}
+            onChange={(e) => setApiKey(e.target.value)}
+            aria-invalid={!!errors.apiKey}
+            aria-describedby={errors.apiKey ? 'reconnect-apiKey-error' : 'reconnect-apiKey-hint'}
+            autoComplete="off"
+          />
+        </Field>
+      )}
+      {bamboo && method === 'oauth' && <p className="muted small">You will be sent to BambooHR to approve read access, then brought back to this page.</p>}
+      {!bamboo && <HibobCredentialFields serviceUserId={serviceUserId} token={token} setServiceUserId={setServiceUserId} setToken={setToken} errors={errors} />}
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Checking the connection…' : bamboo && method === 'oauth' ? 'Continue to BambooHR' : integration.connection.status === 'connected' ? 'Replace credentials' : 'Reconnect'}
+        </button>
+      </div>
+    </form>
   );
 }

@@ -1,6 +1,6 @@
-import { useState } from 'react';
-import { errorMessage, patch } from '../api/client.ts';
-import type { Employee, Explanation, Role } from '../api/types.ts';
+import { useEffect, useState } from 'react';
+import { errorMessage, get, patch, qs } from '../api/client.ts';
+import type { AuditEntry, Employee, Explanation, Integration, Page, Role } from '../api/types.ts';
 import { useCapabilities } from '../capabilities.tsx';
 import { Alert, Badge, Card, EmptyState, ErrorState, LockIcon, PageHeader, Spinner } from '../components/ui.tsx';
 import { fieldLabel, formatDateTime, personName, ROLE_LABEL, type Tone } from '../format.ts';
@@ -15,6 +15,7 @@ export function EmployeePage({ id }: { id: string }) {
   const caps = useCapabilities();
   const canEdit = caps.has('patch', '/employees/{id}');
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
+  const [historyVersion, setHistoryVersion] = useState(0);
   const e = employee.data;
   useTitle(e ? personName(e.fields) : 'Employee');
   const back = <Link to="/settings/employees">← Employees</Link>;
@@ -29,15 +30,18 @@ export function EmployeePage({ id }: { id: string }) {
     );
   }
 
-  const save = async (body: Record<string, unknown>, done: string) => {
+  /** Saves; a refusal is shown where the edit was made (inline) or at the top. Returns the error message, or null. */
+  const save = async (body: Record<string, unknown>, done: string, inline = false): Promise<string | null> => {
     try {
       const updated = await patch<Employee>(`/employees/${id}`, body);
       employee.set(updated);
       setNotice({ tone: 'good', text: done });
-      return true;
+      setHistoryVersion((v) => v + 1);
+      return null;
     } catch (error) {
-      setNotice({ tone: 'bad', text: errorMessage(error) });
-      return false;
+      if (inline) setNotice(null);
+      else setNotice({ tone: 'bad', text: errorMessage(error) });
+      return errorMessage(error);
     }
   };
 
@@ -58,13 +62,13 @@ export function EmployeePage({ id }: { id: string }) {
         <Card title="Fields">
           <dl className="field-list">
             {names.map((name) => (
-              <FieldRow key={name} name={name} field={e.fields[name]!} canEdit={canEdit} onSave={(value) => save({ fields: { [name]: value } }, `${fieldLabel(name)} saved.`)} />
+              <FieldRow key={name} name={name} field={e.fields[name]!} canEdit={canEdit} onSave={(value) => save({ fields: { [name]: value } }, `${fieldLabel(name)} saved.`, true)} />
             ))}
           </dl>
         </Card>
         <div>
           <Card title="Role">
-            <RoleEditor role={e.role} canEdit={canEdit} onSave={(role) => save({ role }, `Role changed to ${ROLE_LABEL[role]}.`)} />
+            <RoleEditor role={e.role} canEdit={canEdit} onSave={async (role) => (await save({ role }, `Role changed to ${ROLE_LABEL[role]}.`)) === null} />
           </Card>
           <Card title="Groups">
             {e.groups.length === 0 ? (
@@ -95,6 +99,9 @@ export function EmployeePage({ id }: { id: string }) {
           </Card>
         </div>
       </div>
+      <Card title="History">
+        <History employeeId={id} version={historyVersion} />
+      </Card>
       <Card title="Diagnostics">
         {explain.loading && !explain.data ? (
           <Spinner label="Asking the sync engine…" />
@@ -114,10 +121,11 @@ const order = (name: string) => {
   return i < 0 ? 100 : i;
 };
 
-function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Employee['fields'][string]; canEdit: boolean; onSave: (value: string | null) => Promise<boolean> }) {
+function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Employee['fields'][string]; canEdit: boolean; onSave: (value: string | null) => Promise<string | null> }) {
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState(field.value ?? '');
   const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   const inputId = `field-${name}`;
   return (
     <div className={`field-row${field.locked ? ' field-locked' : ''}`} data-field={name}>
@@ -129,22 +137,44 @@ function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Emplo
             onSubmit={(ev) => {
               ev.preventDefault();
               setBusy(true);
-              void onSave(value.trim() === '' ? null : value.trim()).then((ok) => {
+              setError(null);
+              void onSave(value.trim() === '' ? null : value.trim()).then((err) => {
                 setBusy(false);
-                if (ok) setEditing(false);
+                setError(err);
+                if (!err) setEditing(false);
               });
             }}
           >
             <label className="sr-only" htmlFor={inputId}>
               {fieldLabel(name)}
             </label>
-            <input id={inputId} value={value} onChange={(ev) => setValue(ev.target.value)} autoFocus aria-describedby={field.locked ? `${inputId}-locked` : undefined} />
+            <input
+              id={inputId}
+              value={value}
+              onChange={(ev) => setValue(ev.target.value)}
+              autoFocus
+              aria-invalid={!!error}
+              aria-describedby={[error ? `${inputId}-error` : '', field.locked ? `${inputId}-locked` : ''].filter(Boolean).join(' ') || undefined}
+            />
             <button type="submit" className="btn btn-primary btn-small" disabled={busy}>
               Save
             </button>
-            <button type="button" className="btn btn-ghost btn-small" onClick={() => setEditing(false)}>
+            <button
+              type="button"
+              className="btn btn-ghost btn-small"
+              onClick={() => {
+                setEditing(false);
+                setError(null);
+                setValue(field.value ?? '');
+              }}
+            >
               Cancel
             </button>
+            {error && (
+              <p className="field-error" id={`${inputId}-error`} role="alert">
+                {error}
+              </p>
+            )}
             {field.locked && (
               <p className="field-hint" id={`${inputId}-locked`}>
                 Managed by {field.lockedBy ?? 'an HR system'}: ReFresh refuses changes to it. Change it in {field.lockedBy ?? 'the HR system'} instead.
@@ -294,6 +324,130 @@ function Diagnostics({ x }: { x: Explanation }) {
       ) : (
         x.sources.length === 0 && <EmptyState title="No sync history">Nothing has synced this person yet.</EmptyState>
       )}
+    </>
+  );
+}
+
+const ACTION_LABEL: Record<string, string> = {
+  'employee.created': 'Created',
+  'employee.updated': 'Updated',
+  'employee.deactivated': 'Deactivated',
+  'employee.reactivated': 'Reactivated',
+  'employee.resolved': 'Re-resolved',
+};
+
+function actionLabel(action: string): string {
+  if (ACTION_LABEL[action]) return ACTION_LABEL[action];
+  const last = action.split('.').pop() ?? action;
+  return last.charAt(0).toUpperCase() + last.slice(1).replace(/_/g, ' ');
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '(empty)';
+  if (typeof v === 'string') return ROLE_LABEL[v] ?? v;
+  return JSON.stringify(v);
+}
+
+/** Flattens `{fields: {…}, role}` into one level so created entries read like field lists. */
+function flat(v: unknown): Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (k === 'fields' && val && typeof val === 'object') Object.assign(out, val);
+    else out[k] = val;
+  }
+  return out;
+}
+
+/** The person's history: every change by a sync run or an admin, newest first (`GET /audit?employeeId=`). */
+function History({ employeeId, version }: { employeeId: string; version: number }) {
+  const [entries, setEntries] = useState<AuditEntry[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [state, setState] = useState<{ loading: boolean; error: unknown }>({ loading: true, error: null });
+  const integrations = useApi<Page<Integration>>('/integrations');
+  const names = new Map((integrations.data?.data ?? []).map((i) => [i.id, i.name]));
+
+  const load = async (after: string | null) => {
+    setState({ loading: true, error: null });
+    try {
+      const page = await get<Page<AuditEntry>>(`/audit${qs({ employeeId, limit: 20, cursor: after })}`);
+      setEntries((prev) => (after ? [...prev, ...page.data] : page.data));
+      setCursor(page.nextCursor);
+      setState({ loading: false, error: null });
+    } catch (error) {
+      setState({ loading: false, error });
+    }
+  };
+  useEffect(() => {
+    void load(null);
+  }, [employeeId, version]);
+
+  if (state.loading && entries.length === 0) return <Spinner label="Loading the history…" />;
+  if (state.error && entries.length === 0) return <ErrorState error={state.error} onRetry={() => void load(null)} />;
+  if (entries.length === 0) return <EmptyState title="No history yet">Changes by sync runs and by admins will be listed here.</EmptyState>;
+  return (
+    <>
+      <ol className="history" data-testid="history">
+        {entries.map((a) => {
+          const before = flat(a.before);
+          const after = flat(a.after);
+          const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k !== 'customConfig' || a.action !== 'employee.created');
+          const integrationId = a.actor.integrationId ?? null;
+          return (
+            <li key={a.id} className="history-entry" data-testid="history-entry" data-actor={a.actor.type}>
+              <div className="history-head">
+                <strong>{actionLabel(a.action)}</strong>
+                <span className="muted small">
+                  {' '}
+                  by{' '}
+                  {a.actor.type === 'run' ? (
+                    <>
+                      sync from {integrationId ? (names.get(integrationId) ?? 'an integration') : 'an integration'}
+                      {integrationId && a.actor.id && (
+                        <>
+                          {' '}
+                          (<Link to={`/settings/user-sync/${integrationId}/runs/${a.actor.id}`}>see run</Link>)
+                        </>
+                      )}
+                    </>
+                  ) : a.actor.type === 'admin' ? (
+                    'an admin'
+                  ) : (
+                    'ReFresh'
+                  )}{' '}
+                  · <time dateTime={a.at}>{formatDateTime(a.at)}</time>
+                </span>
+              </div>
+              {a.reason && <p className="small muted">{a.reason}</p>}
+              {keys.length > 0 && (
+                <table className="diff">
+                  <tbody>
+                    {keys.slice(0, 12).map((k) => (
+                      <tr key={k}>
+                        <th scope="row">{k === 'role' ? 'Role' : k === 'status' ? 'Status' : fieldLabel(k)}</th>
+                        <td>
+                          {a.before !== null && (
+                            <>
+                              <del>{show(before[k])}</del> <span aria-label="changed to">→</span>{' '}
+                            </>
+                          )}
+                          <ins>{show(after[k])}</ins>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      {cursor && (
+        <button type="button" className="btn btn-secondary btn-small" disabled={state.loading} onClick={() => void load(cursor)}>
+          {state.loading ? 'Loading…' : 'Show older changes'}
+        </button>
+      )}
+      {state.error !== null && entries.length > 0 && <Alert tone="bad">{errorMessage(state.error)}</Alert>}
     </>
   );
 }

@@ -1,7 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { errorMessage, post, qs } from '../api/client.ts';
-import type { Employee, Page } from '../api/types.ts';
-import { useCapabilities } from '../capabilities.tsx';
+import { ApiError, errorMessage, post, postText, qs } from '../api/client.ts';
+import type { CorrelationCase, Employee, ImportResult, Page } from '../api/types.ts';
 import { Alert, Badge, Card, EmptyState, ErrorState, Field, PageHeader, Spinner } from '../components/ui.tsx';
 import { personName, ROLE_LABEL } from '../format.ts';
 import { useApi, useDebounced, useTitle } from '../hooks.ts';
@@ -12,7 +11,6 @@ const PAGE_SIZE = 50;
 /** Keyset-paged: each page asks for `cursor`, so page 2,000 of 100,000 people is as fast as page 1. */
 export function EmployeesPage() {
   useTitle('Employees');
-  const caps = useCapabilities();
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const [q, setQ] = useState(params.get('q') ?? '');
@@ -20,7 +18,9 @@ export function EmployeesPage() {
   // Cursors of the pages before the current one, for "Previous".
   const [trail, setTrail] = useState<(string | null)[]>([]);
   const cursor = params.get('cursor');
-  const [adding, setAdding] = useState(false);
+  const [panel, setPanel] = useState<'add' | 'import' | null>(null);
+  const cases = useApi<Page<CorrelationCase>>('/correlation-cases?status=open&limit=100');
+  const openCases = cases.data?.data.length ?? 0;
 
   useEffect(() => {
     if ((params.get('q') ?? '') !== debounced) {
@@ -39,14 +39,24 @@ export function EmployeesPage() {
         title="Employees"
         subtitle="Everyone in your ReFresh directory. People synced from an HR system show which fields it manages."
         actions={
-          caps.has('post', '/employees') ? (
-            <button type="button" className="btn btn-primary" onClick={() => setAdding((a) => !a)} aria-expanded={adding}>
+          <>
+            <button type="button" className="btn btn-secondary" onClick={() => setPanel((p) => (p === 'import' ? null : 'import'))} aria-expanded={panel === 'import'}>
+              Import CSV
+            </button>
+            <button type="button" className="btn btn-primary" onClick={() => setPanel((p) => (p === 'add' ? null : 'add'))} aria-expanded={panel === 'add'}>
               Add employee
             </button>
-          ) : undefined
+          </>
         }
       />
-      {adding && <AddEmployee onDone={() => setAdding(false)} />}
+      {openCases > 0 && (
+        <Alert tone="warn" title={`${openCases}${cases.data?.nextCursor ? '+' : ''} ${openCases === 1 ? 'person needs' : 'people need'} a decision`}>
+          An HR system sent {openCases === 1 ? 'a person who matches' : 'people who match'} more than one employee (or one ambiguously). ReFresh never merges them silently.{' '}
+          <Link to="/settings/correlation-cases">Review matches</Link>
+        </Alert>
+      )}
+      {panel === 'add' && <AddEmployee onDone={() => setPanel(null)} />}
+      {panel === 'import' && <ImportCsv onDone={() => setPanel(null)} onImported={list.reload} />}
       <Card>
         <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
           <div className="field field-grow">
@@ -167,6 +177,7 @@ const NEW_FIELDS: { name: string; label: string; type?: string; required?: boole
 function AddEmployee({ onDone }: { onDone: () => void }) {
   const navigate = useNavigate();
   const [values, setValues] = useState<Record<string, string>>({});
+  const [role, setRole] = useState('member');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [apiError, setApiError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -185,10 +196,16 @@ function AddEmployee({ onDone }: { onDone: () => void }) {
     setBusy(true);
     try {
       const fields = Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim()).map(([k, v]) => [k, v.trim()]));
-      const created = await post<Employee>('/employees', { fields });
+      const created = await post<Employee>('/employees', { fields, role });
       onDone();
       navigate(`/settings/employees/${created.id}`);
     } catch (error) {
+      const field = error instanceof ApiError ? String(error.details.field ?? '') : '';
+      const name = field.startsWith('fields.') ? field.slice(7) : '';
+      if (name && NEW_FIELDS.some((f) => f.name === name)) {
+        setErrors({ [name]: errorMessage(error) });
+        document.getElementById(`new-${name}`)?.focus();
+      }
       setApiError(errorMessage(error));
     } finally {
       setBusy(false);
@@ -211,6 +228,15 @@ function AddEmployee({ onDone }: { onDone: () => void }) {
               />
             </Field>
           ))}
+          <Field label="Role" htmlFor="new-role">
+            <select id="new-role" value={role} onChange={(e) => setRole(e.target.value)}>
+              {Object.entries(ROLE_LABEL).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </Field>
         </div>
         <p className="muted small">People added here are ReFresh-only: every field stays editable until an HR system brings the same person.</p>
         <div className="form-actions">
@@ -222,6 +248,104 @@ function AddEmployee({ onDone }: { onDone: () => void }) {
           </button>
         </div>
       </form>
+    </Card>
+  );
+}
+
+const SAMPLE_CSV = 'email,firstName,lastName,jobTitle,department,role\nada@example.com,Ada,Lovelace,Engineer,Engineering,member\n';
+
+/** CSV import: each row stands alone; bad rows come back with their line number and reason. */
+function ImportCsv({ onDone, onImported }: { onDone: () => void; onImported: () => void }) {
+  const [text, setText] = useState('');
+  const [fileName, setFileName] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<ImportResult | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    if (!text.trim()) {
+      setError('Choose a CSV file or paste the rows: a header (e.g. email,firstName,lastName) and one row per person.');
+      document.getElementById('import-file')?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const r = await postText<ImportResult>('/employees/import', text, 'text/csv');
+      setResult(r);
+      if (r.created > 0) onImported();
+    } catch (err) {
+      setResult(null);
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title="Import employees from CSV">
+      <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Import CSV">
+        <p className="muted small">
+          The header names ReFresh fields: <code>email</code> (required), <code>firstName</code>, <code>lastName</code>, <code>jobTitle</code>, <code>department</code>, …, <code>custom.&lt;key&gt;</code>, plus{' '}
+          <code>role</code> and <code>status</code>. Good rows are added even when others fail.
+        </p>
+        <Field label="CSV file" htmlFor="import-file" error={null}>
+          <input
+            id="import-file"
+            type="file"
+            accept=".csv,text/csv,text/plain"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (!file) return;
+              setFileName(file.name);
+              void file.text().then(setText);
+            }}
+          />
+        </Field>
+        <Field label="Or paste CSV" htmlFor="import-text" hint={fileName ? `Loaded ${fileName}; you can edit it here.` : undefined}>
+          <textarea id="import-text" rows={6} value={text} onChange={(e) => setText(e.target.value)} placeholder={SAMPLE_CSV} spellCheck={false} className="mono" />
+        </Field>
+        {error && <Alert tone="bad">{error}</Alert>}
+        <div className="form-actions">
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            {busy ? 'Importing…' : 'Import'}
+          </button>
+          <button type="button" className="btn btn-ghost" onClick={onDone}>
+            Close
+          </button>
+        </div>
+      </form>
+      {result && (
+        <div data-testid="import-result">
+          <Alert tone={result.failed === 0 ? 'good' : result.created === 0 ? 'bad' : 'warn'} title="Import finished">
+            {result.created} created, {result.failed} failed.{result.failed > 0 ? ' Fix the failed rows and import just those again.' : ''}
+          </Alert>
+          <div className="table-wrap">
+            <table className="table">
+              <caption className="sr-only">Import results per row</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Line</th>
+                  <th scope="col">Result</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {result.rows.map((r) => (
+                  <tr key={r.line} data-testid="import-row" data-status={r.status}>
+                    <td>Line {r.line}</td>
+                    <td>
+                      <Badge tone={r.status === 'created' ? 'good' : 'bad'}>{r.status === 'created' ? 'Created' : 'Failed'}</Badge>
+                    </td>
+                    <td className="truncate">{r.email ?? '—'}</td>
+                    <td>{r.status === 'created' && r.employeeId ? <Link to={`/settings/employees/${r.employeeId}`}>Open</Link> : <span className="text-bad">{r.error}</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      )}
     </Card>
   );
 }

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { errorMessage, patch, post } from '../api/client.ts';
 import type { Integration, Page } from '../api/types.ts';
-import { useCapabilities } from '../capabilities.tsx';
 import { Alert, Badge, Card, ConfirmDialog, EmptyState, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { CONNECTION, PROVIDERS, providerInitials, providerName } from '../format.ts';
 import { useApi, useTitle } from '../hooks.ts';
@@ -10,35 +9,37 @@ import { Link } from '../router.tsx';
 export function IntegrationsPage() {
   useTitle('Integrations');
   const list = useApi<Page<Integration>>('/integrations');
-  const caps = useCapabilities();
   const [confirm, setConfirm] = useState<Integration | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ tone: 'good' | 'bad'; text: string } | null>(null);
 
   const integrations = list.data?.data ?? [];
-  const canDisconnect = caps.has('post', '/integrations/{id}/disconnect');
-  const canReorder = caps.bodyHas('patch', '/integrations/{id}', 'priority');
 
   const disconnect = async (i: Integration) => {
-    setBusy(true);
+    setBusy(`disconnect:${i.id}`);
     try {
       await post(`/integrations/${i.id}/disconnect`);
-      setMessage({ tone: 'good', text: `${i.name} is disconnected and its credentials are deleted. The last synced values stay in ReFresh, unlocked.` });
+      setMessage({ tone: 'good', text: `${i.name} is disconnected and its credentials are deleted. Syncing is paused; the last synced values stay in ReFresh, unlocked. Click Reconnect to resume.` });
       list.reload();
     } catch (error) {
       setMessage({ tone: 'bad', text: errorMessage(error) });
     } finally {
-      setBusy(false);
+      setBusy(null);
       setConfirm(null);
     }
   };
 
-  const move = async (i: Integration, delta: -1 | 1) => {
+  /** Ranks are a permutation 1..n: moving to a position renumbers the others (the API does it). */
+  const move = async (i: Integration, to: number) => {
+    setBusy(`move:${i.id}`);
     try {
-      await patch(`/integrations/${i.id}`, { priority: i.priority + delta });
+      await patch(`/integrations/${i.id}`, { priority: to });
+      setMessage({ tone: 'good', text: `${i.name} is now priority ${to}. People shared by several sources were re-resolved.` });
       list.reload();
     } catch (error) {
       setMessage({ tone: 'bad', text: errorMessage(error) });
+    } finally {
+      setBusy(null);
     }
   };
 
@@ -53,56 +54,61 @@ export function IntegrationsPage() {
         ) : list.error ? (
           <ErrorState error={list.error} onRetry={list.reload} />
         ) : integrations.length === 0 ? (
-          <EmptyState title="No integrations yet">Connect BambooHR below to start syncing people into ReFresh.</EmptyState>
+          <EmptyState title="No integrations yet">Connect BambooHR or HiBob below to start syncing people into ReFresh.</EmptyState>
         ) : (
           <>
-            {integrations.length > 1 && (
-              <p className="muted small">
-                Priority decides which source wins when several provide the same field: 1 is the highest.
-              </p>
-            )}
+            {integrations.length > 1 && <p className="muted small">Priority decides which source wins when several provide the same field: 1 is the highest.</p>}
             <ul className="integration-list">
               {integrations.map((i, index) => {
                 const conn = CONNECTION[i.connection.status] ?? { label: i.connection.status, tone: 'neutral' as const };
                 const needsReconnect = i.connection.status !== 'connected';
                 return (
-                  <li key={i.id} className="integration-item" data-testid="integration">
+                  <li key={i.id} className="integration-item" data-testid="integration" data-integration-id={i.id}>
                     <ProviderLogo initials={providerInitials(i.provider)} />
                     <div className="integration-main">
                       <div className="integration-title">
-                        <h3>{i.name}</h3>
+                        <h3>
+                          <Link to={`/settings/integrations/${i.id}`}>{i.name}</Link>
+                        </h3>
                         <Badge tone={conn.tone}>{conn.label}</Badge>
                       </div>
                       <p className="muted small">
-                        {providerName(i.provider)} · Priority {i.priority}
+                        {providerName(i.provider)} · <span data-testid="priority">Priority {i.priority}</span>
                         {i.userSync.enabled ? ' · User Auto-Sync on' : ' · User Auto-Sync off'}
+                        {i.groupSync.enabled ? ' · Group Sync on' : ''}
                       </p>
                       {i.connection.detail && <p className={`small ${needsReconnect ? 'text-bad' : 'muted'}`}>{i.connection.detail}</p>}
                       <div className="link-row">
-                        <Link to={`/settings/user-sync/${i.id}`} className="btn btn-secondary btn-small">
-                          User Auto-Sync
-                        </Link>
-                        <Link to="/settings/group-sync" className="btn btn-ghost btn-small">
-                          Group Sync
-                        </Link>
                         {needsReconnect && (
-                          <Link to={`/settings/integrations/connect/${i.provider}?reconnect=${i.id}`} className="btn btn-primary btn-small">
+                          <Link to={`/settings/integrations/${i.id}`} className="btn btn-primary btn-small" aria-label={`Reconnect ${i.name}`}>
                             Reconnect
                           </Link>
                         )}
-                        {canDisconnect && i.connection.status !== 'disconnected' && (
-                          <button type="button" className="btn btn-ghost-danger btn-small" onClick={() => setConfirm(i)}>
+                        <Link to={`/settings/user-sync/${i.id}`} className="btn btn-secondary btn-small">
+                          User Auto-Sync
+                        </Link>
+                        <Link to={`/settings/group-sync/${i.id}`} className="btn btn-ghost btn-small">
+                          Group Sync
+                        </Link>
+                        {i.connection.status !== 'disconnected' && (
+                          <button type="button" className="btn btn-ghost-danger btn-small" onClick={() => setConfirm(i)} aria-label={`Disconnect ${i.name}`}>
                             Disconnect
                           </button>
                         )}
                       </div>
                     </div>
-                    {canReorder && integrations.length > 1 && (
+                    {integrations.length > 1 && (
                       <div className="priority-buttons" role="group" aria-label={`Priority of ${i.name}`}>
-                        <button type="button" className="btn btn-ghost btn-small" disabled={index === 0} onClick={() => void move(i, -1)} aria-label={`Move ${i.name} up`}>
+                        <button type="button" className="btn btn-ghost btn-small" disabled={index === 0 || busy !== null} onClick={() => void move(i, index)} aria-label={`Move ${i.name} up`}>
                           ↑
                         </button>
-                        <button type="button" className="btn btn-ghost btn-small" disabled={index === integrations.length - 1} onClick={() => void move(i, 1)} aria-label={`Move ${i.name} down`}>
+                        <button
+                          type="button"
+                          className="btn btn-ghost btn-small"
+                          disabled={index === integrations.length - 1 || busy !== null}
+                          onClick={() => void move(i, index + 2)}
+                          aria-label={`Move ${i.name} down`}
+                        >
                           ↓
                         </button>
                       </div>
@@ -141,12 +147,12 @@ export function IntegrationsPage() {
         open={confirm !== null}
         title={`Disconnect ${confirm?.name ?? ''}?`}
         confirmLabel="Disconnect"
-        busy={busy}
+        busy={busy?.startsWith('disconnect:') ?? false}
         onCancel={() => setConfirm(null)}
         onConfirm={() => confirm && void disconnect(confirm)}
       >
-        <p>ReFresh revokes and deletes the stored credentials and stops syncing from it. People and their last synced values stay; fields it managed become editable.</p>
-        <p>You can connect it again later.</p>
+        <p>ReFresh revokes and deletes the stored credentials and stops syncing from it (User Auto-Sync and Group Sync are turned off). People and their last synced values stay; fields it managed become editable.</p>
+        <p>You can connect it again later: the same integration keeps its settings and links.</p>
       </ConfirmDialog>
     </>
   );

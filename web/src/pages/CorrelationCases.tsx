@@ -1,0 +1,113 @@
+import { useEffect, useState } from 'react';
+import { errorMessage, get, post, qs } from '../api/client.ts';
+import type { CorrelationCase, Employee, Integration, Page } from '../api/types.ts';
+import { Alert, Badge, Card, EmptyState, ErrorState, PageHeader, Spinner } from '../components/ui.tsx';
+import { formatDateTime, personName, type Tone } from '../format.ts';
+import { useApi, useTitle } from '../hooks.ts';
+import { Link } from '../router.tsx';
+
+/** Ambiguous matches held for an admin: link the HR record to one of the candidates, or create a new employee. */
+export function CorrelationCasesPage() {
+  useTitle('Match review');
+  const [status, setStatus] = useState<'open' | 'resolved'>('open');
+  const cases = useApi<Page<CorrelationCase>>(`/correlation-cases${qs({ status, limit: 100 })}`);
+  const integrations = useApi<Page<Integration>>('/integrations');
+  const names = new Map((integrations.data?.data ?? []).map((i) => [i.id, i.name]));
+  const [people, setPeople] = useState<Record<string, Employee | null>>({});
+  const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const rows = cases.data?.data ?? [];
+
+  // Candidates are employee ids: load each once to show who they are.
+  const wanted = [...new Set(rows.flatMap((c) => [...c.candidates, ...(c.resolution ? [c.resolution.employeeId] : [])]))].filter((id) => !(id in people));
+  useEffect(() => {
+    if (wanted.length === 0) return;
+    let live = true;
+    void Promise.all(wanted.map((id) => get<Employee>(`/employees/${id}`).then((e) => [id, e] as const, () => [id, null] as const))).then((found) => {
+      if (live) setPeople((p) => ({ ...p, ...Object.fromEntries(found) }));
+    });
+    return () => {
+      live = false;
+    };
+  }, [wanted.join(',')]);
+
+  const who = (id: string) => (people[id] ? personName(people[id].fields) : people[id] === null ? `employee ${id.slice(0, 8)}` : '…');
+
+  const resolve = async (c: CorrelationCase, body: { action: 'link'; employeeId: string } | { action: 'create' }) => {
+    setBusy(c.id);
+    try {
+      await post(`/correlation-cases/${c.id}/resolve`, body);
+      setNotice({
+        tone: 'good',
+        text: body.action === 'link' ? `${c.displayName ?? c.externalId} is linked to ${who(body.employeeId)}. The next sync fills their fields.` : `A new employee was created for ${c.displayName ?? c.externalId}.`,
+      });
+      cases.reload();
+    } catch (error) {
+      setNotice({ tone: 'bad', text: errorMessage(error) });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        back={<Link to="/settings/employees">← Employees</Link>}
+        title="Match review"
+        subtitle="People an HR system sent that could be more than one ReFresh employee. ReFresh never merges them silently: pick who they are, or create a new employee."
+      />
+      {notice && <Alert tone={notice.tone}>{notice.text}</Alert>}
+      <div className="tabs" role="group" aria-label="Cases">
+        {(['open', 'resolved'] as const).map((s) => (
+          <button key={s} type="button" className={`tab${status === s ? ' tab-active' : ''}`} aria-pressed={status === s} onClick={() => setStatus(s)}>
+            {s === 'open' ? 'Open' : 'Resolved'}
+          </button>
+        ))}
+      </div>
+      <Card>
+        {cases.loading && !cases.data ? (
+          <Spinner label="Loading cases…" />
+        ) : cases.error ? (
+          <ErrorState error={cases.error} onRetry={cases.reload} />
+        ) : rows.length === 0 ? (
+          <EmptyState title={status === 'open' ? 'Nothing to review' : 'No resolved cases yet'}>{status === 'open' ? 'Every person from your HR systems matched one employee or none.' : undefined}</EmptyState>
+        ) : (
+          <ul className="case-list">
+            {rows.map((c) => (
+              <li key={c.id} className="case" data-testid="correlation-case">
+                <div className="case-head">
+                  <strong>{c.displayName ?? c.externalId}</strong> <span className="muted small">{c.email ?? 'no email'}</span>
+                  <Badge tone={c.status === 'open' ? 'warn' : 'good'}>{c.status === 'open' ? 'Needs a decision' : 'Resolved'}</Badge>
+                </div>
+                <p className="small">
+                  From {names.get(c.integrationId) ?? 'an integration'} (id there <code>{c.externalId}</code>), {formatDateTime(c.createdAt)}: {c.reason}
+                </p>
+                {c.status === 'open' ? (
+                  <div className="link-row">
+                    {c.candidates.map((id) => (
+                      <span key={id} className="candidate">
+                        <button type="button" className="btn btn-secondary btn-small" disabled={busy !== null} onClick={() => void resolve(c, { action: 'link', employeeId: id })}>
+                          Link to {who(id)}
+                        </button>{' '}
+                        <Link to={`/settings/employees/${id}`} className="small" aria-label={`View ${who(id)}`}>
+                          view
+                        </Link>
+                      </span>
+                    ))}
+                    <button type="button" className="btn btn-primary btn-small" disabled={busy !== null} onClick={() => void resolve(c, { action: 'create' })}>
+                      Create new employee
+                    </button>
+                  </div>
+                ) : c.resolution ? (
+                  <p className="small">
+                    {c.resolution.action === 'link' ? 'Linked to' : 'Created'} <Link to={`/settings/employees/${c.resolution.employeeId}`}>{who(c.resolution.employeeId)}</Link> {formatDateTime(c.resolvedAt)}
+                  </p>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+    </>
+  );
+}
