@@ -2,10 +2,9 @@ import type SQLite from 'better-sqlite3';
 import type { Store } from './db.ts';
 import type { NewCorrelationCaseRow, NewEmployeeLinkRow, NewEmployeeRow, NewRunChangeRow } from './schema.ts';
 import { upsertCorrelationCases } from './correlation-cases.ts';
-import { insertEmployees, updateEmployee, searchText, type EmployeeWrite } from './employees.ts';
+import { employeeWriteColumns, insertEmployees, updateEmployee, type EmployeeWrite } from './employees.ts';
 import { upsertLinks } from './links.ts';
 import { insertChanges, markApplied } from './run-changes.ts';
-import { encodeProvenance } from './provenance.ts';
 
 /**
  * The sync's bulk writes. On SQLite they run as cached prepared statements on the raw handle,
@@ -95,15 +94,5 @@ export async function writeApplyBatch(store: Store, batch: ApplyBatch): Promise<
 }
 
 function updateParams(tenantId: string, w: EmployeeWrite) {
-  return {
-    tenant_id: tenantId,
-    id: w.id,
-    status: w.status,
-    fields: JSON.stringify(w.fields),
-    provenance: w.storedProvenance ?? encodeProvenance(w.provenance),
-    email_norm: w.emailNorm,
-    employee_number: w.employeeNumber,
-    search_text: searchText(w.fields),
-    updated_at: w.updatedAt,
-  };
+  return { tenant_id: tenantId, id: w.id, ...employeeWriteColumns(w) };
 }

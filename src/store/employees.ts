@@ -86,18 +86,23 @@ export interface EmployeeWrite {
   readonly updatedAt: string;
 }
 
+/** The columns a sync write sets (one definition for the Kysely and the prepared-statement paths). */
+export function employeeWriteColumns(w: EmployeeWrite) {
+  return {
+    status: w.status,
+    fields: JSON.stringify(w.fields),
+    provenance: w.storedProvenance ?? encodeProvenance(w.provenance),
+    email_norm: w.emailNorm,
+    employee_number: w.employeeNumber,
+    search_text: searchText(w.fields),
+    updated_at: w.updatedAt,
+  };
+}
+
 export async function updateEmployee(db: Db, tenantId: string, w: EmployeeWrite): Promise<void> {
   await db
     .updateTable('employees')
-    .set({
-      status: w.status,
-      fields: JSON.stringify(w.fields),
-      provenance: w.storedProvenance ?? encodeProvenance(w.provenance),
-      email_norm: w.emailNorm,
-      employee_number: w.employeeNumber,
-      search_text: searchText(w.fields),
-      updated_at: w.updatedAt,
-    })
+    .set(employeeWriteColumns(w))
     .where('tenant_id', '=', tenantId)
     .where('id', '=', w.id)
     .execute();

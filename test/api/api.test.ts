@@ -2,9 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { openHarness, type Harness } from '../helpers/harness.ts';
-import { buildServer } from '../../src/api/server.ts';
-import { generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
+import { openHarness, serveApi, type Harness } from '../helpers/harness.ts';
 
 for (const dialect of DIALECTS) {
   describe(`REST API on ${dialect}`, () => {
@@ -24,12 +22,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       h = await openHarness(dialect, { employees: 35, seed: 17 });
-      key = generateApiKey();
-      await registerApiKey(h.ctx.store.db, h.tenantId, key, 'test');
-      app = await buildServer(h.ctx);
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      const address = app.server.address() as { port: number };
-      base = `http://127.0.0.1:${address.port}`;
+      ({ app, base, key } = await serveApi(h));
     });
     after(async () => {
       await app.close();

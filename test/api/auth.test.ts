@@ -2,11 +2,9 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { openHarness, type Harness } from '../helpers/harness.ts';
-import { buildServer } from '../../src/api/server.ts';
+import { openHarness, serveApi, type Harness } from '../helpers/harness.ts';
 import { createAdminUser, ensureFirstAdmin } from '../../src/auth/admin-users.ts';
 import { hashPassword, verifyPassword } from '../../src/auth/passwords.ts';
-import { generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
 
 const EMAIL = 'Admin@Example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -45,11 +43,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       h = await openHarness(dialect, { employees: 12, seed: 3 });
       await createAdminUser(h.ctx.store.db, { tenantId: h.tenantId, email: EMAIL, password: PASSWORD });
-      apiKey = generateApiKey();
-      await registerApiKey(h.ctx.store.db, h.tenantId, apiKey, 'test');
-      app = await buildServer(h.ctx);
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      ({ app, base, key: apiKey } = await serveApi(h));
     });
     after(async () => {
       await app.close();

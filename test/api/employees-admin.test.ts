@@ -2,9 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { openHarness, type Harness } from '../helpers/harness.ts';
-import { buildServer } from '../../src/api/server.ts';
-import { generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
+import { openHarness, serveApi, type Harness } from '../helpers/harness.ts';
 import { startBambooSandbox, type BambooSandbox } from '../../src/sandbox/bamboohr/server.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 
@@ -30,11 +28,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       h = await openHarness(dialect, { employees: 30, seed: 23 });
-      key = generateApiKey();
-      await registerApiKey(h.ctx.store.db, h.tenantId, key, 'test');
-      app = await buildServer(h.ctx);
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      ({ app, base, key } = await serveApi(h));
     });
     after(async () => {
       await app.close();

@@ -2,15 +2,13 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { openHarness, type Harness } from '../helpers/harness.ts';
-import { buildServer } from '../../src/api/server.ts';
+import { openHarness, serveApi, type Harness } from '../helpers/harness.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
 import { readCredentials } from '../../src/store/integrations.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 import { listChanges } from '../../src/store/run-changes.ts';
 import { allGroups, headcounts, type Group } from '../../src/store/groups.ts';
 import { listEmployees, toEmployee } from '../../src/store/employees.ts';
-import { generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
 import type { Run } from '../../src/store/runs.ts';
 import type { BambooEmployee } from '../../src/sandbox/bamboohr/roster.ts';
 
@@ -48,11 +46,7 @@ for (const dialect of DIALECTS) {
 
     before(async () => {
       h = await openHarness(dialect, { employees: 40, seed: 23 });
-      key = generateApiKey();
-      await registerApiKey(h.ctx.store.db, h.tenantId, key, 'test');
-      app = await buildServer(h.ctx);
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      ({ app, base, key } = await serveApi(h));
     });
     after(async () => {
       await app.close();

@@ -10,7 +10,9 @@ import { createLogger } from '../../src/logger.ts';
 import { startBambooSandbox, type BambooSandbox } from '../../src/sandbox/bamboohr/server.ts';
 import type { DialectName } from '../../src/store/db.ts';
 import type { Integration } from '../../src/store/integrations.ts';
-import { DEFAULT_TENANT_ID } from '../../src/store/tenants.ts';
+import { DEFAULT_TENANT_ID, generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../src/api/server.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 import type { Run } from '../../src/store/runs.ts';
 import { openTestStore } from './dialects.ts';
@@ -28,6 +30,15 @@ export interface Harness {
   readonly firstRun: Run | null;
   sync(mode?: 'full' | 'incremental', dryRun?: boolean): Promise<Run>;
   close(): Promise<void>;
+}
+
+/** Serves the harness's context over real HTTP with a fresh API key. */
+export async function serveApi(h: Harness): Promise<{ app: FastifyInstance; base: string; key: string }> {
+  const key = generateApiKey();
+  await registerApiKey(h.ctx.store.db, h.tenantId, key, 'test');
+  const app = await buildServer(h.ctx);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, key, base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
 }
 
 export function testConfig(dataDir = mkdtempSync(path.join(tmpdir(), 'refresh-test-'))): Config {
