@@ -89,8 +89,8 @@ async function insertLimit(people: number, dir: string): Promise<number> {
   const fields = JSON.stringify({ email: 'someone.person@acme.example', firstName: 'Zoë', lastName: 'Müller', displayName: 'Zoë Müller', jobTitle: 'Senior Platform Engineer', department: 'Platform', division: 'Technology', location: 'Berlin', employeeNumber: '10001', phone: '+49 30 5550100', startDate: '2020-01-01', employmentStatus: 'Active', employmentType: 'Full-Time' });
   const now = new Date().toISOString();
   db.prepare(`insert into tenants values ('t','t','UTC',?)`).run(now);
-  db.prepare(`insert into integrations values ('i','t','bamboohr','b',1,'{}',null,'connected',null,?,'{}','{}',null,?,?)`).run(now, now, now);
-  db.prepare(`insert into runs values ('r','t','i','manual','full',0,'running','applying',?,null,'{}',null,'{}',null,null,null,?)`).run(now, now);
+  db.prepare(`insert into integrations (id, tenant_id, provider, name, priority, settings, credentials, connection_status, connection_detail, connection_changed_at, user_sync, group_sync, next_run_at, created_at, updated_at) values ('i','t','bamboohr','b',1,'{}',null,'connected',null,?,'{}','{}',null,?,?)`).run(now, now, now);
+  db.prepare(`insert into runs (id, tenant_id, integration_id, trigger, mode, dry_run, status, phase, started_at, counts, progress, created_at) values ('r','t','i','manual','full',0,'running','applying',?,'{}','{}',?)`).run(now, now);
   const emp = db.prepare(`insert into employees values (?,?,?,?,?,?,?,?,?,?,?,?)`);
   const link = db.prepare(`insert into employee_links values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
   const change = db.prepare(`insert into run_changes values (?,?,?,?,?,?,?,?,?,?,?,?)`);

@@ -112,6 +112,10 @@ export interface EmployeeQuery {
   readonly q?: string;
   readonly email?: string;
   readonly status?: PersonStatus;
+  /** Only people linked to this source ('none': people no source is linked to). */
+  readonly integrationId?: string;
+  /** Only members of this group or of its sub-groups. */
+  readonly groupId?: string;
   readonly limit: number;
   readonly after?: string;
 }
@@ -123,6 +127,19 @@ export async function listEmployees(db: Db, tenantId: string, query: EmployeeQue
   if (query.q) {
     const escaped = query.q.normalize('NFKC').toLocaleLowerCase('en').replace(/[\\%_]/g, (c) => `\\${c}`);
     q = q.where(sql<boolean>`search_text like ${`%${escaped}%`} escape '\\'`);
+  }
+  if (query.integrationId === 'none') {
+    q = q.where(({ not, exists, selectFrom }) => not(exists(selectFrom('employee_links').select('employee_links.external_id').whereRef('employee_links.employee_id', '=', 'employees.id'))));
+  } else if (query.integrationId) {
+    const integrationId = query.integrationId;
+    q = q.where(({ exists, selectFrom }) =>
+      exists(selectFrom('employee_links').select('employee_links.external_id').whereRef('employee_links.employee_id', '=', 'employees.id').where('employee_links.integration_id', '=', integrationId)),
+    );
+  }
+  if (query.groupId) {
+    // The group and its descendants, as the headcount counts them.
+    const tree = sql<{ id: string }>`with recursive tree(id) as (select id from groups where tenant_id = ${tenantId} and id = ${query.groupId} union select g.id from groups g join tree on g.parent_id = tree.id where g.tenant_id = ${tenantId} and g.archived = 0) select id from tree`;
+    q = q.where(sql<boolean>`exists (select 1 from group_memberships m where m.tenant_id = ${tenantId} and m.employee_id = employees.id and m.group_id in (${tree}))`);
   }
   if (query.after) q = q.where('id', '>', query.after);
   return q.orderBy('id').limit(query.limit).execute();

@@ -135,6 +135,17 @@ for (const dialect of DIALECTS) {
       }
       for (const loc of all.filter((g) => g.attribute === 'location')) assert.equal(counts.get(loc.id), people.filter((p) => p.location === loc.name).length);
 
+      // The Employees list filters by group, sub-groups included, the same way headcounts count.
+      const division = all.find((g) => g.attribute === 'division' && all.some((d) => d.parentId === g.id))!;
+      const listed = await call('GET', `/employees?groupId=${division.id}&status=active&limit=1000`);
+      assert.equal(listed.status, 200);
+      assert.equal(listed.body.data.length, counts.get(division.id));
+      const bySource = await call('GET', `/employees?integrationId=${h.integration.id}&limit=1000`);
+      assert.ok(bySource.body.data.length >= people.length);
+      assert.ok(bySource.body.data.every((e: { links: { integrationId: string }[] }) => e.links.some((l) => l.integrationId === h.integration.id)));
+      const none = await call('GET', '/employees?integrationId=none&limit=1000');
+      assert.ok(none.body.data.every((e: { links: unknown[] }) => e.links.length === 0));
+
       const changes = await listChanges(h.ctx.store.db, h.tenantId, enableRun.id, { limit: 10_000 });
       assert.equal(changes.filter((c) => c.kind === 'group_created').length, all.length);
       assert.equal(changes.filter((c) => c.kind === 'membership_added').length, people.reduce((n, p) => n + [p.division, p.department, p.location].filter(Boolean).length, 0));

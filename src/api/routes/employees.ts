@@ -18,6 +18,8 @@ const ListQuery = z.object({
   q: z.string().max(200).optional(),
   email: z.string().max(320).optional(),
   status: z.enum(['active', 'inactive']).optional(),
+  integrationId: z.string().max(64).optional(),
+  groupId: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().optional(),
 });
@@ -28,8 +30,8 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ['employees'];
 
-    app.get('/employees', { schema: { tags, summary: 'Employees, paged; q searches name, email, number and title', querystring: ListQuery } }, async (request) => {
-      const { q, email, status, limit, cursor } = request.query;
+    app.get('/employees', { schema: { tags, summary: 'Employees, paged; q searches name, email, number and title; filter by status, source (integrationId, or none) and group (with sub-groups)', querystring: ListQuery } }, async (request) => {
+      const { q, email, status, integrationId, groupId, limit, cursor } = request.query;
       const after = cursor ? decodeCursor(cursor) : undefined;
       if (cursor && !after) throw new ApiError(400, 'invalid_request', 'cursor: not a cursor from this API', { field: 'cursor' });
       const rows = await listEmployees(ctx.store.db, request.tenantId, {
@@ -37,6 +39,8 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
         ...(q ? { q } : {}),
         ...(email !== undefined ? { email: normalizeEmail(email) ?? '' } : {}),
         ...(status ? { status } : {}),
+        ...(integrationId ? { integrationId } : {}),
+        ...(groupId ? { groupId } : {}),
         ...(after ? { after } : {}),
       });
       const page = rows.slice(0, limit).map(toEmployee);

@@ -16,9 +16,10 @@
  *
  * Incremental (`fetchChanges`): `/employees/changed?since=`. Deleted → `deletedIds`. When at
  * most INCREMENTAL_FETCH_LIMIT people were inserted/updated, each is read with `get-employee`
- * (8 at a time; 404 = gone → deleted; 403 = a RecordFailure). When more, one full dataset read
- * filtered to the changed ids costs fewer requests (people absent from it are left for the next
- * changed call or full sync to settle, never deleted on a guess). The watermark is the changed
+ * (8 at a time; 404 = gone → deleted; 403 = a RecordFailure). Reading 2,000 people one by one
+ * (8 in flight) beats paging a large roster's whole dataset in time and bytes, even though it is
+ * more requests; beyond that, one full dataset read filtered to the changed ids (people absent
+ * from it are left for the next changed call or full sync to settle, never deleted on a guess). The watermark is the changed
  * call's `latest`, else its `Date`, else `since` (re-reading changes is harmless: apply is
  * idempotent).
  */
@@ -42,7 +43,7 @@ import { EMPLOYEES_PATH, listEmployees } from './employees-list.ts';
 import { isRecordFailure, normalizeRow } from './normalize.ts';
 
 /** Up to this many changed people are read one by one; more → one filtered full read. */
-export const INCREMENTAL_FETCH_LIMIT = 200;
+export const INCREMENTAL_FETCH_LIMIT = 2000;
 
 /** Knobs for tests; production uses the defaults. */
 export interface BambooHrConnectorInternals {

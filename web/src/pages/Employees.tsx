@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, errorMessage, post, postText, qs } from '../api/client.ts';
-import type { CorrelationCase, Employee, ImportResult, Page } from '../api/types.ts';
+import type { CorrelationCase, Employee, Group, ImportResult, Integration, Page } from '../api/types.ts';
 import { Alert, Badge, Card, EmptyState, ErrorState, Field, PageHeader, Spinner } from '../components/ui.tsx';
 import { personName, ROLE_LABEL } from '../format.ts';
 import { useApi, useDebounced, useTitle } from '../hooks.ts';
@@ -13,6 +13,10 @@ export function EmployeesPage() {
   useTitle('Employees');
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
+  const source = params.get('source') ?? '';
+  const group = params.get('group') ?? '';
+  const integrations = useApi<Page<Integration>>('/integrations');
+  const groups = useApi<Page<Group>>('/groups?view=flat&limit=1000');
   const [q, setQ] = useState(params.get('q') ?? '');
   const debounced = useDebounced(q.trim(), 250);
   // Cursors of the pages before the current one, for "Previous".
@@ -29,7 +33,7 @@ export function EmployeesPage() {
     }
   }, [debounced]);
 
-  const list = useApi<Page<Employee>>(`/employees${qs({ q: params.get('q'), status: status || undefined, cursor, limit: PAGE_SIZE })}`);
+  const list = useApi<Page<Employee>>(`/employees${qs({ q: params.get('q'), status: status || undefined, integrationId: source || undefined, groupId: group || undefined, cursor, limit: PAGE_SIZE })}`);
   const rows = list.data?.data ?? [];
   const pageNo = trail.length + 1;
 
@@ -78,13 +82,50 @@ export function EmployeesPage() {
               <option value="inactive">Inactive</option>
             </select>
           </div>
+          <div className="field">
+            <label htmlFor="employee-source">Source</label>
+            <select
+              id="employee-source"
+              value={source}
+              onChange={(e) => {
+                setTrail([]);
+                setParams({ source: e.target.value, cursor: null });
+              }}
+            >
+              <option value="">All sources</option>
+              {(integrations.data?.data ?? []).map((i) => (
+                <option key={i.id} value={i.id}>
+                  {i.name}
+                </option>
+              ))}
+              <option value="none">Added in ReFresh only</option>
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="employee-group">Group</label>
+            <select
+              id="employee-group"
+              value={group}
+              onChange={(e) => {
+                setTrail([]);
+                setParams({ group: e.target.value, cursor: null });
+              }}
+            >
+              <option value="">All groups</option>
+              {(groups.data?.data ?? []).map((g) => (
+                <option key={g.id} value={g.id}>
+                  {g.name} ({g.type})
+                </option>
+              ))}
+            </select>
+          </div>
         </form>
         {list.loading && !list.data ? (
           <Spinner label="Loading employees…" />
         ) : list.error ? (
           <ErrorState error={list.error} onRetry={list.reload} />
         ) : rows.length === 0 ? (
-          params.get('q') || status ? (
+          params.get('q') || status || source || group ? (
             <EmptyState title="Nobody matches">Try another name or email, or clear the filters.</EmptyState>
           ) : (
             <EmptyState title="No employees yet" action={<Link to="/settings/user-sync" className="btn btn-primary">Go to User Auto-Sync</Link>}>
