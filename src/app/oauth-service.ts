@@ -18,7 +18,8 @@ import { credentialsFromTokens, isOAuthCredentials, type Credentials } from '../
 import { oauthProviderConfig, supportsOAuth } from '../auth/oauth/providers.ts';
 import { createConnector } from '../connectors/registry.ts';
 import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
-import { getIntegration, readCredentials, updateIntegration, type ConnectionStatus, type Integration } from '../store/integrations.ts';
+import { getIntegration, readCredentials, removeIntegration, updateIntegration, type ConnectionStatus, type Integration } from '../store/integrations.ts';
+import { activeRun } from '../store/runs.ts';
 import { claimOAuthState, getIntegrationSecret, putIntegrationSecret, saveOAuthState, sha256 } from '../store/oauth.ts';
 
 export { freshCredentials, markAuthFailure } from '../auth/oauth/credentials.ts';
@@ -178,6 +179,16 @@ export async function completeCallback(ctx: AppContext, provider: string, query:
 }
 
 /** `POST /integrations/{id}/disconnect`. */
+/** DELETE /integrations/{id}: disconnect (revoking a grant), then remove it, keeping its history. */
+export async function removeIntegrationFromRequest(ctx: AppContext, tenantId: string, id: string): Promise<void> {
+  const integration = await requireIntegration(ctx, tenantId, id);
+  const running = await activeRun(ctx.store.db, tenantId, id);
+  if (running) throw new ApiError(409, 'run_in_progress', `A sync of ${integration.name} is ${running.status}; remove the integration once it has finished.`, { runId: running.id });
+  await disconnect(ctx, tenantId, id);
+  await removeIntegration(ctx.store.db, tenantId, id);
+  await audit(ctx, tenantId, 'integration.removed', id, { name: integration.name, provider: integration.provider, priority: integration.priority }, null);
+}
+
 export async function disconnect(ctx: AppContext, tenantId: string, id: string): Promise<{ integration: Integration; revoked: boolean }> {
   const integration = await requireIntegration(ctx, tenantId, id);
   const credentials = await readCredentials(ctx.store.db, ctx.vault, tenantId, id).catch(() => null);

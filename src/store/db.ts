@@ -10,6 +10,7 @@ import * as m0003 from './migrations/0003-groups.ts';
 import * as m0004 from './migrations/0004-oauth.ts';
 import * as m0005 from './migrations/0005-sources.ts';
 import * as m0006 from './migrations/0006-apply-watermark.ts';
+import * as m0007 from './migrations/0007-integration-removal.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-oauth': m0004,
   '0005-sources': m0005,
   '0006-apply-watermark': m0006,
+  '0007-integration-removal': m0007,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -61,6 +61,7 @@ export async function createIntegration(db: Kysely<Database>, vault: Vault, inpu
       .selectFrom('integrations')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('tenant_id', '=', input.tenantId)
+      .where('removed_at', 'is', null)
       .executeTakeFirstOrThrow();
     await trx
       .insertInto('integrations')
@@ -88,12 +89,12 @@ export async function createIntegration(db: Kysely<Database>, vault: Vault, inpu
 }
 
 export async function getIntegration(db: Kysely<Database>, tenantId: string, id: string): Promise<Integration | undefined> {
-  const row = await db.selectFrom('integrations').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('integrations').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).where('removed_at', 'is', null).executeTakeFirst();
   return row ? toIntegration(row) : undefined;
 }
 
 export async function listIntegrations(db: Kysely<Database>, tenantId: string): Promise<Integration[]> {
-  const rows = await db.selectFrom('integrations').selectAll().where('tenant_id', '=', tenantId).orderBy('priority').orderBy('id').execute();
+  const rows = await db.selectFrom('integrations').selectAll().where('tenant_id', '=', tenantId).where('removed_at', 'is', null).orderBy('priority').orderBy('id').execute();
   return rows.map(toIntegration);
 }
 
@@ -144,6 +145,35 @@ export async function dueIntegrations(db: Kysely<Database>, now: string): Promis
     .where('next_run_at', 'is not', null)
     .where('next_run_at', '<=', now)
     .where('connection_status', '=', 'connected')
+    .where('removed_at', 'is', null)
     .execute();
   return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id }));
+}
+
+/**
+ * Removes an integration: its links go (people keep their last values, now unlocked), ranks close
+ * up to stay a permutation, and the row stays, marked removed, so runs and audit keep their history.
+ */
+export async function removeIntegration(db: Kysely<Database>, tenantId: string, id: string): Promise<void> {
+  const now = nowIso();
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('employee_links').where('tenant_id', '=', tenantId).where('integration_id', '=', id).execute();
+    // Its groups and memberships stay, as the admin's now (like a field's last value).
+    await trx
+      .deleteFrom('group_memberships')
+      .where('tenant_id', '=', tenantId)
+      .where('integration_id', '=', id)
+      .where('origin', '=', 'synced')
+      .where(({ exists, selectFrom }) =>
+        exists(selectFrom('group_memberships as m').select('m.group_id').whereRef('m.group_id', '=', 'group_memberships.group_id').whereRef('m.employee_id', '=', 'group_memberships.employee_id').where('m.origin', '=', 'manual')),
+      )
+      .execute();
+    await trx.updateTable('group_memberships').set({ origin: 'manual', integration_id: null }).where('tenant_id', '=', tenantId).where('integration_id', '=', id).execute();
+    await trx.updateTable('groups').set({ origin: 'manual', integration_id: null, updated_at: now }).where('tenant_id', '=', tenantId).where('integration_id', '=', id).execute();
+    await trx.deleteFrom('sync_cursors').where('tenant_id', '=', tenantId).where('integration_id', '=', id).execute();
+    await trx.updateTable('correlation_cases').set({ status: 'resolved', resolution: JSON.stringify({ action: 'removed' }), resolved_at: now }).where('tenant_id', '=', tenantId).where('integration_id', '=', id).where('status', '=', 'open').execute();
+    await trx.updateTable('integrations').set({ removed_at: now, credentials: null, next_run_at: null, connection_status: 'disconnected', updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    const rest = await trx.selectFrom('integrations').select(['id', 'priority']).where('tenant_id', '=', tenantId).where('removed_at', 'is', null).orderBy('priority').orderBy('id').execute();
+    for (const [n, r] of rest.entries()) if (r.priority !== n + 1) await trx.updateTable('integrations').set({ priority: n + 1 }).where('id', '=', r.id).execute();
+  });
 }

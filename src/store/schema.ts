@@ -62,6 +62,8 @@ export interface IntegrationsTable {
   next_run_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Set when an admin removed the integration; its history stays. */
+  removed_at: Generated<string | null>;
 }
 
 export interface EmployeesTable {

@@ -227,6 +227,29 @@ for (const dialect of DIALECTS) {
         assert.equal(edit.status, 200);
         assert.equal((await call('PATCH', `/employees/${e.id}`, { fields: { lastName: 'Nope' } })).status, 409, 'the first source still locks its fields');
       });
+
+      it('removes a source: people unlinked and unlocked with their values kept, ranks close up, history stays', async () => {
+        await call('PATCH', `/integrations/${secondId}`, { userSync: { enabled: true } });
+        const runs = (await call('GET', `/runs?integrationId=${secondId}`)).body.data;
+        await waitForRun(h.ctx.engine, h.tenantId, runs[0].id);
+        await call('PATCH', `/integrations/${secondId}`, { priority: 1 });
+        const person = h.sandbox.roster.list().find((p) => p.status === 'Active' && p.workEmail)!;
+        const before = await findByEmail(person.workEmail!);
+        assert.equal(before.links.length, 2);
+        const removed = await call('DELETE', `/integrations/${secondId}`);
+        assert.equal(removed.status, 204);
+        assert.equal((await call('GET', `/integrations/${secondId}`)).status, 404);
+        const list = (await call('GET', '/integrations')).body.data;
+        assert.deepEqual(list.map((i: Json) => [i.id, i.priority]), [[h.integration.id, 1]], 'ranks close up');
+        const after = await findByEmail(person.workEmail!);
+        assert.equal(after.links.length, 1);
+        assert.equal(after.fields['custom.deskPhone'].value, before.fields['custom.deskPhone'].value, 'the last value stays');
+        assert.equal(after.fields['custom.deskPhone'].locked, false);
+        assert.ok((await call('GET', `/runs?integrationId=${secondId}`)).body.data.length > 0, 'its runs stay in the history');
+        const log = (await call('GET', '/audit?actor=admin&limit=20')).body.data;
+        assert.ok(log.some((x: Json) => x.action === 'integration.removed' && x.entity.id === secondId));
+        assert.equal((await call('DELETE', `/integrations/${secondId}`)).status, 404);
+      });
     });
   });
 }

@@ -13,6 +13,7 @@ import {
   requestSync,
   requireIntegration,
 } from '../../app/integrations-service.ts';
+import { removeIntegrationFromRequest } from '../../app/oauth-service.ts';
 import { presentIntegration } from '../../app/presenters.ts';
 import type { Integration } from '../../store/integrations.ts';
 
@@ -44,6 +45,11 @@ export function integrationRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.patch('/integrations/:id', { schema: { tags, summary: 'Change name, settings or User Auto-Sync (partial body)', params: IdParams, body: PatchIntegrationBody.partial().passthrough() } }, async (request) => {
       return present(await patchIntegrationFromRequest(ctx, request.tenantId, request.params.id, request.body));
+    });
+
+    app.delete('/integrations/:id', { schema: { tags, summary: 'Remove an integration: revoke and delete its credentials, unlink its people (they keep their values, now unlocked); history stays', params: IdParams } }, async (request, reply) => {
+      await removeIntegrationFromRequest(ctx, request.tenantId, request.params.id);
+      return reply.status(204).send();
     });
 
     app.post('/integrations/:id/sync', { schema: { tags, summary: 'Start a run (202), or 409 with the running run id', params: IdParams, body: SyncBody.partial().passthrough().optional() } }, async (request, reply) => {
