@@ -11,6 +11,70 @@ export interface LinkIndexEntry {
   sourceStatus: string | null;
 }
 
+/**
+ * The links a run consults. A full run loads every link of the source (a few bytes a person);
+ * an incremental run loads only the records it meets and the managers they name, page by page.
+ */
+export class LinkIndex {
+  readonly #map: Map<string, LinkIndexEntry>;
+  readonly #asked = new Set<string>();
+  readonly #complete: boolean;
+
+  private constructor(map: Map<string, LinkIndexEntry>, complete: boolean) {
+    this.#map = map;
+    this.#complete = complete;
+  }
+
+  static async full(db: Db, tenantId: string, integrationId: string): Promise<LinkIndex> {
+    return new LinkIndex(await loadLinkIndex(db, tenantId, integrationId), true);
+  }
+
+  static lazy(db: Db, tenantId: string, integrationId: string): LinkIndex {
+    const index = new LinkIndex(new Map(), false);
+    index.#load = async (ids) => {
+      for (const row of await linksByExternalIds(db, tenantId, integrationId, ids)) {
+        index.#map.set(row.external_id, { employeeId: row.employee_id, hash: row.record_hash, present: row.present === 1, sourceStatus: row.source_status });
+      }
+    };
+    return index;
+  }
+
+  #load: (ids: string[]) => Promise<void> = async () => undefined;
+
+  /** Makes `get` answer for these ids (a no-op for a full index). */
+  async ensure(ids: Iterable<string>): Promise<void> {
+    if (this.#complete) return;
+    const missing = [...new Set(ids)].filter((id) => !this.#asked.has(id));
+    if (missing.length === 0) return;
+    for (const id of missing) this.#asked.add(id);
+    await this.#load(missing);
+  }
+
+  get(externalId: string): LinkIndexEntry | undefined {
+    return this.#map.get(externalId);
+  }
+
+  /** Every link of the source; only a full index has them all. */
+  entries(): IterableIterator<[string, LinkIndexEntry]> {
+    if (!this.#complete) throw new Error('a lazy link index cannot list every link');
+    return this.#map.entries();
+  }
+}
+
+/** The source's active linked people, which the safeguard's percentage is of. */
+export async function countActiveLinked(db: Db, tenantId: string, integrationId: string): Promise<number> {
+  const row = await db
+    .selectFrom('employee_links')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .where('employee_id', 'is not', null)
+    .where('present', '=', 1)
+    .where('source_status', '=', 'active')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Everything the fetch phase needs to skip unchanged people: a few bytes per person. */
 export async function loadLinkIndex(db: Db, tenantId: string, integrationId: string): Promise<Map<string, LinkIndexEntry>> {
   const rows = await db

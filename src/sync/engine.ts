@@ -13,7 +13,7 @@ import { encodeProvenance } from '../store/provenance.ts';
 import { decodePayload } from './change-payload.ts';
 import { newId, nowIso, parseJson } from '../store/ids.ts';
 import { getIntegration, listIntegrations, readCredentials, updateIntegration, type Integration } from '../store/integrations.ts';
-import { dueReviews, linksByExternalIds, loadLinkIndex } from '../store/links.ts';
+import { countActiveLinked, dueReviews, LinkIndex, linksByExternalIds } from '../store/links.ts';
 import { deleteChanges, unappliedChanges } from '../store/run-changes.ts';
 import { getRunRow, saveRunProgress, toRun, transitionRun, type Run, type RunError } from '../store/runs.ts';
 import { getCursor, saveCursor } from '../store/cursors.ts';
@@ -138,6 +138,8 @@ async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integrat
   const now = deps.now?.() ?? new Date();
   const today = todayIn(tenant.time_zone, now);
   const settings = integration.userSync;
+  // The provider attribute holding a manager's id: the lazy index loads managers' links too.
+  const managerAttribute = Object.entries(settings.fieldMapping).find(([, target]) => target === 'managerId')?.[0] ?? '';
   const hash = configHash(settings, tenant.time_zone);
   const cursor = await getCursor(db, run.tenant_id, integration.id);
   const full = run.mode === 'full' || !cursor || cursor.configHash !== hash;
@@ -145,7 +147,9 @@ async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integrat
   if (run.mode === 'incremental' && full) await db.updateTable('runs').set({ mode: 'full' }).where('id', '=', run.id).execute();
 
   const connector = await connectorFor(deps, integration);
-  const index = await loadLinkIndex(db, run.tenant_id, integration.id);
+  // Counted before anything changes: the safeguard's percentage is of today's active people.
+  const activeLinked = await countActiveLinked(db, run.tenant_id, integration.id);
+  const index = full ? await LinkIndex.full(db, run.tenant_id, integration.id) : LinkIndex.lazy(db, run.tenant_id, integration.id);
   const integrations = new Map((await listIntegrations(db, run.tenant_id)).map((i) => [i.id, i]));
   const planner = new Planner({ db, tenantId: run.tenant_id, runId: run.id, integration, integrations, index, counts, now: now.toISOString() });
   const progress = async (phase: RunPhase, message: string, total: number | null = null) => {
@@ -162,6 +166,7 @@ async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integrat
 
   for await (const page of readAhead(fetch.pages)) {
     const changed: Evaluated[] = [];
+    await index.ensure(page.records.flatMap((r) => [r.externalId, ...(r.attributes[managerAttribute] ? [r.attributes[managerAttribute]!] : [])]));
     for (const failure of page.failures) {
       counts.fetched += 1;
       if (failure.externalId) seen.add(failure.externalId);
@@ -196,10 +201,11 @@ async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integrat
   const gone: Disappearance[] = [];
   const source = providerName(integration.provider);
   if (full) {
-    for (const [externalId, entry] of index) {
+    for (const [externalId, entry] of index.entries()) {
       if (entry.present && !seen.has(externalId)) gone.push({ externalId, reason: `no longer in ${source}` });
     }
   } else {
+    await index.ensure(deletedIds);
     for (const externalId of deletedIds) if (index.get(externalId)?.present) gone.push({ externalId, reason: `deleted in ${source}` });
   }
   for (let i = 0; i < gone.length; i += 500) {
@@ -225,7 +231,6 @@ async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integrat
     },
   );
 
-  const activeLinked = [...index.values()].filter((e) => e.employeeId && e.present && e.sourceStatus === 'active').length;
   const verdict = checkSafeguard(settings.safeguard, activeLinked, planner.deactivations);
   await progress('planned', `planned ${planner.seq} changes`);
   log.info({ full, fetched: counts.fetched, changes: planner.seq, deactivations: planner.deactivations }, 'fetch complete');

@@ -9,7 +9,7 @@ import { encodePayload, withManager, type ChangePayload, type CorrelationCaseWri
 import type { Lifecycle } from '../core/source-record.ts';
 import type { Database, EmployeeLinkRow, EmployeeRow, NewEmployeeLinkRow, NewRunChangeRow } from '../store/schema.ts';
 import { employeesByIds, employeesByKeys, searchText, type EmployeeWrite } from '../store/employees.ts';
-import { linksForEmployees, type LinkIndexEntry } from '../store/links.ts';
+import { linksForEmployees, type LinkIndex } from '../store/links.ts';
 import type { Integration } from '../store/integrations.ts';
 import { parseJson } from '../store/ids.ts';
 import type { ChangeKind } from '../store/run-changes.ts';
@@ -41,7 +41,7 @@ interface PlanContext {
   readonly integration: Integration;
   /** Every integration of the tenant, for priority resolution. */
   readonly integrations: ReadonlyMap<string, Integration>;
-  readonly index: Map<string, LinkIndexEntry>;
+  readonly index: LinkIndex;
   readonly counts: RunCounts;
   readonly now: string;
 }

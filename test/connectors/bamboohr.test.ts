@@ -14,7 +14,7 @@ import { getMetaLists } from '../../src/connectors/bamboohr/meta-lists.ts';
 import { normalizeDate, normalizeRow, normalizeRows } from '../../src/connectors/bamboohr/normalize.ts';
 import { startBambooSandbox } from '../../src/sandbox/bamboohr/index.ts';
 
-const SHORT: Partial<HttpPolicy> = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, maxRetryAfterMs: 2_000 };
+const SHORT: Partial<HttpPolicy> = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 15_000, maxRetryAfterMs: 2_000 };
 const KEY = 'test-api-key-0123456789abcdef';
 
 async function collect(pages: AsyncIterable<SourcePage>): Promise<{ records: SourceRecord[]; failures: number; pages: number }> {

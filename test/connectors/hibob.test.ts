@@ -17,7 +17,7 @@ import { normalizeEmployee } from '../../src/connectors/hibob/normalize.ts';
 import { fieldValue, searchBody, SEARCH_FIELDS } from '../../src/connectors/hibob/people-search.ts';
 import { startHibobSandbox, type HibobSandbox } from '../../src/sandbox/hibob/index.ts';
 
-const SHORT: Partial<HttpPolicy> = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 5_000, maxRetryAfterMs: 2_000 };
+const SHORT: Partial<HttpPolicy> = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 15_000, maxRetryAfterMs: 2_000 };
 const USER = { serviceUserId: 'svc-refresh-0001', token: 'tok-SECRET-0123456789abcdef' };
 
 async function collect(pages: AsyncIterable<SourcePage>): Promise<{ records: SourceRecord[]; failures: number; pages: number }> {

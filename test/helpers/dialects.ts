@@ -14,7 +14,7 @@ export async function openTestStore(dialect: DialectName): Promise<Store> {
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
-  const store = await openStore({ databaseUrl: PG_URL, pgSchema: schema });
+  const store = await openWithRetry(schema);
   return {
     ...store,
     async close() {
@@ -25,4 +25,19 @@ export async function openTestStore(dialect: DialectName): Promise<Store> {
       await c.end();
     },
   };
+}
+
+/**
+ * Opening a fresh schema under heavy parallel load has been seen to fail once with "schema does
+ * not exist" right after CREATE SCHEMA committed; the test store retries rather than flake.
+ */
+async function openWithRetry(schema: string): Promise<Store> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await openStore({ databaseUrl: PG_URL, pgSchema: schema });
+    } catch (error) {
+      if (attempt >= 3 || !/does not exist/.test(String(error))) throw error;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }

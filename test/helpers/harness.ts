@@ -17,7 +17,9 @@ import { waitForRun } from '../../src/jobs/worker.ts';
 import type { Run } from '../../src/store/runs.ts';
 import { openTestStore } from './dialects.ts';
 
-export const FAST_HTTP = { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 5000, maxRetryAfterMs: 3000 };
+// Short waits keep failure tests fast; the per-request timeout stays generous so a loaded CI
+// machine does not turn a slow answer into a provider outage.
+export const FAST_HTTP = { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 20_000, maxRetryAfterMs: 3000 };
 
 export interface Harness {
   readonly ctx: AppContext;
