@@ -159,6 +159,28 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('GET', '/employees/not-an-id')).status, 404);
     });
 
+    it('previews who is in and out of a scope before saving it, and what it would change', async () => {
+      const people = h.sandbox.roster.list();
+      const dept = people.find((p) => p.status === 'Active' && p.department)!.department!;
+      const res = await call('POST', `/integrations/${h.integration.id}/user-sync/preview`, { scope: { groups: [{ name: 'One team', conditions: [{ field: 'department', operator: 'in', values: [dept] }] }] } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.basis, 'last fetched data');
+      assert.equal(res.body.total, people.length);
+      assert.equal(res.body.inScope, people.filter((p) => p.department === dept).length);
+      assert.equal(res.body.byRule['matches rule "One team"'], res.body.inScope);
+      const activeSynced = (await call('GET', '/employees?status=active&limit=1000')).body.data.length;
+      const activeInDept = people.filter((p) => p.department === dept && p.status === 'Active' && p.workEmail && !(p.terminationDate && p.terminationDate <= new Date().toISOString().slice(0, 10))).length;
+      assert.equal(res.body.wouldDeactivate, activeSynced - activeInDept);
+      assert.ok(res.body.sampleOut.every((x: { reason: string }) => /needs department is one of/.test(x.reason)));
+      const live = await call('POST', `/integrations/${h.integration.id}/user-sync/preview`, { scope: { groups: [{ conditions: [{ field: 'source.employmentHistoryStatus', operator: 'in', values: ['contractor'] }] }] } });
+      assert.equal(live.body.basis, 'live from the provider');
+      assert.equal(live.body.inScope, people.filter((p) => p.employmentHistoryStatus === 'Contractor').length);
+      const bad = await call('POST', `/integrations/${h.integration.id}/user-sync/preview`, { scope: { groups: [{ conditions: [] }] } });
+      assert.equal(bad.status, 400);
+      const unchanged = (await call('GET', `/integrations/${h.integration.id}`)).body.userSync.scope;
+      assert.deepEqual(unchanged, { groups: [] }, 'a preview saves nothing');
+    });
+
     it('never stores or logs the API key or provider credentials in plain text', async () => {
       const dump = JSON.stringify(await h.ctx.store.db.selectFrom('api_keys').selectAll().execute()) + JSON.stringify(await h.ctx.store.db.selectFrom('integrations').selectAll().execute());
       assert.equal(dump.includes(key), false);

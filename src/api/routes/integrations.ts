@@ -14,6 +14,7 @@ import {
   requireIntegration,
 } from '../../app/integrations-service.ts';
 import { removeIntegrationFromRequest } from '../../app/oauth-service.ts';
+import { previewScope, ScopePreviewBody } from '../../app/scope-preview.ts';
 import { presentIntegration } from '../../app/presenters.ts';
 import type { Integration } from '../../store/integrations.ts';
 
@@ -45,6 +46,10 @@ export function integrationRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.patch('/integrations/:id', { schema: { tags, summary: 'Change name, settings or User Auto-Sync (partial body)', params: IdParams, body: PatchIntegrationBody.partial().passthrough() } }, async (request) => {
       return present(await patchIntegrationFromRequest(ctx, request.tenantId, request.params.id, request.body));
+    });
+
+    app.post('/integrations/:id/user-sync/preview', { schema: { tags, summary: 'Who is in and out of sync scope under a scope (and what that would change), before saving it', params: IdParams, body: ScopePreviewBody.partial().passthrough().optional() } }, async (request) => {
+      return previewScope(ctx, request.tenantId, request.params.id, request.body);
     });
 
     app.delete('/integrations/:id', { schema: { tags, summary: 'Remove an integration: revoke and delete its credentials, unlink its people (they keep their values, now unlocked); history stays', params: IdParams } }, async (request, reply) => {
