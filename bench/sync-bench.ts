@@ -4,7 +4,8 @@
  * incremental run after 1 % changed — each beside the limit measured in the same run (fetching
  * and parsing the same pages alone, plus inserting the same rows alone) and the ratio.
  * The sandbox runs in a child process so memory figures are the product's own.
- * BENCH_SIZES=2000,10000 overrides the sizes.
+ * BENCH_SIZES=2000,10000 overrides the sizes; BENCH_DATABASE_URL=postgres://… runs the product on
+ * PostgreSQL (in a throwaway schema) instead of embedded SQLite.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { createContext, type AppContext } from '../src/app/context.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest, requestSync } from '../src/app/integrations-service.ts';
 import { createBambooHrConnector } from '../src/connectors/bamboohr/connector.ts';
@@ -138,10 +140,11 @@ async function benchSize(people: number): Promise<Row[]> {
   try {
     const fetchS = await fetchLimit(url);
     const insertS = await insertLimit(people, dir);
+    const pg = process.env.BENCH_DATABASE_URL ? await pgStore(process.env.BENCH_DATABASE_URL) : undefined;
     const ctx = await createContext(
       { port: 0, host: '127.0.0.1', dataDir: dir, databaseUrl: undefined, apiKey: undefined, adminEmail: 'a@b.c', adminPassword: undefined, secretKey: randomBytes(32).toString('base64'), logLevel: 'warn' },
       createLogger('warn'),
-      { worker: { pollMs: 5, schedule: false } },
+      { worker: { pollMs: 5, schedule: false }, ...(pg ? { store: pg.store } : {}) },
     );
     ctx.worker.start();
     const integration = await createIntegrationFromRequest(ctx, DEFAULT_TENANT_ID, { provider: 'bamboohr', settings: { companyDomain: 'bench', baseUrl: url }, credentials: { apiKey: API_KEY } });
@@ -165,11 +168,30 @@ async function benchSize(people: number): Promise<Row[]> {
     const incLimit = (fetchS * changed) / people + (insertS * changed) / people;
     rows.push({ scenario: 'incremental after 1 % changed', people: changed, wallS: inc.seconds, perS: changed / inc.seconds, peakMb: inc.peakMb, limitS: incLimit, note: `${inc.value.counts.updated} updated, ${inc.value.counts.fetched} fetched` });
     await ctx.close();
+    await pg?.drop();
   } finally {
     child.kill();
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
+}
+
+async function pgStore(url: string) {
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const store = await openStore({ databaseUrl: url, pgSchema: schema });
+  return {
+    store,
+    async drop() {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    },
+  };
 }
 
 function check(run: Run, label: string) {
@@ -191,5 +213,5 @@ for (const size of SIZES) {
   console.error(`benchmarking ${size.toLocaleString('en')} people…`);
   all.push(...(await benchSize(size)));
 }
-console.log('\nlimit = fetching and parsing the same pages alone (+ inserting the same rows alone, raw prepared statements, for runs that write them)\n');
+console.log(`\nstorage: ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite'}; limit = fetching and parsing the same pages alone (+ inserting the same rows alone, raw prepared statements, for runs that write them)\n`);
 printTable(all);

@@ -69,7 +69,7 @@ export async function employeesByKeys(db: Db, tenantId: string, emails: readonly
 }
 
 export async function insertEmployees(db: Db, rows: readonly NewEmployeeRow[]): Promise<void> {
-  for (const chunk of chunks(rows, 200)) {
+  for (const chunk of chunks(rows, 1000)) {
     await db.insertInto('employees').values(chunk).onConflict((oc) => oc.column('id').doNothing()).execute();
   }
 }

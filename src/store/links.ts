@@ -113,7 +113,7 @@ export async function linksByExternalIds(db: Db, tenantId: string, integrationId
 }
 
 export async function upsertLinks(db: Db, rows: readonly NewEmployeeLinkRow[]): Promise<void> {
-  for (const chunk of chunks(rows, 200)) {
+  for (const chunk of chunks(rows, 1000)) {
     await db
       .insertInto('employee_links')
       .values(chunk)

@@ -37,7 +37,7 @@ export function toRunChange(row: RunChangeRow, appliedThrough: number): RunChang
 }
 
 export async function insertChanges(db: Db, rows: readonly NewRunChangeRow[]): Promise<void> {
-  for (const chunk of chunks(rows, 200)) await db.insertInto('run_changes').values(chunk).execute();
+  for (const chunk of chunks(rows, 1000)) await db.insertInto('run_changes').values(chunk).execute();
 }
 
 /** The change list shown to admins: `noop` rows (internal bookkeeping) are hidden. */
