@@ -1,0 +1,27 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 8080);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.adminEmail, 'admin@example.com');
+    assert.equal(c.databaseUrl, undefined);
+    assert.match(c.dataDir, /data$/);
+  });
+  it('stops with one clear line naming the setting at fault', () => {
+    for (const [env, expected] of [
+      [{ PORT: 'abc' }, /^Invalid configuration: PORT must be a port number/],
+      [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL must be a postgres:\/\/ URL/],
+      [{ REFRESH_ADMIN_EMAIL: 'nobody' }, /^Invalid configuration: REFRESH_ADMIN_EMAIL must be an email address/],
+      [{ REFRESH_ADMIN_PASSWORD: 'short' }, /^Invalid configuration: REFRESH_ADMIN_PASSWORD must be at least 12 characters/],
+    ] as const) {
+      assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && expected.test(e.message) && !e.message.includes('\n'));
+    }
+  });
+  it('treats empty variables as unset', () => {
+    assert.equal(loadConfig({ PORT: '', DATABASE_URL: '' }).port, 8080);
+  });
+});
