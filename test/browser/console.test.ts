@@ -19,6 +19,7 @@ import { ensureConsoleBuilt } from '../../web/scripts/ensure-built.ts';
 import { listIntegrations, readCredentials } from '../../src/store/integrations.ts';
 import { startHibobSandbox, DEFAULT_SERVICE_USER, type HibobSandbox } from '../../src/sandbox/hibob/index.ts';
 import type { Config } from '../../src/config.ts';
+import { previewScope, type ScopePreview } from '../../src/app/scope-preview.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
@@ -181,6 +182,95 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await page.getByTestId('sync-finished').filter({ hasText: 'Sync finished' }).waitFor();
     assert.ok((await page.getByTestId('run-row').count()) >= 2, 'run history lists the runs');
     await screenshot('user-sync');
+  });
+
+  it('previews an edited scope before saving: in/out counts, a warning about deactivations, samples, and the API message on 400', async () => {
+    // The most common department among the synced people: a scope of only that department keeps them and drops the rest.
+    const roster = h.sandbox.roster.list();
+    const byDept = new Map<string, number>();
+    for (const p of roster) if (p.department) byDept.set(p.department, (byDept.get(p.department) ?? 0) + 1);
+    const [dept, rosterCount] = [...byDept].sort((a, b) => b[1] - a[1])[0]!;
+    assert.ok(rosterCount < roster.length, 'some people are in other departments');
+
+    const editor = page.getByRole('form', { name: 'Sync scope' });
+    await editor.getByRole('button', { name: 'Add rule group' }).click();
+    assert.equal(await editor.getByLabel('Field', { exact: true }).inputValue(), 'department');
+    // Client-side check first: no values, no request.
+    await editor.getByRole('button', { name: 'Preview', exact: true }).click();
+    await editor.getByText('Enter at least one value, separated by commas.').waitFor();
+    await editor.getByLabel('Values (comma-separated)').fill(dept);
+
+    const responded = page.waitForResponse((r) => r.url().endsWith('/user-sync/preview') && r.request().method() === 'POST');
+    await editor.getByRole('button', { name: 'Preview', exact: true }).click();
+    const response = await responded;
+    assert.equal(response.status(), 200);
+    const sent = response.request().postDataJSON() as unknown;
+    assert.deepEqual(sent, { scope: { groups: [{ conditions: [{ field: 'department', operator: 'in', values: [dept] }] }] }, outOfScopeAction: 'deactivate' });
+    const api = (await response.json()) as ScopePreview;
+    const result = page.getByTestId('scope-preview-result');
+    await result.waitFor();
+    const count = async (key: string) => Number((await result.locator(`[data-count="${key}"] dd`).innerText()).replace(/[^\d]/g, ''));
+    assert.deepEqual(
+      { inScope: await count('inScope'), outOfScope: await count('outOfScope'), wouldDeactivate: await count('wouldDeactivate'), wouldAdd: await count('wouldAdd') },
+      { inScope: api.inScope, outOfScope: api.outOfScope, wouldDeactivate: api.wouldDeactivate, wouldAdd: api.wouldAdd },
+      'the page shows the numbers the API returned',
+    );
+    // …which are the sandbox roster's: everyone synced, those in the department in scope.
+    assert.equal(api.total, roster.length);
+    assert.equal(api.inScope, rosterCount);
+    assert.equal(api.outOfScope, roster.length - rosterCount);
+    assert.deepEqual(api, await previewScope(h.ctx, h.tenantId, h.integration.id, sent), 'the same body answers the same');
+    await result.getByTestId('scope-preview-basis').getByText(`${roster.length} people`, { exact: false }).waitFor();
+    await result.getByText('last fetched data', { exact: false }).waitFor();
+    assert.ok(api.wouldDeactivate > 0, 'dropping the other departments would deactivate synced people');
+    await result.getByTestId('scope-preview-warning').getByText(`Saving this scope would deactivate ${api.wouldDeactivate} people at the next sync; the safeguard may hold the run.`).waitFor();
+    await result.getByRole('list', { name: 'In scope by rule' }).getByText(String(api.inScope)).waitFor();
+    // Short lists: the first 10 of each sample, the rest of the sample (up to 50) on request.
+    const inList = page.getByTestId('scope-preview-in');
+    const outList = page.getByTestId('scope-preview-out');
+    assert.equal(await inList.getByTestId('preview-person').count(), Math.min(api.inScope, 10));
+    assert.equal(await outList.getByTestId('preview-person').count(), Math.min(api.outOfScope, 10));
+    assert.ok(api.outOfScope > 10, 'enough people out of scope to page the list');
+    await outList.getByRole('button', { name: /^Show (all|the first) \d+ out of scope$/ }).click();
+    assert.equal(await outList.getByTestId('preview-person').count(), Math.min(api.outOfScope, 50));
+    await outList.getByRole('button', { name: 'Show fewer' }).click();
+    await inList.getByTestId('preview-person').filter({ hasText: api.sampleIn[0]!.email! }).waitFor();
+    const out = api.sampleOut[0]!;
+    await page.getByTestId('scope-preview-out').getByTestId('preview-person').filter({ hasText: out.name! }).getByText(out.reason).waitFor();
+    await screenshot('user-sync-scope-preview');
+
+    // Leaving out-of-scope people alone deactivates nobody; the old preview is marked as out of date until refreshed.
+    await editor.getByLabel('Leave them as they are').check();
+    assert.equal(await result.getAttribute('data-stale'), 'true');
+    await editor.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.locator('[data-testid="scope-preview-result"][data-stale="false"]').waitFor();
+    assert.equal(await count('wouldDeactivate'), 0);
+    assert.equal(await page.getByTestId('scope-preview-warning').count(), 0);
+
+    // A 400 from the API is shown as the API's message, next to the condition it names.
+    await page.route('**/user-sync/preview', (route) =>
+      route.fulfill({ status: 400, contentType: 'application/json', body: JSON.stringify({ error: { code: 'invalid_request', message: 'scope.groups.0.conditions.0.values: not a department we know', details: { field: 'scope.groups.0.conditions.0.values' } } }) }),
+    );
+    await editor.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByTestId('scope-preview-error').getByText('not a department we know', { exact: false }).waitFor();
+    await editor.locator('.field-error').filter({ hasText: 'not a department we know' }).waitFor();
+    await page.unroute('**/user-sync/preview');
+
+    // At phone width the preview fits without sideways scrolling.
+    await editor.getByLabel('Deactivate them in ReFresh').check();
+    await editor.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.getByTestId('scope-preview-warning').waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    assert.ok(Number(overflow) <= 1, `no horizontal page scroll with the preview at 390px (overflow ${String(overflow)}px)`);
+    await screenshot('user-sync-scope-preview-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+
+    // Nothing was saved: the integration still syncs everyone.
+    const saved = (await listIntegrations(h.ctx.store.db, h.tenantId)).find((i) => i.id === h.integration.id)!;
+    assert.deepEqual(saved.userSync.scope.groups, [], 'previewing does not save the scope');
+    await page.reload();
+    await page.getByTestId('health').waitFor();
   });
 
   it('syncs a new hire and finds them in Employees, with locked fields managed by BambooHR', async () => {

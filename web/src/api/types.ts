@@ -30,6 +30,36 @@ export interface Scope {
   groups: ScopeGroup[];
 }
 
+/** One person in a scope preview sample. */
+export interface ScopePreviewPerson {
+  externalId: string;
+  name: string | null;
+  email: string | null;
+  department: string | null;
+  location: string | null;
+  /** Why they are in (the rule group they match) or out (the conditions they miss). */
+  reason: string;
+  /** Linked to a ReFresh employee today. */
+  linked: boolean;
+}
+
+/** `POST /integrations/{id}/user-sync/preview`: who a scope keeps and drops, before saving it. */
+export interface ScopePreview {
+  basis: 'last fetched data' | 'live from the provider';
+  total: number;
+  inScope: number;
+  outOfScope: number;
+  /** Synced, active people this scope would deactivate at the next sync. */
+  wouldDeactivate: number;
+  /** Active people in the source not synced today whom this scope would bring in. */
+  wouldAdd: number;
+  /** In-scope count per matching rule (reason). */
+  byRule: Record<string, number>;
+  /** Up to 50 each. */
+  sampleIn: ScopePreviewPerson[];
+  sampleOut: ScopePreviewPerson[];
+}
+
 /** Provider field → ReFresh field. */
 export type FieldMapping = Record<string, string>;
 

@@ -1,8 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
-import { errorMessage, patch } from '../api/client.ts';
-import { STANDARD_FIELDS, type Integration, type ScopeOperator } from '../api/types.ts';
+import { ApiError, errorMessage, patch, post } from '../api/client.ts';
+import { STANDARD_FIELDS, type Integration, type Scope, type ScopeOperator, type ScopePreview, type ScopePreviewPerson } from '../api/types.ts';
 import { fieldLabel } from '../format.ts';
-import { Alert, Badge, Card } from './ui.tsx';
+import { Alert, Card, Spinner } from './ui.tsx';
 
 interface ConditionDraft {
   key: number;
@@ -40,47 +40,114 @@ const splitValues = (text: string) =>
     .map((v) => v.trim())
     .filter(Boolean);
 
+type OutOfScopeAction = Integration['userSync']['outOfScopeAction'];
+
+/** The drafts as the API's scope (values split on commas; empty names dropped). */
+function scopeOf(groups: GroupDraft[]): Scope {
+  return {
+    groups: groups.map((g) => ({
+      ...(g.name.trim() ? { name: g.name.trim() } : {}),
+      conditions: g.conditions.map((c) => ({ field: c.field.trim(), operator: c.operator, ...(c.operator === 'in' || c.operator === 'notIn' ? { values: splitValues(c.values) } : {}) })),
+    })),
+  };
+}
+
+/** The same checks the API makes, shown next to the control at fault. */
+function validateDrafts(groups: GroupDraft[]): Record<string, string> {
+  const errs: Record<string, string> = {};
+  for (const g of groups) {
+    if (g.conditions.length === 0) errs[`g${g.key}`] = 'Add a condition, or remove this rule group.';
+    for (const c of g.conditions) {
+      if (!c.field.trim()) errs[`c${c.key}-field`] = 'Choose a field.';
+      if ((c.operator === 'in' || c.operator === 'notIn') && splitValues(c.values).length === 0) errs[`c${c.key}-values`] = 'Enter at least one value, separated by commas.';
+    }
+  }
+  return errs;
+}
+
+/** An API error's `details.field` (e.g. `scope.groups.0.conditions.1.values`) as the draft control it names. */
+function errorKeyOf(groups: GroupDraft[], field: unknown): string | null {
+  if (typeof field !== 'string') return null;
+  const m = /^scope\.groups\.(\d+)(?:\.conditions\.(\d+)(?:\.(field|values|operator))?)?/.exec(field);
+  const g = m ? groups[Number(m[1])] : undefined;
+  if (!m || !g) return null;
+  if (m[2] === undefined) return `g${g.key}`;
+  const c = g.conditions[Number(m[2])];
+  if (!c) return `g${g.key}`;
+  return `c${c.key}-${m[3] === 'values' ? 'values' : 'field'}`;
+}
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
+
 /** Who is synced: OR across rule groups, AND within one; plus what happens to people who leave scope. */
 export function ScopeEditor({ integration, onSaved }: { integration: Integration; onSaved: (i: Integration) => void }) {
   const [groups, setGroups] = useState<GroupDraft[]>(() => draftsOf(integration));
-  const [outOfScope, setOutOfScope] = useState(integration.userSync.outOfScopeAction);
+  const [outOfScope, setOutOfScope] = useState<OutOfScopeAction>(integration.userSync.outOfScopeAction);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [result, setResult] = useState<{ tone: 'good' | 'bad'; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<'save' | 'preview' | null>(null);
+  const [preview, setPreview] = useState<{ data: ScopePreview; body: string; action: OutOfScopeAction } | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
   const listId = useId();
+  const previewId = useId();
 
   const update = (gk: number, fn: (g: GroupDraft) => GroupDraft) => setGroups((gs) => gs.map((g) => (g.key === gk ? fn(g) : g)));
   const updateCond = (gk: number, ck: number, changes: Partial<ConditionDraft>) =>
     update(gk, (g) => ({ ...g, conditions: g.conditions.map((c) => (c.key === ck ? { ...c, ...changes } : c)) }));
 
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
-    const errs: Record<string, string> = {};
-    for (const g of groups) {
-      if (g.conditions.length === 0) errs[`g${g.key}`] = 'Add a condition, or remove this rule group.';
-      for (const c of g.conditions) {
-        if (!c.field.trim()) errs[`c${c.key}-field`] = 'Choose a field.';
-        if ((c.operator === 'in' || c.operator === 'notIn') && splitValues(c.values).length === 0) errs[`c${c.key}-values`] = 'Enter at least one value, separated by commas.';
-      }
-    }
+  const currentBody = JSON.stringify({ scope: scopeOf(groups), outOfScopeAction: outOfScope });
+  const stale = preview !== null && preview.body !== currentBody;
+
+  /** Validates the drafts; the scope to send, or null with the errors shown. */
+  const checked = (): Scope | null => {
+    const errs = validateDrafts(groups);
     setErrors(errs);
     setResult(null);
-    if (Object.keys(errs).length) return;
-    const scope = {
-      groups: groups.map((g) => ({
-        ...(g.name.trim() ? { name: g.name.trim() } : {}),
-        conditions: g.conditions.map((c) => ({ field: c.field.trim(), operator: c.operator, ...(c.operator === 'in' || c.operator === 'notIn' ? { values: splitValues(c.values) } : {}) })),
-      })),
-    };
-    setBusy(true);
+    const first = Object.keys(errs)[0];
+    if (first) {
+      document.getElementById(first.startsWith('g') ? `${first}-name` : first)?.focus();
+      return null;
+    }
+    return scopeOf(groups);
+  };
+
+  const showApiError = (error: unknown) => {
+    const key = error instanceof ApiError && error.status === 400 ? errorKeyOf(groups, error.details.field) : null;
+    if (key) setErrors((e) => ({ ...e, [key]: error instanceof Error ? error.message : String(error) }));
+  };
+
+  const runPreview = async () => {
+    const scope = checked();
+    if (!scope) return;
+    setBusy('preview');
+    setPreviewError(null);
+    const body = { scope, outOfScopeAction: outOfScope };
+    try {
+      const data = await post<ScopePreview>(`/integrations/${integration.id}/user-sync/preview`, body);
+      setPreview({ data, body: JSON.stringify(body), action: outOfScope });
+    } catch (error) {
+      setPreview(null);
+      setPreviewError(errorMessage(error));
+      showApiError(error);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    const scope = checked();
+    if (!scope) return;
+    setBusy('save');
     try {
       const updated = await patch<Integration>(`/integrations/${integration.id}`, { userSync: { scope, outOfScopeAction: outOfScope } });
       onSaved(updated);
       setResult({ tone: 'good', text: 'Scope saved. The next sync applies it to everyone.' });
     } catch (error) {
       setResult({ tone: 'bad', text: errorMessage(error) });
+      showApiError(error);
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
 
@@ -113,8 +180,20 @@ export function ScopeEditor({ integration, onSaved }: { integration: Integration
                 </span>
                 <div className="field">
                   <label htmlFor={`c${c.key}-field`}>Field</label>
-                  <input id={`c${c.key}-field`} list={listId} value={c.field} onChange={(e) => updateCond(g.key, c.key, { field: e.target.value })} aria-invalid={!!errors[`c${c.key}-field`]} placeholder="department" />
-                  {errors[`c${c.key}-field`] && <p className="field-error">{errors[`c${c.key}-field`]}</p>}
+                  <input
+                    id={`c${c.key}-field`}
+                    list={listId}
+                    value={c.field}
+                    onChange={(e) => updateCond(g.key, c.key, { field: e.target.value })}
+                    aria-invalid={!!errors[`c${c.key}-field`]}
+                    aria-describedby={errors[`c${c.key}-field`] ? `c${c.key}-field-error` : undefined}
+                    placeholder="department"
+                  />
+                  {errors[`c${c.key}-field`] && (
+                    <p className="field-error" id={`c${c.key}-field-error`}>
+                      {errors[`c${c.key}-field`]}
+                    </p>
+                  )}
                 </div>
                 <div className="field">
                   <label htmlFor={`c${c.key}-op`}>Condition</label>
@@ -129,8 +208,19 @@ export function ScopeEditor({ integration, onSaved }: { integration: Integration
                 {(c.operator === 'in' || c.operator === 'notIn') && (
                   <div className="field field-grow">
                     <label htmlFor={`c${c.key}-values`}>Values (comma-separated)</label>
-                    <input id={`c${c.key}-values`} value={c.values} onChange={(e) => updateCond(g.key, c.key, { values: e.target.value })} aria-invalid={!!errors[`c${c.key}-values`]} placeholder="Engineering, Sales" />
-                    {errors[`c${c.key}-values`] && <p className="field-error">{errors[`c${c.key}-values`]}</p>}
+                    <input
+                      id={`c${c.key}-values`}
+                      value={c.values}
+                      onChange={(e) => updateCond(g.key, c.key, { values: e.target.value })}
+                      aria-invalid={!!errors[`c${c.key}-values`]}
+                      aria-describedby={errors[`c${c.key}-values`] ? `c${c.key}-values-error` : undefined}
+                      placeholder="Engineering, Sales"
+                    />
+                    {errors[`c${c.key}-values`] && (
+                      <p className="field-error" id={`c${c.key}-values-error`}>
+                        {errors[`c${c.key}-values`]}
+                      </p>
+                    )}
                   </div>
                 )}
                 <button type="button" className="btn btn-ghost btn-small condition-remove" onClick={() => update(g.key, (x) => ({ ...x, conditions: x.conditions.filter((y) => y.key !== c.key) }))} aria-label={`Remove condition ${ci + 1} of rule group ${gi + 1}`}>
@@ -163,17 +253,127 @@ export function ScopeEditor({ integration, onSaved }: { integration: Integration
             <input type="radio" name="outOfScope" value="ignore" checked={outOfScope === 'ignore'} onChange={() => setOutOfScope('ignore')} /> Leave them as they are
           </label>
         </fieldset>
-        <p className="muted small">
-          <Badge tone="neutral">Coming soon</Badge> A preview of who is in and out before saving.
+        <p className="muted small" id={`${previewId}-hint`}>
+          Preview shows who this scope keeps and drops, and what the next sync would change. Nothing is saved until you click Save scope.
         </p>
         {result && <Alert tone={result.tone}>{result.text}</Alert>}
-        <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save scope'}
+        <div className="form-actions wrap">
+          <button type="submit" className="btn btn-primary" disabled={busy !== null}>
+            {busy === 'save' ? 'Saving…' : 'Save scope'}
+          </button>
+          <button type="button" className="btn btn-secondary" onClick={() => void runPreview()} disabled={busy !== null} aria-describedby={`${previewId}-hint`} aria-controls={previewId}>
+            {busy === 'preview' ? 'Previewing…' : 'Preview'}
           </button>
         </div>
+        <section id={previewId} className="scope-preview" aria-label="Scope preview" aria-busy={busy === 'preview'} data-testid="scope-preview">
+          {busy === 'preview' ? (
+            <Spinner label="Working out who is in and out…" />
+          ) : previewError ? (
+            <Alert tone="bad" title="Could not preview this scope">
+              <span data-testid="scope-preview-error">{previewError}</span>
+            </Alert>
+          ) : preview ? (
+            <ScopePreviewResult preview={preview.data} action={preview.action} stale={stale} integrationName={integration.name} />
+          ) : null}
+        </section>
       </form>
     </Card>
+  );
+}
+
+function ScopePreviewResult({ preview: p, action, stale, integrationName }: { preview: ScopePreview; action: OutOfScopeAction; stale: boolean; integrationName: string }) {
+  const counts: [string, string, number][] = [
+    ['inScope', 'In scope', p.inScope],
+    ['outOfScope', 'Out of scope', p.outOfScope],
+    ['wouldDeactivate', 'Would deactivate', p.wouldDeactivate],
+    ['wouldAdd', 'Would add', p.wouldAdd],
+  ];
+  const rules = Object.entries(p.byRule).sort((a, b) => b[1] - a[1]);
+  return (
+    <div data-testid="scope-preview-result" data-stale={stale ? 'true' : 'false'}>
+      <h3 className="preview-heading">Preview</h3>
+      {stale && <Alert tone="info">You changed the scope after this preview. Click Preview again to see the effect of your changes.</Alert>}
+      <p className="muted small" data-testid="scope-preview-basis">
+        Of {plural(p.total, 'person', 'people')} in {integrationName}, based on the {p.basis}.
+      </p>
+      <dl className="counts preview-counts">
+        {counts.map(([key, label, n]) => (
+          <div key={key} className={`count${key === 'wouldDeactivate' && n > 0 ? ' count-warn' : ''}`} data-count={key}>
+            <dt>{label}</dt>
+            <dd>{n.toLocaleString()}</dd>
+          </div>
+        ))}
+      </dl>
+      {p.wouldDeactivate > 0 ? (
+        <Alert tone="warn" title="People would be deactivated">
+          <span data-testid="scope-preview-warning">
+            Saving this scope would deactivate {plural(p.wouldDeactivate, 'person', 'people')} at the next sync; the safeguard may hold the run.
+          </span>
+        </Alert>
+      ) : action === 'ignore' && p.outOfScope > 0 ? (
+        <p className="muted small">People out of scope are left as they are (you chose not to deactivate them).</p>
+      ) : null}
+      {rules.length > 0 && (
+        <div className="preview-block">
+          <h4>In scope by rule</h4>
+          <ul className="plain-list preview-rules" aria-label="In scope by rule">
+            {rules.map(([reason, n]) => (
+              <li key={reason}>
+                <span>{reason}</span> <strong>{n.toLocaleString()}</strong>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <div className="preview-lists">
+        <PeopleSample title="In scope" people={p.sampleIn} total={p.inScope} testId="scope-preview-in" empty="Nobody matches this scope." />
+        <PeopleSample title="Out of scope" people={p.sampleOut} total={p.outOfScope} testId="scope-preview-out" empty="Everyone is in scope." withReason />
+      </div>
+    </div>
+  );
+}
+
+const SHORT_LIST = 10;
+
+function PeopleSample({ title, people, total, testId, empty, withReason = false }: { title: string; people: ScopePreviewPerson[]; total: number; testId: string; empty: string; withReason?: boolean }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? people : people.slice(0, SHORT_LIST);
+  const listId = useId();
+  return (
+    <div className="preview-block" data-testid={testId}>
+      <h4>
+        {title} <span className="muted small">({total.toLocaleString()})</span>
+      </h4>
+      {people.length === 0 ? (
+        <p className="muted small">{empty}</p>
+      ) : (
+        <>
+          <ul className="plain-list preview-people" aria-label={title} id={listId}>
+            {shown.map((person) => (
+              <li key={person.externalId} data-testid="preview-person">
+                <strong>{person.name ?? `No name (${person.externalId})`}</strong>
+                <span className="muted small">{[person.email ?? 'no email', person.department ?? 'no department'].join(' · ')}</span>
+                {withReason && <span className="small preview-reason">{person.reason}</span>}
+              </li>
+            ))}
+          </ul>
+          {(people.length > SHORT_LIST || people.length < total) && (
+            <p className="small preview-more">
+              {shown.length < total && (
+                <span className="muted">
+                  Showing {shown.length.toLocaleString()} of {total.toLocaleString()}.{' '}
+                </span>
+              )}
+              {people.length > SHORT_LIST && (
+                <button type="button" className="btn btn-ghost btn-small" aria-expanded={all} aria-controls={listId} onClick={() => setAll((a) => !a)}>
+                  {all ? 'Show fewer' : `Show ${people.length === total ? 'all' : 'the first'} ${people.length.toLocaleString()} ${title.toLowerCase()}`}
+                </button>
+              )}
+            </p>
+          )}
+        </>
+      )}
+    </div>
   );
 }
 
