@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
+import { ApiError } from '../../app/errors.ts';
 import { healthOf } from '../../app/integrations-service.ts';
 import { ConnectBody, completeCallback, disconnect, startConnect, type Initiator } from '../../app/oauth-service.ts';
 import { presentIntegration } from '../../app/presenters.ts';
@@ -47,8 +48,16 @@ export function oauthRoutes(ctx: AppContext): FastifyPluginAsync {
       '/oauth/callback/:provider',
       { schema: { tags: ['oauth'], summary: 'OAuth redirect target per provider (authorization code + state [+ iss])', params: ProviderParams, security: [] } },
       async (request, reply) => {
-        const integration = await completeCallback(ctx, request.params.provider, request.query as Record<string, unknown>, { sessionId: readSessionCookie(request) });
         const accept = String(request.headers.accept ?? '');
+        let integration;
+        try {
+          integration = await completeCallback(ctx, request.params.provider, request.query as Record<string, unknown>, { sessionId: readSessionCookie(request) });
+        } catch (error) {
+          // A browser that comes back with a refused callback lands on the console with the reason,
+          // not on a JSON error page; API clients get the error itself.
+          if (accept.includes('application/json') || !(error instanceof ApiError) || error.status >= 500) throw error;
+          return reply.redirect(`/settings/integrations?oauthError=${encodeURIComponent(error.code)}&message=${encodeURIComponent(error.message)}`, 303);
+        }
         if (accept.includes('application/json')) return present(integration);
         return reply.redirect(`/settings/integrations/${encodeURIComponent(integration.id)}?connected=1`, 303);
       },

@@ -4,7 +4,7 @@ import type { Integration, Page } from '../api/types.ts';
 import { Alert, Badge, Card, ConfirmDialog, EmptyState, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { CONNECTION, PROVIDERS, providerInitials, providerName } from '../format.ts';
 import { useApi, useTitle } from '../hooks.ts';
-import { Link } from '../router.tsx';
+import { Link, useSearchParams } from '../router.tsx';
 
 export function IntegrationsPage() {
   useTitle('Integrations');
@@ -12,6 +12,9 @@ export function IntegrationsPage() {
   const [confirm, setConfirm] = useState<Integration | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ tone: 'good' | 'bad'; text: string } | null>(null);
+  // The OAuth callback sends the admin back here when the provider's answer was refused.
+  const [params] = useSearchParams();
+  const oauthError = params.get('oauthError') ? (params.get('message') ?? 'The connection was refused.') : null;
 
   const integrations = list.data?.data ?? [];
 
@@ -46,6 +49,11 @@ export function IntegrationsPage() {
   return (
     <>
       <PageHeader title="Integrations" subtitle="Connect your HR system. A connected integration syncs nothing until you enable User Auto-Sync or Group Sync for it." />
+      {oauthError && (
+        <Alert tone="bad" title="The connection did not complete">
+          {oauthError} Start the connection again from the integration.
+        </Alert>
+      )}
       {message && <Alert tone={message.tone}>{message.text}</Alert>}
 
       <Card title="Your integrations">
