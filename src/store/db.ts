@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-admin-auth.ts';
@@ -45,7 +45,24 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl?.startsWith('postgres') ? openPostgres(options.databaseUrl, options.pgSchema) : openSqlite(options.sqliteFile ?? ':memory:');
-  await migrate(store.db, options.pgSchema?.replace(/[^A-Za-z0-9_]/g, ''));
+  if (store.dialect === 'sqlite') {
+    await migrate(store.db);
+    return store;
+  }
+  // Name the migrator's tables with the schema in use (a search_path in DATABASE_URL included):
+  // Kysely otherwise finds another schema's tables and migrates the wrong place. Several nodes
+  // starting at once race to create those tables; the loser retries once they exist.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
+  const schema = rows[0]?.schema ?? 'public';
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await migrate(store.db, schema);
+      return store;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200));
+    }
+  }
   return store;
 }
 

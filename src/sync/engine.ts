@@ -60,8 +60,8 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
     if (claimed.phase === 'groups') {
       // An approved hold on group archives: people were applied before; archive now.
       await runGroupStep(deps, claimed, integration, counts, log, { approveArchives: true });
+      await scheduleNext(deps, integration, null);
       await transitionRun(db, claimed.id, 'running', 'succeeded', { phase: 'done', counts, finished: true, error: null });
-      await scheduleNext(deps, integration);
       return finish(deps, claimed);
     }
     if (claimed.phase === 'queued' || claimed.phase === 'fetching' || claimed.phase === 'planned') {
@@ -94,8 +94,8 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
         // People are synced; the group archives wait for an admin, like a held deactivation.
         const row = (await getRunRow(db, claimed.id))!;
         if (row.cursor_after) await saveCursor(db, claimed.tenant_id, claimed.integration_id, row.cursor_after, await currentConfigHash(deps, integration));
+        await scheduleNext(deps, integration, null);
         await transitionRun(db, claimed.id, 'running', 'blocked', { phase: 'groups', counts, error: { code: 'safeguard_blocked', message: groups.heldReason } });
-        await scheduleNext(deps, integration);
         return finish(deps, claimed);
       }
     }
@@ -106,8 +106,9 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
       await saveCursor(db, claimed.tenant_id, claimed.integration_id, row.cursor_after, await currentConfigHash(deps, integration));
     }
     const error: RunError | null = status === 'partial' ? { code: 'records_failed', message: `${counts.failed} records could not be read from ${providerName(integration.provider)}; see the run's changes for each reason. Everyone else was synced.` } : null;
+    // The next slot is set before the run reads as finished, so whoever sees it finished sees it.
+    await scheduleNext(deps, integration, null);
     await transitionRun(db, claimed.id, 'running', status, { phase: 'done', counts, finished: true, error });
-    await scheduleNext(deps, integration);
     log.info({ counts, status }, 'run finished');
   } catch (error) {
     const classified = classify(error);
@@ -116,8 +117,8 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
     // Refused credentials: the connection says so (expired for OAuth, revoked for an API key), with time and reason.
     if (integration && classified.code === 'auth_failed') await markAuthFailure(deps, integration, classified.message).catch((e: unknown) => log.warn({ err: e }, 'could not record the auth failure'));
     // A failed run applied nothing it had not finished planning; nobody is deactivated by it.
+    if (integration) await scheduleNext(deps, integration, classified.code).catch(() => undefined);
     await transitionRun(db, claimed.id, 'running', 'failed', { counts, error: classified, finished: true }).catch(() => false);
-    if (integration) await scheduleNext(deps, integration).catch(() => undefined);
   }
   return finish(deps, claimed);
 }
@@ -338,14 +339,16 @@ async function currentConfigHash(deps: EngineDeps, integration: Integration): Pr
  * (unavailable, rate limited) sooner, backing off 2, 4, 8 … minutes up to the cadence. Runs that
  * failed for reasons a retry cannot fix (authorisation) wait for the admin to reconnect.
  */
-async function scheduleNext(deps: EngineDeps, integration: Integration): Promise<void> {
+async function scheduleNext(deps: EngineDeps, integration: Integration, failedCode: string | null): Promise<void> {
   const fresh = await getIntegration(deps.store.db, integration.tenantId, integration.id);
   if (!fresh) return;
   const now = (deps.now?.() ?? new Date()).getTime();
   const cadence = CADENCE_MS[fresh.userSync.cadence];
   let next: string | null = null;
   if (fresh.userSync.enabled && fresh.connection.status === 'connected') {
-    const failures = await consecutiveFailures(deps, fresh);
+    // This run is still running: it counts through failedCode, the finished ones from the table.
+    const before = failedCode === null ? { count: 0 } : await consecutiveFailures(deps, fresh);
+    const failures = { count: failedCode === null ? 0 : before.count + 1, lastCode: failedCode };
     const retryable = failures.count > 0 && RETRYABLE.has(failures.lastCode ?? '');
     const delay = retryable ? Math.min(cadence, RETRY_BASE_MS * 2 ** Math.min(failures.count - 1, 10)) : cadence;
     next = new Date(now + delay).toISOString();

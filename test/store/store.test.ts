@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
+import pg from 'pg';
+import { DIALECTS, PG_URL, openTestStore } from '../helpers/dialects.ts';
 import { Vault } from '../../src/auth/vault.ts';
-import { migrate } from '../../src/store/db.ts';
+import { migrate, openStore } from '../../src/store/db.ts';
 import { ensureTenant, registerApiKey, tenantForApiKey } from '../../src/store/tenants.ts';
 import { createIntegration, getIntegration, listIntegrations, readCredentials } from '../../src/store/integrations.ts';
 import { claimRun, enqueueRun, RunConflictError, transitionRun, RunTransitionError } from '../../src/store/runs.ts';
@@ -101,6 +102,27 @@ for (const dialect of DIALECTS) {
         assert.deepEqual([...claimed].sort(), [...ids].sort());
       } finally {
         await store.close();
+      }
+    });
+  });
+}
+
+if (PG_URL) {
+  describe('migrations on PostgreSQL', () => {
+    it('several nodes starting at once on a fresh schema all migrate it, in that schema', async () => {
+      const schema = `t_${randomBytes(5).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: PG_URL });
+      await admin.connect();
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      try {
+        const stores = await Promise.all([1, 2, 3].map(() => openStore({ databaseUrl: PG_URL, pgSchema: schema })));
+        for (const store of stores) assert.equal((await store.db.selectFrom('tenants').selectAll().execute()).length, 0);
+        const { rows } = await admin.query(`select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name = 'kysely_migration'`, [schema]);
+        assert.equal(rows[0].n, 1);
+        await Promise.all(stores.map((s) => s.close()));
+      } finally {
+        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+        await admin.end();
       }
     });
   });
