@@ -210,6 +210,25 @@ describe('dataset paging (scripted)', () => {
     }
   });
 
+  it('finds the employee dataset by name when an account lists it as "employees"', async () => {
+    const f = await fake((r) => {
+      if (r.path === '/api/v1/datasets') return { json: { datasets: [{ name: 'time_tracking', label: 'Time Tracking' }, { name: 'employees', label: 'Employees' }] } };
+      if (r.path === '/api/v1/datasets/employee') return { status: 404, json: { error: 'no such dataset' } };
+      if (r.path !== '/api/v1/datasets/employees') return changedNow(r);
+      return { json: { data: [person(1), person(2)], pagination: { current_page: 1, total_pages: 1, total_records: 2 } } };
+    });
+    try {
+      const connector = createBambooHrConnector(opts(f.url));
+      await connector.checkConnection();
+      const all = await collect((await connector.fetchAll()).pages);
+      assert.deepEqual(all.records.map((r) => r.externalId), ['1', '2']);
+      assert.equal(f.requests.filter((r) => r.path === '/api/v1/datasets/employee').length, 0);
+      assert.equal(f.requests.filter((r) => r.path === '/api/v1/datasets').length, 1, 'the listing is asked once per connector');
+    } finally {
+      await f.close();
+    }
+  });
+
   it('missing pagination = one page, even a full one; next_page is followed by its page number only', async () => {
     const f = await fake((r) => {
       if (r.path !== '/api/v1/datasets/employee') return changedNow(r);
@@ -396,7 +415,7 @@ describe('incremental (scripted)', () => {
     const got = await collect(ch.pages);
     assert.deepEqual(got.records.map((r) => r.externalId).sort(), ['1', '2']);
     const paths = f.requests.slice(before).map((r) => r.path);
-    assert.deepEqual(paths, ['/api/v1/employees/changed', '/api/v1/datasets/employee']);
+    assert.deepEqual(paths, ['/api/v1/employees/changed', '/api/v1/datasets', '/api/v1/datasets/employee']);
   });
 });
 

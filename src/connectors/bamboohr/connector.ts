@@ -30,7 +30,8 @@ import { badData } from '../errors.ts';
 import { isRecord, parseJsonBody } from '../http.ts';
 import { createBambooClient, PROVIDER, type BambooClient } from './client.ts';
 import {
-  DATASET_PATH,
+  datasetPath,
+  discoverEmployeeDataset,
   DATASET_UNSUPPORTED_STATUSES,
   DEFAULT_DATASET_FIELDS,
   datasetRequestBody,
@@ -88,9 +89,12 @@ export function createBambooHrConnector(opts: ConnectorOptions, internals: Bambo
     fields = fields.filter((f) => !unknown.includes(f));
   };
 
+  let dataset: Promise<string> | undefined;
+  const employeeDataset = (c: BambooClient): Promise<string> => (dataset ??= discoverEmployeeDataset(c).catch((e) => ((dataset = undefined), Promise.reject(e))));
+
   /** Rows of the whole roster: dataset, or the list when there is no datasets API. */
   async function openRoster(c: BambooClient): Promise<AsyncIterable<RowPage>> {
-    const opening = await openEmployeeDataset(c, { fields, pageSize });
+    const opening = await openEmployeeDataset(c, { fields, pageSize, dataset: await employeeDataset(c) });
     if (opening.supported) {
       dropFields(opening.droppedFields);
       return opening.pages;
@@ -128,7 +132,7 @@ export function createBambooHrConnector(opts: ConnectorOptions, internals: Bambo
 
     async checkConnection(): Promise<void> {
       const c = getClient();
-      const res = await c.post(DATASET_PATH, { page: 1, page_size: 1 }, datasetRequestBody(['employeeId']), {
+      const res = await c.post(datasetPath(await employeeDataset(c)), { page: 1, page_size: 1 }, datasetRequestBody(['employeeId']), {
         acceptStatus: DATASET_UNSUPPORTED_STATUSES,
       });
       if (!DATASET_UNSUPPORTED_STATUSES.includes(res.status)) {

@@ -28,7 +28,38 @@ import { badData, isProviderError } from '../errors.ts';
 import { isRecord, parseJsonBody, type HttpResponse } from '../http.ts';
 import { PROVIDER, type BambooClient } from './client.ts';
 
-export const DATASET_PATH = '/api/v1/datasets/employee';
+export const DEFAULT_DATASET = 'employee';
+export const DATASET_PATH = datasetPath(DEFAULT_DATASET);
+
+export function datasetPath(name: string): string {
+  return `/api/v1/datasets/${encodeURIComponent(name)}`;
+}
+
+/**
+ * The employee dataset's name. The contract's examples disagree ("employee" in the fields
+ * example, "employees" in the v1.2 listing), so ask `GET /api/v1/datasets` (operationId
+ * get-datasets) and take "employee", else a name that is clearly it; keep the default when the
+ * listing is unavailable. Credentials refused is not "unavailable": that error propagates.
+ */
+export async function discoverEmployeeDataset(client: BambooClient): Promise<string> {
+  let res: HttpResponse;
+  try {
+    res = await client.get('/api/v1/datasets', {}, { acceptStatus: [403, 404, 405, 501] });
+  } catch (err) {
+    if (isProviderError(err) && err.code === 'auth_failed') throw err;
+    return DEFAULT_DATASET;
+  }
+  if (res.status !== 200) return DEFAULT_DATASET;
+  let body: unknown;
+  try {
+    body = parseJsonBody(PROVIDER, res);
+  } catch {
+    return DEFAULT_DATASET;
+  }
+  const list = isRecord(body) && Array.isArray(body['datasets']) ? (body['datasets'] as unknown[]) : [];
+  const names = list.map((d) => (isRecord(d) && typeof d['name'] === 'string' ? d['name'] : '')).filter(Boolean);
+  return names.find((n) => n === DEFAULT_DATASET) ?? names.find((n) => /^employees?$/i.test(n)) ?? DEFAULT_DATASET;
+}
 export const MAX_DATASET_PAGE_SIZE = 1000;
 /** Statuses on page 1 that mean "no datasets API here": fall back to the employee list. */
 export const DATASET_UNSUPPORTED_STATUSES: readonly number[] = [404, 405, 501];
@@ -71,6 +102,8 @@ export interface DatasetPage {
 export interface DatasetOptions {
   readonly fields: readonly string[];
   readonly pageSize?: number;
+  /** The dataset's name (see discoverEmployeeDataset); "employee" by default. */
+  readonly dataset?: string;
 }
 
 export type DatasetOpening =
@@ -188,8 +221,9 @@ export async function openEmployeeDataset(client: BambooClient, options: Dataset
   let fields = [...options.fields];
   const dropped: string[] = [];
 
+  const path = datasetPath(options.dataset ?? DEFAULT_DATASET);
   const request = (page: number): Promise<HttpResponse> =>
-    client.post(DATASET_PATH, { page, page_size: pageSize }, datasetRequestBody(fields), {
+    client.post(path, { page, page_size: pageSize }, datasetRequestBody(fields), {
       acceptStatus: page === 1 ? DATASET_UNSUPPORTED_STATUSES : [],
     });
 
@@ -246,7 +280,7 @@ export async function openEmployeeDataset(client: BambooClient, options: Dataset
       if (got < expected) {
         throw badData(
           PROVIDER,
-          client.url(DATASET_PATH).toString(),
+          client.url(path).toString(),
           `${got} people were read but BambooHR reported ${expected}; the list changed while it was read or pages were incomplete`,
         );
       }
