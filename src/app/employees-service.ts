@@ -9,7 +9,7 @@ import { listIntegrations } from '../store/integrations.ts';
 import { linksForEmployees } from '../store/links.ts';
 import { encodeProvenance } from '../store/provenance.ts';
 import type { AppContext } from './context.ts';
-import { ApiError, notFound } from './errors.ts';
+import { ApiError, notFound, validateBody } from './errors.ts';
 import { audit } from './integrations-service.ts';
 import { fieldLocks, statusOwner } from './locks.ts';
 
@@ -40,13 +40,6 @@ export const CreateEmployeeBody = z
   })
   .strict();
 
-function validate<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const at = issue.path.map(String).join('.');
-  throw new ApiError(400, 'invalid_request', `${at ? `${at}: ` : ''}${issue.message}`, { field: at });
-}
 
 function cleanFields(input: Record<string, string | null>): Record<string, string | null> {
   const out: Record<string, string | null> = {};
@@ -70,7 +63,7 @@ function checkEmail(value: string | null | undefined): void {
  * the owner named; role and custom configuration are ReFresh-only and always editable.
  */
 export async function patchEmployee(ctx: AppContext, tenantId: string, id: string, body: unknown, actorId: string | null = null): Promise<Employee> {
-  const patch = validate(PatchEmployeeBody, body);
+  const patch = validateBody(PatchEmployeeBody, body);
   const employee = await getEmployee(ctx.store.db, tenantId, id);
   if (!employee) throw notFound('employee', id);
   const links = await linksForEmployees(ctx.store.db, tenantId, [id]);
@@ -139,7 +132,7 @@ export async function patchEmployee(ctx: AppContext, tenantId: string, id: strin
 }
 
 export async function createEmployee(ctx: AppContext, tenantId: string, body: unknown, actorId: string | null = null): Promise<Employee> {
-  const input = validate(CreateEmployeeBody, body);
+  const input = validateBody(CreateEmployeeBody, body);
   const fields = Object.fromEntries(Object.entries(cleanFields(input.fields)).filter(([, v]) => v !== null)) as FieldValues;
   if (!fields.email) throw new ApiError(400, 'invalid_request', 'fields.email: a work email is required to add an employee', { field: 'fields.email' });
   checkEmail(fields.email);

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /** An error the API answers with `{"error": {code, message, details}}` and its status. */
 export class ApiError extends Error {
   constructor(
@@ -12,3 +14,15 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what: string, id: string) => new ApiError(404, 'not_found', `${what} ${id} does not exist`, { id });
+
+/**
+ * Parses a request body with its schema, or answers 400 naming the field at fault
+ * (`userSync.cadence: Invalid option…`), the first problem only.
+ */
+export function validateBody<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const at = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || 'body';
+  throw new ApiError(400, 'invalid_request', `${at}: ${issue.message}`, { field: at });
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
-import { ApiError, notFound } from './errors.ts';
+import { ApiError, notFound, validateBody } from './errors.ts';
 import { GroupMappingSchema, importedAttributes } from './group-sync-settings.ts';
 import { planGroups, subtreeHeadcounts, toTree, validateGroupMapping, type GroupMappingEntry } from '../core/group-plan.ts';
 import { groupPeople, providerLabel } from '../groups/group-step.ts';
@@ -67,13 +67,6 @@ export const MemberListQuery = z.object({
 
 export const PreviewBody = z.object({ mapping: z.array(z.unknown()).optional() }).strict();
 
-function validate<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const at = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-  throw new ApiError(400, 'invalid_request', `${at ? `${at}: ` : ''}${issue.message}`, { field: at });
-}
 
 async function integrationsOf(ctx: AppContext, tenantId: string): Promise<Map<string, Integration>> {
   return new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
@@ -249,7 +242,7 @@ async function auditAdmin(ctx: AppContext, tenantId: string, action: string, ent
 }
 
 export async function createManualGroup(ctx: AppContext, tenantId: string, body: unknown) {
-  const input = validate(CreateGroupBody, body ?? {}, '');
+  const input = validateBody(CreateGroupBody, body);
   if (input.parentId) await checkParent(ctx, tenantId, null, input.parentId);
   const [id] = await insertGroups(ctx.store.db, tenantId, [{ name: input.name, type: input.type, parentId: input.parentId ?? null, origin: 'manual', integrationId: null, attribute: null, sourceKey: null }]);
   await auditAdmin(ctx, tenantId, 'group.created', id!, null, { name: input.name, type: input.type, parentId: input.parentId ?? null, origin: 'manual' });
@@ -257,7 +250,7 @@ export async function createManualGroup(ctx: AppContext, tenantId: string, body:
 }
 
 export async function patchGroup(ctx: AppContext, tenantId: string, id: string, body: unknown) {
-  const patch = validate(PatchGroupBody, body ?? {}, '');
+  const patch = validateBody(PatchGroupBody, body);
   const g = await requireGroup(ctx, tenantId, id);
   const integrations = await integrationsOf(ctx, tenantId);
   const locker = lockerOf(g, integrations);
@@ -290,7 +283,7 @@ function idsOf(body: z.infer<typeof MembersBody>): string[] {
 }
 
 export async function addManualMembers(ctx: AppContext, tenantId: string, id: string, body: unknown) {
-  const input = validate(MembersBody, body ?? {}, '');
+  const input = validateBody(MembersBody, body);
   const g = await requireGroup(ctx, tenantId, id);
   if (g.archived) throw new ApiError(409, 'group_archived', `${g.name} is archived; people cannot be added to it.`);
   const ids = idsOf(input);
@@ -304,7 +297,7 @@ export async function addManualMembers(ctx: AppContext, tenantId: string, id: st
 
 /** Removes manual memberships. A synced membership cannot be removed here: the HRIS decides it. */
 export async function removeManualMembers(ctx: AppContext, tenantId: string, id: string, body: unknown) {
-  const input = validate(MembersBody, body ?? {}, '');
+  const input = validateBody(MembersBody, body);
   const g = await requireGroup(ctx, tenantId, id);
   const ids = idsOf(input);
   const integrations = await integrationsOf(ctx, tenantId);
@@ -342,10 +335,10 @@ export async function removeManualMembers(ctx: AppContext, tenantId: string, id:
  * renamed unit only shows as renamed once a run has seen it.
  */
 export async function previewGroupSync(ctx: AppContext, tenantId: string, integrationId: string, body: unknown) {
-  const input = validate(PreviewBody, body ?? {}, '');
+  const input = validateBody(PreviewBody, body);
   const integration = await getIntegration(ctx.store.db, tenantId, integrationId);
   if (!integration) throw notFound('integration', integrationId);
-  const mapping = (input.mapping !== undefined ? validate(GroupMappingSchema, input.mapping, 'mapping') : integration.groupSync.mapping) as readonly GroupMappingEntry[];
+  const mapping = (input.mapping !== undefined ? validateBody(GroupMappingSchema, input.mapping, 'mapping') : integration.groupSync.mapping) as readonly GroupMappingEntry[];
   const problems = validateGroupMapping(mapping, { available: importedAttributes(integration.userSync), sourceName: providerLabel(integration.provider) });
   if (problems.length > 0) throw new ApiError(400, 'invalid_request', `mapping: ${problems[0]}`, { field: 'mapping', problems });
   const people = await groupPeople(ctx.store.db, tenantId, integration.id);

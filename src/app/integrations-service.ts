@@ -21,7 +21,7 @@ import {
   type Integration,
 } from '../store/integrations.ts';
 import { activeRun, enqueueRun, lastFinishedRun, RunConflictError, type Run } from '../store/runs.ts';
-import { ApiError, notFound } from './errors.ts';
+import { ApiError, notFound, validateBody } from './errors.ts';
 import { GroupSyncPatch, groupSyncNeedsRun, resolveGroupSyncPatch } from './group-sync-settings.ts';
 import { newId, nowIso } from '../store/ids.ts';
 import { setPriority } from './priority-service.ts';
@@ -87,13 +87,6 @@ export const PatchIntegrationBody = z
 
 export const SyncBody = z.object({ mode: z.enum(['full', 'incremental']).default('incremental'), dryRun: z.boolean().default(false) }).strict();
 
-function validate<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const at = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-  throw new ApiError(400, 'invalid_request', `${at}: ${issue.message}`, { field: at });
-}
 
 /** Checks credentials against the provider: the connection status an admin sees. */
 async function probe(ctx: AppContext, provider: string, settings: Record<string, unknown>, credentials: Record<string, string>): Promise<{ status: ConnectionStatus; detail: string | null }> {
@@ -108,10 +101,10 @@ async function probe(ctx: AppContext, provider: string, settings: Record<string,
 }
 
 export async function createIntegrationFromRequest(ctx: AppContext, tenantId: string, body: unknown): Promise<Integration> {
-  const input = validate(CreateIntegrationBody, body, '');
+  const input = validateBody(CreateIntegrationBody, body);
   const schemas = SETTINGS_SCHEMAS[input.provider]!;
-  const settings = validate(schemas.settings, input.settings, 'settings');
-  const credentials = input.credentials ? validate(schemas.credentials, input.credentials, 'credentials') : null;
+  const settings = validateBody(schemas.settings, input.settings, 'settings');
+  const credentials = input.credentials ? validateBody(schemas.credentials, input.credentials, 'credentials') : null;
   const connection = credentials ? await probe(ctx, input.provider, settings, credentials) : { status: 'disconnected' as const, detail: 'Not connected yet: connect it with an API key or OAuth.' };
   const integration = await createIntegration(ctx.store.db, ctx.vault, {
     tenantId,
@@ -134,7 +127,7 @@ export async function requireIntegration(ctx: AppContext, tenantId: string, id: 
 }
 
 export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: string, id: string, body: unknown): Promise<Integration> {
-  const patch = validate(PatchIntegrationBody, body, '');
+  const patch = validateBody(PatchIntegrationBody, body);
   const integration = await requireIntegration(ctx, tenantId, id);
   let userSync: UserSyncSettings | undefined;
   if (patch.userSync) {
@@ -153,7 +146,7 @@ export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: str
   }
   const groupSync = patch.groupSync ? resolveGroupSyncPatch(integration, patch.groupSync, userSync ?? integration.userSync) : undefined;
   let settings: Record<string, unknown> | undefined;
-  if (patch.settings) settings = validate(SETTINGS_SCHEMAS[integration.provider]!.settings, { ...integration.settings, ...patch.settings }, 'settings');
+  if (patch.settings) settings = validateBody(SETTINGS_SCHEMAS[integration.provider]!.settings, { ...integration.settings, ...patch.settings }, 'settings');
   const turnedOn = (userSync?.enabled === true && !integration.userSync.enabled) || (groupSync !== undefined && groupSyncNeedsRun(integration.groupSync, groupSync));
   const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, {
     ...(patch.name !== undefined && { name: patch.name }),
@@ -170,7 +163,7 @@ export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: str
 }
 
 export async function requestSync(ctx: AppContext, tenantId: string, id: string, body: unknown, trigger: 'manual' | 'config' | 'cli' | 'start' | 'webhook' = 'manual'): Promise<Run> {
-  const options = validate(SyncBody, body ?? {}, '');
+  const options = validateBody(SyncBody, body);
   const integration = await requireIntegration(ctx, tenantId, id);
   if (integration.connection.status !== 'connected') {
     throw new ApiError(409, 'not_connected', `${integration.name} is ${integration.connection.status}: reconnect it before syncing.`, { connection: integration.connection.status });

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, validateBody } from './errors.ts';
 import { audit, requireIntegration } from './integrations-service.ts';
 import { authorizeUrl, exchangeCode, generatePkce, generateState, OAuthFlowError, revokeToken, type OAuthApp } from '../auth/oauth/client.ts';
 import { credentialsFromTokens, isOAuthCredentials, type Credentials } from '../auth/oauth/credentials.ts';
@@ -54,13 +54,6 @@ export function redirectUriFor(ctx: AppContext, provider: string): string {
   return `${publicBaseUrl(ctx)}/api/v1/oauth/callback/${encodeURIComponent(provider)}`;
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const at = issue.path.map(String).join('.') || 'body';
-  throw new ApiError(400, 'invalid_request', `${at}: ${issue.message}`, { field: at });
-}
 
 async function probe(ctx: AppContext, integration: Integration, credentials: Credentials): Promise<{ status: ConnectionStatus; detail: string | null }> {
   try {
@@ -82,7 +75,7 @@ export type ConnectResult = { kind: 'oauth'; authorizeUrl: string; expiresAt: st
 
 /** `POST /integrations/{id}/connect`. */
 export async function startConnect(ctx: AppContext, tenantId: string, id: string, body: unknown, initiator: Initiator = {}): Promise<ConnectResult> {
-  const input = parse(ConnectBody, body);
+  const input = validateBody(ConnectBody, body);
   const integration = await requireIntegration(ctx, tenantId, id);
   if (input.credentials) {
     const checked = RECONNECT_CREDENTIALS[integration.provider]?.safeParse(input.credentials);

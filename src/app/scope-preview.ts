@@ -8,7 +8,7 @@ import { applyMapping } from '../core/mapping.ts';
 import { parseJson } from '../store/ids.ts';
 import { getTenant } from '../store/tenants.ts';
 import type { AppContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, validateBody } from './errors.ts';
 import { requireIntegration } from './integrations-service.ts';
 import { connectorFor } from '../sync/engine.ts';
 import { displayName } from '../sync/planner.ts';
@@ -47,14 +47,9 @@ const SAMPLE = 50;
  * raw provider attributes (`source.*`) is answered live from the provider, which has them.
  */
 export async function previewScope(ctx: AppContext, tenantId: string, id: string, body: unknown): Promise<ScopePreview> {
-  const parsed = ScopePreviewBody.safeParse(body ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const at = issue.path.map(String).join('.');
-    throw new ApiError(400, 'invalid_request', `${at ? `${at}: ` : ''}${issue.message}`, { field: at });
-  }
-  const scope: Scope = parsed.data.scope;
-  const action = parsed.data.outOfScopeAction ?? 'deactivate';
+  const input = validateBody(ScopePreviewBody, body);
+  const scope: Scope = input.scope;
+  const action = input.outOfScopeAction ?? 'deactivate';
   const integration = await requireIntegration(ctx, tenantId, id);
   const tenant = (await getTenant(ctx.store.db, tenantId))!;
   const today = todayIn(tenant.time_zone);

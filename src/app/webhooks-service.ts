@@ -16,7 +16,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, validateBody } from './errors.ts';
 import { audit, requestSync, requireIntegration } from './integrations-service.ts';
 import { publicBaseUrl } from './oauth-service.ts';
 import { freshCredentials } from '../auth/oauth/credentials.ts';
@@ -50,12 +50,7 @@ export function webhookUrl(ctx: AppContext, integrationId: string): string {
 
 /** `POST /integrations/{id}/webhook`: returns the URL, and the secret once when ReFresh made or received it. */
 export async function setupWebhook(ctx: AppContext, tenantId: string, id: string, body: unknown): Promise<{ url: string; secret?: string; registered: boolean; webhookId?: string }> {
-  const parsed = WebhookSetupBody.safeParse(body ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ApiError(400, 'invalid_request', `${issue.path.join('.') || 'body'}: ${issue.message}`);
-  }
-  const input = parsed.data;
+  const input = validateBody(WebhookSetupBody, body);
   const integration = await requireIntegration(ctx, tenantId, id);
   if (integration.provider !== 'bamboohr') throw new ApiError(400, 'webhooks_unsupported', `${integration.name} does not send webhooks to ReFresh.`);
   const url = webhookUrl(ctx, id);
