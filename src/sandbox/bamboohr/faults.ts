@@ -4,6 +4,7 @@
  * Counted faults are consumed as they fire. `slowMs`, `shortPages` and revoked keys stay until
  * cleared. The gateway-level faults (rate limit, outage) hit every `/api` request, before auth.
  */
+import { FaultChecks, optional, SandboxFaults, type FiredFault } from '../shared/faults.ts';
 
 export interface RateLimitFault {
   /** How many of the next API requests are throttled. */
@@ -57,18 +58,7 @@ export interface BambooFaultState {
   shortPages: boolean;
 }
 
-export interface RequestLogEntry {
-  readonly method: string;
-  /** Path without the query string, e.g. `/api/v1/datasets/employee`. */
-  readonly path: string;
-  /** The raw query string including `?`, or `''`. */
-  readonly query: string;
-  readonly status: number;
-  /** ISO 8601 time the request arrived. */
-  readonly at: string;
-  /** Time to answer, in milliseconds (including any slowMs delay). */
-  readonly ms: number;
-}
+export type { RequestLogEntry } from '../shared/faults.ts';
 
 export class FaultError extends Error {
   constructor(message: string) {
@@ -77,130 +67,67 @@ export class FaultError extends Error {
   }
 }
 
-/** A fault that answers instead of the route. */
-export interface FiredFault {
-  readonly status: number;
-  readonly message: string;
-  readonly headers: Record<string, string>;
-}
+export type { FiredFault } from '../shared/faults.ts';
 
-const MAX_LOG = 20_000;
-
-export class BambooFaults {
-  private state: BambooFaultState = BambooFaults.empty();
-  private readonly log: RequestLogEntry[] = [];
+export class BambooFaults extends SandboxFaults<BambooFaultState, BambooFaultSpec> {
+  constructor() {
+    super(BambooFaults.empty, new FaultChecks((message) => new FaultError(message)), ['rateLimit', 'outage', 'failPage', 'slowMs', 'revokeKey', 'shortPages'], 'revokeKey must be a non-empty string (or a list of them)');
+  }
 
   private static empty(): BambooFaultState {
     return { rateLimit: null, outage: null, failPage: [], slowMs: 0, revokedKeys: [], shortPages: false };
   }
 
-  /** Arms faults; keys not mentioned keep their current setting. Throws FaultError on bad input. */
-  set(spec: BambooFaultSpec): void {
-    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new FaultError('faults must be an object');
-    const known = new Set(['rateLimit', 'outage', 'failPage', 'slowMs', 'revokeKey', 'shortPages']);
-    const unknown = Object.keys(spec).filter((k) => !known.has(k));
-    if (unknown.length > 0) throw new FaultError(`unknown fault(s): ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
-    const next: BambooFaultState = { ...this.state, failPage: [...this.state.failPage], revokedKeys: [...this.state.revokedKeys] };
+  protected override copy(state: BambooFaultState): BambooFaultState {
+    return { ...state, failPage: [...state.failPage], revokedKeys: [...state.revokedKeys] };
+  }
 
+  protected override apply(spec: BambooFaultSpec, next: BambooFaultState): void {
+    const check = this.check;
     if (spec.rateLimit !== undefined) {
       if (spec.rateLimit === null) next.rateLimit = null;
       else {
-        const r = obj(spec.rateLimit, 'rateLimit');
+        const r = check.obj(spec.rateLimit, 'rateLimit');
         const status = optional(r['status'], 429);
         if (status !== 429 && status !== 503) throw new FaultError('rateLimit.status must be 429 or 503');
         next.rateLimit = {
-          count: count(r['count'], 'rateLimit.count'),
-          retryAfter: nonNegative(optional(r['retryAfter'], 1), 'rateLimit.retryAfter'),
+          count: check.count(r['count'], 'rateLimit.count'),
+          retryAfter: check.nonNegative(optional(r['retryAfter'], 1), 'rateLimit.retryAfter'),
           status,
-          retryAfterDate: bool(optional(r['retryAfterDate'], false), 'rateLimit.retryAfterDate'),
+          retryAfterDate: check.bool(optional(r['retryAfterDate'], false), 'rateLimit.retryAfterDate'),
         };
       }
     }
-    if (spec.outage !== undefined) {
-      if (spec.outage === null) next.outage = null;
-      else {
-        const o = obj(spec.outage, 'outage');
-        const status = optional(o['status'], 503);
-        if (status !== 500 && status !== 502 && status !== 503 && status !== 504) throw new FaultError('outage.status must be 500, 502, 503 or 504');
-        next.outage = { count: count(o['count'], 'outage.count'), status };
-      }
-    }
+    this.parseOutage(spec.outage, next);
     if (spec.failPage !== undefined) {
       next.failPage = [];
       if (spec.failPage !== null) {
         const list = Array.isArray(spec.failPage) ? (spec.failPage as unknown[]) : [spec.failPage];
         for (const item of list) {
-          const f = obj(item, 'failPage');
-          const page = count(f['page'], 'failPage.page');
+          const f = check.obj(item, 'failPage');
+          const page = check.count(f['page'], 'failPage.page');
           if (page < 1) throw new FaultError('failPage.page must be 1 or more');
           const status = optional(f['status'], 500);
           if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599) {
             throw new FaultError('failPage.status must be an HTTP error status (400–599)');
           }
-          const times = count(optional(f['times'], 1), 'failPage.times');
-          next.failPage.push({ page, status, times, malformed: bool(optional(f['malformed'], false), 'failPage.malformed') });
+          const times = check.count(optional(f['times'], 1), 'failPage.times');
+          next.failPage.push({ page, status, times, malformed: check.bool(optional(f['malformed'], false), 'failPage.malformed') });
         }
       }
     }
-    if (spec.slowMs !== undefined) next.slowMs = spec.slowMs === null ? 0 : nonNegative(spec.slowMs, 'slowMs');
-    if (spec.revokeKey !== undefined) {
-      if (spec.revokeKey === null) next.revokedKeys = [];
-      else {
-        const keys = Array.isArray(spec.revokeKey) ? (spec.revokeKey as unknown[]) : [spec.revokeKey];
-        for (const k of keys) {
-          if (typeof k !== 'string' || k === '') throw new FaultError('revokeKey must be a non-empty string (or a list of them)');
-          if (!next.revokedKeys.includes(k)) next.revokedKeys.push(k);
-        }
-      }
-    }
-    if (spec.shortPages !== undefined) next.shortPages = spec.shortPages === null ? false : bool(spec.shortPages, 'shortPages');
-    this.state = next;
-  }
-
-  /** Disarms every fault and un-revokes every key (the request log is kept; see clearRequests). */
-  clear(): void {
-    this.state = BambooFaults.empty();
-  }
-
-  /** A snapshot of what is armed. */
-  get active(): BambooFaultState {
-    return structuredClone(this.state);
-  }
-
-  /** Every API request so far (oldest first; the last 20,000 are kept). */
-  get requests(): readonly RequestLogEntry[] {
-    return this.log;
-  }
-
-  clearRequests(): void {
-    this.log.length = 0;
-  }
-
-  // ─────────────── used by the server ───────────────
-
-  get slowMs(): number {
-    return this.state.slowMs;
+    this.parseSlowAndRevoked(spec, next);
+    if (spec.shortPages !== undefined) next.shortPages = spec.shortPages === null ? false : check.bool(spec.shortPages, 'shortPages');
   }
 
   get shortPages(): boolean {
     return this.state.shortPages;
   }
 
-  isRevoked(key: string): boolean {
-    return this.state.revokedKeys.includes(key);
-  }
-
-  record(entry: RequestLogEntry): void {
-    this.log.push(entry);
-    if (this.log.length > MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG);
-  }
-
   /** Rate limit first, then outage; each fired request consumes one. */
   takeGatewayFault(now: number = Date.now()): FiredFault | null {
-    const rl = this.state.rateLimit;
-    if (rl && rl.count > 0) {
-      rl.count--;
-      if (rl.count === 0) this.state.rateLimit = null;
+    const rl = this.consume('rateLimit');
+    if (rl) {
       const retryAfter = rl.retryAfterDate ? new Date(now + rl.retryAfter * 1000).toUTCString() : String(Math.ceil(rl.retryAfter));
       return {
         status: rl.status,
@@ -208,13 +135,7 @@ export class BambooFaults {
         headers: { 'Retry-After': retryAfter },
       };
     }
-    const out = this.state.outage;
-    if (out && out.count > 0) {
-      out.count--;
-      if (out.count === 0) this.state.outage = null;
-      return { status: out.status, message: `Simulated outage (${out.status})`, headers: {} };
-    }
-    return null;
+    return this.takeOutage();
   }
 
   /** A failure armed for this dataset page, consumed as it fires. */
@@ -226,28 +147,4 @@ export class BambooFaults {
     if (f.times === 0) this.state.failPage.splice(idx, 1);
     return { status: f.malformed ? 200 : f.status, malformed: f.malformed };
   }
-}
-
-function obj(v: unknown, name: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new FaultError(`${name} must be an object`);
-  return v as Record<string, unknown>;
-}
-
-function optional<T>(v: unknown, fallback: T): T | unknown {
-  return v === undefined || v === null ? fallback : v;
-}
-
-function count(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new FaultError(`${name} must be a whole number ≥ 0`);
-  return v;
-}
-
-function nonNegative(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new FaultError(`${name} must be a number ≥ 0`);
-  return v;
-}
-
-function bool(v: unknown, name: string): boolean {
-  if (typeof v !== 'boolean') throw new FaultError(`${name} must be true or false`);
-  return v;
 }

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BambooFaults } from './faults.ts';
 import type { BambooRoster } from './roster.ts';
+import { readBody as readBodyText, readJson as readJsonBody, send, sendJson } from '../shared/http-server.ts';
 
 export interface SandboxState {
   readonly roster: BambooRoster;
@@ -44,18 +45,10 @@ export function wantsJson(req: IncomingMessage): boolean {
   return accept.includes('application/json') || accept.includes('+json');
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8', headers);
-}
+export { send, sendJson } from '../shared/http-server.ts';
 
 export function sendXml(res: ServerResponse, status: number, xml: string, headers: Record<string, string> = {}): void {
   send(res, status, xml, 'application/xml; charset=utf-8', headers);
-}
-
-export function send(res: ServerResponse, status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {
-  const buf = Buffer.from(body, 'utf8');
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(buf.length), ...headers });
-  res.end(buf);
 }
 
 /** Header values must be Latin-1; keep the message readable in plain ASCII. */
@@ -91,28 +84,15 @@ export function sendApiError(res: ServerResponse, status: number, message: strin
   sendJson(res, status, { error: { code: code ?? CODES[status] ?? 'error', message } }, { 'X-BambooHR-Error-Message': headerSafe(message), ...headers });
 }
 
-const BODY_LIMIT = 1_000_000;
+const httpError = (status: number, message: string): HttpError => new HttpError(status, message);
 
 export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT) throw new HttpError(413, `Request body larger than ${BODY_LIMIT} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return readBodyText(req, httpError);
 }
 
 /** Parses a JSON body; empty → `undefined`; invalid → 400. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const text = await readBody(req);
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new HttpError(400, 'The request body is not valid JSON');
-  }
+  return readJsonBody(req, httpError);
 }
 
 export function hostBase(req: IncomingMessage, fallback: string): string {

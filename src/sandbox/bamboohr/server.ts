@@ -7,8 +7,8 @@
  * `https://{companyDomain}.bamboohr.com`) and in the classic gateway form
  * (`/api/gateway.php/{companyDomain}/v1/...`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { logAndDelay, requestPath, startHttpServer } from '../shared/http-server.ts';
 import { BambooFaults } from './faults.ts';
 import { generateCompany, todayUtc } from './generator.ts';
 import { HttpError, hostBase, sendApiError, sendJson, type ApiContext, type SandboxState } from './http.ts';
@@ -99,7 +99,6 @@ export async function startBambooSandbox(opts: BambooSandboxOptions = {}): Promi
   const companyDomain = opts.companyDomain ?? 'sandbox';
   const pageSizeMax = opts.pageSizeMax ?? 1000;
   if (!Number.isInteger(pageSizeMax) || pageSizeMax < 1) throw new RangeError('pageSizeMax must be a whole number ≥ 1');
-  const host = opts.host ?? '127.0.0.1';
 
   const company = generateCompany({ employees, seed, today: todayUtc() });
   const roster = new BambooRoster(company, { seed });
@@ -108,44 +107,15 @@ export async function startBambooSandbox(opts: BambooSandboxOptions = {}): Promi
   const oauth = attachOAuth(state, opts.oauthClients);
   const webhooks = attachWebhooks(state);
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res, state, apiKeys).catch((err: unknown) => {
-      sendApiError(res, 500, `Sandbox error: ${err instanceof Error ? err.message : String(err)}`);
-    });
-  });
-  server.keepAliveTimeout = 5_000;
+  const started = await startHttpServer(opts, (req, res) => handle(req, res, state, apiKeys), (res, message) => sendApiError(res, 500, message), () => webhooks.close());
+  state.url = started.url;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  state.url = `http://${urlHost}:${port}`;
-
-  let closing: Promise<void> | null = null;
-  return {
-    url: state.url,
-    port,
-    roster,
-    faults,
-    oauth,
-    webhooks,
-    close: () =>
-      (closing ??= new Promise<void>((resolve, reject) => {
-        webhooks.close();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      })),
-  };
+  return { url: state.url, port: started.port, roster, faults, oauth, webhooks, close: started.close };
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, apiKeys: readonly string[]): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://sandbox');
-  let path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const { url, path: requested } = requestPath(req);
+  let path = requested;
 
   if (await handleOAuth(req, res, url, state)) return;
   if (await handleWebhookControl(req, res, path, state)) return;
@@ -164,19 +134,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
   }
 
   const { faults } = state;
-  const arrived = new Date().toISOString();
-  const started = performance.now();
-  res.once('close', () => {
-    faults.record({
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: url.search,
-      status: res.statusCode,
-      at: arrived,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-    });
-  });
-  if (faults.slowMs > 0) await new Promise((r) => setTimeout(r, faults.slowMs));
+  await logAndDelay(req, res, url, faults.slowMs, (entry) => faults.record(entry));
 
   if (!(path === '/api' || path.startsWith('/api/'))) {
     sendApiError(res, 404, `Not found: ${path}`);

@@ -9,6 +9,7 @@
  * `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; `Retry-After` is sent only
  * when `retryAfter` is set, so clients are tested both with and without it.
  */
+import { FaultChecks, SandboxFaults, type RequestLogEntry } from '../shared/faults.ts';
 
 export interface HibobRateLimitFault {
   readonly count: number;
@@ -44,14 +45,7 @@ export interface HibobFaultState {
   revokedKeys: string[];
 }
 
-export interface HibobRequestLogEntry {
-  readonly method: string;
-  readonly path: string;
-  readonly query: string;
-  readonly status: number;
-  /** ISO time the request arrived. */
-  readonly at: string;
-  readonly ms: number;
+export interface HibobRequestLogEntry extends RequestLogEntry {
   /** For `/v1/people/search`: the request body's options (never credentials). */
   readonly search?: { fields: number; showInactive: boolean; humanReadable: string | null; filtered: boolean; employees: number };
 }
@@ -70,96 +64,43 @@ export interface FiredHibobFault {
   readonly headers: Record<string, string>;
 }
 
-const MAX_LOG = 20_000;
-
-export class HibobFaults {
-  private state: HibobFaultState = HibobFaults.empty();
-  private readonly log: HibobRequestLogEntry[] = [];
+export class HibobFaults extends SandboxFaults<HibobFaultState, HibobFaultSpec, HibobRequestLogEntry> {
+  constructor() {
+    super(HibobFaults.empty, new FaultChecks((message) => new HibobFaultError(message)), ['rateLimit', 'outage', 'malformed', 'slowMs', 'revokeKey'], 'revokeKey must be a service user id (or a list of them)');
+  }
 
   static empty(): HibobFaultState {
     return { rateLimit: null, outage: null, malformed: null, slowMs: 0, revokedKeys: [] };
   }
 
-  /** Arms faults; keys not given keep their setting. Throws HibobFaultError on bad input. */
-  set(spec: HibobFaultSpec): void {
-    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw new HibobFaultError('faults must be an object');
-    const known = new Set(['rateLimit', 'outage', 'malformed', 'slowMs', 'revokeKey']);
-    const unknown = Object.keys(spec).filter((k) => !known.has(k));
-    if (unknown.length > 0) throw new HibobFaultError(`unknown fault(s): ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
-    const next: HibobFaultState = { ...this.state, revokedKeys: [...this.state.revokedKeys] };
+  protected override copy(state: HibobFaultState): HibobFaultState {
+    return { ...state, revokedKeys: [...state.revokedKeys] };
+  }
+
+  protected override apply(spec: HibobFaultSpec, next: HibobFaultState): void {
+    const check = this.check;
     if (spec.rateLimit !== undefined) {
       if (spec.rateLimit === null) next.rateLimit = null;
       else {
-        const r = obj(spec.rateLimit, 'rateLimit');
+        const r = check.obj(spec.rateLimit, 'rateLimit');
         const ra = r['retryAfter'];
         next.rateLimit = {
-          count: count(r['count'], 'rateLimit.count'),
-          retryAfter: ra === undefined || ra === null ? null : nonNegative(ra, 'rateLimit.retryAfter'),
+          count: check.count(r['count'], 'rateLimit.count'),
+          retryAfter: ra === undefined || ra === null ? null : check.nonNegative(ra, 'rateLimit.retryAfter'),
         };
       }
     }
-    if (spec.outage !== undefined) {
-      if (spec.outage === null) next.outage = null;
-      else {
-        const o = obj(spec.outage, 'outage');
-        const status = o['status'] ?? 503;
-        if (status !== 500 && status !== 502 && status !== 503 && status !== 504) throw new HibobFaultError('outage.status must be 500, 502, 503 or 504');
-        next.outage = { count: count(o['count'], 'outage.count'), status };
-      }
-    }
+    this.parseOutage(spec.outage, next);
     if (spec.malformed !== undefined) {
-      next.malformed = spec.malformed === null ? null : { count: count(obj(spec.malformed, 'malformed')['count'], 'malformed.count') };
+      next.malformed = spec.malformed === null ? null : { count: check.count(check.obj(spec.malformed, 'malformed')['count'], 'malformed.count') };
     }
-    if (spec.slowMs !== undefined) next.slowMs = spec.slowMs === null ? 0 : nonNegative(spec.slowMs, 'slowMs');
-    if (spec.revokeKey !== undefined) {
-      if (spec.revokeKey === null) next.revokedKeys = [];
-      else {
-        const keys = Array.isArray(spec.revokeKey) ? (spec.revokeKey as unknown[]) : [spec.revokeKey];
-        for (const k of keys) {
-          if (typeof k !== 'string' || k === '') throw new HibobFaultError('revokeKey must be a service user id (or a list of them)');
-          if (!next.revokedKeys.includes(k)) next.revokedKeys.push(k);
-        }
-      }
-    }
-    this.state = next;
-  }
-
-  /** Disarms every fault and un-revokes every service user (the request log is kept). */
-  clear(): void {
-    this.state = HibobFaults.empty();
-  }
-
-  get active(): HibobFaultState {
-    return structuredClone(this.state);
-  }
-
-  get requests(): readonly HibobRequestLogEntry[] {
-    return this.log;
-  }
-
-  clearRequests(): void {
-    this.log.length = 0;
-  }
-
-  get slowMs(): number {
-    return this.state.slowMs;
-  }
-
-  isRevoked(serviceUserId: string): boolean {
-    return this.state.revokedKeys.includes(serviceUserId);
-  }
-
-  record(entry: HibobRequestLogEntry): void {
-    this.log.push(entry);
-    if (this.log.length > MAX_LOG) this.log.splice(0, this.log.length - MAX_LOG);
+    this.parseSlowAndRevoked(spec, next);
   }
 
   /** The next armed gateway fault, consumed. */
   take(now: number = Date.now()): FiredHibobFault | null {
-    const rl = this.state.rateLimit;
-    if (rl && rl.count > 0) {
-      rl.count--;
-      if (rl.count === 0) this.state.rateLimit = null;
+    const rl = this.consume('rateLimit');
+    if (rl) {
       const resetSeconds = rl.retryAfter ?? 60;
       const headers: Record<string, string> = {
         'X-RateLimit-Limit': '50',
@@ -169,33 +110,9 @@ export class HibobFaults {
       if (rl.retryAfter !== null) headers['Retry-After'] = String(Math.ceil(rl.retryAfter));
       return { kind: 'rateLimit', status: 429, message: 'Too Many Requests', headers };
     }
-    const out = this.state.outage;
-    if (out && out.count > 0) {
-      out.count--;
-      if (out.count === 0) this.state.outage = null;
-      return { kind: 'outage', status: out.status, message: `Simulated outage (${out.status})`, headers: {} };
-    }
-    const bad = this.state.malformed;
-    if (bad && bad.count > 0) {
-      bad.count--;
-      if (bad.count === 0) this.state.malformed = null;
-      return { kind: 'malformed', status: 200, message: '', headers: {} };
-    }
+    const out = this.takeOutage();
+    if (out) return { kind: 'outage', ...out };
+    if (this.consume('malformed')) return { kind: 'malformed', status: 200, message: '', headers: {} };
     return null;
   }
-}
-
-function obj(v: unknown, name: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HibobFaultError(`${name} must be an object`);
-  return v as Record<string, unknown>;
-}
-
-function count(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new HibobFaultError(`${name} must be a whole number ≥ 0`);
-  return v;
-}
-
-function nonNegative(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new HibobFaultError(`${name} must be a number ≥ 0`);
-  return v;
 }

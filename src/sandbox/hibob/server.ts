@@ -16,9 +16,10 @@
  * Where the documentation is silent: error bodies are `{"error": {"code", "message"}}`; the
  * people-search rendering for a roster version is cached so a 100,000-person answer is built once.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { HibobFaultError, HibobFaults, type HibobFaultSpec } from './faults.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { controlParts, employeeCounts, handleFaultControl } from '../shared/control.ts';
+import { logAndDelay, readJson as readJsonBody, requestPath, send, sendJson, startHttpServer } from '../shared/http-server.ts';
+import { HibobFaultError, HibobFaults, type HibobFaultSpec, type HibobRequestLogEntry } from './faults.ts';
 import { HibobRoster, HibobRosterError, type HibobEmployeePatch, type HibobSeedPerson } from './roster.ts';
 import { parseSearchBody, renderSearch, SearchError, type ResponseShape, type SearchRequest } from './search.ts';
 
@@ -93,42 +94,15 @@ export async function startHibobSandbox(opts: HibobSandboxOptions = {}): Promise
   const roster = new HibobRoster({ employees, seed: opts.seed ?? 1, emailDomain: opts.emailDomain ?? 'bob.acme.example', people: opts.people ?? [] });
   const faults = new HibobFaults();
   const state: State = { roster, faults, credentials, shape, url: '', cache: null };
-  const host = opts.host ?? '127.0.0.1';
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res, state).catch((err: unknown) => {
-      sendError(res, 500, `Sandbox error: ${err instanceof Error ? err.message : String(err)}`);
-    });
-  });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  state.url = `http://${urlHost}:${port}`;
+  const started = await startHttpServer(opts, (req, res) => handle(req, res, state), (res, message) => sendError(res, 500, message));
+  state.url = started.url;
 
-  let closing: Promise<void> | null = null;
-  return {
-    url: state.url,
-    port,
-    roster,
-    faults,
-    close: () =>
-      (closing ??= new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      })),
-  };
+  return { url: state.url, port: started.port, roster, faults, close: started.close };
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, state: State): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://sandbox');
-  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const { url, path } = requestPath(req);
   const method = req.method ?? 'GET';
 
   if (path === '/_sandbox' || path.startsWith('/_sandbox/')) {
@@ -141,21 +115,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State): 
   }
 
   const { faults } = state;
-  const arrived = new Date().toISOString();
-  const started = performance.now();
-  let search: { fields: number; showInactive: boolean; humanReadable: string | null; filtered: boolean; employees: number } | undefined;
-  res.once('close', () => {
-    faults.record({
-      method,
-      path: url.pathname,
-      query: url.search,
-      status: res.statusCode,
-      at: arrived,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-      ...(search ? { search } : {}),
-    });
-  });
-  if (faults.slowMs > 0) await new Promise((r) => setTimeout(r, faults.slowMs));
+  let search: HibobRequestLogEntry['search'];
+  await logAndDelay(req, res, url, faults.slowMs, (entry) => faults.record(search ? { ...entry, search } : entry));
 
   if (!path.startsWith('/v1/')) {
     sendError(res, 404, `Not found: ${path}`);
@@ -245,15 +206,13 @@ function authenticate(req: IncomingMessage, users: readonly HibobServiceUser[], 
 async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, state: State): Promise<void> {
   const { roster, faults } = state;
   const method = req.method ?? 'GET';
-  const parts = path.split('/').filter(Boolean).slice(1).map((p) => decodeURIComponent(p));
+  const parts = controlParts(path, true);
   const [resource, id, action, extra] = parts;
   try {
     if (resource === 'state' && parts.length === 1 && method === 'GET') {
-      let active = 0;
-      for (const r of roster.records()) if (r.status === 'Active') active++;
       return sendJson(res, 200, {
         url: state.url,
-        employees: { total: roster.size, active, inactive: roster.size - active },
+        employees: employeeCounts(roster),
         lists: roster.lists.names(),
         faults: faults.active,
         requests: faults.requests.length,
@@ -288,26 +247,7 @@ async function handleControl(req: IncomingMessage, res: ServerResponse, path: st
       if (typeof b['from'] !== 'string' || typeof b['to'] !== 'string') throw new HttpError(400, 'expected {"from": "old name or id", "to": "New name"}');
       return sendJson(res, 200, { list: id, ...roster.renameListItem(id, b['from'], b['to']) });
     }
-    if (resource === 'faults' && id === undefined) {
-      if (method === 'GET') return sendJson(res, 200, faults.active);
-      if (method === 'POST') {
-        faults.set(objectBody(await readJson(req)) as HibobFaultSpec);
-        return sendJson(res, 200, faults.active);
-      }
-      if (method === 'DELETE') {
-        faults.clear();
-        res.writeHead(204).end();
-        return;
-      }
-    }
-    if (resource === 'requests' && id === undefined) {
-      if (method === 'GET') return sendJson(res, 200, { requests: faults.requests });
-      if (method === 'DELETE') {
-        faults.clearRequests();
-        res.writeHead(204).end();
-        return;
-      }
-    }
+    if (await handleFaultControl({ req, res, method, parts }, faults, async (r) => objectBody(await readJson(r)) as HibobFaultSpec)) return;
     throw new HttpError(404, `No sandbox control endpoint ${method} ${path}`);
   } catch (err) {
     const [status, code, message] =
@@ -348,16 +288,6 @@ async function streamChunks(res: ServerResponse, chunks: readonly string[]): Pro
   res.end();
 }
 
-function send(res: ServerResponse, status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {
-  const buf = Buffer.from(body, 'utf8');
-  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(buf.length), ...headers });
-  res.end(buf);
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8', headers);
-}
-
 function sendError(res: ServerResponse, status: number, message: string, code?: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
@@ -366,21 +296,6 @@ function sendError(res: ServerResponse, status: number, message: string, code?: 
   sendJson(res, status, { error: { code: code ?? CODES[status] ?? 'error', message } }, headers);
 }
 
-const BODY_LIMIT = 1_000_000;
-
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT) throw new HttpError(413, `Request body larger than ${BODY_LIMIT} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new HttpError(400, 'The request body is not valid JSON');
-  }
+  return readJsonBody(req, (status, message) => new HttpError(status, message));
 }

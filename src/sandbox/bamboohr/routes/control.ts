@@ -6,20 +6,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultError, type BambooFaultSpec } from '../faults.ts';
 import { HttpError, readJson, sendApiError, sendJson, type SandboxState } from '../http.ts';
 import { RosterError, type BambooEmployeePatch } from '../roster.ts';
+import { controlParts, employeeCounts, handleFaultControl } from '../../shared/control.ts';
 
 export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, state: SandboxState): Promise<void> {
   const { roster, faults } = state;
   const method = req.method ?? 'GET';
-  const parts = path.split('/').filter(Boolean).slice(1); // drop "_sandbox"
+  const parts = controlParts(path, false);
   const [resource, id, action, extra] = parts;
   try {
     if (resource === 'state' && parts.length === 1 && method === 'GET') {
-      let active = 0;
-      for (const r of roster.records()) if (r.status === 'Active') active++;
       return sendJson(res, 200, {
         url: state.url,
         companyDomain: state.companyDomain,
-        employees: { total: roster.size, active, inactive: roster.size - active },
+        employees: employeeCounts(roster),
         latest: roster.latest(),
         faults: faults.active,
         requests: faults.requests.length,
@@ -57,27 +56,7 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, p
       const affected = roster.renameListOption(id, b['from'], b['to']);
       return sendJson(res, 200, { field: id, from: b['from'], to: b['to'], affected });
     }
-    if (resource === 'faults' && id === undefined) {
-      if (method === 'GET') return sendJson(res, 200, faults.active);
-      if (method === 'POST') {
-        const body = await readJson(req);
-        faults.set((body ?? {}) as BambooFaultSpec);
-        return sendJson(res, 200, faults.active);
-      }
-      if (method === 'DELETE') {
-        faults.clear();
-        res.writeHead(204).end();
-        return;
-      }
-    }
-    if (resource === 'requests' && id === undefined) {
-      if (method === 'GET') return sendJson(res, 200, { requests: faults.requests });
-      if (method === 'DELETE') {
-        faults.clearRequests();
-        res.writeHead(204).end();
-        return;
-      }
-    }
+    if (await handleFaultControl({ req, res, method, parts }, faults, async (r) => ((await readJson(r)) ?? {}) as BambooFaultSpec)) return;
     throw new HttpError(404, `No sandbox control endpoint ${method} ${path}`);
   } catch (err) {
     const [status, code, message] =
