@@ -3,7 +3,7 @@ import { validateGroupMapping } from '../core/group-plan.ts';
 import type { GroupSyncSettings, UserSyncSettings } from '../core/integration-settings.ts';
 import type { Integration } from '../store/integrations.ts';
 import { ApiError } from './errors.ts';
-import { providerLabel } from '../groups/group-step.ts';
+import { providerDisplayName } from '../connectors/errors.ts';
 
 export const GroupMappingEntrySchema = z
   .object({
@@ -41,7 +41,7 @@ export function resolveGroupSyncPatch(integration: Integration, patch: GroupSync
     enabled: patch.enabled ?? integration.groupSync.enabled,
     mapping: patch.mapping ?? integration.groupSync.mapping,
   };
-  const source = providerLabel(integration.provider);
+  const source = providerDisplayName(integration.provider);
   if (patch.mapping) {
     const problems = validateGroupMapping(patch.mapping, { available: importedAttributes(userSync), sourceName: source });
     if (problems.length > 0) throw new ApiError(400, 'invalid_request', `groupSync.mapping: ${problems[0]}`, { field: 'groupSync.mapping', problems });

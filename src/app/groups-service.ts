@@ -3,7 +3,8 @@ import type { AppContext } from './context.ts';
 import { ApiError, notFound, validateBody } from './errors.ts';
 import { GroupMappingSchema, importedAttributes } from './group-sync-settings.ts';
 import { planGroups, subtreeHeadcounts, toTree, validateGroupMapping, type GroupMappingEntry } from '../core/group-plan.ts';
-import { groupPeople, providerLabel } from '../groups/group-step.ts';
+import { groupPeople } from '../groups/group-step.ts';
+import { providerDisplayName } from '../connectors/errors.ts';
 import { getIntegration, listIntegrations, type Integration } from '../store/integrations.ts';
 import { employeesByIds } from '../store/employees.ts';
 import {
@@ -255,7 +256,7 @@ export async function patchGroup(ctx: AppContext, tenantId: string, id: string, 
   const integrations = await integrationsOf(ctx, tenantId);
   const locker = lockerOf(g, integrations);
   if (locker) {
-    const source = providerLabel(locker.provider);
+    const source = providerDisplayName(locker.provider);
     const what = (['name', 'type', 'parentId', 'archived'] as const).find((k) => patch[k] !== undefined && patch[k] !== ({ name: g.name, type: g.type, parentId: g.parentId, archived: g.archived } as const)[k]);
     if (what) {
       const messages: Record<typeof what, string> = {
@@ -313,7 +314,7 @@ export async function removeManualMembers(ctx: AppContext, tenantId: string, id:
       const employee = (await employeesByIds(ctx.store.db, tenantId, [employeeId])).get(employeeId);
       const who = (employee && nameOf(employee.fields)) ?? employeeId;
       const source = integrations.get(synced.integrationId ?? '');
-      const sourceName = source ? providerLabel(source.provider) : 'the HRIS';
+      const sourceName = source ? providerDisplayName(source.provider) : 'the HRIS';
       throw new ApiError(409, 'membership_synced', `${who} is in ${g.name} because ${sourceName} says so (Group Sync); change their ${g.attribute ?? 'attribute'} in ${sourceName} and the next sync moves them.`, {
         employeeId,
         integrationId: synced.integrationId,
@@ -339,7 +340,7 @@ export async function previewGroupSync(ctx: AppContext, tenantId: string, integr
   const integration = await getIntegration(ctx.store.db, tenantId, integrationId);
   if (!integration) throw notFound('integration', integrationId);
   const mapping = (input.mapping !== undefined ? validateBody(GroupMappingSchema, input.mapping, 'mapping') : integration.groupSync.mapping) as readonly GroupMappingEntry[];
-  const problems = validateGroupMapping(mapping, { available: importedAttributes(integration.userSync), sourceName: providerLabel(integration.provider) });
+  const problems = validateGroupMapping(mapping, { available: importedAttributes(integration.userSync), sourceName: providerDisplayName(integration.provider) });
   if (problems.length > 0) throw new ApiError(400, 'invalid_request', `mapping: ${problems[0]}`, { field: 'mapping', problems });
   const people = await groupPeople(ctx.store.db, tenantId, integration.id);
   const existing = await syncedGroupsOf(ctx.store.db, tenantId, integration.id);
@@ -399,14 +400,14 @@ export async function explainGroups(ctx: AppContext, tenantId: string, employeeI
     const why =
       r.origin === 'manual'
         ? 'added by hand; sync never removes it'
-        : `${source ? providerLabel(source.provider) : 'the source'} gives ${r.attribute} = ${r.name} (Group Sync of ${source?.name ?? 'a removed integration'})`;
+        : `${source ? providerDisplayName(source.provider) : 'the source'} gives ${r.attribute} = ${r.name} (Group Sync of ${source?.name ?? 'a removed integration'})`;
     return { id: r.id, name: r.name, type: r.type, origin: r.origin, archived: r.archived === 1, why };
   });
   const summary: string[] = [];
   for (const link of links) {
     const i = integrations.get(link.integration_id);
     if (!i) continue;
-    const source = providerLabel(i.provider);
+    const source = providerDisplayName(i.provider);
     if (!i.groupSync.enabled) {
       summary.push(`${i.name}: Group Sync is off, so ${source}'s org structure (departments, divisions, locations) does not put this person in groups; turn it on and map the attributes under Group Sync.`);
       continue;

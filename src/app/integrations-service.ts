@@ -10,7 +10,7 @@ import {
   asFieldMapping,
   type UserSyncSettings,
 } from '../core/integration-settings.ts';
-import { isProviderError } from '../connectors/errors.ts';
+import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
 import { createConnector, PROVIDERS } from '../connectors/registry.ts';
 import {
   createIntegration,
@@ -29,8 +29,8 @@ import type { AppContext } from './context.ts';
 import { consecutiveFailures } from '../sync/engine.ts';
 
 export const PROVIDER_INFO: Record<string, { name: string; statusPageUrl: string }> = {
-  bamboohr: { name: 'BambooHR', statusPageUrl: 'https://status.bamboohr.com' },
-  hibob: { name: 'HiBob', statusPageUrl: 'https://status.hibob.com' },
+  bamboohr: { name: providerDisplayName('bamboohr'), statusPageUrl: 'https://status.bamboohr.com' },
+  hibob: { name: providerDisplayName('hibob'), statusPageUrl: 'https://status.hibob.com' },
 };
 
 const BambooSettings = z.object({

@@ -2,11 +2,9 @@ import type { FieldName } from '../core/fields.ts';
 import { mappedFields } from '../core/mapping.ts';
 import type { Integration } from '../store/integrations.ts';
 import type { EmployeeLinkRow } from '../store/schema.ts';
+import { isOwningSource } from '../sync/source-view.ts';
 
-/** A source owns a person's fields while it is connected, User Auto-Sync is on and it is linked to them. */
-export function isOwningSource(i: Integration | undefined): i is Integration {
-  return i !== undefined && i.userSync.enabled && i.connection.status === 'connected';
-}
+export { isOwningSource };
 
 /**
  * Which source locks each field of a person: the highest-ranked owning source that maps it.

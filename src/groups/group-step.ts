@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { checkSafeguard } from '../core/safeguard.ts';
 import { planGroups, validateGroupMapping, type GroupMappingEntry, type GroupPerson, type GroupPlan, type OrgUnit } from '../core/group-plan.ts';
 import type { FieldMapping } from '../core/mapping.ts';
-import { isProviderError } from '../connectors/errors.ts';
+import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
 import { connectorFor, type EngineDeps } from '../sync/engine.ts';
 import type { Integration } from '../store/integrations.ts';
 import type { Database, NewRunChangeRow, RunRow } from '../store/schema.ts';
@@ -14,8 +14,6 @@ import { addMemberships, insertGroups, nextSeq, removeMemberships, syncedGroupsO
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-const PROVIDER_NAMES: Record<string, string> = { bamboohr: 'BambooHR', hibob: 'HiBob' };
-export const providerLabel = (provider: string): string => PROVIDER_NAMES[provider] ?? provider;
 
 /**
  * The people whose memberships an integration syncs: present in the source, linked to an employee,
@@ -74,7 +72,7 @@ export interface GroupStepOptions {
  */
 export async function runGroupStep(deps: EngineDeps, run: RunRow, integration: Integration, _counts: RunCounts, log: Logger, options: GroupStepOptions = {}): Promise<GroupStepResult> {
   const { db } = deps.store;
-  const source = providerLabel(integration.provider);
+  const source = providerDisplayName(integration.provider);
   const mapping = integration.groupSync.mapping as readonly GroupMappingEntry[];
   const now = nowIso();
   const skip = async (reason: string, after: Record<string, unknown> | null = null): Promise<GroupStepResult> => {
@@ -160,7 +158,7 @@ const REASONS = {
 async function applyGroupPlan(db: Kysely<Database>, run: RunRow, integration: Integration, plan: GroupPlan, existing: readonly { id: string; name: string; type: string; parentId: string | null }[], now: string): Promise<number> {
   const total = plan.created.length + plan.renamed.length + plan.retyped.length + plan.moved.length + plan.archived.length + plan.revived.length + plan.membershipsAdded.length + plan.membershipsRemoved.length;
   if (total === 0) return 0;
-  const source = providerLabel(integration.provider);
+  const source = providerDisplayName(integration.provider);
   const names = new Map<string, string>([...existing.map((g) => [g.id, g.name] as const), ...plan.groups.map((g) => [g.id, g.name] as const)]);
   const types = new Map<string, string>([...existing.map((g) => [g.id, g.type] as const), ...plan.groups.map((g) => [g.id, g.type] as const)]);
   const affected = [...new Set([...plan.membershipsAdded, ...plan.membershipsRemoved].map((m) => m.employeeId))];

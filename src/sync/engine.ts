@@ -3,7 +3,7 @@ import type { Vault } from '../auth/vault.ts';
 import { decideStatus, todayIn, type PersonStatus } from '../core/lifecycle.ts';
 import { checkSafeguard } from '../core/safeguard.ts';
 import type { Lifecycle } from '../core/source-record.ts';
-import { isProviderError } from '../connectors/errors.ts';
+import { isProviderError, providerDisplayName as providerName } from '../connectors/errors.ts';
 import { createConnector } from '../connectors/registry.ts';
 import type { HttpPolicy, HrisConnector } from '../connectors/types.ts';
 import type { Store } from '../store/db.ts';
@@ -23,6 +23,7 @@ import { CADENCE_MS } from '../core/integration-settings.ts';
 import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import { Planner, type Disappearance } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
+import { isOwningSource } from './source-view.ts';
 import { reresolveEmployees, sharedEmployees } from './reresolve.ts';
 import { runGroupStep } from '../groups/group-step.ts';
 import { freshCredentials, markAuthFailure } from '../auth/oauth/credentials.ts';
@@ -41,7 +42,6 @@ export interface EngineDeps {
 }
 
 const APPLY_BATCH = 1000;
-const PROVIDER_NAMES: Record<string, string> = { bamboohr: 'BambooHR', hibob: 'HiBob' };
 
 export class RunAbortedError extends Error {}
 
@@ -345,7 +345,7 @@ async function scheduleNext(deps: EngineDeps, integration: Integration, failedCo
   const now = (deps.now?.() ?? new Date()).getTime();
   const cadence = CADENCE_MS[fresh.userSync.cadence];
   let next: string | null = null;
-  if (fresh.userSync.enabled && fresh.connection.status === 'connected') {
+  if (isOwningSource(fresh)) {
     // This run is still running: it counts through failedCode, the finished ones from the table.
     const before = failedCode === null ? { count: 0 } : await consecutiveFailures(deps, fresh);
     const failures = { count: failedCode === null ? 0 : before.count + 1, lastCode: failedCode };
@@ -380,9 +380,6 @@ export async function consecutiveFailures(deps: Pick<EngineDeps, 'store'>, integ
   return { count, lastCode };
 }
 
-function providerName(provider: string): string {
-  return PROVIDER_NAMES[provider] ?? provider;
-}
 
 class CodedError extends Error {
   constructor(readonly code: string, message: string) {

@@ -5,6 +5,7 @@ import type { PersonStatus } from '../core/lifecycle.ts';
 import { mappedFields } from '../core/mapping.ts';
 import { diffFields, resolvePerson, type PersonState, type SourceView } from '../core/resolve.ts';
 import { decodeProvenance } from '../store/provenance.ts';
+import { sourceViewOf } from './source-view.ts';
 import { encodePayload, withManager, type ChangePayload, type CorrelationCaseWrite } from './change-payload.ts';
 import type { Lifecycle } from '../core/source-record.ts';
 import type { Database, EmployeeLinkRow, EmployeeRow, NewEmployeeLinkRow, NewRunChangeRow } from '../store/schema.ts';
@@ -304,17 +305,9 @@ export class Planner {
 
   #view(link: NewEmployeeLinkRow | EmployeeLinkRow, values: FieldValues): SourceView {
     const integration = this.ctx.integrations.get(link.integration_id);
-    const enabled = integration !== undefined && integration.userSync.enabled && integration.connection.status === 'connected';
-    return {
-      integrationId: link.integration_id,
-      priority: integration?.priority ?? Number.MAX_SAFE_INTEGER,
-      enabled: enabled || link.integration_id === this.ctx.integration.id,
-      mapped: this.#mappedOf(integration),
-      values,
-      status: (link.source_status as PersonStatus | null) ?? null,
-      runId: link.last_run_id ?? null,
-      seenAt: link.last_seen_at,
-    };
+    const view = sourceViewOf(link, values, integration, this.#mappedOf(integration));
+    // The running source owns its people during its own run (a manual run of a paused source too).
+    return link.integration_id === this.ctx.integration.id ? { ...view, enabled: true } : view;
   }
 
   readonly #mapped = new Map<string, ReadonlySet<FieldName>>();

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import { normalizeEmail, normalizeEmployeeNumber } from '../core/correlate.ts';
 import type { FieldValues } from '../core/fields.ts';
 import type { PersonStatus } from '../core/lifecycle.ts';
-import { mappedFields } from '../core/mapping.ts';
 import { diffFields, resolvePerson, type SourceView } from '../core/resolve.ts';
+import { sourceViewOf } from './source-view.ts';
 import { chunks, employeesByIds, searchText } from '../store/employees.ts';
 import { newId, nowIso, parseJson } from '../store/ids.ts';
 import { listIntegrations } from '../store/integrations.ts';
@@ -41,19 +41,7 @@ export async function reresolveEmployees(db: Kysely<Database>, tenantId: string,
       const current = { status: row.status as PersonStatus, fields: parseJson<FieldValues>(row.fields, {}), provenance: decodeProvenance(row.provenance) };
       const views: SourceView[] = links
         .filter((l) => l.employee_id === id)
-        .map((l) => {
-          const i = integrations.get(l.integration_id);
-          return {
-            integrationId: l.integration_id,
-            priority: i?.priority ?? Number.MAX_SAFE_INTEGER,
-            enabled: !!i && i.userSync.enabled && i.connection.status === 'connected',
-            mapped: mappedFields(i?.userSync.fieldMapping ?? {}),
-            values: parseJson<FieldValues>(l.field_values, {}),
-            status: (l.source_status as PersonStatus | null) ?? null,
-            runId: l.last_run_id,
-            seenAt: l.last_seen_at,
-          };
-        });
+        .map((l) => sourceViewOf(l, parseJson<FieldValues>(l.field_values, {}), integrations.get(l.integration_id)));
       const next = resolvePerson(current, views);
       const diff = diffFields(current.fields, next.fields);
       const statusChanged = next.status !== current.status;
