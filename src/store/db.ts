@@ -89,7 +89,8 @@ function openPostgres(url: string, schema?: string): Store {
  * named with it: Kysely otherwise finds another schema's lock table and races with it.
  */
 export async function migrate(db: Kysely<Database>, schema?: string): Promise<void> {
-  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Engineers reserve migration numbers by range, so one may land after a higher-numbered one.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
