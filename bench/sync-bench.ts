@@ -16,7 +16,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { createContext, type AppContext } from '../src/app/context.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest, requestSync } from '../src/app/integrations-service.ts';
-import { createBambooHrConnector } from '../src/connectors/bamboohr/connector.ts';
+import { createBambooHrConnector } from '../src/providers/bamboohr/connector/connector.ts';
 import { createLogger } from '../src/logger.ts';
 import { openStore } from '../src/store/db.ts';
 import { DEFAULT_TENANT_ID } from '../src/store/tenants.ts';

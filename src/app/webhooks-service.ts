@@ -20,7 +20,7 @@ import { ApiError, validateBody } from './errors.ts';
 import { audit, requestSync, requireIntegration } from './integrations-service.ts';
 import { publicBaseUrl } from './oauth-service.ts';
 import { freshCredentials } from '../auth/oauth/credentials.ts';
-import { createBambooClient } from '../connectors/bamboohr/client.ts';
+import { createBambooClient } from '../providers/bamboohr/connector/client.ts';
 import { isProviderError } from '../connectors/errors.ts';
 import { getIntegrationSecret, putIntegrationSecret, recordWebhookDelivery } from '../store/oauth.ts';
 

@@ -1,5 +1,5 @@
-import { startBambooSandbox } from '../sandbox/bamboohr/server.ts';
-import { DEFAULT_SERVICE_USER, startHibobSandbox } from '../sandbox/hibob/index.ts';
+import { startBambooSandbox } from '../providers/bamboohr/sandbox/server.ts';
+import { DEFAULT_SERVICE_USER, startHibobSandbox } from '../providers/hibob/sandbox/index.ts';
 
 export async function sandboxCommand(provider: string, opts: { port: number; employees: number; seed: number }): Promise<void> {
   if (provider === 'hibob') return hibobSandbox(opts);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { buildServer } from '../api/server.ts';
 import type { AppContext } from '../app/context.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest } from '../app/integrations-service.ts';
-import { startBambooSandbox, type BambooSandbox } from '../sandbox/bamboohr/server.ts';
+import { startBambooSandbox, type BambooSandbox } from '../providers/bamboohr/sandbox/server.ts';
 import { listIntegrations, readCredentials, updateIntegration } from '../store/integrations.ts';
 import { activeRun } from '../store/runs.ts';
 import { DEFAULT_TENANT_ID } from '../store/tenants.ts';

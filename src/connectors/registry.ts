@@ -1,6 +1,6 @@
 import type { ConnectorOptions, HrisConnector } from './types.ts';
-import { createBambooHrConnector } from './bamboohr/connector.ts';
-import { createHibobConnector } from './hibob/connector.ts';
+import { createBambooHrConnector } from '../providers/bamboohr/connector/connector.ts';
+import { createHibobConnector } from '../providers/hibob/connector/connector.ts';
 
 type Factory = (opts: ConnectorOptions) => HrisConnector;
 

@@ -32,7 +32,7 @@ export const DEFAULT_MAPPINGS: Readonly<Record<string, FieldMapping>> = {
     status: 'employmentStatus',
     employmentHistoryStatus: 'employmentType',
   },
-  // Attribute names are the HiBob connector's flat keys (src/connectors/hibob/normalize.ts).
+  // Attribute names are the HiBob connector's flat keys (src/providers/hibob/connector/normalize.ts).
   hibob: {
     email: 'email',
     firstName: 'firstName',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { openHarness, serveApi, type Harness } from '../helpers/harness.ts';
-import { startBambooSandbox, type BambooSandbox } from '../../src/sandbox/bamboohr/server.ts';
+import { startBambooSandbox, type BambooSandbox } from '../../src/providers/bamboohr/sandbox/server.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 
 type Json = any;

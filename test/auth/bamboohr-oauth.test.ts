@@ -12,7 +12,7 @@ import { completeCallback, startConnect } from '../../src/app/oauth-service.ts';
 import { freshCredentials } from '../../src/auth/oauth/credentials.ts';
 import { createLogger } from '../../src/logger.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
-import { startBambooSandbox, type BambooSandbox } from '../../src/sandbox/bamboohr/server.ts';
+import { startBambooSandbox, type BambooSandbox } from '../../src/providers/bamboohr/sandbox/server.ts';
 import { getIntegration, readCredentials } from '../../src/store/integrations.ts';
 import { compareAndSetCredentials, readCredentialsCiphertext } from '../../src/store/oauth.ts';
 import { DEFAULT_TENANT_ID, generateApiKey, registerApiKey } from '../../src/store/tenants.ts';

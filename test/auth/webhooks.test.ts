@@ -11,7 +11,7 @@ import { createContext, type AppContext } from '../../src/app/context.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
 import { createLogger } from '../../src/logger.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
-import { startBambooSandbox, type BambooSandbox } from '../../src/sandbox/bamboohr/server.ts';
+import { startBambooSandbox, type BambooSandbox } from '../../src/providers/bamboohr/sandbox/server.ts';
 import { DEFAULT_TENANT_ID, generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
 
 const sign = (secret: string, body: string, ts: string) => createHmac('sha256', secret).update(body + ts).digest('hex');

@@ -17,7 +17,7 @@ import { buildServer } from '../../src/api/server.ts';
 import { createAdminUser } from '../../src/auth/admin-users.ts';
 import { ensureConsoleBuilt } from '../../web/scripts/ensure-built.ts';
 import { listIntegrations, readCredentials } from '../../src/store/integrations.ts';
-import { startHibobSandbox, DEFAULT_SERVICE_USER, type HibobSandbox } from '../../src/sandbox/hibob/index.ts';
+import { startHibobSandbox, DEFAULT_SERVICE_USER, type HibobSandbox } from '../../src/providers/hibob/sandbox/index.ts';
 import type { Config } from '../../src/config.ts';
 import { previewScope, type ScopePreview } from '../../src/app/scope-preview.ts';
 

@@ -5,14 +5,14 @@ import type { AddressInfo } from 'node:net';
 import type { SourcePage, SourceRecord } from '../../src/core/source-record.ts';
 import type { ConnectorOptions, HttpPolicy, RetryInfo } from '../../src/connectors/types.ts';
 import { isProviderError, type ProviderError } from '../../src/connectors/errors.ts';
-import { createBambooClient, resolveBambooBaseUrl } from '../../src/connectors/bamboohr/client.ts';
-import { createBambooHrConnector, bambooFields } from '../../src/connectors/bamboohr/connector.ts';
-import { DEFAULT_DATASET_FIELDS } from '../../src/connectors/bamboohr/datasets-employee.ts';
-import { getChangedEmployees } from '../../src/connectors/bamboohr/employees-changed.ts';
-import { getEmployee } from '../../src/connectors/bamboohr/employee-get.ts';
-import { getMetaLists } from '../../src/connectors/bamboohr/meta-lists.ts';
-import { normalizeDate, normalizeRow, normalizeRows } from '../../src/connectors/bamboohr/normalize.ts';
-import { startBambooSandbox } from '../../src/sandbox/bamboohr/index.ts';
+import { createBambooClient, resolveBambooBaseUrl } from '../../src/providers/bamboohr/connector/client.ts';
+import { createBambooHrConnector, bambooFields } from '../../src/providers/bamboohr/connector/connector.ts';
+import { DEFAULT_DATASET_FIELDS } from '../../src/providers/bamboohr/connector/datasets-employee.ts';
+import { getChangedEmployees } from '../../src/providers/bamboohr/connector/employees-changed.ts';
+import { getEmployee } from '../../src/providers/bamboohr/connector/employee-get.ts';
+import { getMetaLists } from '../../src/providers/bamboohr/connector/meta-lists.ts';
+import { normalizeDate, normalizeRow, normalizeRows } from '../../src/providers/bamboohr/connector/normalize.ts';
+import { startBambooSandbox } from '../../src/providers/bamboohr/sandbox/index.ts';
 
 const SHORT: Partial<HttpPolicy> = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 15_000, maxRetryAfterMs: 2_000 };
 const KEY = 'test-api-key-0123456789abcdef';
@@ -475,7 +475,7 @@ describe('XML answers (scripted)', () => {
 
 
 // -------------------------------------------------------------------------------------------
-// Against the BambooHR sandbox (src/sandbox/bamboohr)
+// Against the BambooHR sandbox (src/providers/bamboohr/sandbox)
 // -------------------------------------------------------------------------------------------
 
 type Sandbox = Awaited<ReturnType<typeof startBambooSandbox>>;

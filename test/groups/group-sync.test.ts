@@ -10,7 +10,7 @@ import { listChanges } from '../../src/store/run-changes.ts';
 import { allGroups, headcounts, type Group } from '../../src/store/groups.ts';
 import { listEmployees, toEmployee } from '../../src/store/employees.ts';
 import type { Run } from '../../src/store/runs.ts';
-import type { BambooEmployee } from '../../src/sandbox/bamboohr/roster.ts';
+import type { BambooEmployee } from '../../src/providers/bamboohr/sandbox/roster.ts';
 
 const MAPPING = [
   { attribute: 'division', type: 'Division' },

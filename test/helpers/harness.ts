@@ -7,7 +7,7 @@ import type { Config } from '../../src/config.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest, requestSync } from '../../src/app/integrations-service.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startBambooSandbox, type BambooSandbox } from '../../src/sandbox/bamboohr/server.ts';
+import { startBambooSandbox, type BambooSandbox } from '../../src/providers/bamboohr/sandbox/server.ts';
 import type { DialectName } from '../../src/store/db.ts';
 import type { Integration } from '../../src/store/integrations.ts';
 import { DEFAULT_TENANT_ID, generateApiKey, registerApiKey } from '../../src/store/tenants.ts';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
-import { startBambooSandbox, type BambooSandbox } from '../../src/sandbox/bamboohr/server.ts';
+import { startBambooSandbox, type BambooSandbox } from '../../src/providers/bamboohr/sandbox/server.ts';
 
 const KEY = 'sandbox-key';
 const basic = (key: string, password = 'x'): string => `Basic ${Buffer.from(`${key}:${password}`).toString('base64')}`;

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generateCompany, todayUtc, type SeedEmployee } from '../../src/sandbox/bamboohr/generator.ts';
-import { BambooRoster, RosterError } from '../../src/sandbox/bamboohr/roster.ts';
+import { generateCompany, todayUtc, type SeedEmployee } from '../../src/providers/bamboohr/sandbox/generator.ts';
+import { BambooRoster, RosterError } from '../../src/providers/bamboohr/sandbox/roster.ts';
 import { asciiFold, emailLocalPart } from '../../src/sandbox/names.ts';
 
 const TODAY = todayUtc();

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, after, before, describe, it } from 'node:test';
-import { startBambooSandbox, type BambooSandbox } from '../../src/sandbox/bamboohr/server.ts';
+import { startBambooSandbox, type BambooSandbox } from '../../src/providers/bamboohr/sandbox/server.ts';
 
 const basic = (key: string): string => `Basic ${Buffer.from(`${key}:x`).toString('base64')}`;
 const AUTH = { authorization: basic('sandbox-key') };

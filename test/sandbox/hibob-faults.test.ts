@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { startHibobSandbox, type HibobSandbox } from '../../src/sandbox/hibob/index.ts';
+import { startHibobSandbox, type HibobSandbox } from '../../src/providers/hibob/sandbox/index.ts';
 
 const basic = (id: string, token: string): string => `Basic ${Buffer.from(`${id}:${token}`).toString('base64')}`;
 const AUTH = { authorization: basic('svc-a', 'token-a') };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { openHarness, type Harness } from '../helpers/harness.ts';
-import { startBambooSandbox, type BambooSandbox } from '../../src/sandbox/bamboohr/server.ts';
+import { startBambooSandbox, type BambooSandbox } from '../../src/providers/bamboohr/sandbox/server.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest, requestSync } from '../../src/app/integrations-service.ts';
 import { patchEmployee } from '../../src/app/employees-service.ts';
 import { applyChanges } from '../../src/sync/engine.ts';

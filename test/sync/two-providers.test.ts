@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { openHarness } from '../helpers/harness.ts';
-import { startHibobSandbox } from '../../src/sandbox/hibob/index.ts';
+import { startHibobSandbox } from '../../src/providers/hibob/sandbox/index.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest, requestSync } from '../../src/app/integrations-service.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 import { listEmployees, toEmployee } from '../../src/store/employees.ts';

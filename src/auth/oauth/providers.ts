@@ -20,7 +20,7 @@
  * `*.bamboohr.com` host: on a standard authorization server, `request` is RFC 9101's request object.
  */
 import type { AuthorizationServer } from 'oauth4webapi';
-import { resolveBambooBaseUrl } from '../../connectors/bamboohr/client.ts';
+import { resolveBambooBaseUrl } from '../../providers/bamboohr/connector/client.ts';
 
 export interface OAuthProviderConfig {
   readonly provider: string;

@@ -13,9 +13,9 @@
  * - No status filter: the list returns active and inactive people alike.
  * - Completeness is checked against `meta.total` like the dataset fetch.
  */
-import type { RecordFailure } from '../../core/source-record.ts';
-import { badData } from '../errors.ts';
-import { isRecord, parseJsonBody } from '../http.ts';
+import type { RecordFailure } from '../../../core/source-record.ts';
+import { badData } from '../../../connectors/errors.ts';
+import { isRecord, parseJsonBody } from '../../../connectors/http.ts';
 import { PROVIDER, type BambooClient } from './client.ts';
 import { clampPageSize, toInt, type Row } from './datasets-employee.ts';
 

@@ -10,9 +10,9 @@
  *   `terminated` (Inactive), with `internal.terminationDate`. A future termination keeps the person
  *   Active and employed until that date.
  */
-import { createRng, displayNameOf, type Rng } from '../names.ts';
-import { isIsoDate } from '../bamboohr/clock.ts';
-import { EmailAllocator, generateCompany, randomPerson, todayUtc, type SeedEmployee } from '../bamboohr/generator.ts';
+import { createRng, displayNameOf, type Rng } from '../../../sandbox/names.ts';
+import { isIsoDate } from '../../bamboohr/sandbox/clock.ts';
+import { EmailAllocator, generateCompany, randomPerson, todayUtc, type SeedEmployee } from '../../bamboohr/sandbox/generator.ts';
 import { NamedLists, SUB_TEAMS } from './lists.ts';
 
 export type HibobStatus = 'Active' | 'Inactive';

@@ -21,7 +21,7 @@
  *   before `today` (UTC by default; the engine applies the tenant's time zone to future
  *   termination dates itself).
  */
-import type { RecordFailure, SourcePage, SourceRecord } from '../../core/source-record.ts';
+import type { RecordFailure, SourcePage, SourceRecord } from '../../../core/source-record.ts';
 
 export interface NormalizeOptions {
   /** Today as `YYYY-MM-DD`; defaults to the current UTC date. */

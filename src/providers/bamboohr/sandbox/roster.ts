@@ -2,7 +2,7 @@
  * The sandbox's data store: employees, list-field options and the change log behind
  * `/api/v1/employees/changed`. Every change stamps the employee with the sandbox clock.
  */
-import { createRng, displayNameOf, placeByName, type Rng } from '../names.ts';
+import { createRng, displayNameOf, placeByName, type Rng } from '../../../sandbox/names.ts';
 import { formatStamp, isIsoDate, SandboxClock } from './clock.ts';
 import { FIELD_NAMES, isListField, LIST_FIELDS, type FieldName, type ListFieldAlias } from './fields.ts';
 import {

@@ -8,7 +8,7 @@
  * (`/api/gateway.php/{companyDomain}/v1/...`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { logAndDelay, requestPath, startHttpServer } from '../shared/http-server.ts';
+import { logAndDelay, requestPath, startHttpServer } from '../../../sandbox/shared/http-server.ts';
 import { BambooFaults } from './faults.ts';
 import { generateCompany, todayUtc } from './generator.ts';
 import { HttpError, hostBase, sendApiError, sendJson, type ApiContext, type SandboxState } from './http.ts';

@@ -17,8 +17,8 @@
  * people-search rendering for a roster version is cached so a 100,000-person answer is built once.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { controlParts, employeeCounts, handleFaultControl } from '../shared/control.ts';
-import { logAndDelay, readJson as readJsonBody, requestPath, send, sendJson, startHttpServer } from '../shared/http-server.ts';
+import { controlParts, employeeCounts, handleFaultControl } from '../../../sandbox/shared/control.ts';
+import { logAndDelay, readJson as readJsonBody, requestPath, send, sendJson, startHttpServer } from '../../../sandbox/shared/http-server.ts';
 import { HibobFaultError, HibobFaults, type HibobFaultSpec, type HibobRequestLogEntry } from './faults.ts';
 import { HibobRoster, HibobRosterError, type HibobEmployeePatch, type HibobSeedPerson } from './roster.ts';
 import { parseSearchBody, renderSearch, SearchError, type ResponseShape, type SearchRequest } from './search.ts';

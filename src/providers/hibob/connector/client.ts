@@ -12,9 +12,9 @@
  * proxy), else `https://api.hibob.com`. Credentials: `{serviceUserId, token}`; they live only in this
  * closure and are redacted from any provider message.
  */
-import type { ConnectorOptions } from '../types.ts';
-import { AuthFailedError, BadRequestError, type ProviderError } from '../errors.ts';
-import { createHttpClient, type HttpClient, type HttpResponse } from '../http.ts';
+import type { ConnectorOptions } from '../../../connectors/types.ts';
+import { AuthFailedError, BadRequestError, type ProviderError } from '../../../connectors/errors.ts';
+import { createHttpClient, type HttpClient, type HttpResponse } from '../../../connectors/http.ts';
 
 export const PROVIDER = 'hibob' as const;
 export const DEFAULT_BASE_URL = 'https://api.hibob.com';

@@ -19,8 +19,8 @@
  *   may also carry nested category objects (`work: {department: ...}`, root fields at the top level).
  *   `fieldValue` reads either form.
  */
-import { badData } from '../errors.ts';
-import { isRecord, parseJsonBody } from '../http.ts';
+import { badData } from '../../../connectors/errors.ts';
+import { isRecord, parseJsonBody } from '../../../connectors/http.ts';
 import { PROVIDER, type HibobClient } from './client.ts';
 
 export const PEOPLE_SEARCH_PATH = '/v1/people/search';

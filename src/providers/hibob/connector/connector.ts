@@ -16,8 +16,8 @@
  * `deletedIds` is empty (people who vanish are settled by the full-fetch rules) and
  * `changedCount` is the number of people read.
  */
-import type { RecordFailure, SourcePage, SourceRecord } from '../../core/source-record.ts';
-import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector } from '../types.ts';
+import type { RecordFailure, SourcePage, SourceRecord } from '../../../core/source-record.ts';
+import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector } from '../../../connectors/types.ts';
 import { createHibobClient, PROVIDER, type HibobClient } from './client.ts';
 import { getNamedList, type NamedList } from './named-lists.ts';
 import { isRecordFailure, normalizeEmployee, type HibobNormalizeContext } from './normalize.ts';

@@ -4,7 +4,7 @@
  * Counted faults are consumed as they fire. `slowMs`, `shortPages` and revoked keys stay until
  * cleared. The gateway-level faults (rate limit, outage) hit every `/api` request, before auth.
  */
-import { FaultChecks, optional, SandboxFaults, type FiredFault } from '../shared/faults.ts';
+import { FaultChecks, optional, SandboxFaults, type FiredFault } from '../../../sandbox/shared/faults.ts';
 
 export interface RateLimitFault {
   /** How many of the next API requests are throttled. */
@@ -58,7 +58,7 @@ export interface BambooFaultState {
   shortPages: boolean;
 }
 
-export type { RequestLogEntry } from '../shared/faults.ts';
+export type { RequestLogEntry } from '../../../sandbox/shared/faults.ts';
 
 export class FaultError extends Error {
   constructor(message: string) {
@@ -67,7 +67,7 @@ export class FaultError extends Error {
   }
 }
 
-export type { FiredFault } from '../shared/faults.ts';
+export type { FiredFault } from '../../../sandbox/shared/faults.ts';
 
 export class BambooFaults extends SandboxFaults<BambooFaultState, BambooFaultSpec> {
   constructor() {

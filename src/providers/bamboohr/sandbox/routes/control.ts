@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultError, type BambooFaultSpec } from '../faults.ts';
 import { HttpError, readJson, sendApiError, sendJson, type SandboxState } from '../http.ts';
 import { RosterError, type BambooEmployeePatch } from '../roster.ts';
-import { controlParts, employeeCounts, handleFaultControl } from '../../shared/control.ts';
+import { controlParts, employeeCounts, handleFaultControl } from '../../../../sandbox/shared/control.ts';
 
 export async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, state: SandboxState): Promise<void> {
   const { roster, faults } = state;

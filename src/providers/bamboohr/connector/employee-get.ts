@@ -18,8 +18,8 @@
  * - `getEmployees` runs at most `concurrency` (default 8) requests at a time and keeps order;
  *   the first failure stops the rest and is thrown.
  */
-import { badData } from '../errors.ts';
-import { asArray, isRecord, parseJsonOrXml, xmlText, type HttpResponse } from '../http.ts';
+import { badData } from '../../../connectors/errors.ts';
+import { asArray, isRecord, parseJsonOrXml, xmlText, type HttpResponse } from '../../../connectors/http.ts';
 import { PROVIDER, type BambooClient } from './client.ts';
 import { fieldsNamedInError, type Row } from './datasets-employee.ts';
 

@@ -23,9 +23,9 @@
  * - 404/405/501 on page 1 means the account has no datasets API: the caller falls back to
  *   `get-employees-list` (employees-list.ts).
  */
-import type { RecordFailure } from '../../core/source-record.ts';
-import { badData, isProviderError } from '../errors.ts';
-import { isRecord, parseJsonBody, type HttpResponse } from '../http.ts';
+import type { RecordFailure } from '../../../core/source-record.ts';
+import { badData, isProviderError } from '../../../connectors/errors.ts';
+import { isRecord, parseJsonBody, type HttpResponse } from '../../../connectors/http.ts';
 import { PROVIDER, type BambooClient } from './client.ts';
 
 export const DEFAULT_DATASET = 'employee';

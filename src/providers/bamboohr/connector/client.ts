@@ -10,9 +10,9 @@
  * The credentials live only in this closure: the returned client has no enumerable field
  * holding them, and they are redacted from any provider message.
  */
-import type { ConnectorOptions } from '../types.ts';
-import { AuthFailedError, BadRequestError, type ProviderError } from '../errors.ts';
-import { createHttpClient, type HttpClient, type HttpResponse } from '../http.ts';
+import type { ConnectorOptions } from '../../../connectors/types.ts';
+import { AuthFailedError, BadRequestError, type ProviderError } from '../../../connectors/errors.ts';
+import { createHttpClient, type HttpClient, type HttpResponse } from '../../../connectors/http.ts';
 
 export const PROVIDER = 'bamboohr' as const;
 export const ERROR_MESSAGE_HEADER = 'X-BambooHR-Error-Message';

@@ -11,7 +11,7 @@ import {
   PLACES,
   type Place,
   type Rng,
-} from '../names.ts';
+} from '../../../sandbox/names.ts';
 import { SHIRT_SIZES } from './fields.ts';
 
 export interface DepartmentDef {

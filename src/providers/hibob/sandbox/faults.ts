@@ -9,7 +9,7 @@
  * `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; `Retry-After` is sent only
  * when `retryAfter` is set, so clients are tested both with and without it.
  */
-import { FaultChecks, SandboxFaults, type RequestLogEntry } from '../shared/faults.ts';
+import { FaultChecks, SandboxFaults, type RequestLogEntry } from '../../../sandbox/shared/faults.ts';
 
 export interface HibobRateLimitFault {
   readonly count: number;

@@ -31,9 +31,9 @@
  * `Inactive`); without it, `internal.lifecycleStatus` (`employed`/`leave` active; `hired`/`terminated`
  * not); without either, active unless the termination date is on or before `today`.
  */
-import type { RecordFailure, SourcePage, SourceRecord } from '../../core/source-record.ts';
-import { cleanValue, isRecordFailure, normalizeDate } from '../bamboohr/normalize.ts';
-import { isRecord } from '../http.ts';
+import type { RecordFailure, SourcePage, SourceRecord } from '../../../core/source-record.ts';
+import { cleanValue, isRecordFailure, normalizeDate } from '../../bamboohr/connector/normalize.ts';
+import { isRecord } from '../../../connectors/http.ts';
 import type { NamedList } from './named-lists.ts';
 import { fieldValue, humanValue } from './people-search.ts';
 

@@ -12,8 +12,8 @@
  * A list that does not exist (404) is `undefined`: the connector then falls back to the display
  * values of the people search. Ids are kept as strings (HiBob sends numbers or numeric strings).
  */
-import { badData } from '../errors.ts';
-import { isRecord, parseJsonBody } from '../http.ts';
+import { badData } from '../../../connectors/errors.ts';
+import { isRecord, parseJsonBody } from '../../../connectors/http.ts';
 import { PROVIDER, type HibobClient } from './client.ts';
 
 export const NAMED_LISTS_PATH = '/v1/company/named-lists';

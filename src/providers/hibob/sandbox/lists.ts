@@ -8,8 +8,8 @@
  * Item ids are stable: derived from the list name and the item's path (FNV-1a), not from the seed
  * or the order of creation, so the same department has the same id in every sandbox run.
  */
-import { PLACES } from '../names.ts';
-import { DEPARTMENTS, DIVISIONS } from '../bamboohr/generator.ts';
+import { PLACES } from '../../../sandbox/names.ts';
+import { DEPARTMENTS, DIVISIONS } from '../../bamboohr/sandbox/generator.ts';
 
 export interface NamedListItem {
   readonly id: string;

@@ -14,8 +14,8 @@
  * Updated, so the person is fetched and whatever they are now is what counts). `latest` is the
  * next watermark; `serverDate` (the response `Date` header) is the fallback when it is absent.
  */
-import { badData } from '../errors.ts';
-import { asArray, isRecord, parseJsonOrXml } from '../http.ts';
+import { badData } from '../../../connectors/errors.ts';
+import { asArray, isRecord, parseJsonOrXml } from '../../../connectors/http.ts';
 import { PROVIDER, type BambooClient } from './client.ts';
 
 export const CHANGED_PATH = '/api/v1/employees/changed';

@@ -13,8 +13,8 @@
  *
  * Archived options are kept (flagged): history may still reference them.
  */
-import { badData } from '../errors.ts';
-import { asArray, isRecord, parseJsonOrXml, xmlText } from '../http.ts';
+import { badData } from '../../../connectors/errors.ts';
+import { asArray, isRecord, parseJsonOrXml, xmlText } from '../../../connectors/http.ts';
 import { PROVIDER, type BambooClient } from './client.ts';
 import { cleanValue } from './normalize.ts';
 

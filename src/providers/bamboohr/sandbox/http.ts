@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BambooFaults } from './faults.ts';
 import type { BambooRoster } from './roster.ts';
-import { readBody as readBodyText, readJson as readJsonBody, send, sendJson } from '../shared/http-server.ts';
+import { readBody as readBodyText, readJson as readJsonBody, send, sendJson } from '../../../sandbox/shared/http-server.ts';
 
 export interface SandboxState {
   readonly roster: BambooRoster;
@@ -45,7 +45,7 @@ export function wantsJson(req: IncomingMessage): boolean {
   return accept.includes('application/json') || accept.includes('+json');
 }
 
-export { send, sendJson } from '../shared/http-server.ts';
+export { send, sendJson } from '../../../sandbox/shared/http-server.ts';
 
 export function sendXml(res: ServerResponse, status: number, xml: string, headers: Record<string, string> = {}): void {
   send(res, status, xml, 'application/xml; charset=utf-8', headers);

@@ -23,11 +23,11 @@
  * call's `latest`, else its `Date`, else `since` (re-reading changes is harmless: apply is
  * idempotent).
  */
-import type { RecordFailure, SourcePage, SourceRecord } from '../../core/source-record.ts';
-import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector, OrgUnitInfo } from '../types.ts';
+import type { RecordFailure, SourcePage, SourceRecord } from '../../../core/source-record.ts';
+import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector, OrgUnitInfo } from '../../../connectors/types.ts';
 import { getMetaLists } from './meta-lists.ts';
-import { badData } from '../errors.ts';
-import { isRecord, parseJsonBody } from '../http.ts';
+import { badData } from '../../../connectors/errors.ts';
+import { isRecord, parseJsonBody } from '../../../connectors/http.ts';
 import { createBambooClient, PROVIDER, type BambooClient } from './client.ts';
 import {
   datasetPath,
