@@ -18,7 +18,39 @@ const ConfigSchema = z.object({
   BAMBOOHR_OAUTH_CLIENT_ID: z.string().min(1).optional(),
   BAMBOOHR_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: z
+    .string()
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (parsed === undefined) ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or comma-separated proxy addresses/CIDRs' });
+      return parsed ?? false;
+    })
+    .default(false),
+  REFRESH_ALLOWED_PROVIDER_HOSTS: z
+    .string()
+    .transform((v, ctx) => {
+      const patterns = v.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean);
+      const bad = patterns.find((p) => !HOST_PATTERN.test(p));
+      if (bad) ctx.addIssue({ code: 'custom', message: `has "${bad}", which is not a host pattern (host, *.domain or host:port)` });
+      return patterns;
+    })
+    .default([]),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
+
+/** `host`, `*.domain`, `[v6]` or either with `:port`. */
+const HOST_PATTERN = /^(?:\*\.)?(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/;
+
+/** TRUST_PROXY as Fastify's `trustProxy` takes it: a boolean, a hop count, or addresses/CIDRs. */
+function parseTrustProxy(value: string): boolean | number | string[] | undefined {
+  const v = value.trim().toLowerCase();
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const address = /^(?:[0-9.]+|[0-9a-f:]+)(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/;
+  return list.length > 0 && list.every((a) => address.test(a)) ? list : undefined;
+}
 
 export interface Config {
   readonly port: number;
@@ -34,13 +66,29 @@ export interface Config {
   readonly publicUrl?: string;
   /** ReFresh's own OAuth apps per provider (BAMBOOHR_OAUTH_CLIENT_ID / _SECRET). */
   readonly oauthClients?: Readonly<Record<string, { readonly clientId: string; readonly clientSecret: string }>>;
+  /**
+   * Embedded (`refresh start`: provider calls may reach loopback sandboxes) or production
+   * (`refresh serve|worker`: official provider hosts only). Default: production with
+   * DATABASE_URL, else embedded. Set by the command that runs, not by the environment.
+   */
+  readonly mode?: 'embedded' | 'production';
+  /** TRUST_PROXY: Fastify's trustProxy (hop count, addresses, or true). Default false. */
+  readonly trustProxy?: boolean | number | readonly string[];
+  /** REFRESH_ALLOWED_PROVIDER_HOSTS: extra host patterns provider calls may reach. */
+  readonly allowedProviderHosts?: readonly string[];
+  /** METRICS_TOKEN: the bearer token `GET /metrics` asks for (else loopback clients only). */
+  readonly metricsToken?: string | undefined;
+}
+
+export function runMode(config: Config): 'embedded' | 'production' {
+  return config.mode ?? (config.databaseUrl ? 'production' : 'embedded');
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, mode?: 'embedded' | 'production'): Config {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = ConfigSchema.safeParse(defined);
   if (!parsed.success) {
@@ -60,5 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL,
     publicUrl: (c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/+$/, ''),
     oauthClients: c.BAMBOOHR_OAUTH_CLIENT_ID && c.BAMBOOHR_OAUTH_CLIENT_SECRET ? { bamboohr: { clientId: c.BAMBOOHR_OAUTH_CLIENT_ID, clientSecret: c.BAMBOOHR_OAUTH_CLIENT_SECRET } } : {},
+    ...(mode ? { mode } : {}),
+    trustProxy: c.TRUST_PROXY,
+    allowedProviderHosts: c.REFRESH_ALLOWED_PROVIDER_HOSTS,
+    metricsToken: c.METRICS_TOKEN,
   };
 }

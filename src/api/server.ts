@@ -1,5 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
 import swagger from '@fastify/swagger';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app/context.ts';
 import { ApiError } from '../app/errors.ts';
@@ -22,11 +24,43 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The console may load only its own files and talk only to its own API; nobody may frame it.
+ * React sets styles through the DOM (allowed); the built bundle has no inline script or style.
+ */
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  // Embedded mode serves plain http on 127.0.0.1: upgrading would break it.
+  upgradeInsecureRequests: null,
+};
+
 export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: ctx.logger.child({ component: "api" }) as FastifyBaseLogger }).withTypeProvider<ZodTypeProvider>();
+  const trustProxy = ctx.config.trustProxy ?? false;
+  const app = Fastify({
+    loggerInstance: ctx.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : Array.isArray(trustProxy) ? [...trustProxy] : trustProxy === true,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('tenantId', '');
+
+  await app.register(cookie);
+  // HSTS only over HTTPS (below): embedded mode is plain http on loopback.
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES }, hsts: false, referrerPolicy: { policy: 'same-origin' }, frameguard: { action: 'deny' } });
+  app.addHook('onSend', async (request, reply) => {
+    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    // API answers carry people's data and tokens: no cache, shared or private, may keep them.
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -56,10 +90,6 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.', details: {} } });
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, details: {} } });
-  });
-
   await app.register(
     async (api) => {
       api.addHook('onRequest', async (request: FastifyRequest) => {
@@ -68,6 +98,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
         if (path.startsWith('/api/v1/oauth/callback/') || path.startsWith('/api/v1/webhooks/bamboohr/')) return; // the state / the signature is the proof
         request.tenantId = await authenticate(ctx, request);
       });
+
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(healthRoutes(ctx));
       await api.register(integrationRoutes(ctx));
@@ -82,7 +113,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   // The console (web/dist) at `/`, with client routes falling back to index.html.
-  registerStatic(app as unknown as FastifyInstance);
+  await registerStatic(app as unknown as FastifyInstance);
   return app as unknown as FastifyInstance;
 }
 

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { Kysely } from 'kysely';
 import { ApiError } from '../app/errors.ts';
 import type { Database } from '../store/schema.ts';
@@ -57,33 +58,26 @@ export async function deleteSession(db: Kysely<Database>, idHash: string): Promi
   await db.deleteFrom('admin_sessions').where('id_hash', '=', idHash).execute();
 }
 
-/** The session cookie's value from the Cookie header, if any. */
+/** The session cookie's value (parsed by @fastify/cookie), if it has the shape of one. */
 export function readSessionCookie(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === SESSION_COOKIE) {
-      const value = part.slice(eq + 1).trim();
-      return /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : undefined;
-    }
-  }
-  return undefined;
+  const value = request.cookies?.[SESSION_COOKIE];
+  return value && /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : undefined;
 }
 
-const isHttps = (request: FastifyRequest) => request.protocol === 'https';
+/**
+ * HttpOnly, SameSite=Lax, Path=/; Secure whenever the request came over HTTPS, which behind a
+ * reverse proxy Fastify learns from X-Forwarded-Proto when TRUST_PROXY trusts that proxy.
+ */
+function cookieOptions(request: FastifyRequest, maxAgeSeconds: number): CookieSerializeOptions {
+  return { path: '/', httpOnly: true, sameSite: 'lax', maxAge: maxAgeSeconds, secure: request.protocol === 'https' };
+}
 
 export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, id: string): void {
-  const attrs = [`${SESSION_COOKIE}=${id}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor(SESSION_MAX_MS / 1000)}`];
-  if (isHttps(request)) attrs.push('Secure');
-  reply.header('set-cookie', attrs.join('; '));
+  reply.setCookie(SESSION_COOKIE, id, cookieOptions(request, Math.floor(SESSION_MAX_MS / 1000)));
 }
 
 export function clearSessionCookie(reply: FastifyReply, request: FastifyRequest): void {
-  const attrs = [`${SESSION_COOKIE}=`, 'Path=/', 'HttpOnly', 'SameSite=Lax', 'Max-Age=0', 'Expires=Thu, 01 Jan 1970 00:00:00 GMT'];
-  if (isHttps(request)) attrs.push('Secure');
-  reply.header('set-cookie', attrs.join('; '));
+  reply.clearCookie(SESSION_COOKIE, cookieOptions(request, 0));
 }
 
 const sessions = new WeakMap<FastifyRequest, ConsoleSession>();

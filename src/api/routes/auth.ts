@@ -67,7 +67,6 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsync {
         throttle.succeed(keys.slice(0, 1));
         const session = await createSession(ctx.store.db, tenantId, user.id);
         setSessionCookie(reply, request, session.id);
-        reply.header('cache-control', 'no-store');
         await audit(ctx, tenantId, 'admin.signed_in', user.id, null, { email: user.email }, { type: 'admin', id: user.id });
         return { user: presentUser({ id: user.id, tenantId: user.tenant_id, email: user.email, role: user.role as AdminUser['role'], createdAt: user.created_at }), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
       },
@@ -80,8 +79,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsync {
       return reply.status(204).send();
     });
 
-    app.get('/auth/me', { schema: { tags, summary: 'Who is signed in; the CSRF token again (after a page reload)' } }, async (request, reply) => {
-      reply.header('cache-control', 'no-store');
+    app.get('/auth/me', { schema: { tags, summary: 'Who is signed in; the CSRF token again (after a page reload)' } }, async (request) => {
       const session = sessionOf(request);
       if (!session) return { user: null, csrfToken: null, expiresAt: null, via: 'api_key' as const };
       return { user: presentUser(session.user), csrfToken: session.csrfToken, expiresAt: session.expiresAt, via: 'session' as const };
