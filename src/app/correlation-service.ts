@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
 import { ApiError, notFound } from './errors.ts';
-import { audit } from './integrations-service.ts';
+import { audit } from '../store/audit.ts';
 import { createEmployee } from './employees-service.ts';
 import { getCorrelationCase, type CorrelationCase } from '../store/correlation-cases.ts';
 import { getEmployee } from '../store/employees.ts';
@@ -60,6 +60,6 @@ export async function resolveCase(ctx: AppContext, tenantId: string, id: string,
       .where('id', '=', id)
       .execute();
   });
-  await audit(ctx, tenantId, 'correlation.resolved', id, { reason: found.reason, candidates: found.candidates }, { action: decision.action, employeeId, externalId: found.externalId });
+  await audit(ctx.store.db, tenantId, 'correlation.resolved', id, { reason: found.reason, candidates: found.candidates }, { action: decision.action, employeeId, externalId: found.externalId });
   return (await getCorrelationCase(ctx.store.db, tenantId, id))!;
 }

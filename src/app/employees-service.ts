@@ -10,7 +10,7 @@ import { linksForEmployees } from '../store/links.ts';
 import { encodeProvenance } from '../store/provenance.ts';
 import type { AppContext } from './context.ts';
 import { ApiError, notFound, validateBody } from './errors.ts';
-import { audit } from './integrations-service.ts';
+import { audit } from '../store/audit.ts';
 import { fieldLocks, statusOwner } from './locks.ts';
 
 const EMAIL = z.email();
@@ -126,7 +126,7 @@ export async function patchEmployee(ctx: AppContext, tenantId: string, id: strin
   if (status !== employee.status) note('status', employee.status, status);
   if (patch.customConfig) note('customConfig', employee.customConfig, customConfig);
   if (Object.keys(after).length > 0 || Object.keys(before).length > 0) {
-    await audit(ctx, tenantId, 'employee.updated', id, before, after, { type: 'admin', id: actorId });
+    await audit(ctx.store.db, tenantId, 'employee.updated', id, before, after, { type: 'admin', id: actorId });
   }
   return (await getEmployee(ctx.store.db, tenantId, id))!;
 }
@@ -156,7 +156,7 @@ export async function createEmployee(ctx: AppContext, tenantId: string, body: un
       updated_at: now,
     })
     .execute();
-  await audit(ctx, tenantId, 'employee.created', id, null, { fields, role: input.role, status: input.status }, { type: 'admin', id: actorId });
+  await audit(ctx.store.db, tenantId, 'employee.created', id, null, { fields, role: input.role, status: input.status }, { type: 'admin', id: actorId });
   return (await getEmployee(ctx.store.db, tenantId, id))!;
 }
 

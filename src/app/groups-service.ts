@@ -3,7 +3,7 @@ import type { AppContext } from './context.ts';
 import { ApiError, notFound, validateBody } from './errors.ts';
 import { GroupMappingSchema, importedAttributes } from './group-sync-settings.ts';
 import { planGroups, subtreeHeadcounts, toTree, validateGroupMapping, type GroupMappingEntry } from '../core/group-plan.ts';
-import { groupPeople } from '../groups/group-step.ts';
+import { groupPeople } from '../sync/group-step.ts';
 import { providerDisplayName } from '../connectors/errors.ts';
 import { getIntegration, listIntegrations, type Integration } from '../store/integrations.ts';
 import { employeesByIds } from '../store/employees.ts';
@@ -22,8 +22,9 @@ import {
   type Group,
   type GroupOrigin,
 } from '../store/groups.ts';
-import { decodeCursor, encodeCursor, newId, nowIso, parseJson } from '../store/ids.ts';
+import { decodeCursor, encodeCursor, parseJson } from '../store/ids.ts';
 import { lastFinishedRun } from '../store/runs.ts';
+import { audit } from '../store/audit.ts';
 
 export const GroupListQuery = z.object({
   view: z.enum(['tree', 'flat']).default('flat'),
@@ -236,10 +237,7 @@ async function checkParent(ctx: AppContext, tenantId: string, groupId: string | 
 }
 
 async function auditAdmin(ctx: AppContext, tenantId: string, action: string, entityId: string, before: unknown, after: unknown): Promise<void> {
-  await ctx.store.db
-    .insertInto('audit_events')
-    .values({ id: newId(), tenant_id: tenantId, at: nowIso(), actor_type: 'admin', actor_id: null, action, entity_type: 'group', entity_id: entityId, before: before === null ? null : JSON.stringify(before), after: after === null ? null : JSON.stringify(after) })
-    .execute();
+  await audit(ctx.store.db, tenantId, action, entityId, before, after);
 }
 
 export async function createManualGroup(ctx: AppContext, tenantId: string, body: unknown) {

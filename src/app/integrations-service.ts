@@ -23,7 +23,7 @@ import {
 import { activeRun, enqueueRun, lastFinishedRun, RunConflictError, type Run } from '../store/runs.ts';
 import { ApiError, notFound, validateBody } from './errors.ts';
 import { GroupSyncPatch, groupSyncNeedsRun, resolveGroupSyncPatch } from './group-sync-settings.ts';
-import { newId, nowIso } from '../store/ids.ts';
+import { audit } from '../store/audit.ts';
 import { setPriority } from './priority-service.ts';
 import type { AppContext } from './context.ts';
 import { consecutiveFailures } from '../sync/engine.ts';
@@ -116,7 +116,7 @@ export async function createIntegrationFromRequest(ctx: AppContext, tenantId: st
     userSync: defaultUserSync(defaultMapping(input.provider)),
     groupSync: DEFAULT_GROUP_SYNC,
   });
-  await audit(ctx, tenantId, 'integration.created', integration.id, null, { provider: integration.provider, name: integration.name, connection: connection.status });
+  await audit(ctx.store.db, tenantId, 'integration.created', integration.id, null, { provider: integration.provider, name: integration.name, connection: connection.status });
   return integration;
 }
 
@@ -155,7 +155,7 @@ export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: str
     ...(groupSync && { groupSync }),
     ...(userSync && !userSync.enabled && { nextRunAt: null }),
   }))!;
-  await audit(ctx, tenantId, 'integration.updated', id, { userSync: integration.userSync, groupSync: integration.groupSync, name: integration.name }, { userSync: updated.userSync, groupSync: updated.groupSync, name: updated.name });
+  await audit(ctx.store.db, tenantId, 'integration.updated', id, { userSync: integration.userSync, groupSync: integration.groupSync, name: integration.name }, { userSync: updated.userSync, groupSync: updated.groupSync, name: updated.name });
   if (patch.priority !== undefined) await setPriority(ctx, tenantId, id, patch.priority);
   // Enabling starts the first sync at once rather than at the next scheduled slot.
   if (turnedOn) await requestSync(ctx, tenantId, id, { mode: 'incremental', dryRun: false }, 'config').catch((e) => (e instanceof ApiError ? undefined : Promise.reject(e)));
@@ -231,22 +231,4 @@ export async function healthOf(ctx: AppContext, integration: Integration): Promi
   const summary = `the last ${lastRun.mode} sync read ${n.fetched} people: ${n.created} added, ${n.updated} updated, ${n.deactivated} deactivated, ${n.reactivated} reactivated, ${n.skipped} skipped`;
   if (lastRun.status === 'partial') return h('healthy', `In step with ${name}, except ${n.failed} records that could not be read (see the last run); ${summary}.`);
   return h('healthy', `In step with ${name}: ${summary}.`);
-}
-
-export async function audit(ctx: AppContext, tenantId: string, action: string, entityId: string | null, before: unknown, after: unknown, actor: { type: string; id: string | null } = { type: 'admin', id: null }): Promise<void> {
-  await ctx.store.db
-    .insertInto('audit_events')
-    .values({
-      id: newId(),
-      tenant_id: tenantId,
-      at: nowIso(),
-      actor_type: actor.type,
-      actor_id: actor.id,
-      action,
-      entity_type: action.split('.')[0]!,
-      entity_id: entityId,
-      before: before === null ? null : JSON.stringify(before),
-      after: after === null ? null : JSON.stringify(after),
-    })
-    .execute();
 }

@@ -12,7 +12,8 @@
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
 import { ApiError, validateBody } from './errors.ts';
-import { audit, requireIntegration } from './integrations-service.ts';
+import { requireIntegration } from './integrations-service.ts';
+import { audit } from '../store/audit.ts';
 import { authorizeUrl, exchangeCode, generatePkce, generateState, OAuthFlowError, revokeToken, type OAuthApp } from '../auth/oauth/client.ts';
 import { credentialsFromTokens, isOAuthCredentials, type Credentials } from '../auth/oauth/credentials.ts';
 import { oauthProviderConfig, supportsOAuth } from '../auth/oauth/providers.ts';
@@ -87,7 +88,7 @@ export async function startConnect(ctx: AppContext, tenantId: string, id: string
     const credentials = checked?.data ?? input.credentials;
     const connection = await probe(ctx, integration, credentials);
     const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { credentials, connection }))!;
-    await audit(ctx, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: connection.status, method: 'api_key' });
+    await audit(ctx.store.db, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: connection.status, method: 'api_key' });
     return { kind: 'reconnected', integration: updated };
   }
   if (!supportsOAuth(integration.provider)) {
@@ -167,7 +168,7 @@ export async function completeCallback(ctx: AppContext, provider: string, query:
     credentials,
     connection: connection.status === 'revoked' ? { status: 'error', detail: connection.detail } : connection,
   }))!;
-  await audit(ctx, s.tenantId, integration.connection.status === 'disconnected' && !integration.hasCredentials ? 'integration.connected' : 'integration.reconnected', s.integrationId, { connection: integration.connection.status }, { connection: updated.connection.status, method: 'oauth', scope: credentials['scope'] ?? null });
+  await audit(ctx.store.db, s.tenantId, integration.connection.status === 'disconnected' && !integration.hasCredentials ? 'integration.connected' : 'integration.reconnected', s.integrationId, { connection: integration.connection.status }, { connection: updated.connection.status, method: 'oauth', scope: credentials['scope'] ?? null });
   return updated;
 }
 
@@ -179,7 +180,7 @@ export async function removeIntegrationFromRequest(ctx: AppContext, tenantId: st
   if (running) throw new ApiError(409, 'run_in_progress', `A sync of ${integration.name} is ${running.status}; remove the integration once it has finished.`, { runId: running.id });
   await disconnect(ctx, tenantId, id);
   await removeIntegration(ctx.store.db, tenantId, id);
-  await audit(ctx, tenantId, 'integration.removed', id, { name: integration.name, provider: integration.provider, priority: integration.priority }, null);
+  await audit(ctx.store.db, tenantId, 'integration.removed', id, { name: integration.name, provider: integration.provider, priority: integration.priority }, null);
 }
 
 export async function disconnect(ctx: AppContext, tenantId: string, id: string): Promise<{ integration: Integration; revoked: boolean }> {
@@ -202,6 +203,6 @@ export async function disconnect(ctx: AppContext, tenantId: string, id: string):
     groupSync: { ...integration.groupSync, enabled: false },
     nextRunAt: null,
   }))!;
-  await audit(ctx, tenantId, 'integration.disconnected', id, { connection: integration.connection.status, userSync: integration.userSync.enabled }, { connection: 'disconnected', revoked });
+  await audit(ctx.store.db, tenantId, 'integration.disconnected', id, { connection: integration.connection.status, userSync: integration.userSync.enabled }, { connection: 'disconnected', revoked });
   return { integration: updated, revoked };
 }

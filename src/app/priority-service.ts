@@ -2,7 +2,7 @@ import { nowIso } from '../store/ids.ts';
 import { listIntegrations } from '../store/integrations.ts';
 import { reresolveEmployees, sharedEmployees } from '../sync/reresolve.ts';
 import type { AppContext } from './context.ts';
-import { audit } from './integrations-service.ts';
+import { audit } from '../store/audit.ts';
 
 /**
  * Moves an integration to `rank` (1 highest) and renumbers the others so ranks stay a
@@ -23,7 +23,7 @@ export async function setPriority(ctx: AppContext, tenantId: string, integration
     }
   });
   if (order.every((i, n) => i.id === before[n]!.id)) return { changed: 0 };
-  await audit(ctx, tenantId, 'integration.priority', integrationId, { order: before.map((i) => i.id) }, { order: order.map((i) => i.id) });
+  await audit(ctx.store.db, tenantId, 'integration.priority', integrationId, { order: before.map((i) => i.id) }, { order: order.map((i) => i.id) });
   return reresolveShared(ctx, tenantId, `priority of ${moving.name} set to ${target}`);
 }
 

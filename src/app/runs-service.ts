@@ -1,7 +1,7 @@
 import type { AppContext } from './context.ts';
 import { ApiError, notFound } from './errors.ts';
 import { getRun, transitionRun, type Run } from '../store/runs.ts';
-import { audit } from './integrations-service.ts';
+import { audit } from '../store/audit.ts';
 
 /**
  * Approving moves a blocked run back to the queue at its apply phase. The compare-and-set on
@@ -14,7 +14,7 @@ export async function approveRun(ctx: AppContext, tenantId: string, id: string):
   // A run held before applying people resumes at apply; one held on group archives at the group step.
   const moved = await transitionRun(ctx.store.db, id, 'blocked', 'queued', { phase: run.phase === 'groups' ? 'groups' : 'applying', error: null });
   if (!moved) throw new ApiError(409, 'run_not_blocked', `Run ${id} was already approved or rejected.`);
-  await audit(ctx, tenantId, 'run.approved', id, { status: 'blocked' }, { status: 'queued' });
+  await audit(ctx.store.db, tenantId, 'run.approved', id, { status: 'blocked' }, { status: 'queued' });
   ctx.worker.wake();
   return (await getRun(ctx.store.db, tenantId, id))!;
 }
@@ -25,6 +25,6 @@ export async function rejectRun(ctx: AppContext, tenantId: string, id: string): 
   if (run.status !== 'blocked') throw new ApiError(409, 'run_not_blocked', `Run ${id} is ${run.status}; only a blocked run can be rejected.`, { status: run.status });
   const moved = await transitionRun(ctx.store.db, id, 'blocked', 'rejected', { finished: true });
   if (!moved) throw new ApiError(409, 'run_not_blocked', `Run ${id} was already approved or rejected.`);
-  await audit(ctx, tenantId, 'run.rejected', id, { status: 'blocked' }, { status: 'rejected' });
+  await audit(ctx.store.db, tenantId, 'run.rejected', id, { status: 'blocked' }, { status: 'rejected' });
   return (await getRun(ctx.store.db, tenantId, id))!;
 }

@@ -17,7 +17,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
 import { ApiError, validateBody } from './errors.ts';
-import { audit, requestSync, requireIntegration } from './integrations-service.ts';
+import { requestSync, requireIntegration } from './integrations-service.ts';
+import { audit } from '../store/audit.ts';
 import { publicBaseUrl } from './oauth-service.ts';
 import { freshCredentials } from '../auth/oauth/credentials.ts';
 import { createBambooClient } from '../providers/bamboohr/connector/client.ts';
@@ -56,13 +57,13 @@ export async function setupWebhook(ctx: AppContext, tenantId: string, id: string
   const url = webhookUrl(ctx, id);
   if (input.secret) {
     await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'webhook', { secret: input.secret } satisfies WebhookSecret);
-    await audit(ctx, tenantId, 'integration.webhook_set', id, null, { url, registered: false });
+    await audit(ctx.store.db, tenantId, 'integration.webhook_set', id, null, { url, registered: false });
     return { url, registered: false };
   }
   if (!input.register) {
     const secret = randomBytes(32).toString('hex');
     await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'webhook', { secret } satisfies WebhookSecret);
-    await audit(ctx, tenantId, 'integration.webhook_set', id, null, { url, registered: false });
+    await audit(ctx.store.db, tenantId, 'integration.webhook_set', id, null, { url, registered: false });
     return { url, secret, registered: false };
   }
   if (integration.connection.status !== 'connected') {
@@ -76,7 +77,7 @@ export async function setupWebhook(ctx: AppContext, tenantId: string, id: string
     if (typeof created.privateKey !== 'string') throw new ApiError(502, 'provider_bad_data', 'BambooHR created the webhook but sent no private key; delete it in BambooHR and try again.');
     const webhookId = String(created.id ?? '');
     await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'webhook', { secret: created.privateKey, providerWebhookId: webhookId } satisfies WebhookSecret);
-    await audit(ctx, tenantId, 'integration.webhook_set', id, null, { url, registered: true, webhookId });
+    await audit(ctx.store.db, tenantId, 'integration.webhook_set', id, null, { url, registered: true, webhookId });
     return { url, secret: created.privateKey, registered: true, webhookId };
   } catch (error) {
     if (isProviderError(error)) throw new ApiError(502, error.code, error.message);

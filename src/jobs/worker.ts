@@ -4,7 +4,7 @@ import { executeRun, type EngineDeps } from '../sync/engine.ts';
 import { claimRun, enqueueRun, getRun, RunConflictError, type Run } from '../store/runs.ts';
 import { dueIntegrations, updateIntegration } from '../store/integrations.ts';
 import { nowIso } from '../store/ids.ts';
-import { FINISHED_STATUSES } from '../sync/run-states.ts';
+import { FINISHED_STATUSES } from '../core/run-states.ts';
 
 export interface WorkerOptions {
   readonly pollMs?: number;

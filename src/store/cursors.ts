@@ -14,7 +14,3 @@ export async function saveCursor(db: Kysely<Database>, tenantId: string, integra
     .onConflict((oc) => oc.column('integration_id').doUpdateSet({ value, config_hash: configHash, updated_at: nowIso() }))
     .execute();
 }
-
-export async function clearCursor(db: Kysely<Database>, tenantId: string, integrationId: string): Promise<void> {
-  await db.deleteFrom('sync_cursors').where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).execute();
-}

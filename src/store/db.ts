@@ -50,20 +50,31 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     return store;
   }
   // Name the migrator's tables with the schema in use (a search_path in DATABASE_URL included):
-  // Kysely otherwise finds another schema's tables and migrates the wrong place. Several nodes
-  // starting at once race to create those tables; the loser retries once they exist.
+  // Kysely otherwise finds another schema's tables and migrates the wrong place.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
-  const schema = rows[0]?.schema ?? 'public';
+  await migrateRacing(store.db, rows[0]?.schema ?? 'public');
+  return store;
+}
+
+/**
+ * Several nodes starting at once race to create the migrator's own tables; the loser sees a
+ * duplicate table or type (PostgreSQL 42P07 / 23505 on pg_type) and retries once they exist. Any
+ * other error is a real migration failure and stops start-up at once.
+ */
+async function migrateRacing(db: Kysely<Database>, schema: string): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await migrate(store.db, schema);
-      return store;
+      return await migrate(db, schema);
     } catch (error) {
-      if (attempt >= 5) throw error;
+      if (attempt >= 5 || !isCreationRace(error)) throw error;
       await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200));
     }
   }
-  return store;
+}
+
+function isCreationRace(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause ?? (error as { code?: string });
+  return cause?.code === '42P07' || cause?.code === '23505' || cause?.code === '42710';
 }
 
 function openSqlite(file: string): Store {

@@ -6,7 +6,7 @@ import { parseJson } from './ids.ts';
 type Db = Kysely<Database> | Transaction<Database>;
 
 export type ChangeKind = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'skipped' | 'failed' | 'noop' | GroupChangeKind;
-/** Group Sync's changes (src/groups/group-step.ts): recorded applied, in the same run. */
+/** Group Sync's changes (src/sync/group-step.ts): recorded applied, in the same run. */
 export type GroupChangeKind = 'group_created' | 'group_renamed' | 'group_updated' | 'group_moved' | 'group_archived' | 'group_revived' | 'membership_added' | 'membership_removed';
 
 export interface RunChange {

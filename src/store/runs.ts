@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, RunRow } from './schema.ts';
 import { newId, nowIso, parseJson } from './ids.ts';
-import { ACTIVE_STATUSES, canTransition, emptyCounts, type RunCounts, type RunPhase, type RunStatus } from '../sync/run-states.ts';
+import { ACTIVE_STATUSES, canTransition, emptyCounts, type RunCounts, type RunPhase, type RunStatus } from '../core/run-states.ts';
 import type { DialectName } from './db.ts';
 
 export interface RunError {

@@ -25,9 +25,9 @@ import { Planner, type Disappearance } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
 import { isOwningSource } from './source-view.ts';
 import { reresolveEmployees, sharedEmployees } from './reresolve.ts';
-import { runGroupStep } from '../groups/group-step.ts';
+import { runGroupStep } from './group-step.ts';
 import { freshCredentials, markAuthFailure } from '../auth/oauth/credentials.ts';
-import { emptyCounts, type RunCounts, type RunPhase } from './run-states.ts';
+import { emptyCounts, type RunCounts, type RunPhase } from '../core/run-states.ts';
 
 export interface EngineDeps {
   readonly store: Store;
@@ -43,8 +43,6 @@ export interface EngineDeps {
 
 const APPLY_BATCH = 1000;
 
-export class RunAbortedError extends Error {}
-
 /**
  * Executes a claimed run from wherever it stands: fetch and plan (restarted from scratch if a
  * previous worker died mid-fetch, since nothing was applied), safeguard, then apply in batched
@@ -57,9 +55,12 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
   try {
     const integration = await getIntegration(db, claimed.tenant_id, claimed.integration_id);
     if (!integration) throw runError('integration_missing', 'The integration was deleted before the run started.');
+    // One connector (one credential refresh) serves the fetch and the group step.
+    const connector = once(() => connectorFor(deps, integration));
+    const groupDeps = { store: deps.store, connector, log };
     if (claimed.phase === 'groups') {
       // An approved hold on group archives: people were applied before; archive now.
-      await runGroupStep(deps, claimed, integration, counts, log, { approveArchives: true });
+      await runGroupStep(groupDeps, claimed, integration, { approveArchives: true });
       await scheduleNext(deps, integration, null);
       await transitionRun(db, claimed.id, 'running', 'succeeded', { phase: 'done', counts, finished: true, error: null });
       return finish(deps, claimed);
@@ -71,7 +72,7 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
         Object.assign(counts, emptyCounts());
       }
       const planStarted = performance.now();
-      const outcome = await fetchAndPlan(deps, claimed, integration, counts, log);
+      const outcome = await fetchAndPlan(deps, claimed, integration, await connector(), counts, log);
       log.info({ ms: Math.round(performance.now() - planStarted) }, 'fetched and planned');
       if (outcome.blockedReason) {
         await transitionRun(db, claimed.id, 'running', 'blocked', { phase: 'planned', counts, error: { code: 'safeguard_blocked', message: outcome.blockedReason }, cursorAfter: outcome.watermark });
@@ -89,7 +90,7 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow): Promise<Run
     await reresolveShared(deps, claimed.id, claimed.tenant_id);
     log.info({ ms: Math.round(performance.now() - applyStarted) }, 'applied');
     if (integration.groupSync.enabled) {
-      const groups = await runGroupStep(deps, claimed, integration, counts, log);
+      const groups = await runGroupStep(groupDeps, claimed, integration);
       if (groups.heldReason) {
         // People are synced; the group archives wait for an admin, like a held deactivation.
         const row = (await getRunRow(db, claimed.id))!;
@@ -133,7 +134,7 @@ interface PlanOutcome {
   readonly blockedReason: string | null;
 }
 
-async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integration, counts: RunCounts, log: Logger): Promise<PlanOutcome> {
+async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integration, connector: HrisConnector, counts: RunCounts, log: Logger): Promise<PlanOutcome> {
   const { db } = deps.store;
   const tenant = (await getTenant(db, run.tenant_id))!;
   const now = deps.now?.() ?? new Date();
@@ -147,7 +148,6 @@ async function fetchAndPlan(deps: EngineDeps, run: RunRow, integration: Integrat
   // An incremental run without a valid cursor (first run, or mapping/scope changed) runs full.
   if (run.mode === 'incremental' && full) await db.updateTable('runs').set({ mode: 'full' }).where('id', '=', run.id).execute();
 
-  const connector = await connectorFor(deps, integration);
   // Counted before anything changes: the safeguard's percentage is of today's active people.
   const activeLinked = await countActiveLinked(db, run.tenant_id, integration.id);
   const index = full ? await LinkIndex.full(db, run.tenant_id, integration.id) : LinkIndex.lazy(db, run.tenant_id, integration.id);
@@ -380,6 +380,11 @@ export async function consecutiveFailures(deps: Pick<EngineDeps, 'store'>, integ
   return { count, lastCode };
 }
 
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
 
 class CodedError extends Error {
   constructor(readonly code: string, message: string) {

@@ -14,7 +14,7 @@ import { linksForEmployees, type LinkIndex } from '../store/links.ts';
 import type { Integration } from '../store/integrations.ts';
 import { parseJson } from '../store/ids.ts';
 import type { ChangeKind } from '../store/run-changes.ts';
-import type { RunCounts } from './run-states.ts';
+import type { RunCounts } from '../core/run-states.ts';
 import type { Evaluated } from './evaluate.ts';
 import { newId } from '../store/ids.ts';
 

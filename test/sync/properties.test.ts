@@ -16,7 +16,7 @@ import { listEmployees, toEmployee } from '../../src/store/employees.ts';
 import { ensureTenant, generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { ApiError } from '../../src/app/errors.ts';
-import { emptyCounts } from '../../src/sync/run-states.ts';
+import { emptyCounts } from '../../src/core/run-states.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 4);
 

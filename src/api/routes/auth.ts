@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { ApiError } from '../../app/errors.ts';
-import { audit } from '../../app/integrations-service.ts';
+import { audit } from '../../store/audit.ts';
 import { findAdminForLogin, normalizeAdminEmail, type AdminUser } from '../../auth/admin-users.ts';
 import { dummyHash, verifyPassword } from '../../auth/passwords.ts';
 import { clearSessionCookie, createSession, deleteSession, sessionOf, setSessionCookie } from '../../auth/sessions.ts';
@@ -67,7 +67,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsync {
         throttle.succeed(keys.slice(0, 1));
         const session = await createSession(ctx.store.db, tenantId, user.id);
         setSessionCookie(reply, request, session.id);
-        await audit(ctx, tenantId, 'admin.signed_in', user.id, null, { email: user.email }, { type: 'admin', id: user.id });
+        await audit(ctx.store.db, tenantId, 'admin.signed_in', user.id, null, { email: user.email }, { type: 'admin', id: user.id });
         return { user: presentUser({ id: user.id, tenantId: user.tenant_id, email: user.email, role: user.role as AdminUser['role'], createdAt: user.created_at }), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
       },
     );

@@ -4,10 +4,10 @@ import { checkSafeguard } from '../core/safeguard.ts';
 import { planGroups, validateGroupMapping, type GroupMappingEntry, type GroupPerson, type GroupPlan, type OrgUnit } from '../core/group-plan.ts';
 import type { FieldMapping } from '../core/mapping.ts';
 import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
-import { connectorFor, type EngineDeps } from '../sync/engine.ts';
+import type { HrisConnector } from '../connectors/types.ts';
+import type { Store } from '../store/db.ts';
 import type { Integration } from '../store/integrations.ts';
 import type { Database, NewRunChangeRow, RunRow } from '../store/schema.ts';
-import type { RunCounts } from '../sync/run-states.ts';
 import { chunks, employeesByIds } from '../store/employees.ts';
 import { newId, nowIso, parseJson } from '../store/ids.ts';
 import { addMemberships, insertGroups, nextSeq, removeMemberships, syncedGroupsOf, syncedMembershipsOf, updateGroup } from '../store/groups.ts';
@@ -64,14 +64,22 @@ export interface GroupStepOptions {
   readonly approveArchives?: boolean;
 }
 
+/** What the engine hands the group step: the run's store, and the connector it already made (one credential refresh per run). */
+export interface GroupStepDeps {
+  readonly store: Store;
+  readonly connector: () => Promise<HrisConnector>;
+  readonly log: Logger;
+}
+
 /**
  * Group Sync's part of a run: called by the engine after the run's people changes are applied
  * (same run), when the integration's Group Sync is enabled. Reads the integration's synced people
  * (links), plans against the groups it synced before, and applies the plan in one transaction,
  * recording every change as a run change (applied) and an audit event.
  */
-export async function runGroupStep(deps: EngineDeps, run: RunRow, integration: Integration, _counts: RunCounts, log: Logger, options: GroupStepOptions = {}): Promise<GroupStepResult> {
+export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration: Integration, options: GroupStepOptions = {}): Promise<GroupStepResult> {
   const { db } = deps.store;
+  const { log } = deps;
   const source = providerDisplayName(integration.provider);
   const mapping = integration.groupSync.mapping as readonly GroupMappingEntry[];
   const now = nowIso();
@@ -91,7 +99,7 @@ export async function runGroupStep(deps: EngineDeps, run: RunRow, integration: I
   // from a new one, so an unreadable list holds the whole group step rather than guessing.
   let orgUnits: OrgUnit[] = [];
   try {
-    const connector = await connectorFor(deps, integration);
+    const connector = await deps.connector();
     if (connector.fetchOrgUnits) orgUnits = translateOrgUnits(await connector.fetchOrgUnits(), integration.userSync.fieldMapping);
   } catch (error) {
     const message = isProviderError(error) || error instanceof Error ? error.message : String(error);
