@@ -3,7 +3,7 @@
  * API; JSON, no auth): the path split and the `faults` and `requests` resources.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson, sendNoContent } from './http-server.ts';
+import { readJson, sendJson, sendNoContent } from './http-server.ts';
 
 /** What the control surface needs of a sandbox's fault knobs. */
 export interface ControlFaults<Spec> {
@@ -69,4 +69,23 @@ export function employeeCounts(roster: { readonly size: number; records(): Itera
   let active = 0;
   for (const r of roster.records()) if (r.status === 'Active') active++;
   return { total: roster.size, active, inactive: roster.size - active };
+}
+
+/** A refusal of the control surface (bad body, unknown resource), with its HTTP status. */
+export class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
+/** The request's JSON object body (empty → `{}`); anything else is a 400 ControlError. */
+export async function controlBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const body = await readJson(req, (status, message) => new ControlError(status, message));
+  if (body === undefined) return {};
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ControlError(400, 'expected a JSON object');
+  return body as Record<string, unknown>;
 }
