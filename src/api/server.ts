@@ -15,6 +15,7 @@ import { webhookRoutes } from './routes/webhooks.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
+import { providerRoutes } from './routes/providers.ts';
 import { registerStatic } from './static.ts';
 import { authenticateSession } from '../auth/sessions.ts';
 
@@ -109,6 +110,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(groupRoutes(ctx));
       await api.register(auditRoutes(ctx));
       await api.register(authRoutes(ctx));
+      await api.register(providerRoutes(ctx));
     },
     { prefix: '/api/v1' },
   );

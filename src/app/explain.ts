@@ -5,7 +5,7 @@ import { listIntegrations } from '../store/integrations.ts';
 import { parseJson } from '../store/ids.ts';
 import { changesForEmployee } from '../store/run-changes.ts';
 import type { EmployeeLinkRow } from '../store/schema.ts';
-import { PROVIDER_INFO } from './integrations-service.ts';
+import { providerName } from '../providers/descriptors.ts';
 import { explainGroups } from './groups-service.ts';
 
 export interface Explanation {
@@ -78,7 +78,8 @@ export async function explainPerson(ctx: AppContext, tenantId: string, query: st
     summary.push(`Employee ${employee.id} is ${employee.status} (${employee.role}).`);
     if (sources.length === 0) summary.push('No source is linked: the person was added in ReFresh and only admins change them.');
     for (const s of sources) {
-      const provider = PROVIDER_INFO[integrations.get(s.integrationId)?.provider ?? '']?.name ?? 'the source';
+      const source = integrations.get(s.integrationId);
+      const provider = source ? providerName(source.provider) : 'the source';
       summary.push(`${s.integration}: ${provider} id ${s.externalId}, ${s.presentInSource ? 'present' : 'no longer present'}, ${s.inScope ? 'in scope' : 'out of scope'} (${s.scopeReason}); status ${s.status ?? 'left alone'}: ${s.statusReason}.`);
     }
   }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { defaultMapping } from '../core/mapping.ts';
 import {
   CADENCES,
   DEFAULT_GROUP_SYNC,
@@ -10,8 +9,10 @@ import {
   asFieldMapping,
   type UserSyncSettings,
 } from '../core/integration-settings.ts';
-import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
-import { createConnector, PROVIDERS } from '../connectors/registry.ts';
+import { isProviderError } from '../connectors/errors.ts';
+import { DESCRIPTORS, PROVIDER_IDS, descriptorOf, providerName } from '../providers/descriptors.ts';
+import { createConnector } from '../providers/registry.ts';
+import { validateCredentials, validateSettings } from './provider-input.ts';
 import {
   createIntegration,
   getIntegration,
@@ -28,35 +29,8 @@ import { setPriority } from './priority-service.ts';
 import type { AppContext } from './context.ts';
 import { consecutiveFailures } from '../sync/engine.ts';
 
-export const PROVIDER_INFO: Record<string, { name: string; statusPageUrl: string }> = {
-  bamboohr: { name: providerDisplayName('bamboohr'), statusPageUrl: 'https://status.bamboohr.com' },
-  hibob: { name: providerDisplayName('hibob'), statusPageUrl: 'https://status.hibob.com' },
-};
-
-const BambooSettings = z.object({
-  companyDomain: z.string().regex(/^[A-Za-z0-9-]{1,63}$/, 'companyDomain is the subdomain of your BambooHR address (acme for acme.bamboohr.com)').optional(),
-  baseUrl: z.url('baseUrl must be an http(s) URL').optional(),
-  extraFields: z.array(z.string().min(1)).optional(),
-}).refine((s) => s.companyDomain || s.baseUrl, 'settings.companyDomain is required (or settings.baseUrl for a sandbox or regional host)');
-
-const BambooCredentials = z.object({ apiKey: z.string().min(1, 'credentials.apiKey is required') }).or(z.object({ accessToken: z.string().min(1) }));
-
-const HibobSettings = z.object({
-  baseUrl: z.url('baseUrl must be an http(s) URL').optional(),
-});
-
-const HibobCredentials = z.object({
-  serviceUserId: z.string().min(1, 'credentials.serviceUserId is required (the HiBob service user id)'),
-  token: z.string().min(1, 'credentials.token is required (the service user token)'),
-});
-
-const SETTINGS_SCHEMAS: Record<string, { settings: z.ZodType<Record<string, unknown>>; credentials: z.ZodType<Record<string, string>> }> = {
-  bamboohr: { settings: BambooSettings as never, credentials: BambooCredentials as never },
-  hibob: { settings: HibobSettings as never, credentials: HibobCredentials as never },
-};
-
 export const CreateIntegrationBody = z.object({
-  provider: z.enum(PROVIDERS as [string, ...string[]], { message: `provider must be one of: ${PROVIDERS.join(', ')}` }),
+  provider: z.enum(PROVIDER_IDS, { message: `provider must be one of: ${PROVIDER_IDS.join(', ')}` }),
   name: z.string().trim().min(1).max(100).optional(),
   settings: z.record(z.string(), z.unknown()).default({}),
   credentials: z.record(z.string(), z.string()).optional(),
@@ -102,22 +76,28 @@ async function probe(ctx: AppContext, provider: string, settings: Record<string,
 
 export async function createIntegrationFromRequest(ctx: AppContext, tenantId: string, body: unknown): Promise<Integration> {
   const input = validateBody(CreateIntegrationBody, body);
-  const schemas = SETTINGS_SCHEMAS[input.provider]!;
-  const settings = validateBody(schemas.settings, input.settings, 'settings');
-  const credentials = input.credentials ? validateBody(schemas.credentials, input.credentials, 'credentials') : null;
+  const descriptor = DESCRIPTORS[input.provider];
+  const settings = validateSettings(descriptor, input.settings);
+  const credentials = input.credentials ? validateCredentials(descriptor, input.credentials).credentials : null;
   const connection = credentials ? await probe(ctx, input.provider, settings, credentials) : { status: 'disconnected' as const, detail: 'Not connected yet: connect it with an API key or OAuth.' };
   const integration = await createIntegration(ctx.store.db, ctx.vault, {
     tenantId,
     provider: input.provider,
-    name: input.name ?? PROVIDER_INFO[input.provider]!.name,
+    name: input.name ?? descriptor.name,
     settings,
     credentials,
     connection,
-    userSync: defaultUserSync(defaultMapping(input.provider)),
+    userSync: defaultUserSync(descriptor.defaultMapping),
     groupSync: DEFAULT_GROUP_SYNC,
   });
   await audit(ctx.store.db, tenantId, 'integration.created', integration.id, null, { provider: integration.provider, name: integration.name, connection: connection.status });
   return integration;
+}
+
+function requireDescriptorOf(integration: Integration) {
+  const descriptor = descriptorOf(integration.provider);
+  if (!descriptor) throw new ApiError(409, 'unknown_provider', `${integration.name} is an integration of "${integration.provider}", which this version of ReFresh does not know.`);
+  return descriptor;
 }
 
 export async function requireIntegration(ctx: AppContext, tenantId: string, id: string): Promise<Integration> {
@@ -146,7 +126,7 @@ export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: str
   }
   const groupSync = patch.groupSync ? resolveGroupSyncPatch(integration, patch.groupSync, userSync ?? integration.userSync) : undefined;
   let settings: Record<string, unknown> | undefined;
-  if (patch.settings) settings = validateBody(SETTINGS_SCHEMAS[integration.provider]!.settings, { ...integration.settings, ...patch.settings }, 'settings');
+  if (patch.settings) settings = validateSettings(requireDescriptorOf(integration), { ...integration.settings, ...patch.settings });
   const turnedOn = (userSync?.enabled === true && !integration.userSync.enabled) || (groupSync !== undefined && groupSyncNeedsRun(integration.groupSync, groupSync));
   const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, {
     ...(patch.name !== undefined && { name: patch.name }),
@@ -201,8 +181,8 @@ export interface Health {
 
 /** The integration's health in words, with the action the admin should take. */
 export async function healthOf(ctx: AppContext, integration: Integration): Promise<{ health: Health; lastRun: Run | null }> {
-  const info = PROVIDER_INFO[integration.provider];
-  const name = info?.name ?? integration.provider;
+  const info = descriptorOf(integration.provider);
+  const name = providerName(integration.provider);
   const lastRun = (await lastFinishedRun(ctx.store.db, integration.tenantId, integration.id)) ?? null;
   const running = await activeRun(ctx.store.db, integration.tenantId, integration.id);
   const h = (state: Health['state'], message: string, statusPageUrl: string | null = null) => ({ health: { state, message, statusPageUrl }, lastRun });

@@ -17,8 +17,10 @@ import { audit } from '../store/audit.ts';
 import { authorizeUrl, exchangeCode, generatePkce, generateState, OAuthFlowError, revokeToken, type OAuthApp } from '../auth/oauth/client.ts';
 import { credentialsFromTokens, isOAuthCredentials, type Credentials } from '../auth/oauth/credentials.ts';
 import { oauthProviderConfig, supportsOAuth } from '../auth/oauth/providers.ts';
-import { createConnector } from '../connectors/registry.ts';
+import { createConnector } from '../providers/registry.ts';
 import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
+import { descriptorOf } from '../providers/descriptors.ts';
+import { validateCredentials } from './provider-input.ts';
 import { getIntegration, readCredentials, removeIntegration, updateIntegration, type ConnectionStatus, type Integration } from '../store/integrations.ts';
 import { activeRun } from '../store/runs.ts';
 import { claimOAuthState, getIntegrationSecret, putIntegrationSecret, saveOAuthState, sha256 } from '../store/oauth.ts';
@@ -34,18 +36,12 @@ export interface Initiator {
 
 export const ConnectBody = z
   .object({
-    /** Reconnect with new credentials (same integration, links and settings): BambooHR {apiKey}, HiBob {serviceUserId, token}. */
+    /** Reconnect with new credentials (same integration, links and settings), in the shape of one of the provider's auth methods. */
     credentials: z.record(z.string(), z.string()).optional(),
     /** Bring-your-own OAuth app; otherwise ReFresh's app for the provider (BAMBOOHR_OAUTH_CLIENT_ID/_SECRET). */
     oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }).strict().optional(),
   })
   .strict();
-
-/** The credentials each provider reconnects with (checked per provider, messages naming the field). */
-const RECONNECT_CREDENTIALS: Record<string, z.ZodType<Credentials>> = {
-  bamboohr: z.object({ apiKey: z.string().min(1, 'credentials.apiKey is required') }).strict(),
-  hibob: z.object({ serviceUserId: z.string().min(1, 'the HiBob service user id is required'), token: z.string().min(1, 'the service user token is required') }).strict(),
-};
 
 export function publicBaseUrl(ctx: AppContext): string {
   return (ctx.config.publicUrl ?? `http://${ctx.config.host}:${ctx.config.port}`).replace(/\/+$/, '');
@@ -79,13 +75,8 @@ export async function startConnect(ctx: AppContext, tenantId: string, id: string
   const input = validateBody(ConnectBody, body);
   const integration = await requireIntegration(ctx, tenantId, id);
   if (input.credentials) {
-    const checked = RECONNECT_CREDENTIALS[integration.provider]?.safeParse(input.credentials);
-    if (checked && !checked.success) {
-      const issue = checked.error.issues[0]!;
-      const at = ['credentials', ...issue.path.map(String)].join('.');
-      throw new ApiError(400, 'invalid_request', `${at}: ${issue.message}`, { field: at });
-    }
-    const credentials = checked?.data ?? input.credentials;
+    const descriptor = descriptorOf(integration.provider);
+    const credentials = descriptor ? validateCredentials(descriptor, input.credentials).credentials : input.credentials;
     const connection = await probe(ctx, integration, credentials);
     const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { credentials, connection }))!;
     await audit(ctx.store.db, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: connection.status, method: 'api_key' });

@@ -23,6 +23,7 @@ import { publicBaseUrl } from './oauth-service.ts';
 import { freshCredentials } from '../auth/oauth/credentials.ts';
 import { createBambooClient } from '../providers/bamboohr/connector/client.ts';
 import { isProviderError } from '../connectors/errors.ts';
+import { descriptorOf } from '../providers/descriptors.ts';
 import { getIntegrationSecret, putIntegrationSecret, recordWebhookDelivery } from '../store/oauth.ts';
 
 export const SIGNATURE_HEADER = 'x-bamboohr-signature';
@@ -53,7 +54,7 @@ export function webhookUrl(ctx: AppContext, integrationId: string): string {
 export async function setupWebhook(ctx: AppContext, tenantId: string, id: string, body: unknown): Promise<{ url: string; secret?: string; registered: boolean; webhookId?: string }> {
   const input = validateBody(WebhookSetupBody, body);
   const integration = await requireIntegration(ctx, tenantId, id);
-  if (integration.provider !== 'bamboohr') throw new ApiError(400, 'webhooks_unsupported', `${integration.name} does not send webhooks to ReFresh.`);
+  if (!descriptorOf(integration.provider)?.capabilities.webhooks) throw new ApiError(400, 'webhooks_unsupported', `${integration.name} does not send webhooks to ReFresh.`);
   const url = webhookUrl(ctx, id);
   if (input.secret) {
     await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'webhook', { secret: input.secret } satisfies WebhookSecret);

@@ -8,6 +8,7 @@
  * Nothing here ever holds credentials: the HTTP layer redacts known secrets from provider
  * messages, and no request (or its headers) is ever attached to an error.
  */
+import { providerName } from '../providers/descriptors.ts';
 
 export type ProviderErrorCode =
   | 'auth_failed'
@@ -31,19 +32,8 @@ export interface ProviderErrorOptions {
   readonly cause?: unknown;
 }
 
-const PROVIDER_NAMES: Readonly<Record<string, string>> = {
-  bamboohr: 'BambooHR',
-  hibob: 'HiBob',
-  employmenthero: 'Employment Hero',
-  deel: 'Deel',
-  google: 'Google Workspace',
-  entra: 'Microsoft Entra ID',
-};
-
-/** The provider's display name for messages (`bamboohr` → `BambooHR`). */
-export function providerDisplayName(provider: string): string {
-  return PROVIDER_NAMES[provider] ?? provider;
-}
+/** The provider's display name for messages (`bamboohr` → `BambooHR`), from its descriptor. */
+export const providerDisplayName = providerName;
 
 export class ProviderError extends Error {
   readonly code: ProviderErrorCode;

@@ -1,6 +1,7 @@
 import type { SourcePage } from '../core/source-record.ts';
+import type { ProviderId, SourceField } from '../providers/types.ts';
 
-export type ProviderId = 'bamboohr' | 'hibob';
+export type { ProviderId } from '../providers/types.ts';
 
 export interface ConnectorOptions {
   /**
@@ -11,6 +12,12 @@ export interface ConnectorOptions {
   readonly baseUrl?: string;
   readonly settings: Readonly<Record<string, unknown>>;
   readonly credentials: Readonly<Record<string, string>>;
+  /**
+   * The source attributes the integration maps or scopes on (its field mapping's keys, `source.*`
+   * scope fields). A connector reads what it always reads plus these, so an admin can map a field
+   * the defaults leave alone (a custom field, a personal one) without anyone changing code.
+   */
+  readonly fields?: readonly string[];
   readonly signal?: AbortSignal;
   /** Called on every retry so runs can say "rate limited, waiting 2 s". */
   readonly onRetry?: (info: RetryInfo) => void;
@@ -66,6 +73,11 @@ export interface HrisConnector {
    * `attribute` is the provider's field name (as field mappings name it); renamed units keep `key`.
    */
   fetchOrgUnits?(): Promise<OrgUnitInfo[]>;
+  /**
+   * Optional: the account's fields from the provider's metadata endpoint (custom fields included),
+   * keyed as this connector yields them, for the mapping pickers.
+   */
+  fetchFields?(): Promise<SourceField[]>;
 }
 
 export interface OrgUnitInfo {

@@ -59,3 +59,10 @@ export const DEFAULT_GROUP_SYNC: GroupSyncSettings = { enabled: false, mapping: 
 export function asFieldMapping(mapping: Record<string, string>): FieldMapping {
   return Object.fromEntries(Object.entries(mapping).filter(([, t]) => isFieldName(t))) as Record<string, FieldName>;
 }
+
+/** The source attributes an integration reads: its field mapping's keys and the `source.*` fields its scope tests. */
+export function sourceFieldsOf(userSync: Pick<UserSyncSettings, 'fieldMapping' | 'scope'>): string[] {
+  const fields = new Set(Object.keys(userSync.fieldMapping));
+  for (const g of userSync.scope.groups) for (const c of g.conditions) if (c.field.startsWith('source.')) fields.add(c.field.slice('source.'.length));
+  return [...fields];
+}

@@ -13,49 +13,6 @@ export const LIFECYCLE_ATTRIBUTES = {
   '$terminationDate': (r: SourceRecord) => r.lifecycle.terminationDate,
 } as const;
 
-export const DEFAULT_MAPPINGS: Readonly<Record<string, FieldMapping>> = {
-  bamboohr: {
-    workEmail: 'email',
-    firstName: 'firstName',
-    lastName: 'lastName',
-    preferredName: 'preferredName',
-    displayName: 'displayName',
-    jobTitle: 'jobTitle',
-    department: 'department',
-    division: 'division',
-    location: 'location',
-    supervisorEId: 'managerId',
-    employeeNumber: 'employeeNumber',
-    mobilePhone: 'phone',
-    hireDate: 'startDate',
-    terminationDate: 'endDate',
-    status: 'employmentStatus',
-    employmentHistoryStatus: 'employmentType',
-  },
-  // Attribute names are the HiBob connector's flat keys (src/providers/hibob/connector/normalize.ts).
-  hibob: {
-    email: 'email',
-    firstName: 'firstName',
-    surname: 'lastName',
-    displayName: 'displayName',
-    title: 'jobTitle',
-    department: 'department',
-    division: 'division',
-    site: 'location',
-    reportsTo: 'managerId',
-    employeeIdInCompany: 'employeeNumber',
-    mobilePhone: 'phone',
-    startDate: 'startDate',
-    terminationDate: 'endDate',
-    status: 'employmentStatus',
-    employmentType: 'employmentType',
-  },
-};
-
-export function defaultMapping(provider: string): FieldMapping {
-  return DEFAULT_MAPPINGS[provider] ?? {};
-}
-
 /** Returns the problems with a mapping, empty when it is valid. */
 export function validateMapping(mapping: Record<string, string>): string[] {
   const problems: string[] = [];

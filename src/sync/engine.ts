@@ -4,7 +4,7 @@ import { decideStatus, todayIn, type PersonStatus } from '../core/lifecycle.ts';
 import { checkSafeguard } from '../core/safeguard.ts';
 import type { Lifecycle } from '../core/source-record.ts';
 import { isProviderError, providerDisplayName as providerName } from '../connectors/errors.ts';
-import { createConnector } from '../connectors/registry.ts';
+import { createConnector } from '../providers/registry.ts';
 import type { HttpPolicy, HrisConnector } from '../connectors/types.ts';
 import type { Store } from '../store/db.ts';
 import { searchText } from '../store/employees.ts';
@@ -19,7 +19,7 @@ import { getRunRow, saveRunProgress, toRun, transitionRun, type Run, type RunErr
 import { getCursor, saveCursor } from '../store/cursors.ts';
 import { getTenant } from '../store/tenants.ts';
 import type { RunRow } from '../store/schema.ts';
-import { CADENCE_MS } from '../core/integration-settings.ts';
+import { CADENCE_MS, sourceFieldsOf } from '../core/integration-settings.ts';
 import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import { Planner, type Disappearance } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
@@ -325,6 +325,7 @@ export async function connectorFor(deps: EngineDeps, integration: Integration): 
     baseUrl: String(integration.settings.baseUrl ?? ''),
     settings,
     credentials,
+    fields: sourceFieldsOf(integration.userSync),
     ...(deps.httpPolicy ? { http: deps.httpPolicy } : {}),
   });
 }

@@ -10,7 +10,7 @@ import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
 import { prependKeyFile, rotateVaultKeys, staleCount } from '../../src/auth/key-rotation.ts';
 import { parseKeys, Vault } from '../../src/auth/vault.ts';
 import { createLogger } from '../../src/logger.ts';
-import { defaultMapping } from '../../src/core/mapping.ts';
+import { DESCRIPTORS } from '../../src/providers/descriptors.ts';
 import { DEFAULT_GROUP_SYNC, defaultUserSync } from '../../src/core/integration-settings.ts';
 import { createIntegration, readCredentials } from '../../src/store/integrations.ts';
 import { getIntegrationSecret, putIntegrationSecret, saveOAuthState } from '../../src/store/oauth.ts';
@@ -37,7 +37,7 @@ for (const dialect of DIALECTS) {
             settings: { companyDomain: 'acme' },
             credentials: { authType: 'oauth', accessToken: `at-secret-${i}`, refreshToken: `rt-secret-${i}` },
             connection: { status: 'connected', detail: null },
-            userSync: defaultUserSync(defaultMapping('bamboohr')),
+            userSync: defaultUserSync(DESCRIPTORS.bamboohr.defaultMapping),
             groupSync: DEFAULT_GROUP_SYNC,
           });
           ids.push(integration.id);
@@ -102,7 +102,7 @@ describe('embedded key file and the CLI', () => {
       settings: { companyDomain: 'acme' },
       credentials: { apiKey: 'api-key-secret' },
       connection: { status: 'connected', detail: null },
-      userSync: defaultUserSync(defaultMapping('bamboohr')),
+      userSync: defaultUserSync(DESCRIPTORS.bamboohr.defaultMapping),
       groupSync: DEFAULT_GROUP_SYNC,
     });
     await store.close();

@@ -18,7 +18,7 @@ import { followAuthorize, freePort, type PageHandler } from '../helpers/oauth-br
 import { buildServer } from '../../src/api/server.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { createIntegrationFromRequest } from '../../src/app/integrations-service.ts';
-import { BAMBOOHR_SCOPES } from '../../src/auth/oauth/providers.ts';
+import { BAMBOOHR_SCOPES } from '../../src/providers/bamboohr/descriptor.ts';
 import { freshCredentials } from '../../src/auth/oauth/credentials.ts';
 import { createLogger } from '../../src/logger.ts';
 import { getIntegration, readCredentials } from '../../src/store/integrations.ts';

@@ -11,7 +11,7 @@ import type { ConnectorOptions, HttpPolicy, RetryInfo } from '../../src/connecto
 import { isProviderError, type ProviderError } from '../../src/connectors/errors.ts';
 import { resolveHibobBaseUrl } from '../../src/providers/hibob/connector/client.ts';
 import { createHibobConnector } from '../../src/providers/hibob/connector/connector.ts';
-import { HIBOB_DEFAULT_MAPPING } from '../../src/providers/hibob/connector/default-mapping.ts';
+import { hibob as HIBOB } from '../../src/providers/hibob/descriptor.ts';
 import { parseNamedList } from '../../src/providers/hibob/connector/named-lists.ts';
 import { normalizeEmployee } from '../../src/providers/hibob/connector/normalize.ts';
 import { fieldValue, searchBody, SEARCH_FIELDS } from '../../src/providers/hibob/connector/people-search.ts';
@@ -58,7 +58,9 @@ describe('HiBob connector', () => {
       seed: 11,
       credentials: [USER],
       people: [
-        { id: 'p-zoe', email: 'zoe.angstrom@acme.example', firstName: 'Zoë', surname: 'Ångström', displayName: 'Zoë Ångström', department: 'Backend', site: 'Berlin', title: 'Staff Engineer', employeeIdInCompany: 90001, mobilePhone: '+49 151 0000000', employmentType: 'Contractor' },
+        { id: 'p-zoe', email: 'zoe.angstrom@acme.example', firstName: 'Zoë', surname: 'Ångström', displayName: 'Zoë Ångström', department: 'Backend', site: 'Berlin', title: 'Staff Engineer', employeeIdInCompany: 90001, workPhone: null, workMobile: '+49 151 0000000', homeMobilePhone: '+49 170 1111111', employmentType: 'Contractor' },
+        { id: 'p-desk', email: 'desk@acme.example', firstName: 'Ada', surname: 'Desk', workPhone: '+49 30 123456', workMobile: '+49 151 2222222', homeMobilePhone: '+49 170 3333333' },
+        { id: 'p-homeonly', email: 'home.only@acme.example', firstName: 'Hal', surname: 'Home', workPhone: null, workMobile: null, homeMobilePhone: '+49 170 4444444' },
         { id: 'p-yamada', email: 'taro.yamada@acme.example', firstName: '太郎', surname: '山田', reportsTo: 'p-zoe', department: 'Sales APAC', startDate: '2021-04-01', terminationDate: '2022-03-31' },
         { id: 'p-future', email: 'future@acme.example', firstName: 'Siobhán', surname: 'Ó Briain', startDate: '2099-09-01' },
       ],
@@ -90,7 +92,8 @@ describe('HiBob connector', () => {
     assert.equal(zoe.attributes['site'], 'Berlin');
     assert.match(zoe.attributes['siteId'] ?? '', /^\d+$/);
     assert.equal(zoe.attributes['employeeIdInCompany'], '90001');
-    assert.equal(zoe.attributes['mobilePhone'], '+49 151 0000000');
+    assert.equal(zoe.attributes['workMobile'], '+49 151 0000000');
+    assert.equal(zoe.attributes['phone'], '+49 151 0000000', 'no work phone: the work mobile');
     assert.equal(zoe.attributes['employmentType'], 'Contractor');
     assert.equal(zoe.attributes['status'], 'Active');
     assert.equal(zoe.attributes['lifecycleStatus'], 'employed');
@@ -104,8 +107,40 @@ describe('HiBob connector', () => {
 
     // Every mapped attribute exists somewhere in the roster.
     const present = new Set(records.flatMap((r) => Object.keys(r.attributes)));
-    for (const attr of Object.keys(HIBOB_DEFAULT_MAPPING)) assert.ok(present.has(attr), `attribute ${attr} present`);
+    for (const attr of Object.keys(HIBOB.defaultMapping)) assert.ok(present.has(attr), `attribute ${attr} present`);
     assert.ok(records.some((r) => /[^\x00-\x7f]/.test(r.attributes['firstName'] ?? '')));
+  });
+
+  it('phone: work.workPhone, else work.workMobile; home.mobilePhone never read unless mapped', async () => {
+    const c = createHibobConnector(opts());
+    const { records } = await collect((await c.fetchAll()).pages);
+    const byId = new Map(records.map((r) => [r.externalId, r]));
+    assert.equal(byId.get('p-desk')?.attributes['phone'], '+49 30 123456', 'the desk number wins over the work mobile');
+    assert.equal(byId.get('p-desk')?.attributes['workMobile'], '+49 151 2222222');
+    assert.equal(byId.get('p-homeonly')?.attributes['phone'], undefined, 'a personal number is not a work phone');
+    const leaked = records.filter((r) => Object.values(r.attributes).some((v) => /^\+49 170 /.test(v)));
+    assert.deepEqual(leaked.map((r) => r.externalId), [], 'no personal number in any attribute by default');
+    const search = sb.faults.requests.filter((r) => r.path === '/v1/people/search').at(-1);
+    assert.ok(search?.search && search.search.fields > 0);
+    // The default mapping writes the derived work phone and nothing from a personal category.
+    assert.equal(HIBOB.defaultMapping.phone, 'phone');
+    for (const key of Object.keys(HIBOB.defaultMapping)) assert.notEqual(HIBOB.fields.find((f) => f.key === key)?.personal, true, `${key} is not personal`);
+
+    // An admin who maps home.mobilePhone gets it, under its HiBob id.
+    const mapped = createHibobConnector(opts({ fields: ['home.mobilePhone', 'email'] }));
+    const withHome = new Map((await collect((await mapped.fetchAll()).pages)).records.map((r) => [r.externalId, r]));
+    assert.equal(withHome.get('p-homeonly')?.attributes['home.mobilePhone'], '+49 170 4444444');
+    assert.equal(withHome.get('p-homeonly')?.attributes['phone'], undefined, 'still not the work phone');
+  });
+
+  it('field catalogue from the metadata endpoint: descriptor fields first, then the rest by HiBob id, personal ones flagged', async () => {
+    const fields = await createHibobConnector(opts()).fetchFields!();
+    assert.equal(fields[0]?.key, HIBOB.fields[0]?.key);
+    const home = fields.find((f) => f.key === 'home.mobilePhone');
+    assert.equal(home?.personal, true);
+    assert.ok(fields.some((f) => f.key === 'workMobile' && f.providerField === 'work.workMobile'));
+    assert.ok(fields.some((f) => f.key === 'root.fullName' && /Full name/.test(f.label)), 'fields outside the descriptor come under their id');
+    assert.equal(new Set(fields.map((f) => f.key)).size, fields.length, 'no key twice');
   });
 
   it('lifecycle: terminated people and future starters are inactive with their dates', async () => {

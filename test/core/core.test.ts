@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decideStatus, todayIn } from '../../src/core/lifecycle.ts';
 import { correlate, normalizeEmail } from '../../src/core/correlate.ts';
-import { applyMapping, defaultMapping, validateMapping } from '../../src/core/mapping.ts';
+import { applyMapping, validateMapping } from '../../src/core/mapping.ts';
+import { DESCRIPTORS } from '../../src/providers/descriptors.ts';
 import { evaluateScope, validateScope, type Scope } from '../../src/core/scope.ts';
 import { resolvePerson, diffFields, type SourceView } from '../../src/core/resolve.ts';
 import { checkSafeguard } from '../../src/core/safeguard.ts';
@@ -61,7 +62,7 @@ describe('correlation', () => {
 
 describe('field mapping', () => {
   it('writes only mapped fields, from the BambooHR defaults', () => {
-    const values = applyMapping(record({ workEmail: 'a@b.c', jobTitle: 'CTO', homeEmail: 'x@y.z', supervisorEId: '7' }), defaultMapping('bamboohr'));
+    const values = applyMapping(record({ workEmail: 'a@b.c', jobTitle: 'CTO', homeEmail: 'x@y.z', supervisorEId: '7' }), DESCRIPTORS.bamboohr.defaultMapping);
     assert.deepEqual(values, { email: 'a@b.c', jobTitle: 'CTO', managerId: '7' });
   });
   it('rejects unknown targets and a field mapped twice', () => {

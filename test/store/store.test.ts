@@ -9,7 +9,7 @@ import { ensureTenant, registerApiKey, tenantForApiKey } from '../../src/store/t
 import { createIntegration, getIntegration, listIntegrations, readCredentials } from '../../src/store/integrations.ts';
 import { claimRun, enqueueRun, RunConflictError, transitionRun, RunTransitionError } from '../../src/store/runs.ts';
 import { defaultUserSync, DEFAULT_GROUP_SYNC } from '../../src/core/integration-settings.ts';
-import { defaultMapping } from '../../src/core/mapping.ts';
+import { DESCRIPTORS } from '../../src/providers/descriptors.ts';
 import { listEmployees, insertEmployees } from '../../src/store/employees.ts';
 
 const vault = new Vault([randomBytes(32)]);
@@ -23,7 +23,7 @@ async function seed(db: Awaited<ReturnType<typeof openTestStore>>['db'], tenantI
     settings: { companyDomain: 'acme' },
     credentials: { apiKey: 'k-secret-123' },
     connection: { status: 'connected', detail: null },
-    userSync: defaultUserSync(defaultMapping('bamboohr')),
+    userSync: defaultUserSync(DESCRIPTORS.bamboohr.defaultMapping),
     groupSync: DEFAULT_GROUP_SYNC,
   });
 }

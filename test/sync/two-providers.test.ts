@@ -13,13 +13,15 @@ for (const dialect of DIALECTS) {
     it('merges a person present in both, takes each field by rank, and flips the source when ranks swap', async () => {
       const h = await openHarness(dialect, { employees: 25, seed: 51 });
       const bamboo = h.sandbox.roster.list().filter((p) => p.status === 'Active' && p.workEmail && p.jobTitle && p.employeeNumber);
-      const [shared, other] = bamboo as [(typeof bamboo)[number], (typeof bamboo)[number]];
+      const [shared, other, personalOnly] = bamboo as [(typeof bamboo)[number], (typeof bamboo)[number], (typeof bamboo)[number]];
       h.sandbox.roster.update(shared.id, { mobilePhone: null });
+      h.sandbox.roster.update(personalOnly.id, { mobilePhone: null });
       const hibob = await startHibobSandbox({
         port: 0,
         credentials: [{ serviceUserId: 'svc', token: 'tok' }],
         people: [
-          { email: shared.workEmail!.toUpperCase(), firstName: shared.firstName, surname: shared.lastName, title: 'Title from HiBob', mobilePhone: '+33 6 12 34 56 78', employeeIdInCompany: Number(shared.employeeNumber) || 1, startDate: '2020-01-06', status: 'Active', lifecycleStatus: 'employed' },
+          { email: shared.workEmail!.toUpperCase(), firstName: shared.firstName, surname: shared.lastName, title: 'Title from HiBob', workPhone: '+33 1 23 45 67 89', homeMobilePhone: '+33 6 12 34 56 78', employeeIdInCompany: Number(shared.employeeNumber) || 1, startDate: '2020-01-06', status: 'Active', lifecycleStatus: 'employed' },
+          { email: personalOnly.workEmail!, firstName: personalOnly.firstName, surname: personalOnly.lastName, workPhone: null, workMobile: null, homeMobilePhone: '+33 6 99 99 99 99', status: 'Active', lifecycleStatus: 'employed' },
           { email: 'only.in.hibob@bob.acme.example', firstName: 'Åsa', surname: 'Ødegård', title: 'Designer', employeeIdInCompany: 990001, startDate: '2021-02-01', status: 'Active', lifecycleStatus: 'employed' },
         ],
       });
@@ -43,7 +45,7 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(links.map((l) => l.integration_id).sort(), [h.integration.id, source.id].sort());
         assert.equal(person.fields.jobTitle, shared.jobTitle);
         assert.equal(person.provenance.jobTitle?.integrationId, h.integration.id);
-        assert.equal(person.fields.phone, '+33 6 12 34 56 78', 'HiBob fills the phone BambooHR lacks');
+        assert.equal(person.fields.phone, '+33 1 23 45 67 89', "HiBob's work phone fills the phone BambooHR lacks");
         assert.equal(person.provenance.phone?.integrationId, source.id);
         assert.ok(all.some((e) => e.fields.firstName === 'Åsa' && e.fields.lastName === 'Ødegård'));
         assert.ok(all.some((e) => e.fields.email === other.workEmail!.toLowerCase()));
@@ -55,7 +57,9 @@ for (const dialect of DIALECTS) {
         const after = toEmployee((await h.ctx.store.db.selectFrom('employees').selectAll().where('id', '=', person.id).executeTakeFirstOrThrow()));
         assert.equal(after.fields.jobTitle, 'Title from HiBob');
         assert.equal(after.provenance.jobTitle?.integrationId, source.id);
-        assert.equal(after.fields.phone, '+33 6 12 34 56 78');
+        assert.equal(after.fields.phone, '+33 1 23 45 67 89');
+        const personal = all.find((e) => e.fields.email === personalOnly.workEmail!.toLowerCase());
+        assert.equal(personal?.fields.phone, undefined, "HiBob's personal mobile is never the directory phone");
       } finally {
         await hibob.close();
         await h.close();

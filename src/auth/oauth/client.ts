@@ -4,6 +4,7 @@
  * Tokens and secrets never leave these functions except as the returned TokenSet.
  */
 import * as oauth from 'oauth4webapi';
+import { providerName } from '../../providers/descriptors.ts';
 import type { OAuthProviderConfig } from './providers.ts';
 
 export interface OAuthApp {
@@ -71,7 +72,12 @@ function toTokenSet(r: oauth.TokenEndpointResponse, now: number): TokenSet {
 }
 
 function name(cfg: OAuthProviderConfig): string {
-  return cfg.provider === 'bamboohr' ? 'BambooHR' : cfg.provider;
+  return providerName(cfg.provider);
+}
+
+/** RFC 6749 §2.3.1: the descriptor says which of the two the provider's token endpoint takes. */
+function clientAuth(cfg: OAuthProviderConfig, app: OAuthApp): oauth.ClientAuth {
+  return cfg.clientAuth === 'client_secret_basic' ? oauth.ClientSecretBasic(app.clientSecret) : oauth.ClientSecretPost(app.clientSecret);
 }
 
 function translate(cfg: OAuthProviderConfig, error: unknown, step: string): OAuthFlowError {
@@ -108,7 +114,7 @@ export async function exchangeCode(cfg: OAuthProviderConfig, app: OAuthApp, call
   const client: oauth.Client = { client_id: app.clientId };
   try {
     const params = oauth.validateAuthResponse(cfg.as, client, callback, expectedState);
-    const response = await oauth.authorizationCodeGrantRequest(cfg.as, client, oauth.ClientSecretPost(app.clientSecret), params, redirectUri, codeVerifier, requestOptions(cfg));
+    const response = await oauth.authorizationCodeGrantRequest(cfg.as, client, clientAuth(cfg, app), params, redirectUri, codeVerifier, requestOptions(cfg));
     const now = Date.now();
     return toTokenSet(await oauth.processAuthorizationCodeResponse(cfg.as, client, response), now);
   } catch (error) {
@@ -119,7 +125,7 @@ export async function exchangeCode(cfg: OAuthProviderConfig, app: OAuthApp, call
 export async function refreshTokens(cfg: OAuthProviderConfig, app: OAuthApp, refreshToken: string): Promise<TokenSet> {
   const client: oauth.Client = { client_id: app.clientId };
   try {
-    const response = await oauth.refreshTokenGrantRequest(cfg.as, client, oauth.ClientSecretPost(app.clientSecret), refreshToken, requestOptions(cfg));
+    const response = await oauth.refreshTokenGrantRequest(cfg.as, client, clientAuth(cfg, app), refreshToken, requestOptions(cfg));
     const now = Date.now();
     return toTokenSet(await oauth.processRefreshTokenResponse(cfg.as, client, response), now);
   } catch (error) {
@@ -132,7 +138,7 @@ export async function revokeToken(cfg: OAuthProviderConfig, app: OAuthApp, token
   if (!cfg.as.revocation_endpoint) return false;
   const client: oauth.Client = { client_id: app.clientId };
   try {
-    const response = await oauth.revocationRequest(cfg.as, client, oauth.ClientSecretPost(app.clientSecret), token, { ...requestOptions(cfg), additionalParameters: { token_type_hint: hint } });
+    const response = await oauth.revocationRequest(cfg.as, client, clientAuth(cfg, app), token, { ...requestOptions(cfg), additionalParameters: { token_type_hint: hint } });
     await oauth.processRevocationResponse(response);
     return true;
   } catch {

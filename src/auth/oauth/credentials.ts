@@ -78,7 +78,7 @@ export async function freshCredentials(deps: CredentialDeps, integration: Integr
   if (!opts.force && expiresAt - now > REFRESH_AHEAD_MS) return current;
   if (!current['refreshToken']) {
     if (expiresAt > now && !opts.force) return current;
-    await markConnection(deps, integration, 'expired', expiredMessage(integration, 'The access token expired and BambooHR gave no refresh token (offline_access).'));
+    await markConnection(deps, integration, 'expired', expiredMessage(integration, `The access token expired and ${providerDisplayName(integration.provider)} gave no refresh token.`));
     throw new AuthFailedError(expiredMessage(integration, 'The access token expired and there is no refresh token.'), { provider: integration.provider });
   }
   if (opts.singleFlight === false) return refreshOnce(deps, integration, ciphertext, current);

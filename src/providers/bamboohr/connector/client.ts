@@ -13,6 +13,8 @@
 import type { ConnectorOptions } from '../../../connectors/types.ts';
 import { AuthFailedError, BadRequestError, type ProviderError } from '../../../connectors/errors.ts';
 import { createHttpClient, type HttpClient, type HttpResponse } from '../../../connectors/http.ts';
+import { SettingsError } from '../../settings.ts';
+import { bambooApiBase } from '../descriptor.ts';
 
 export const PROVIDER = 'bamboohr' as const;
 export const ERROR_MESSAGE_HEADER = 'X-BambooHR-Error-Message';
@@ -35,40 +37,17 @@ export interface BambooClient {
   post(path: string, query: Query | undefined, json: unknown, options?: RequestOptions): Promise<HttpResponse>;
 }
 
-const COMPANY_DOMAIN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
-
-function stringSetting(settings: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const v = settings[key];
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-}
-
 /**
- * The API root: `opts.baseUrl`, else `settings.baseUrl`, else `https://{companyDomain}.bamboohr.com`.
- * Throws a `bad_request` ProviderError when none can be formed.
+ * The API root: `opts.baseUrl`, else `settings.baseUrl`, else `https://{companyDomain}.bamboohr.com`
+ * (the descriptor's rule). Throws a `bad_request` ProviderError when none can be formed.
  */
 export function resolveBambooBaseUrl(opts: Pick<ConnectorOptions, 'baseUrl' | 'settings'>): string {
-  const explicit = opts.baseUrl?.trim() || stringSetting(opts.settings, 'baseUrl');
-  if (explicit) {
-    let u: URL;
-    try {
-      u = new URL(explicit);
-    } catch {
-      throw configError(`The BambooHR address "${explicit}" is not a valid URL; fix it in the integration settings.`);
-    }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-      throw configError(`The BambooHR address "${explicit}" must start with https://; fix it in the integration settings.`);
-    }
-    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  try {
+    return bambooApiBase(opts.settings, opts.baseUrl);
+  } catch (error) {
+    if (error instanceof SettingsError) throw configError(error.message);
+    throw error;
   }
-  const domain = stringSetting(opts.settings, 'companyDomain');
-  if (!domain) {
-    throw configError('The BambooHR integration has no company domain (the "acme" in acme.bamboohr.com); set it in the integration settings.');
-  }
-  const sub = domain.replace(/\.bamboohr\.com$/i, '');
-  if (!COMPANY_DOMAIN.test(sub)) {
-    throw configError(`The BambooHR company domain "${domain}" is not valid (expected the "acme" in acme.bamboohr.com); fix it in the integration settings.`);
-  }
-  return `https://${sub.toLowerCase()}.bamboohr.com`;
 }
 
 function configError(message: string): ProviderError {

@@ -21,7 +21,8 @@ import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector } from '..
 import { createHibobClient, PROVIDER, type HibobClient } from './client.ts';
 import { getNamedList, type NamedList } from './named-lists.ts';
 import { isRecordFailure, normalizeEmployee, type HibobNormalizeContext } from './normalize.ts';
-import { searchPeople, SEARCH_FIELDS } from './people-search.ts';
+import { extraFieldIds, searchPeople, SEARCH_FIELDS } from './people-search.ts';
+import { getFieldCatalogue } from './fields-metadata.ts';
 
 export const PAGE_SIZE = 1000;
 
@@ -44,16 +45,19 @@ export function createHibobConnector(opts: ConnectorOptions, internals: HibobCon
   const now = internals.now ?? ((): Date => new Date());
   const pageSize = Math.max(1, Math.floor(internals.pageSize ?? PAGE_SIZE));
 
+  const extraSetting = opts.settings['extraFields'];
+  const extraFields = extraFieldIds([...(opts.fields ?? []), ...(Array.isArray(extraSetting) ? extraSetting : [])]);
+
   async function readRoster(): Promise<Roster> {
     const c = getClient();
     const departments: NamedList | undefined = await getNamedList(c, 'department');
     const sites: NamedList | undefined = await getNamedList(c, 'site');
-    const result = await searchPeople(c, { fields: SEARCH_FIELDS, showInactive: true, humanReadable: 'APPEND' });
+    const result = await searchPeople(c, { fields: [...SEARCH_FIELDS, ...extraFields], showInactive: true, humanReadable: 'APPEND' });
     const at = now();
     return {
       watermark: result.serverDate ?? at.toISOString(),
       employees: result.employees,
-      ctx: { departments, sites, today: at.toISOString().slice(0, 10) },
+      ctx: { departments, sites, today: at.toISOString().slice(0, 10), extraFields },
     };
   }
 
@@ -97,6 +101,8 @@ export function createHibobConnector(opts: ConnectorOptions, internals: HibobCon
       const roster = await readRoster();
       return { watermark: roster.watermark, pages: pages(roster), deletedIds: [], changedCount: roster.employees.length };
     },
+
+    fetchFields: () => getFieldCatalogue(getClient()),
 
     /**
      * Org units for Group Sync: every department (the whole tree, archived included) and site,

@@ -16,8 +16,9 @@
  * | site, siteId          | the `site` named list's name for work.siteId (else work.site), id   |
  * | reportsTo             | the manager's HiBob id (work.reportsTo.id, else work.manager)        |
  * | employeeIdInCompany   | work.employeeIdInCompany                                             |
- * | mobilePhone           | work.mobilePhone, else home.mobilePhone                              |
- * | workPhone             | work.workPhone                                                       |
+ * | workPhone, workMobile | work.workPhone, work.workMobile (HiBob's work numbers)               |
+ * | phone                 | work.workPhone, else work.workMobile (never a personal number)       |
+ * | <field id>            | any extra field asked for (an admin's mapping, e.g. `home.mobilePhone`) |
  * | startDate, terminationDate | work.startDate, internal.terminationDate as YYYY-MM-DD          |
  * | status                | internal.status, canonically `Active` / `Inactive`                  |
  * | lifecycleStatus       | internal.lifecycleStatus in lower case (`employed`, `hired`, `terminated`, `leave`) |
@@ -46,6 +47,8 @@ export interface HibobNormalizeContext {
   readonly sites?: NamedList | undefined;
   /** Today as `YYYY-MM-DD` (UTC by default). */
   readonly today?: string;
+  /** Extra field ids requested (see `extraFieldIds`), kept as attributes under their id. */
+  readonly extraFields?: readonly string[];
 }
 
 /** Named-list ids are numeric (HiBob sends numbers or digit strings). */
@@ -106,8 +109,12 @@ export function normalizeEmployee(raw: unknown, ctx: HibobNormalizeContext = {})
   const reportsTo = get('work.reportsTo');
   put('reportsTo', (isRecord(reportsTo) ? text(reportsTo['id']) : text(reportsTo)) ?? text(get('work.manager')));
   put('employeeIdInCompany', text(get('work.employeeIdInCompany')));
-  put('mobilePhone', text(get('work.mobilePhone')) ?? text(get('home.mobilePhone')));
-  put('workPhone', text(get('work.workPhone')));
+  const workPhone = text(get('work.workPhone'));
+  const workMobile = text(get('work.workMobile'));
+  put('workPhone', workPhone);
+  put('workMobile', workMobile);
+  put('phone', workPhone ?? workMobile);
+  for (const id of ctx.extraFields ?? []) put(id, text(humanValue(raw, id)) ?? text(get(id)));
   put('startDate', date(get('work.startDate')));
   put('terminationDate', date(get('internal.terminationDate')));
 

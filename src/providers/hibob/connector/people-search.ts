@@ -26,7 +26,11 @@ import { PROVIDER, type HibobClient } from './client.ts';
 export const PEOPLE_SEARCH_PATH = '/v1/people/search';
 export const MAX_SEARCH_FIELDS = 400;
 
-/** The fields a sync reads (dot-notation field ids). */
+/**
+ * The fields a sync reads (dot-notation field ids), none from a personal category: the work numbers
+ * are `work.workPhone` and `work.workMobile` (HiBob's field list, apidocs.hibob.com/reference/get_company-people-fields);
+ * `home.mobilePhone` is personal and only read when an admin maps it (see `extraFieldIds`).
+ */
 export const SEARCH_FIELDS: readonly string[] = [
   'root.id',
   'root.email',
@@ -43,13 +47,30 @@ export const SEARCH_FIELDS: readonly string[] = [
   'work.startDate',
   'work.isManager',
   'work.workPhone',
-  'work.mobilePhone',
-  'home.mobilePhone',
+  'work.workMobile',
   'internal.status',
   'internal.lifecycleStatus',
   'internal.terminationDate',
   'payroll.employment.type',
 ];
+
+/** A HiBob field id as the metadata writes it (`home.mobilePhone`, `work.custom.field_100`). */
+export const FIELD_ID = /^[a-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$/;
+
+/**
+ * Field ids beyond SEARCH_FIELDS that the integration maps or scopes on (a mapping names them by
+ * their HiBob id, e.g. `home.mobilePhone`), or lists in `settings.extraFields`; they come back as
+ * attributes under the same id. Capped so the search stays within HiBob's 400 fields.
+ */
+export function extraFieldIds(names: Iterable<unknown>): string[] {
+  const out: string[] = [];
+  for (const n of names) {
+    if (typeof n !== 'string') continue;
+    const id = n.startsWith('source.') ? n.slice('source.'.length) : n;
+    if (FIELD_ID.test(id) && !SEARCH_FIELDS.includes(id) && !out.includes(id)) out.push(id);
+  }
+  return out.slice(0, MAX_SEARCH_FIELDS - SEARCH_FIELDS.length);
+}
 
 export type HumanReadableMode = 'APPEND' | 'REPLACE';
 

@@ -39,8 +39,12 @@ export interface HibobEmployee {
   readonly status: HibobStatus;
   readonly lifecycleStatus: HibobLifecycleStatus;
   readonly employmentType: string | null;
-  readonly mobilePhone: string | null;
+  /** `work.workPhone` ("Work phone"). */
   readonly workPhone: string | null;
+  /** `work.workMobile` ("Work mobile"). */
+  readonly workMobile: string | null;
+  /** `home.mobilePhone` ("Mobile phone", category Home): personal. */
+  readonly homeMobilePhone: string | null;
   readonly creationDateTime: string;
 }
 
@@ -66,15 +70,16 @@ export interface HibobSeedPerson {
   status?: HibobStatus;
   lifecycleStatus?: HibobLifecycleStatus;
   employmentType?: string | null;
-  mobilePhone?: string | null;
   workPhone?: string | null;
+  workMobile?: string | null;
+  homeMobilePhone?: string | null;
 }
 
 export type HibobEmployeePatch = Omit<HibobSeedPerson, 'id'>;
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'id', 'email', 'firstName', 'surname', 'displayName', 'title', 'department', 'site', 'reportsTo', 'employeeIdInCompany',
-  'startDate', 'terminationDate', 'status', 'lifecycleStatus', 'employmentType', 'mobilePhone', 'workPhone',
+  'startDate', 'terminationDate', 'status', 'lifecycleStatus', 'employmentType', 'workPhone', 'workMobile', 'homeMobilePhone',
 ]);
 
 /** Internal, mutable record: list fields hold list-item ids, as HiBob stores them. */
@@ -94,8 +99,9 @@ export interface HibobRecord {
   status: HibobStatus;
   lifecycleStatus: HibobLifecycleStatus;
   employmentTypeId: string | null;
-  mobilePhone: string | null;
   workPhone: string | null;
+  workMobile: string | null;
+  homeMobilePhone: string | null;
   creationDateTime: string;
 }
 
@@ -221,8 +227,7 @@ export class HibobRoster {
       status: p.status ?? derived.status,
       lifecycleStatus: p.lifecycleStatus ?? derived.lifecycleStatus,
       employmentTypeId: this.listId('employmentType', p.employmentType !== undefined ? p.employmentType : (EMPLOYMENT_TYPE_OF[person.employmentHistoryStatus] ?? 'Permanent')),
-      mobilePhone: p.mobilePhone !== undefined ? p.mobilePhone : person.mobilePhone,
-      workPhone: p.workPhone !== undefined ? p.workPhone : person.workPhone,
+      ...phonesOf(person, p),
       creationDateTime: new Date().toISOString(),
     };
     this.nextNumber = Math.max(this.nextNumber, rec.employeeIdInCompany + 1);
@@ -264,8 +269,9 @@ export class HibobRoster {
     if (p.status !== undefined) rec.status = p.status;
     if (p.lifecycleStatus !== undefined) rec.lifecycleStatus = p.lifecycleStatus;
     if (p.employmentType !== undefined) rec.employmentTypeId = this.listId('employmentType', p.employmentType);
-    if (p.mobilePhone !== undefined) rec.mobilePhone = p.mobilePhone;
     if (p.workPhone !== undefined) rec.workPhone = p.workPhone;
+    if (p.workMobile !== undefined) rec.workMobile = p.workMobile;
+    if (p.homeMobilePhone !== undefined) rec.homeMobilePhone = p.homeMobilePhone;
     this.versionCounter++;
     return this.view(rec);
   }
@@ -342,8 +348,9 @@ export class HibobRoster {
       status: r.status,
       lifecycleStatus: r.lifecycleStatus,
       employmentType: this.itemName('employmentType', r.employmentTypeId),
-      mobilePhone: r.mobilePhone,
       workPhone: r.workPhone,
+      workMobile: r.workMobile,
+      homeMobilePhone: r.homeMobilePhone,
       creationDateTime: r.creationDateTime,
     };
   }
@@ -384,8 +391,7 @@ export class HibobRoster {
       status: lc.status,
       lifecycleStatus: lc.lifecycleStatus,
       employmentTypeId: this.listId('employmentType', EMPLOYMENT_TYPE_OF[s.employmentHistoryStatus ?? ''] ?? 'Permanent'),
-      mobilePhone: s.mobilePhone,
-      workPhone: s.workPhone,
+      ...phonesOf(s, {}),
       creationDateTime: new Date(s.createdMs).toISOString(),
     };
   }
@@ -464,6 +470,21 @@ export class HibobRoster {
     }
     return p;
   }
+}
+
+/**
+ * A generated person's numbers in HiBob's fields: a desk number is the work phone; their one
+ * mobile is their work mobile when they have no desk number, else a personal number (Home).
+ */
+function phonesOf(person: { readonly mobilePhone: string | null; readonly workPhone: string | null }, given: HibobSeedPerson): Pick<HibobRecord, 'workPhone' | 'workMobile' | 'homeMobilePhone'> {
+  const generated = person.workPhone !== null
+    ? { workPhone: person.workPhone, workMobile: null, homeMobilePhone: person.mobilePhone }
+    : { workPhone: null, workMobile: person.mobilePhone, homeMobilePhone: null };
+  return {
+    workPhone: given.workPhone !== undefined ? given.workPhone : generated.workPhone,
+    workMobile: given.workMobile !== undefined ? given.workMobile : generated.workMobile,
+    homeMobilePhone: given.homeMobilePhone !== undefined ? given.homeMobilePhone : generated.homeMobilePhone,
+  };
 }
 
 function lifecycleFor(startDate: string, terminationDate: string | null, today: string): { status: HibobStatus; lifecycleStatus: HibobLifecycleStatus } {

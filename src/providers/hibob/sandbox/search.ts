@@ -38,49 +38,87 @@ interface FieldDef {
   readonly path: string;
   /** Where the value sits in the nested form (root fields at the top level). */
   readonly nested: readonly string[];
+  /** Its metadata (`GET /v1/company/people/fields`). */
+  readonly meta: FieldMeta;
   machine(r: HibobRecord, c: Ctx): unknown;
   /** The display value, for fields whose machine value is an id or an object. */
   human?(r: HibobRecord, c: Ctx): unknown;
 }
 
-function def(id: string, machine: FieldDef['machine'], human?: FieldDef['human']): FieldDef {
+/** One entry of "Get all employee fields" (apidocs.hibob.com/reference/get_company-people-fields). */
+export interface FieldMeta {
+  readonly id: string;
+  readonly name: string;
+  readonly categoryId: string;
+  readonly categoryDisplayName: string;
+  readonly type: string;
+  readonly jsonPath: string;
+  readonly historical: boolean;
+  readonly typeData: { readonly listId?: string };
+}
+
+const CATEGORY_NAMES: Readonly<Record<string, string>> = { root: 'Basic info', work: 'Work', internal: 'Lifecycle', home: 'Home', payroll: 'Employment' };
+
+function def(id: string, name: string, type: string, machine: FieldDef['machine'], human?: FieldDef['human'], extra: { listId?: string; historical?: boolean } = {}): FieldDef {
   const parts = id.split('.');
-  return { id, path: `/${parts.join('/')}`, nested: parts[0] === 'root' ? parts.slice(1) : parts, machine, ...(human ? { human } : {}) };
+  const categoryId = parts[0] as string;
+  const meta: FieldMeta = {
+    id,
+    name,
+    categoryId,
+    categoryDisplayName: CATEGORY_NAMES[categoryId] ?? categoryId,
+    type,
+    jsonPath: categoryId === 'root' ? parts.slice(1).join('.') : id,
+    historical: extra.historical ?? false,
+    typeData: extra.listId ? { listId: extra.listId } : {},
+  };
+  return { id, path: `/${parts.join('/')}`, nested: parts[0] === 'root' ? parts.slice(1) : parts, meta, machine, ...(human ? { human } : {}) };
 }
 
 const manager = (r: HibobRecord, c: Ctx): HibobRecord | undefined => (r.reportsTo === null ? undefined : c.roster.record(r.reportsTo));
 
+/**
+ * The fields the sandbox serves: a subset of HiBob's out-of-the-box employee fields, ids, names,
+ * categories and types as HiBob's metadata lists them ("Get all employee fields", "Fields and lists
+ * metadata" at apidocs.hibob.com/docs/fields-metadata). The work numbers are `work.workPhone`
+ * ("Work phone") and `work.workMobile` ("Work mobile"); `home.mobilePhone` is the personal mobile
+ * in the Home category. There is no `work.mobilePhone`.
+ */
 export const FIELDS: readonly FieldDef[] = [
-  def('root.id', (r) => r.id),
-  def('root.email', (r) => r.email),
-  def('root.firstName', (r) => r.firstName),
-  def('root.surname', (r) => r.surname),
-  def('root.displayName', (r) => r.displayName),
-  def('root.fullName', (r) => `${r.firstName} ${r.surname}`),
-  def('root.creationDateTime', (r) => r.creationDateTime),
-  def('work.title', (r) => r.titleId, (r, c) => c.roster.itemName('title', r.titleId)),
-  def('work.department', (r) => r.departmentId, (r, c) => c.roster.itemName('department', r.departmentId)),
-  def('work.site', (r, c) => c.roster.itemName('site', r.siteId)),
-  def('work.siteId', (r) => (r.siteId === null ? null : Number(r.siteId))),
+  def('root.id', 'ID', 'employee-reference', (r) => r.id),
+  def('root.email', 'Email', 'text', (r) => r.email),
+  def('root.firstName', 'First name', 'text', (r) => r.firstName),
+  def('root.surname', 'Last name', 'text', (r) => r.surname),
+  def('root.displayName', 'Display name', 'text', (r) => r.displayName),
+  def('root.fullName', 'Full name', 'text', (r) => `${r.firstName} ${r.surname}`),
+  def('root.creationDateTime', 'Creation date', 'time', (r) => r.creationDateTime),
+  def('work.title', 'Job title', 'list', (r) => r.titleId, (r, c) => c.roster.itemName('title', r.titleId), { listId: 'title', historical: true }),
+  def('work.department', 'Department', 'list', (r) => r.departmentId, (r, c) => c.roster.itemName('department', r.departmentId), { listId: 'department', historical: true }),
+  def('work.site', 'Site', 'text', (r, c) => c.roster.itemName('site', r.siteId)),
+  def('work.siteId', 'Site', 'list_id', (r) => (r.siteId === null ? null : Number(r.siteId)), undefined, { listId: 'site', historical: true }),
   def(
     'work.reportsTo',
+    'Reports to',
+    'employee',
     (r, c) => {
       const m = manager(r, c);
       return m ? { id: m.id, displayName: m.displayName, email: m.email, firstName: m.firstName, surname: m.surname } : null;
     },
     (r, c) => manager(r, c)?.displayName ?? null,
+    { historical: true },
   ),
-  def('work.manager', (r) => r.reportsTo),
-  def('work.reportsToIdInCompany', (r, c) => manager(r, c)?.employeeIdInCompany ?? null),
-  def('work.employeeIdInCompany', (r) => r.employeeIdInCompany),
-  def('work.startDate', (r) => r.startDate),
-  def('work.isManager', (r, c) => c.managers.has(r.id)),
-  def('work.workPhone', (r) => r.workPhone),
-  def('internal.status', (r) => r.status),
-  def('internal.lifecycleStatus', (r) => r.lifecycleStatus, (r) => r.lifecycleStatus.charAt(0).toUpperCase() + r.lifecycleStatus.slice(1)),
-  def('internal.terminationDate', (r) => r.terminationDate),
-  def('home.mobilePhone', (r) => r.mobilePhone),
-  def('payroll.employment.type', (r) => r.employmentTypeId, (r, c) => c.roster.itemName('employmentType', r.employmentTypeId)),
+  def('work.manager', 'Manager', 'employee-reference', (r) => r.reportsTo, undefined, { historical: true }),
+  def('work.reportsToIdInCompany', 'Reports to (employee ID)', 'number', (r, c) => manager(r, c)?.employeeIdInCompany ?? null),
+  def('work.employeeIdInCompany', 'Employee ID', 'number', (r) => r.employeeIdInCompany),
+  def('work.startDate', 'Start date', 'date', (r) => r.startDate),
+  def('work.isManager', 'Is manager', 'boolean', (r, c) => c.managers.has(r.id)),
+  def('work.workPhone', 'Work phone', 'text', (r) => r.workPhone),
+  def('work.workMobile', 'Work mobile', 'text', (r) => r.workMobile),
+  def('internal.status', 'Status', 'list', (r) => r.status, undefined, { listId: 'status', historical: true }),
+  def('internal.lifecycleStatus', 'Lifecycle status', 'list', (r) => r.lifecycleStatus, (r) => r.lifecycleStatus.charAt(0).toUpperCase() + r.lifecycleStatus.slice(1), { listId: 'lifecycleStatus', historical: true }),
+  def('internal.terminationDate', 'Termination date', 'date', (r) => r.terminationDate),
+  def('home.mobilePhone', 'Mobile phone', 'text', (r) => r.homeMobilePhone),
+  def('payroll.employment.type', 'Employment type', 'list', (r) => r.employmentTypeId, (r, c) => c.roster.itemName('employmentType', r.employmentTypeId), { listId: 'employmentType', historical: true }),
 ];
 
 const BY_ID = new Map<string, FieldDef>();

@@ -7,6 +7,7 @@
  * - Auth: "API Service Users" — HTTP Basic with the service user's ID as user name and its token as
  *   password; a wrong or revoked service user gets 401.
  * - `POST /v1/people/search` ("Search for employees", "People read API contract"): see search.ts.
+ * - `GET /v1/company/people/fields` ("Get all employee fields"): the fields' metadata (search.ts).
  * - `GET /v1/company/named-lists` and `GET /v1/company/named-lists/{listName}` ("Get all company
  *   lists", "Get a specific company list by name"): `{name, values: [{id, value, name, archived,
  *   children}]}`; archived items only with `?includeArchived=true`. All lists: an object keyed by
@@ -21,7 +22,7 @@ import { controlParts, employeeCounts, handleFaultControl } from '../../../sandb
 import { logAndDelay, readJson as readJsonBody, requestPath, send, sendJson, startHttpServer } from '../../../sandbox/shared/http-server.ts';
 import { HibobFaultError, HibobFaults, type HibobFaultSpec, type HibobRequestLogEntry } from './faults.ts';
 import { HibobRoster, HibobRosterError, type HibobEmployeePatch, type HibobSeedPerson } from './roster.ts';
-import { parseSearchBody, renderSearch, SearchError, type ResponseShape, type SearchRequest } from './search.ts';
+import { FIELDS, parseSearchBody, renderSearch, SearchError, type ResponseShape, type SearchRequest } from './search.ts';
 
 export interface HibobServiceUser {
   readonly serviceUserId: string;
@@ -150,6 +151,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State): 
       const { chunks, count } = searchJson(state, parsed);
       search = { fields: parsed.fieldCount, showInactive: parsed.showInactive, humanReadable: parsed.humanReadable, filtered: parsed.filter !== null, employees: count };
       await streamChunks(res, chunks);
+      return;
+    }
+    if (path === '/v1/company/people/fields') {
+      if (method !== 'GET') throw new HttpError(405, `Use GET for ${path}`);
+      sendJson(res, 200, FIELDS.map((f) => f.meta));
       return;
     }
     const lists = /^\/v1\/company\/named-lists(?:\/([^/]+))?$/.exec(path);

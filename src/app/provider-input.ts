@@ -1,0 +1,39 @@
+/**
+ * Settings and credentials of a request, checked against the provider's descriptor, with 400s that
+ * name the field at fault (`credentials.apiKey: credentials.apiKey is required`).
+ */
+import type { AuthMethod, ProviderDescriptor } from '../providers/types.ts';
+import { ApiError, validateBody } from './errors.ts';
+
+export function validateSettings(descriptor: ProviderDescriptor, settings: unknown): Record<string, unknown> {
+  return validateBody(descriptor.settings, settings, 'settings');
+}
+
+export interface CheckedCredentials {
+  readonly method: AuthMethod;
+  readonly credentials: Record<string, string>;
+}
+
+/**
+ * The auth method these credentials are for, and the credentials as its schema reads them. When
+ * none fits, the error is the one of the method whose fields the request names most (ties: the
+ * first method), so an admin who sent `{apiKey: ""}` hears about the API key, not the OAuth import.
+ */
+export function validateCredentials(descriptor: ProviderDescriptor, credentials: unknown): CheckedCredentials {
+  const given = credentials && typeof credentials === 'object' ? Object.keys(credentials) : [];
+  let best: { method: AuthMethod; overlap: number } | undefined;
+  for (const method of descriptor.auth) {
+    const parsed = method.credentials.safeParse(credentials ?? {});
+    if (parsed.success) return { method, credentials: parsed.data };
+    const shape = (method.credentials as { shape?: Record<string, unknown> }).shape ?? {};
+    const overlap = given.filter((k) => k in shape).length;
+    if (!best || overlap > best.overlap) best = { method, overlap };
+  }
+  if (!best) throw new ApiError(400, 'invalid_request', `credentials: ${descriptor.name} takes no credentials here`, { field: 'credentials' });
+  return { method: best.method, credentials: validateBody(best.method.credentials, credentials, 'credentials') };
+}
+
+/** The auth methods the admin types credentials for (everything but the browser OAuth flow). */
+export function typedMethods(descriptor: ProviderDescriptor): AuthMethod[] {
+  return descriptor.auth.filter((m) => m.kind !== 'oauth2_authorization_code');
+}
