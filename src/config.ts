@@ -17,6 +17,8 @@ const ConfigSchema = z.object({
   PUBLIC_URL: z.url('must be the http(s) address browsers reach this server at').optional(),
   BAMBOOHR_OAUTH_CLIENT_ID: z.string().min(1).optional(),
   BAMBOOHR_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+  // How long a worker's claim on a run holds without a heartbeat (the takeover delay after a crash).
+  REFRESH_RUN_LEASE_SECONDS: z.coerce.number({ message: 'must be a number of seconds (2–30)' }).min(2, 'must be a number of seconds (2–30)').max(30, 'must be a number of seconds (2–30)').default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z
     .string()
@@ -62,6 +64,8 @@ export interface Config {
   readonly adminPassword: string | undefined;
   readonly secretKey: string | undefined;
   readonly logLevel: string;
+  /** A worker's lease on a run (REFRESH_RUN_LEASE_SECONDS); a dead worker's run is taken over after it. */
+  readonly runLeaseMs?: number;
   /** Where browsers reach this server (OAuth redirect URIs, webhook URLs); default `http://{HOST}:{PORT}`. */
   readonly publicUrl?: string;
   /** ReFresh's own OAuth apps per provider (BAMBOOHR_OAUTH_CLIENT_ID / _SECRET). */
@@ -106,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, mode?: 'embedde
     adminPassword: c.REFRESH_ADMIN_PASSWORD,
     secretKey: c.REFRESH_SECRET_KEY,
     logLevel: c.LOG_LEVEL,
+    runLeaseMs: c.REFRESH_RUN_LEASE_SECONDS * 1000,
     publicUrl: (c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/+$/, ''),
     oauthClients: c.BAMBOOHR_OAUTH_CLIENT_ID && c.BAMBOOHR_OAUTH_CLIENT_SECRET ? { bamboohr: { clientId: c.BAMBOOHR_OAUTH_CLIENT_ID, clientSecret: c.BAMBOOHR_OAUTH_CLIENT_SECRET } } : {},
     ...(mode ? { mode } : {}),

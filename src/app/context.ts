@@ -42,7 +42,7 @@ export async function createContext(config: Config, logger: Logger, opts: Contex
     ...(opts.httpPolicy ? { httpPolicy: opts.httpPolicy } : {}),
     ...(opts.providerPageSize ? { providerPageSize: opts.providerPageSize } : {}),
   };
-  const worker = new RunWorker(engine, opts.worker);
+  const worker = new RunWorker(engine, { ...(config.runLeaseMs ? { leaseMs: config.runLeaseMs } : {}), ...opts.worker });
   return {
     config,
     store,

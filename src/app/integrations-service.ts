@@ -27,7 +27,7 @@ import { GroupSyncPatch, groupSyncNeedsRun, resolveGroupSyncPatch } from './grou
 import { audit } from '../store/audit.ts';
 import { setPriority } from './priority-service.ts';
 import type { AppContext } from './context.ts';
-import { consecutiveFailures } from '../sync/engine.ts';
+import { consecutiveFailures } from '../sync/schedule.ts';
 
 export const CreateIntegrationBody = z.object({
   provider: z.enum(PROVIDER_IDS, { message: `provider must be one of: ${PROVIDER_IDS.join(', ')}` }),
@@ -196,7 +196,7 @@ export async function healthOf(ctx: AppContext, integration: Integration): Promi
   if (lastRun.status === 'blocked') return h('blocked_by_safeguard', `${lastRun.error?.message ?? 'The last run was held by the safeguard.'}`);
   if (lastRun.status === 'failed') {
     const code = lastRun.error?.code;
-    const { count } = await consecutiveFailures(ctx.engine, integration);
+    const { count } = await consecutiveFailures(ctx.store.db, integration);
     const retry = integration.nextRunAt ? ` The next attempt is at ${integration.nextRunAt}.` : '';
     if (count >= FAILING_AFTER && code !== 'auth_failed') {
       return h('failing', `The last ${count} syncs failed; the latest: ${lastRun.error?.message ?? 'unknown error'}${retry}`, code === 'provider_unavailable' || code === 'rate_limited' ? (info?.statusPageUrl ?? null) : null);

@@ -10,7 +10,7 @@ import { getTenant } from '../store/tenants.ts';
 import type { AppContext } from './context.ts';
 import { ApiError, validateBody } from './errors.ts';
 import { requireIntegration } from './integrations-service.ts';
-import { connectorFor } from '../sync/engine.ts';
+import { connectorFor } from '../sync/connector.ts';
 import { displayName } from '../sync/planner.ts';
 
 export const ScopePreviewBody = z.object({ scope: ScopeSchema, outOfScopeAction: z.enum(['deactivate', 'ignore']).optional() }).strict();

@@ -1,15 +1,17 @@
 import type SQLite from 'better-sqlite3';
+import type { Transaction } from 'kysely';
 import type { Store } from './db.ts';
-import type { NewCorrelationCaseRow, NewEmployeeLinkRow, NewEmployeeRow, NewRunChangeRow } from './schema.ts';
+import type { Database, NewCorrelationCaseRow, NewEmployeeLinkRow, NewEmployeeRow, NewRunChangeRow } from './schema.ts';
 import { upsertCorrelationCases } from './correlation-cases.ts';
 import { employeeWriteColumns, insertEmployees, updateEmployee, type EmployeeWrite } from './employees.ts';
 import { upsertLinks } from './links.ts';
 import { insertChanges, markApplied } from './run-changes.ts';
 
 /**
- * The sync's bulk writes. On SQLite they run as cached prepared statements on the raw handle,
- * synchronously inside a Kysely transaction (which holds the single connection, so nothing else
- * interleaves); on PostgreSQL as multi-row Kysely statements. Same rows either way.
+ * The sync's bulk writes, always inside a transaction the caller opened (the run's fenced write).
+ * On SQLite they run as cached prepared statements on the raw handle, synchronously inside that
+ * Kysely transaction (which holds the single connection, so nothing else interleaves); on
+ * PostgreSQL as multi-row Kysely statements. Same rows either way.
  */
 export interface ApplyBatch {
   readonly tenantId: string;
@@ -63,34 +65,32 @@ function stmts(sqlite: SQLite.Database) {
   return s;
 }
 
-export async function writeChanges(store: Store, rows: readonly NewRunChangeRow[]): Promise<void> {
+/** Stages a run's changes, inside the caller's (fenced) transaction. */
+export async function writeChanges(store: Store, trx: Transaction<Database>, rows: readonly NewRunChangeRow[]): Promise<void> {
   if (rows.length === 0) return;
   const sqlite = store.sqlite;
-  if (!sqlite) return insertChanges(store.db, rows);
-  await store.db.transaction().execute(async () => {
-    const s = stmts(sqlite).change;
-    for (const row of rows) s.run(row);
-  });
+  if (!sqlite) return insertChanges(trx, rows);
+  const s = stmts(sqlite).change;
+  for (const row of rows) s.run(row);
 }
 
-export async function writeApplyBatch(store: Store, batch: ApplyBatch): Promise<void> {
+/** Applies one batch of a run's changes and moves its watermark, inside the caller's (fenced) transaction. */
+export async function writeApplyBatch(store: Store, trx: Transaction<Database>, batch: ApplyBatch): Promise<void> {
   const sqlite = store.sqlite;
-  await store.db.transaction().execute(async (trx) => {
-    if (sqlite) {
-      const s = stmts(sqlite);
-      for (const row of batch.creates) s.employee.run(row);
-      for (const row of batch.links) s.link.run(row);
-      for (const w of batch.updates) s.update.run(updateParams(batch.tenantId, w));
-      for (const row of batch.cases) s.correlationCase.run(row);
-      s.applied.run(batch.toSeq, batch.runId);
-      return;
-    }
-    await upsertCorrelationCases(trx, batch.cases);
-    await insertEmployees(trx, batch.creates);
-    await upsertLinks(trx, batch.links);
-    for (const w of batch.updates) await updateEmployee(trx, batch.tenantId, w);
-    await markApplied(trx, batch.runId, batch.toSeq);
-  });
+  if (sqlite) {
+    const s = stmts(sqlite);
+    for (const row of batch.creates) s.employee.run(row);
+    for (const row of batch.links) s.link.run(row);
+    for (const w of batch.updates) s.update.run(updateParams(batch.tenantId, w));
+    for (const row of batch.cases) s.correlationCase.run(row);
+    s.applied.run(batch.toSeq, batch.runId);
+    return;
+  }
+  await upsertCorrelationCases(trx, batch.cases);
+  await insertEmployees(trx, batch.creates);
+  await upsertLinks(trx, batch.links);
+  for (const w of batch.updates) await updateEmployee(trx, batch.tenantId, w);
+  await markApplied(trx, batch.runId, batch.toSeq);
 }
 
 function updateParams(tenantId: string, w: EmployeeWrite) {

@@ -11,6 +11,7 @@ import * as m0004 from './migrations/0004-oauth.ts';
 import * as m0005 from './migrations/0005-sources.ts';
 import * as m0006 from './migrations/0006-apply-watermark.ts';
 import * as m0007 from './migrations/0007-integration-removal.ts';
+import * as m0008 from './migrations/0008-run-leases.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-sources': m0005,
   '0006-apply-watermark': m0006,
   '0007-integration-removal': m0007,
+  '0008-run-leases': m0008,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -1,8 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, RunRow } from './schema.ts';
 import { newId, nowIso, parseJson } from './ids.ts';
 import { ACTIVE_STATUSES, canTransition, emptyCounts, type RunCounts, type RunPhase, type RunStatus } from '../core/run-states.ts';
-import type { DialectName } from './db.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
 
 export interface RunError {
   readonly code: string;
@@ -143,7 +144,7 @@ export async function getRun(db: Kysely<Database>, tenantId: string, id: string)
   return row ? toRun(row) : undefined;
 }
 
-export async function getRunRow(db: Kysely<Database>, id: string): Promise<RunRow | undefined> {
+export async function getRunRow(db: Db, id: string): Promise<RunRow | undefined> {
   return db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
@@ -168,37 +169,9 @@ export async function lastFinishedRun(db: Kysely<Database>, tenantId: string, in
   return row ? toRun(row) : undefined;
 }
 
-/**
- * Claims the oldest queued run, or a running run whose worker stopped heart-beating. On
- * PostgreSQL the candidate row is locked with FOR UPDATE SKIP LOCKED, so concurrent workers
- * never claim the same run; SQLite serialises writers anyway.
- */
-export async function claimRun(db: Kysely<Database>, dialect: DialectName, workerId: string, staleBefore: string): Promise<RunRow | undefined> {
-  return db.transaction().execute(async (trx) => {
-    let q = trx
-      .selectFrom('runs')
-      .select('id')
-      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', staleBefore)])]))
-      .orderBy('created_at')
-      .limit(1);
-    if (dialect === 'postgres') q = q.forUpdate().skipLocked();
-    const candidate = await q.executeTakeFirst();
-    if (!candidate) return undefined;
-    const now = nowIso();
-    const updated = await trx
-      .updateTable('runs')
-      .set({ status: 'running', worker_id: workerId, heartbeat_at: now, started_at: sql`coalesce(started_at, ${now})` as never })
-      .where('id', '=', candidate.id)
-      .where((eb) => eb.or([eb('status', '=', 'queued'), eb.and([eb('status', '=', 'running'), eb('heartbeat_at', '<', staleBefore)])]))
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) return undefined;
-    return trx.selectFrom('runs').selectAll().where('id', '=', candidate.id).executeTakeFirst();
-  });
-}
-
 /** Moves a run between statuses, refusing transitions the table does not allow (compare-and-set). */
 export async function transitionRun(
-  db: Kysely<Database>,
+  db: Db,
   id: string,
   from: RunStatus,
   to: RunStatus,
@@ -224,7 +197,7 @@ export async function transitionRun(
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function saveRunProgress(db: Kysely<Database>, id: string, phase: RunPhase, progress: Omit<RunProgress, 'phase'>, counts: RunCounts): Promise<void> {
+export async function saveRunProgress(db: Db, id: string, phase: RunPhase, progress: Omit<RunProgress, 'phase'>, counts: RunCounts): Promise<void> {
   await db
     .updateTable('runs')
     .set({ phase, progress: JSON.stringify({ phase, ...progress }), counts: JSON.stringify(counts), heartbeat_at: nowIso() })

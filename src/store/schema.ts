@@ -134,6 +134,16 @@ export interface RunsTable {
   created_at: string;
   /** Staged changes with seq ≤ this are applied (apply goes in seq order, batch by batch). */
   applied_through: Generated<number>;
+  /** Fencing token: grows at every claim; a worker's writes check it (0008-run-leases). */
+  lease: Generated<number>;
+  /** When the holder's lease runs out unless renewed; then another worker may take the run over. */
+  lease_until: Generated<string | null>;
+  /** JSON {wouldHold, reason}: the safeguard's verdict on the plan, or null before planning. */
+  safeguard: Generated<string | null>;
+  /** JSON counts the plan staged (`counts` holds what was applied). */
+  planned: Generated<string | null>;
+  /** JSON PlanBasis: what the plan was made from, to tell a stale plan at approval. */
+  plan_basis: Generated<string | null>;
 }
 
 export interface RunChangesTable {

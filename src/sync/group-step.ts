@@ -6,6 +6,7 @@ import type { FieldMapping } from '../core/mapping.ts';
 import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
 import type { HrisConnector } from '../connectors/types.ts';
 import type { Store } from '../store/db.ts';
+import type { RunWriter } from './fenced-run.ts';
 import type { Integration } from '../store/integrations.ts';
 import type { Database, NewRunChangeRow, RunRow } from '../store/schema.ts';
 import { chunks, employeesByIds } from '../store/employees.ts';
@@ -64,9 +65,10 @@ export interface GroupStepOptions {
   readonly approveArchives?: boolean;
 }
 
-/** What the engine hands the group step: the run's store, and the connector it already made (one credential refresh per run). */
+/** What the engine hands the group step: the run's store and fenced writer, and the connector it already made (one credential refresh per run). */
 export interface GroupStepDeps {
   readonly store: Store;
+  readonly run: RunWriter;
   readonly connector: () => Promise<HrisConnector>;
   readonly log: Logger;
 }
@@ -84,7 +86,7 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
   const mapping = integration.groupSync.mapping as readonly GroupMappingEntry[];
   const now = nowIso();
   const skip = async (reason: string, after: Record<string, unknown> | null = null): Promise<GroupStepResult> => {
-    await db.transaction().execute(async (trx) => {
+    await deps.run.write(async (trx) => {
       const seq = await nextSeq(trx, run.id);
       await trx.insertInto('run_changes').values(changeRow(run, seq, 'skipped', null, 'Group Sync', null, after, reason)).execute();
     });
@@ -128,7 +130,7 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
     }
   }
 
-  const changes = await applyGroupPlan(db, run, integration, plan, existing, now);
+  const changes = await applyGroupPlan(deps, run, integration, plan, existing, now);
   if (heldReason) await skip(heldReason, { groups: risky.filter((a) => a.reason !== 'unmapped').map((a) => ({ id: a.id, name: a.name })) });
   log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives }, 'groups synced');
   return { plan, changes, heldArchives, heldReason };
@@ -163,18 +165,18 @@ const REASONS = {
 };
 
 /** Applies a plan in one transaction with its run changes and audit events. Returns the number of changes. */
-async function applyGroupPlan(db: Kysely<Database>, run: RunRow, integration: Integration, plan: GroupPlan, existing: readonly { id: string; name: string; type: string; parentId: string | null }[], now: string): Promise<number> {
+async function applyGroupPlan(deps: GroupStepDeps, run: RunRow, integration: Integration, plan: GroupPlan, existing: readonly { id: string; name: string; type: string; parentId: string | null }[], now: string): Promise<number> {
   const total = plan.created.length + plan.renamed.length + plan.retyped.length + plan.moved.length + plan.archived.length + plan.revived.length + plan.membershipsAdded.length + plan.membershipsRemoved.length;
   if (total === 0) return 0;
   const source = providerDisplayName(integration.provider);
   const names = new Map<string, string>([...existing.map((g) => [g.id, g.name] as const), ...plan.groups.map((g) => [g.id, g.name] as const)]);
   const types = new Map<string, string>([...existing.map((g) => [g.id, g.type] as const), ...plan.groups.map((g) => [g.id, g.type] as const)]);
   const affected = [...new Set([...plan.membershipsAdded, ...plan.membershipsRemoved].map((m) => m.employeeId))];
-  const employees = await employeesByIds(db, run.tenant_id, affected);
+  const employees = await employeesByIds(deps.store.db, run.tenant_id, affected);
   const personOf = (id: string) => personName(employees.get(id)?.fields);
   const groupRef = (id: string | null) => (id === null ? null : { id, name: names.get(id) ?? id });
 
-  await db.transaction().execute(async (trx) => {
+  await deps.run.write(async (trx) => {
     let seq = await nextSeq(trx, run.id);
     const rows: NewRunChangeRow[] = [];
     const audits: { action: string; entityId: string; before: unknown; after: unknown }[] = [];

@@ -10,6 +10,7 @@ import { listIntegrations } from '../store/integrations.ts';
 import { linksForEmployees } from '../store/links.ts';
 import { decodeProvenance, encodeProvenance } from '../store/provenance.ts';
 import type { Database } from '../store/schema.ts';
+import type { RunWriter } from './fenced-run.ts';
 
 /** People linked to two or more sources, optionally among `among`. */
 export async function sharedEmployees(db: Kysely<Database>, tenantId: string, among?: readonly string[]): Promise<string[]> {
@@ -27,9 +28,9 @@ export async function sharedEmployees(db: Kysely<Database>, tenantId: string, am
 /**
  * Resolves people again from their stored per-source values — after a rank change, or after a
  * run for people several sources share (another source's value may now fill a field) — and
- * writes what changed with an audit entry saying why.
+ * writes what changed with an audit entry saying why. Within a run, `writer` fences each write.
  */
-export async function reresolveEmployees(db: Kysely<Database>, tenantId: string, ids: readonly string[], why: string): Promise<number> {
+export async function reresolveEmployees(db: Kysely<Database>, tenantId: string, ids: readonly string[], why: string, writer: RunWriter = { write: (fn) => db.transaction().execute(fn) }): Promise<number> {
   const integrations = new Map((await listIntegrations(db, tenantId)).map((i) => [i.id, i]));
   let changed = 0;
   for (const chunk of chunks(ids, 500)) {
@@ -48,7 +49,7 @@ export async function reresolveEmployees(db: Kysely<Database>, tenantId: string,
       if (!diff && !statusChanged && encodeProvenance(next.provenance) === encodeProvenance(current.provenance)) continue;
       changed += 1;
       const now = nowIso();
-      await db.transaction().execute(async (trx) => {
+      await writer.write(async (trx) => {
         await trx
           .updateTable('employees')
           .set({

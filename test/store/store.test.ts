@@ -7,7 +7,8 @@ import { Vault } from '../../src/auth/vault.ts';
 import { migrate, openStore } from '../../src/store/db.ts';
 import { ensureTenant, registerApiKey, tenantForApiKey } from '../../src/store/tenants.ts';
 import { createIntegration, getIntegration, listIntegrations, readCredentials } from '../../src/store/integrations.ts';
-import { claimRun, enqueueRun, RunConflictError, transitionRun, RunTransitionError } from '../../src/store/runs.ts';
+import { enqueueRun, RunConflictError, transitionRun, RunTransitionError } from '../../src/store/runs.ts';
+import { claimRun } from '../../src/store/run-lease.ts';
 import { defaultUserSync, DEFAULT_GROUP_SYNC } from '../../src/core/integration-settings.ts';
 import { DESCRIPTORS } from '../../src/providers/descriptors.ts';
 import { listEmployees, insertEmployees } from '../../src/store/employees.ts';
@@ -89,15 +90,15 @@ for (const dialect of DIALECTS) {
           const i = await seed(store.db, 'acme');
           ids.push((await enqueueRun(store.db, { tenantId: 'acme', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false })).id);
         }
-        const stale = new Date(Date.now() - 60_000).toISOString();
-        const claims = await Promise.all(Array.from({ length: 10 }, (_, w) => claimRun(store.db, store.dialect, `w${w}`, stale)));
-        const claimed = claims.filter(Boolean).map((r) => r!.id);
+        const now = new Date();
+        const claims = await Promise.all(Array.from({ length: 10 }, (_, w) => claimRun(store.db, store.dialect, `w${w}`, now, 30_000)));
+        const claimed = claims.filter(Boolean).map((c) => c!.row.id);
         assert.equal(new Set(claimed).size, claimed.length, 'no run claimed twice');
         // Whatever the interleaving, every run is claimed exactly once in the end.
         for (;;) {
-          const more = await claimRun(store.db, store.dialect, 'late', stale);
+          const more = await claimRun(store.db, store.dialect, 'late', now, 30_000);
           if (!more) break;
-          claimed.push(more.id);
+          claimed.push(more.row.id);
         }
         assert.deepEqual([...claimed].sort(), [...ids].sort());
       } finally {

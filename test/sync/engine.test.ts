@@ -292,9 +292,9 @@ for (const dialect of DIALECTS) {
           const partial = (await employees(h)).length;
           assert.ok(partial > 0 && partial < referenceCount, `expected a partial apply, got ${partial}`);
           // A worker that died would leave the run running; simulate that and let another worker resume it.
-          await h.ctx.store.db.updateTable('runs').set({ status: 'running', phase: 'applying', heartbeat_at: '2000-01-01T00:00:00.000Z', finished_at: null }).where('id', '=', runRow.id).execute();
+          await h.ctx.store.db.updateTable('runs').set({ status: 'running', phase: 'applying', lease_until: '2000-01-01T00:00:00.000Z', finished_at: null }).where('id', '=', runRow.id).execute();
           const { RunWorker } = await import('../../src/jobs/worker.ts');
-          const rescuer = new RunWorker(h.ctx.engine, { pollMs: 20, staleMs: 1000, schedule: false });
+          const rescuer = new RunWorker(h.ctx.engine, { pollMs: 20, schedule: false });
           rescuer.start();
           const resumed = await waitForRun(h.ctx.engine, h.tenantId, runRow.id);
           await rescuer.stop();

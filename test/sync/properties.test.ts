@@ -10,7 +10,8 @@ import { openHarness, type Harness } from '../helpers/harness.ts';
 import { startBambooSandbox, type BambooSandbox } from '../../src/providers/bamboohr/sandbox/server.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest, requestSync } from '../../src/app/integrations-service.ts';
 import { patchEmployee } from '../../src/app/employees-service.ts';
-import { applyChanges } from '../../src/sync/engine.ts';
+import { applyChanges } from '../../src/sync/apply.ts';
+import { unfenced } from '../../src/sync/fenced-run.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 import { listEmployees, toEmployee } from '../../src/store/employees.ts';
 import { ensureTenant, generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
@@ -104,7 +105,7 @@ for (const dialect of DIALECTS) {
             const run = await h.sync('full');
             const once = await state(h);
             await h.ctx.store.db.updateTable('runs').set({ applied_through: 0 }).where('id', '=', run.id).execute();
-            await applyChanges(h.ctx.engine, run.id, h.tenantId, emptyCounts());
+            await applyChanges(h.ctx.engine, unfenced(h.ctx.store), run.id, h.tenantId, emptyCounts());
             assert.deepEqual(await state(h), once);
             const again = await h.sync('full');
             assert.equal(again.counts.created + again.counts.updated + again.counts.deactivated + again.counts.reactivated, 0);

@@ -1,0 +1,128 @@
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import type { Database, RunRow } from './schema.ts';
+import type { DialectName } from './db.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * A worker's hold on one run. `lease` is the fencing token: it grows at every claim, so a worker
+ * that was paused past its lease and came back finds a larger number (or another worker id) on
+ * the run, and its writes are refused.
+ */
+export interface RunLease {
+  readonly runId: string;
+  readonly workerId: string;
+  readonly lease: number;
+  /** How long a claim or a renewal holds the run. */
+  readonly durationMs: number;
+}
+
+/** The worker no longer holds the run: another took it over, or its status moved on. */
+export class LeaseLostError extends Error {
+  readonly code = 'lease_lost';
+  constructor(readonly runId: string, readonly workerId: string, readonly lease: number) {
+    super(`worker ${workerId} no longer holds run ${runId} (lease ${lease}); it stops without writing`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+const until = (now: Date, ms: number) => new Date(now.getTime() + ms).toISOString();
+
+function claimable(now: string) {
+  return (eb: ExpressionBuilder<Database, 'runs'>) =>
+    eb.or([
+      eb('status', '=', 'queued'),
+      // A running run whose holder stopped renewing (rows from before leases have none).
+      eb.and([eb('status', '=', 'running'), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)])]),
+    ]);
+}
+
+/**
+ * Claims the oldest queued run, or a running run whose lease ran out, raising its lease number.
+ * On PostgreSQL the candidate row is locked with FOR UPDATE SKIP LOCKED, so concurrent workers
+ * never claim the same run, and a claim waits for a holder's fenced write in progress (which holds
+ * the row lock) rather than interleaving with it; SQLite serialises writers anyway.
+ */
+export async function claimRun(db: Kysely<Database>, dialect: DialectName, workerId: string, now: Date, durationMs: number): Promise<{ row: RunRow; lease: RunLease } | undefined> {
+  const at = now.toISOString();
+  return db.transaction().execute(async (trx) => {
+    let q = trx.selectFrom('runs').select('id').where(claimable(at)).orderBy('created_at').limit(1);
+    if (dialect === 'postgres') q = q.forUpdate().skipLocked();
+    const candidate = await q.executeTakeFirst();
+    if (!candidate) return undefined;
+    const updated = await trx
+      .updateTable('runs')
+      .set({
+        status: 'running',
+        worker_id: workerId,
+        lease: sql<number>`lease + 1`,
+        lease_until: until(now, durationMs),
+        heartbeat_at: at,
+        started_at: sql<string>`coalesce(started_at, ${at})`,
+      })
+      .where('id', '=', candidate.id)
+      .where(claimable(at))
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return undefined;
+    const row = await trx.selectFrom('runs').selectAll().where('id', '=', candidate.id).executeTakeFirstOrThrow();
+    return { row, lease: { runId: row.id, workerId, lease: row.lease, durationMs } };
+  });
+}
+
+/**
+ * The fence. Inside the transaction of a write made for a run: proves the worker still holds it
+ * (same worker id, same lease number, still running) and extends the lease. On PostgreSQL the
+ * update also locks the run's row until the transaction commits, so a takeover cannot slip in
+ * between this check and the write it guards.
+ */
+export async function holdLease(db: Db, lease: RunLease, now: Date): Promise<void> {
+  const result = await db
+    .updateTable('runs')
+    .set({ heartbeat_at: now.toISOString(), lease_until: until(now, lease.durationMs) })
+    .where('id', '=', lease.runId)
+    .where('worker_id', '=', lease.workerId)
+    .where('lease', '=', lease.lease)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) throw new LeaseLostError(lease.runId, lease.workerId, lease.lease);
+}
+
+/** The heartbeat: renews the lease, or answers false when it is lost. */
+export async function renewLease(db: Db, lease: RunLease, now: Date): Promise<boolean> {
+  try {
+    await holdLease(db, lease, now);
+    return true;
+  } catch (error) {
+    if (error instanceof LeaseLostError) return false;
+    throw error;
+  }
+}
+
+export interface RunningHolder {
+  readonly runId: string;
+  readonly workerId: string;
+  readonly lease: number;
+}
+
+/** Runs that are running now, with who holds them. */
+export async function runningHolders(db: Db): Promise<RunningHolder[]> {
+  const rows = await db.selectFrom('runs').select(['id', 'worker_id', 'lease']).where('status', '=', 'running').execute();
+  return rows.map((r) => ({ runId: r.id, workerId: r.worker_id ?? '', lease: r.lease }));
+}
+
+/**
+ * Ends a holder's lease at once (its process is known to be dead), so the next claim takes the
+ * run over without waiting for the lease to run out. Compare-and-set on the holder: a run that
+ * was renewed or taken over meanwhile is left alone.
+ */
+export async function expireLease(db: Db, holder: RunningHolder): Promise<boolean> {
+  const result = await db
+    .updateTable('runs')
+    .set({ lease_until: new Date(0).toISOString() })
+    .where('id', '=', holder.runId)
+    .where('worker_id', '=', holder.workerId)
+    .where('lease', '=', holder.lease)
+    .where('status', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -1,0 +1,107 @@
+import type { RunCounts } from '../core/run-states.ts';
+import { writeApplyBatch, type ApplyBatch } from '../store/bulk.ts';
+import { searchText } from '../store/employees.ts';
+import { newId, nowIso } from '../store/ids.ts';
+import { encodeProvenance } from '../store/provenance.ts';
+import { unappliedChanges } from '../store/run-changes.ts';
+import { getRunRow, saveRunProgress } from '../store/runs.ts';
+import type { NewCorrelationCaseRow, NewEmployeeRow, RunChangeRow } from '../store/schema.ts';
+import { decodePayload, type ChangePayload } from './change-payload.ts';
+import type { EngineDeps } from './engine.ts';
+import type { RunWriter } from './fenced-run.ts';
+import { reresolveEmployees, sharedEmployees } from './reresolve.ts';
+
+const APPLY_BATCH = 1000;
+
+/**
+ * Applies a run's staged changes in seq order, a batch per fenced transaction that also moves
+ * the run's watermark, so a resumed apply continues where the last committed batch stopped.
+ */
+export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: string, tenantId: string, counts: RunCounts): Promise<void> {
+  const { db } = deps.store;
+  const total = await db
+    .selectFrom('run_changes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('run_id', '=', runId)
+    .where('payload', 'is not', null)
+    .executeTakeFirstOrThrow();
+  const row = (await getRunRow(db, runId))!;
+  const ctx = { tenantId, integrationId: row.integration_id, runId };
+  let applied = 0;
+  let afterSeq = 0;
+  for (;;) {
+    const batch = await unappliedChanges(db, runId, afterSeq, APPLY_BATCH);
+    if (batch.length === 0) break;
+    const payloads = batch.map((c) => decodePayload(c, ctx));
+    afterSeq = batch[batch.length - 1]!.seq;
+    applied += batch.length;
+    const toApply = Number(total.n);
+    await run.write(async (trx) => {
+      await writeApplyBatch(deps.store, trx, toApplyBatch(ctx, batch, payloads));
+      await saveRunProgress(trx, runId, 'applying', { fetched: counts.fetched, total: null, applied, toApply, message: `applied ${applied} of ${toApply} changes` }, counts);
+    });
+    await deps.onApplyBatch?.(runId, afterSeq);
+  }
+}
+
+function toApplyBatch(ctx: { tenantId: string; integrationId: string; runId: string }, batch: readonly RunChangeRow[], payloads: readonly ChangePayload[]): ApplyBatch {
+  const creates = payloads.flatMap((p): NewEmployeeRow[] => {
+    const e = p.employee;
+    if (!e?.create) return [];
+    return [{
+      id: e.id,
+      tenant_id: ctx.tenantId,
+      status: e.status,
+      role: 'member',
+      email_norm: e.emailNorm,
+      employee_number: e.employeeNumber,
+      search_text: searchText(e.fields),
+      fields: JSON.stringify(e.fields),
+      provenance: e.storedProvenance ?? encodeProvenance(e.provenance),
+      custom_config: '{}',
+      created_at: e.updatedAt,
+      updated_at: e.updatedAt,
+    }];
+  });
+  const cases = batch.flatMap((change, n): NewCorrelationCaseRow[] => {
+    const c = payloads[n]!.correlationCase;
+    if (!c) return [];
+    return [{
+      id: newId(),
+      tenant_id: ctx.tenantId,
+      integration_id: ctx.integrationId,
+      external_id: change.external_id!,
+      display_name: change.display_name,
+      email: c.email,
+      reason: c.reason,
+      candidates: JSON.stringify(c.candidates),
+      status: 'open',
+      resolution: null,
+      run_id: ctx.runId,
+      created_at: nowIso(),
+      resolved_at: null,
+    }];
+  });
+  return {
+    tenantId: ctx.tenantId,
+    runId: ctx.runId,
+    fromSeq: batch[0]!.seq,
+    toSeq: batch[batch.length - 1]!.seq,
+    creates,
+    links: payloads.flatMap((p) => (p.link ? [p.link] : [])),
+    updates: payloads.flatMap((p) => (p.employee && !p.employee.create ? [p.employee] : [])),
+    cases,
+  };
+}
+
+/**
+ * People this run touched who are shared with other sources are resolved again from the stored
+ * links: another source's value may now fill a field this run cleared, and a run approved after
+ * being held applies against what the other sources say today.
+ */
+export async function reresolveShared(deps: EngineDeps, run: RunWriter, runId: string, tenantId: string): Promise<void> {
+  const touched = await deps.store.db.selectFrom('run_changes').select('employee_id').distinct().where('run_id', '=', runId).where('employee_id', 'is not', null).execute();
+  if (touched.length === 0) return;
+  const shared = await sharedEmployees(deps.store.db, tenantId, touched.map((t) => t.employee_id!));
+  if (shared.length > 0) await reresolveEmployees(deps.store.db, tenantId, shared, 'resolved again after a sync of a shared person', run);
+}

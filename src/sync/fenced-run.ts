@@ -1,0 +1,46 @@
+import type { Transaction } from 'kysely';
+import type { Store } from '../store/db.ts';
+import { holdLease, LeaseLostError, type RunLease } from '../store/run-lease.ts';
+import type { Database } from '../store/schema.ts';
+
+/** How a run's step writes: every write in one transaction, fenced by the run's lease. */
+export interface RunWriter {
+  write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+}
+
+/**
+ * A claimed run's only way to write. Each `write` is one transaction that first proves the worker
+ * still holds the lease (worker id and lease number, see holdLease); a worker that lost it gets
+ * LeaseLostError before anything is written, and the transaction rolls back.
+ */
+export class FencedRun implements RunWriter {
+  constructor(
+    private readonly store: Store,
+    readonly lease: RunLease,
+    private readonly now: () => Date,
+    /** Aborted by the worker's heartbeat when it finds the lease lost. */
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  get runId(): string {
+    return this.lease.runId;
+  }
+
+  async write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    this.check();
+    return this.store.db.transaction().execute(async (trx) => {
+      await holdLease(trx, this.lease, this.now());
+      return fn(trx);
+    });
+  }
+
+  /** Between long steps (a provider page): stop early once the heartbeat saw the lease lost. */
+  check(): void {
+    if (this.signal?.aborted) throw new LeaseLostError(this.lease.runId, this.lease.workerId, this.lease.lease);
+  }
+}
+
+/** Writes outside any run (an admin's re-resolution, a test re-applying a finished run). */
+export function unfenced(store: Store): RunWriter {
+  return { write: (fn) => store.db.transaction().execute(fn) };
+}

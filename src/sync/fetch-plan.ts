@@ -1,0 +1,138 @@
+import type { Logger } from 'pino';
+import { decideStatus, todayIn, type PersonStatus } from '../core/lifecycle.ts';
+import type { RunCounts, RunPhase } from '../core/run-states.ts';
+import { checkSafeguard, type SafeguardVerdict } from '../core/safeguard.ts';
+import type { Lifecycle } from '../core/source-record.ts';
+import { providerDisplayName as providerName } from '../connectors/errors.ts';
+import type { HrisConnector } from '../connectors/types.ts';
+import { writeChanges } from '../store/bulk.ts';
+import { getCursor } from '../store/cursors.ts';
+import { parseJson } from '../store/ids.ts';
+import { listIntegrations, type Integration } from '../store/integrations.ts';
+import { countActiveLinked, dueReviews, LinkIndex, linksByExternalIds } from '../store/links.ts';
+import { saveRunProgress } from '../store/runs.ts';
+import type { RunRow } from '../store/schema.ts';
+import { getTenant } from '../store/tenants.ts';
+import type { EngineDeps } from './engine.ts';
+import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
+import type { FencedRun } from './fenced-run.ts';
+import { Planner, type Disappearance } from './planner.ts';
+import { readAhead } from './read-ahead.ts';
+
+export interface PlanOutcome {
+  readonly watermark: string | null;
+  readonly deactivations: number;
+  readonly verdict: SafeguardVerdict;
+}
+
+/**
+ * Fetch → evaluate → plan, page by page: every change is staged as a run change (nothing is
+ * written to people or links here), each page's changes and progress in one fenced transaction.
+ */
+export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow, integration: Integration, connector: HrisConnector, counts: RunCounts, log: Logger): Promise<PlanOutcome> {
+  const { db } = deps.store;
+  const tenant = (await getTenant(db, row.tenant_id))!;
+  const now = deps.now?.() ?? new Date();
+  const today = todayIn(tenant.time_zone, now);
+  const settings = integration.userSync;
+  // The provider attribute holding a manager's id: the lazy index loads managers' links too.
+  const managerAttribute = Object.entries(settings.fieldMapping).find(([, target]) => target === 'managerId')?.[0] ?? '';
+  const hash = configHash(settings, tenant.time_zone);
+  const cursor = await getCursor(db, row.tenant_id, integration.id);
+  const full = row.mode === 'full' || !cursor || cursor.configHash !== hash;
+  // An incremental run without a valid cursor (first run, or mapping/scope changed) runs full.
+  if (row.mode === 'incremental' && full) await run.write((trx) => trx.updateTable('runs').set({ mode: 'full' }).where('id', '=', row.id).execute());
+
+  // Counted before anything changes: the safeguard's percentage is of today's active people.
+  const activeLinked = await countActiveLinked(db, row.tenant_id, integration.id);
+  const index = full ? await LinkIndex.full(db, row.tenant_id, integration.id) : LinkIndex.lazy(db, row.tenant_id, integration.id);
+  const integrations = new Map((await listIntegrations(db, row.tenant_id)).map((i) => [i.id, i]));
+  const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, index, counts, now: now.toISOString() });
+  /** Stages what the planner holds, with the run's progress, in one fenced transaction. */
+  const flush = async (phase: RunPhase, message: string) => {
+    const changes = planner.drain();
+    await run.write(async (trx) => {
+      await writeChanges(deps.store, trx, changes);
+      await saveRunProgress(trx, row.id, phase, { fetched: counts.fetched, total: null, applied: 0, toApply: 0, message }, counts);
+    });
+  };
+
+  await flush('fetching', `fetching people from ${providerName(integration.provider)}`);
+  const seen = new Set<string>();
+  const changes = full ? undefined : await connector.fetchChanges(cursor!.value);
+  const fetch = changes ?? (await connector.fetchAll());
+  const deletedIds = changes?.deletedIds ?? [];
+
+  for await (const page of readAhead(fetch.pages)) {
+    run.check();
+    const changed: Evaluated[] = [];
+    await index.ensure(page.records.flatMap((r) => [r.externalId, ...(r.attributes[managerAttribute] ? [r.attributes[managerAttribute]!] : [])]));
+    for (const failure of page.failures) {
+      counts.fetched += 1;
+      if (failure.externalId) seen.add(failure.externalId);
+      planner.failure(failure.externalId, failure.reason);
+    }
+    for (const record of page.records) {
+      counts.fetched += 1;
+      if (seen.has(record.externalId)) continue;
+      seen.add(record.externalId);
+      const evaluated = evaluateRecord(record, settings, today);
+      if (evaluated.inScope) counts.inScope += 1;
+      const known = index.get(record.externalId);
+      if (known && known.present && known.hash === evaluated.hash) {
+        // Known but never linked (e.g. terminated before we first saw them): someone matching may
+        // exist by now — from another source or added by hand — so in-scope ones correlate again.
+        if (known.employeeId === null && evaluated.inScope) {
+          planner.retries.add(record.externalId);
+          changed.push(evaluated);
+          continue;
+        }
+        counts.unchanged += 1;
+        continue;
+      }
+      changed.push(evaluated);
+    }
+    await planner.planRecords(changed);
+    await flush('fetching', `fetched ${counts.fetched} people`);
+  }
+
+  // Only a complete full fetch, or an explicit delete, makes a person disappear.
+  const gone: Disappearance[] = [];
+  const source = providerName(integration.provider);
+  if (full) {
+    for (const [externalId, entry] of index.entries()) {
+      if (entry.present && !seen.has(externalId)) gone.push({ externalId, reason: `no longer in ${source}` });
+    }
+  } else {
+    await index.ensure(deletedIds);
+    for (const externalId of deletedIds) if (index.get(externalId)?.present) gone.push({ externalId, reason: `deleted in ${source}` });
+  }
+  for (let i = 0; i < gone.length; i += 500) {
+    const slice = gone.slice(i, i + 500);
+    const rows = await linksByExternalIds(db, row.tenant_id, integration.id, slice.map((g) => g.externalId));
+    await planner.planDisappearances(slice, new Map(rows.map((r) => [r.external_id, r])));
+    await flush('fetching', `fetched ${counts.fetched} people`);
+  }
+
+  // Dates reached since the last run (a termination date today) change a decision by themselves.
+  const due = await dueReviews(db, row.tenant_id, integration.id, today);
+  await planner.planReviews(due, (link) => {
+    const d = decideStatus(parseJson<Lifecycle>(link.lifecycle, { active: false }), today);
+    if (link.in_scope !== 1) return { status: link.source_status as PersonStatus | null, reason: link.status_reason, reviewOn: null };
+    return { status: d.status, reason: d.reason, reviewOn: d.reviewOn ?? null };
+  });
+  await flush('fetching', `fetched ${counts.fetched} people`);
+
+  await planner.settleManagerGuesses(
+    async (seqs) => db.selectFrom('run_changes').selectAll().where('run_id', '=', row.id).where('seq', 'in', seqs).execute(),
+    async (rows) =>
+      run.write(async (trx) => {
+        for (const r of rows) await trx.updateTable('run_changes').set({ after: r.after, payload: r.payload }).where('run_id', '=', row.id).where('seq', '=', r.seq).execute();
+      }),
+  );
+
+  const verdict = checkSafeguard(settings.safeguard, activeLinked, planner.deactivations);
+  await flush('planned', `planned ${planner.seq} changes`);
+  log.info({ full, fetched: counts.fetched, changes: planner.seq, deactivations: planner.deactivations }, 'fetch complete');
+  return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict };
+}
