@@ -14,6 +14,7 @@ import { oauthRoutes } from './routes/oauth.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { fieldPriorityRoutes } from './routes/field-priorities.ts';
 import { authRoutes } from './routes/auth.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { registerStatic } from './static.ts';
@@ -109,6 +110,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(webhookRoutes(ctx));
       await api.register(groupRoutes(ctx));
       await api.register(auditRoutes(ctx));
+      await api.register(fieldPriorityRoutes(ctx));
       await api.register(authRoutes(ctx));
       await api.register(providerRoutes(ctx));
     },

@@ -12,6 +12,7 @@ import type { AppContext } from './context.ts';
 import { ApiError, notFound, validateBody } from './errors.ts';
 import { audit } from '../store/audit.ts';
 import { fieldLocks, statusOwner } from './locks.ts';
+import { getFieldPriorities } from '../store/field-priorities.ts';
 
 const EMAIL = z.email();
 
@@ -68,7 +69,7 @@ export async function patchEmployee(ctx: AppContext, tenantId: string, id: strin
   if (!employee) throw notFound('employee', id);
   const links = await linksForEmployees(ctx.store.db, tenantId, [id]);
   const integrations = new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
-  const locks = fieldLocks(links, integrations);
+  const locks = fieldLocks(links, integrations, await getFieldPriorities(ctx.store.db, tenantId));
   const fields: FieldValues = { ...employee.fields };
   const provenance: ProvenanceMap = { ...employee.provenance };
   const edits = cleanFields(patch.fields ?? {});

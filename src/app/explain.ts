@@ -7,6 +7,11 @@ import { changesForEmployee } from '../store/run-changes.ts';
 import type { EmployeeLinkRow } from '../store/schema.ts';
 import { providerName } from '../providers/descriptors.ts';
 import { explainGroups } from './groups-service.ts';
+import { fieldLocks } from './locks.ts';
+import type { FieldName } from '../core/fields.ts';
+import type { FieldPriorities } from '../core/resolve.ts';
+import { getFieldPriorities } from '../store/field-priorities.ts';
+import type { Integration } from '../store/integrations.ts';
 
 export interface Explanation {
   readonly query: string;
@@ -23,7 +28,8 @@ export interface Explanation {
     statusReason: string;
     lastSeenAt: string;
   }[];
-  readonly fields: { field: string; value: string; source: string; why: string }[];
+  /** Each field: its value, the source it came from and why that one, and who locks it. */
+  readonly fields: { field: string; value: string; source: string; why: string; lockedBy: string | null }[];
   readonly lastChange: { runId: string; kind: string; reason: string | null } | null;
   /** The person's groups, each with why (Group Sync rule or added by hand). */
   readonly groups: { id: string; name: string; type: string; origin: string; archived: boolean; why: string }[];
@@ -59,12 +65,12 @@ export async function explainPerson(ctx: AppContext, tenantId: string, query: st
     statusReason: l.status_reason,
     lastSeenAt: l.last_seen_at,
   }));
+  const overrides = await getFieldPriorities(db, tenantId);
+  const locks = employee ? fieldLocks(links, integrations, overrides) : new Map<FieldName, Integration>();
   const fields = employee
     ? Object.entries(employee.fields).map(([field, value]) => {
-        const p = employee!.provenance[field as keyof typeof employee.provenance];
-        const source = p ? nameOf(p.integrationId) : 'set in ReFresh';
-        const why = p ? `highest-ranked enabled source with a value (rank ${integrations.get(p.integrationId)?.priority ?? '?'})` : 'no enabled source maps this field';
-        return { field, value: String(value), source, why };
+        const p = employee!.provenance[field as FieldName];
+        return { field, value: String(value), source: p ? nameOf(p.integrationId) : 'set in ReFresh', why: whyField(field as FieldName, p?.integrationId, integrations, overrides), lockedBy: locks.get(field as FieldName)?.name ?? null };
       })
     : [];
   const last = employee ? (await changesForEmployee(db, tenantId, employee.id, 1))[0] : undefined;
@@ -92,4 +98,17 @@ export async function explainPerson(ctx: AppContext, tenantId: string, query: st
     groups: groupsWhy?.groups ?? [],
     summary: [...summary, ...(groupsWhy?.summary ?? [])],
   };
+}
+
+/** Why a field's value came from where it did: the field's own source order, or the ranks. */
+function whyField(field: FieldName, winner: string | undefined, integrations: ReadonlyMap<string, Integration>, overrides: FieldPriorities): string {
+  if (!winner) return 'no enabled source maps this field';
+  const order = (overrides[field] ?? []).filter((id) => integrations.has(id));
+  if (order.length > 0) {
+    const names = order.map((id) => integrations.get(id)!.name).join(' > ');
+    return order.includes(winner)
+      ? `first source with a value in the field priority for ${field} (${names}, then the ranks)`
+      : `none of the field priority for ${field} (${names}) has a value; highest-ranked enabled source with one (rank ${integrations.get(winner)?.priority ?? '?'})`;
+  }
+  return `highest-ranked enabled source with a value (rank ${integrations.get(winner)?.priority ?? '?'})`;
 }

@@ -1,5 +1,6 @@
 import { STANDARD_FIELDS, type FieldName } from '../core/fields.ts';
 import { fieldLocks } from './locks.ts';
+import type { FieldPriorities } from '../core/resolve.ts';
 import type { Employee } from '../store/employees.ts';
 import type { Integration } from '../store/integrations.ts';
 import type { Run } from '../store/runs.ts';
@@ -53,8 +54,14 @@ export function presentRun(r: Run) {
  * Fields with value, winning source and lock. A field is locked when an enabled source linked to
  * the person maps it; the source named is the one whose value won, else the top-ranked mapper.
  */
-export function presentEmployee(e: Employee, links: readonly EmployeeLinkRow[], integrations: ReadonlyMap<string, Integration>, groups: readonly { id: string; name: string; type: string; origin: string }[] = []) {
-  const locks = fieldLocks(links, integrations);
+export function presentEmployee(
+  e: Employee,
+  links: readonly EmployeeLinkRow[],
+  integrations: ReadonlyMap<string, Integration>,
+  groups: readonly { id: string; name: string; type: string; origin: string }[] = [],
+  overrides: FieldPriorities = {},
+) {
+  const locks = fieldLocks(links, integrations, overrides);
   const names = new Set<string>([...STANDARD_FIELDS, ...Object.keys(e.fields)]);
   const fields: Record<string, { value: string | null; source: { integrationId: string; provider: string } | null; locked: boolean; lockedBy?: string }> = {};
   for (const name of names) {

@@ -1,5 +1,10 @@
+import { z } from 'zod';
+import { isFieldName, type FieldName } from '../core/fields.ts';
+import type { FieldPriorities } from '../core/resolve.ts';
+import { getFieldPriorities, replaceFieldPriorities } from '../store/field-priorities.ts';
 import { nowIso } from '../store/ids.ts';
-import { listIntegrations } from '../store/integrations.ts';
+import { listIntegrations, type Integration } from '../store/integrations.ts';
+import { ApiError, validateBody } from './errors.ts';
 import { reresolveEmployees, sharedEmployees } from '../sync/reresolve.ts';
 import type { AppContext } from './context.ts';
 import { audit } from '../store/audit.ts';
@@ -31,4 +36,78 @@ export async function setPriority(ctx: AppContext, tenantId: string, integration
 export async function reresolveShared(ctx: AppContext, tenantId: string, why: string): Promise<{ changed: number }> {
   const ids = await sharedEmployees(ctx.store.db, tenantId);
   return { changed: await reresolveEmployees(ctx.store.db, tenantId, ids, why) };
+}
+
+export const FieldPrioritiesBody = z
+  .object({
+    overrides: z
+      .array(
+        z
+          .object({
+            field: z.string().refine(isFieldName, 'field must be a ReFresh field (email, jobTitle, …) or custom.<key>'),
+            order: z.array(z.string().min(1, 'order holds integration ids')).min(1, 'order names at least one integration, first wins').max(20),
+          })
+          .strict(),
+        { error: 'overrides is required: a list of {"field": "email", "order": ["<integration id>", …]} (an empty list clears every override)' },
+      )
+      .max(100, 'at most 100 fields can have their own order'),
+  })
+  .strict();
+
+export interface SourceRef {
+  readonly integrationId: string;
+  readonly name: string;
+  readonly provider: string;
+}
+
+export interface FieldPrioritiesView {
+  /** Per field, the sources that decide it first, in order; the others follow by rank. */
+  readonly overrides: { field: string; order: SourceRef[] }[];
+  /** The integrations' ranks: the order for every field without an override. */
+  readonly ranks: (SourceRef & { priority: number })[];
+}
+
+const ref = (i: Integration): SourceRef => ({ integrationId: i.id, name: i.name, provider: i.provider });
+
+function present(overrides: FieldPriorities, integrations: readonly Integration[]): FieldPrioritiesView {
+  const byId = new Map(integrations.map((i) => [i.id, i]));
+  return {
+    overrides: Object.entries(overrides)
+      .map(([field, order]) => ({ field, order: (order ?? []).flatMap((id) => (byId.has(id) ? [ref(byId.get(id)!)] : [])) }))
+      .filter((o) => o.order.length > 0),
+    ranks: [...integrations].sort((a, b) => a.priority - b.priority).map((i) => ({ ...ref(i), priority: i.priority })),
+  };
+}
+
+export async function fieldPrioritiesOf(ctx: AppContext, tenantId: string): Promise<FieldPrioritiesView> {
+  return present(await getFieldPriorities(ctx.store.db, tenantId), await listIntegrations(ctx.store.db, tenantId));
+}
+
+/**
+ * Replaces the per-field source orders, then re-resolves every person several sources share from
+ * their stored per-source values (nothing is fetched again): values, provenance and locks follow.
+ */
+export async function putFieldPriorities(ctx: AppContext, tenantId: string, body: unknown): Promise<FieldPrioritiesView & { resolved: number }> {
+  const input = validateBody(FieldPrioritiesBody, body);
+  const integrations = await listIntegrations(ctx.store.db, tenantId);
+  const known = new Set(integrations.map((i) => i.id));
+  const next: Partial<Record<FieldName, readonly string[]>> = {};
+  for (const [n, o] of input.overrides.entries()) {
+    const at = `overrides[${n}]`;
+    if (next[o.field as FieldName]) throw new ApiError(400, 'invalid_request', `${at}.field: "${o.field}" has two orders; give each field one`, { field: `${at}.field` });
+    const unknown = o.order.find((id) => !known.has(id));
+    if (unknown) throw new ApiError(400, 'invalid_request', `${at}.order: no integration has the id "${unknown}"; use the ids from GET /integrations`, { field: `${at}.order`, integrationId: unknown });
+    if (new Set(o.order).size !== o.order.length) throw new ApiError(400, 'invalid_request', `${at}.order names an integration twice; name each once`, { field: `${at}.order` });
+    next[o.field as FieldName] = o.order;
+  }
+  const { db } = ctx.store;
+  const before = await getFieldPriorities(db, tenantId);
+  await db.transaction().execute(async (trx) => {
+    await replaceFieldPriorities(trx, tenantId, next);
+    await audit(trx, tenantId, 'field_priorities.updated', null, before, next);
+  });
+  const names = new Map(integrations.map((i) => [i.id, i.name]));
+  const described = Object.entries(next).map(([f, order]) => `${f}: ${(order ?? []).map((id) => names.get(id)).join(' > ')}`);
+  const { changed } = await reresolveShared(ctx, tenantId, `field priorities set (${described.join('; ') || 'none: ranks decide every field'})`);
+  return { ...present(next, integrations), resolved: changed };
 }

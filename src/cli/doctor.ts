@@ -9,7 +9,7 @@ export async function doctorCommand(query: string): Promise<void> {
     for (const line of e.summary) console.log(line);
     if (e.fields.length > 0) {
       console.log('\nFields:');
-      for (const f of e.fields) console.log(`  ${f.field.padEnd(16)} ${f.value}  ← ${f.source} (${f.why})`);
+      for (const f of e.fields) console.log(`  ${f.field.padEnd(16)} ${f.value}  ← ${f.source} (${f.why})${f.lockedBy ? `; managed by ${f.lockedBy}` : ''}`);
     }
     if (e.lastChange) console.log(`\nLast change: ${e.lastChange.kind} in run ${e.lastChange.runId}${e.lastChange.reason ? ` — ${e.lastChange.reason}` : ''}`);
     process.exitCode = e.employee || e.sources.length > 0 ? 0 : 1;

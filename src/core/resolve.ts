@@ -23,23 +23,49 @@ export interface SourceView {
   readonly seenAt: string;
 }
 
+/**
+ * Per-field source orders that override the integrations' ranks: for each field, integration ids,
+ * first wins (e.g. `{email: [entraId]}` = "e-mail from Entra ID first"). Sources an order does not
+ * name follow it, by rank.
+ */
+export type FieldPriorities = Readonly<Partial<Record<FieldName, readonly string[]>>>;
+
 export interface PersonState {
   readonly status: PersonStatus;
   readonly fields: FieldValues;
   readonly provenance: ProvenanceMap;
 }
 
-function byRank(a: SourceView, b: SourceView): number {
+interface Ranked {
+  readonly integrationId: string;
+  readonly priority: number;
+}
+
+function byRank(a: Ranked, b: Ranked): number {
   return a.priority - b.priority || (a.integrationId < b.integrationId ? -1 : 1);
 }
 
 /**
- * For every field, the highest-ranked enabled source that maps it and has a value wins; a field
- * mapped by enabled sources none of which has a value is cleared; a field no enabled source maps
- * keeps its last value (it is the admin's now). Status comes from the highest-ranked enabled
- * source with an opinion, so only that source can deactivate the person.
+ * The order in which sources decide `field`: those the field's override names, in its order,
+ * then the others by rank. Resolution, locks and diagnostics all ask this one question.
  */
-export function resolvePerson(current: PersonState, sources: readonly SourceView[]): PersonState {
+export function orderForField<T extends Ranked>(sources: readonly T[], field: FieldName, overrides: FieldPriorities = {}): T[] {
+  const ranked = [...sources].sort(byRank);
+  const order = overrides[field];
+  if (!order || order.length === 0) return ranked;
+  const position = new Map(order.map((id, i) => [id, i]));
+  const named = ranked.filter((s) => position.has(s.integrationId)).sort((a, b) => position.get(a.integrationId)! - position.get(b.integrationId)!);
+  return [...named, ...ranked.filter((s) => !position.has(s.integrationId))];
+}
+
+/**
+ * For every field, the first enabled source in the field's order (its override, else the ranks)
+ * that maps it and has a value wins; a field mapped by enabled sources none of which has a value
+ * is cleared; a field no enabled source maps keeps its last value (it is the admin's now). Status
+ * comes from the highest-ranked enabled source with an opinion, so only that source can
+ * deactivate the person.
+ */
+export function resolvePerson(current: PersonState, sources: readonly SourceView[], overrides: FieldPriorities = {}): PersonState {
   const ranked = sources.filter((s) => s.enabled).sort(byRank);
   const owned = new Set<FieldName>();
   for (const s of ranked) for (const f of s.mapped) owned.add(f);
@@ -59,7 +85,7 @@ export function resolvePerson(current: PersonState, sources: readonly SourceView
     return p;
   };
   for (const name of owned) {
-    const winner = ranked.find((s) => s.mapped.has(name) && s.values[name] !== undefined);
+    const winner = orderForField(ranked, name, overrides).find((s) => s.mapped.has(name) && s.values[name] !== undefined);
     if (!winner) continue;
     fields[name] = winner.values[name]!;
     provenance[name] = stamp(winner);
@@ -89,13 +115,4 @@ export function diffFields(before: FieldValues, after: FieldValues): { before: F
     if (after[name] !== undefined) a[name] = after[name];
   }
   return changed ? { before: b, after: a } : null;
-}
-
-/** Which enabled source locks each field of a person. */
-export function fieldOwners(sources: readonly SourceView[]): Map<FieldName, string> {
-  const owners = new Map<FieldName, string>();
-  for (const s of sources.filter((x) => x.enabled).sort(byRank)) {
-    for (const f of s.mapped) if (!owners.has(f)) owners.set(f, s.integrationId);
-  }
-  return owners;
 }

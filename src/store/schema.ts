@@ -22,6 +22,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   groups: GroupsTable;
   group_memberships: GroupMembershipsTable;
+  field_priorities: FieldPrioritiesTable;
 }
 
 export interface TenantsTable {
@@ -253,6 +254,15 @@ export interface GroupMembershipsTable {
   origin: string;
   integration_id: string | null;
   created_at: string;
+}
+
+/** Per-field source orders overriding integration ranks (0014-field-priorities). */
+export interface FieldPrioritiesTable {
+  tenant_id: string;
+  field: string;
+  /** JSON array of integration ids, first wins. */
+  source_order: string;
+  updated_at: string;
 }
 
 /** One OAuth authorization request (0004-oauth): single-use, expiring, bound to its initiator. */

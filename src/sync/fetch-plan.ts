@@ -13,6 +13,7 @@ import { countActiveLinked, dueReviews, LinkIndex, linksByExternalIds } from '..
 import { saveRunProgress } from '../store/runs.ts';
 import type { RunRow } from '../store/schema.ts';
 import { getTenant } from '../store/tenants.ts';
+import { getFieldPriorities } from '../store/field-priorities.ts';
 import type { EngineDeps } from './engine.ts';
 import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import type { FencedRun } from './fenced-run.ts';
@@ -47,7 +48,7 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   const activeLinked = await countActiveLinked(db, row.tenant_id, integration.id);
   const index = full ? await LinkIndex.full(db, row.tenant_id, integration.id) : LinkIndex.lazy(db, row.tenant_id, integration.id);
   const integrations = new Map((await listIntegrations(db, row.tenant_id)).map((i) => [i.id, i]));
-  const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, index, counts, now: now.toISOString() });
+  const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, fieldPriorities: await getFieldPriorities(db, row.tenant_id), index, counts, now: now.toISOString() });
   /** Stages what the planner holds, with the run's progress, in one fenced transaction. */
   const flush = async (phase: RunPhase, message: string) => {
     const changes = planner.drain();

@@ -3,7 +3,7 @@ import { normalizeEmail, normalizeEmployeeNumber, correlate } from '../core/corr
 import type { FieldName, FieldValues } from '../core/fields.ts';
 import type { PersonStatus } from '../core/lifecycle.ts';
 import { mappedFields } from '../core/mapping.ts';
-import { diffFields, resolvePerson, type PersonState, type SourceView } from '../core/resolve.ts';
+import { diffFields, resolvePerson, type FieldPriorities, type PersonState, type SourceView } from '../core/resolve.ts';
 import { decodeProvenance } from '../store/provenance.ts';
 import { sourceViewOf } from './source-view.ts';
 import { encodePayload, withManager, type ChangePayload, type CorrelationCaseWrite } from './change-payload.ts';
@@ -42,6 +42,8 @@ interface PlanContext {
   readonly integration: Integration;
   /** Every integration of the tenant, for priority resolution. */
   readonly integrations: ReadonlyMap<string, Integration>;
+  /** Per-field source orders overriding the ranks. */
+  readonly fieldPriorities: FieldPriorities;
   readonly index: LinkIndex;
   readonly counts: RunCounts;
   readonly now: string;
@@ -205,7 +207,7 @@ export class Planner {
     this.#created.set(e.externalId, id);
     const values = this.#translate(e.values);
     const link = this.#linkRow(e, id, values);
-    const state = resolvePerson({ status: 'active', fields: {}, provenance: {} }, [this.#view(link, values)]);
+    const state = resolvePerson({ status: 'active', fields: {}, provenance: {} }, [this.#view(link, values)], this.ctx.fieldPriorities);
     this.ctx.counts.created += 1;
     const seq = this.#push('created', {
       employeeId: id,
@@ -233,7 +235,7 @@ export class Planner {
       const others = allLinks.filter((l) => l.employee_id === item.employeeId && l.integration_id !== this.ctx.integration.id);
       const views = [this.#view(item.link, values), ...others.map((l) => this.#view(l, parseJson<FieldValues>(l.field_values, {})))];
       const current = currentState(row);
-      const next = resolvePerson(current, views);
+      const next = resolvePerson(current, views, this.ctx.fieldPriorities);
       const diff = diffFields(current.fields, next.fields);
       const kind: ChangeKind =
         current.status === 'active' && next.status === 'inactive' ? 'deactivated'

@@ -7,6 +7,7 @@ import { sourceViewOf } from './source-view.ts';
 import { chunks, employeesByIds, searchText } from '../store/employees.ts';
 import { newId, nowIso, parseJson } from '../store/ids.ts';
 import { listIntegrations } from '../store/integrations.ts';
+import { getFieldPriorities } from '../store/field-priorities.ts';
 import { linksForEmployees } from '../store/links.ts';
 import { decodeProvenance, encodeProvenance } from '../store/provenance.ts';
 import type { Database } from '../store/schema.ts';
@@ -26,12 +27,13 @@ export async function sharedEmployees(db: Kysely<Database>, tenantId: string, am
 }
 
 /**
- * Resolves people again from their stored per-source values — after a rank change, or after a
+ * Resolves people again from their stored per-source values — after a rank or field-priority change, or after a
  * run for people several sources share (another source's value may now fill a field) — and
  * writes what changed with an audit entry saying why. Within a run, `writer` fences each write.
  */
 export async function reresolveEmployees(db: Kysely<Database>, tenantId: string, ids: readonly string[], why: string, writer: RunWriter = { write: (fn) => db.transaction().execute(fn) }): Promise<number> {
   const integrations = new Map((await listIntegrations(db, tenantId)).map((i) => [i.id, i]));
+  const overrides = await getFieldPriorities(db, tenantId);
   let changed = 0;
   for (const chunk of chunks(ids, 500)) {
     const employees = await employeesByIds(db, tenantId, chunk);
@@ -43,7 +45,7 @@ export async function reresolveEmployees(db: Kysely<Database>, tenantId: string,
       const views: SourceView[] = links
         .filter((l) => l.employee_id === id)
         .map((l) => sourceViewOf(l, parseJson<FieldValues>(l.field_values, {}), integrations.get(l.integration_id)));
-      const next = resolvePerson(current, views);
+      const next = resolvePerson(current, views, overrides);
       const diff = diffFields(current.fields, next.fields);
       const statusChanged = next.status !== current.status;
       if (!diff && !statusChanged && encodeProvenance(next.provenance) === encodeProvenance(current.provenance)) continue;

@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from '../../store/ids.ts';
 import { listIntegrations } from '../../store/integrations.ts';
 import { linksForEmployees } from '../../store/links.ts';
 import { groupsForEmployees } from '../../store/groups.ts';
+import { getFieldPriorities } from '../../store/field-priorities.ts';
 
 const IdParams = z.object({ id: z.string().min(1) });
 const ListQuery = z.object({
@@ -47,8 +48,9 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       const links = await linksForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
       const integrations = await integrationsOf(request.tenantId);
       const groups = await groupsForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
+      const overrides = await getFieldPriorities(ctx.store.db, request.tenantId);
       return {
-        data: page.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations, groups.get(e.id))),
+        data: page.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations, groups.get(e.id), overrides)),
         nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
       };
     });
@@ -57,7 +59,7 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       const employee = await getEmployee(ctx.store.db, tenantId, id);
       if (!employee) throw notFound('employee', id);
       const links = await linksForEmployees(ctx.store.db, tenantId, [employee.id]);
-      return presentEmployee(employee, links, await integrationsOf(tenantId), (await groupsForEmployees(ctx.store.db, tenantId, [employee.id])).get(employee.id));
+      return presentEmployee(employee, links, await integrationsOf(tenantId), (await groupsForEmployees(ctx.store.db, tenantId, [employee.id])).get(employee.id), await getFieldPriorities(ctx.store.db, tenantId));
     };
 
     app.post('/employees', { schema: { tags, summary: 'Add an employee by hand (ReFresh-only until an HRIS brings the same person)', body: CreateEmployeeBody.partial().passthrough() } }, async (request, reply) => {
@@ -79,10 +81,7 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     app.get('/employees/:id', { schema: { tags, summary: 'One employee: every field with its value, source and lock', params: IdParams } }, async (request) => {
-      const employee = await getEmployee(ctx.store.db, request.tenantId, request.params.id);
-      if (!employee) throw notFound('employee', request.params.id);
-      const links = await linksForEmployees(ctx.store.db, request.tenantId, [employee.id]);
-      return presentEmployee(employee, links, await integrationsOf(request.tenantId), (await groupsForEmployees(ctx.store.db, request.tenantId, [employee.id])).get(employee.id));
+      return presentOne(request.tenantId, request.params.id);
     });
 
     app.get('/employees/:id/explain', { schema: { tags, summary: 'Diagnostics: sources, scope, links, winning source per field, last change', params: IdParams } }, async (request) => {
