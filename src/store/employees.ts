@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { FieldValues, Role } from '../core/fields.ts';
 import type { PersonStatus } from '../core/lifecycle.ts';
 import type { ProvenanceMap } from '../core/resolve.ts';
@@ -121,13 +121,12 @@ export interface EmployeeQuery {
 }
 
 export async function listEmployees(db: Db, tenantId: string, query: EmployeeQuery): Promise<EmployeeRow[]> {
-  let q = db.selectFrom('employees').selectAll().where('tenant_id', '=', tenantId);
+  const search = query.q ? await searchPlan(db, query.q, query.limit) : undefined;
+  // With few matches the search index drives (`+` keeps SQLite from walking the tenant's id index instead).
+  let q = db.selectFrom('employees').selectAll().where(search?.drives ? sql<boolean>`+employees.tenant_id = ${tenantId}` : sql<boolean>`employees.tenant_id = ${tenantId}`);
   if (query.email !== undefined) q = q.where('email_norm', '=', query.email);
   if (query.status !== undefined) q = q.where('status', '=', query.status);
-  if (query.q) {
-    const escaped = query.q.normalize('NFKC').toLocaleLowerCase('en').replace(/[\\%_]/g, (c) => `\\${c}`);
-    q = q.where(sql<boolean>`search_text like ${`%${escaped}%`} escape '\\'`);
-  }
+  if (search) q = q.where(search.condition);
   if (query.integrationId === 'none') {
     q = q.where(({ not, exists, selectFrom }) => not(exists(selectFrom('employee_links').select('employee_links.external_id').whereRef('employee_links.employee_id', '=', 'employees.id'))));
   } else if (query.integrationId) {
@@ -143,6 +142,29 @@ export async function listEmployees(db: Db, tenantId: string, query: EmployeeQue
   }
   if (query.after) q = q.where('id', '>', query.after);
   return q.orderBy('id').limit(query.limit).execute();
+}
+
+/** Up to this many matches, the index's matches are read and sorted; beyond, employees are read in id order until a page is full. */
+const INDEX_DRIVES_UP_TO = 2000;
+
+/**
+ * `q` as a substring of the search text. Three characters or more are found through the trigram
+ * index (migration 0016): on PostgreSQL pg_trgm serves the LIKE and the planner weighs it; on
+ * SQLite FTS5 (a quoted phrase is a substring match) first counts the matches cheaply: a rare
+ * `q` is read from the index (its rows fetched and sorted), a common one by reading employees in
+ * id order until the page is full (a few hundred rows), whichever reads less. Shorter `q` reads
+ * in id order too.
+ */
+async function searchPlan(db: Db, raw: string, limit: number): Promise<{ condition: RawBuilder<boolean>; drives: boolean }> {
+  const text = raw.normalize('NFKC').toLocaleLowerCase('en');
+  const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const like = { condition: sql<boolean>`employees.search_text like ${`%${escaped}%`} escape '\\'`, drives: false };
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter) || [...text].length < 3) return like;
+  const phrase = `"${text.replaceAll('"', '""')}"`;
+  const bound = Math.max(INDEX_DRIVES_UP_TO, 20 * limit);
+  const { rows } = await sql<{ n: number }>`select count(*) as n from (select 1 from employees_search where employees_search match ${phrase} limit ${bound + 1})`.execute(db);
+  if (Number(rows[0]?.n ?? 0) > bound) return like;
+  return { condition: sql<boolean>`employees.rowid in (select rowid from employees_search where employees_search match ${phrase})`, drives: true };
 }
 
 export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {

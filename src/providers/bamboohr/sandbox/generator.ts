@@ -94,6 +94,11 @@ export interface GenerateOptions {
   /** `YYYY-MM-DD` (UTC) that "today" is for hire and termination dates. */
   readonly today: string;
   readonly emailDomain?: string;
+  /**
+   * Split the departments into about this many teams (each a department value of its own,
+   * "Engineering 017"), shared by weight: a large org's many small units (benchmarks use 5,000).
+   */
+  readonly teams?: number;
 }
 
 export interface GeneratedCompany {
@@ -354,13 +359,27 @@ export function generateCompany(opts: GenerateOptions): GeneratedCompany {
     };
   }
   employees.sort((a, b) => Number(a.id) - Number(b.id));
+  const departments = opts.teams && opts.teams > DEPARTMENTS.length ? splitIntoTeams(employees, opts.teams) : DEPARTMENTS.map((d) => d.name);
 
   return {
     employees,
     divisions: [...DIVISIONS],
-    departments: DEPARTMENTS.map((d) => d.name),
+    departments,
     locations: PLACES.map((p) => p.name),
   };
+}
+
+/** Gives each person a team of their department (by id, so stable for a seed); returns the team names. */
+function splitIntoTeams(employees: SeedEmployee[], teams: number): string[] {
+  const totalWeight = DEPARTMENTS.reduce((sum, d) => sum + d.weight, 0);
+  const perDepartment = new Map(DEPARTMENTS.map((d) => [d.name, Math.max(1, Math.round((teams * d.weight) / totalWeight))]));
+  const width = String(Math.max(...perDepartment.values())).length;
+  const teamOf = (department: string, n: number) => `${department} ${String(n).padStart(width, '0')}`;
+  for (const e of employees) {
+    const count = e.department ? perDepartment.get(e.department) : undefined;
+    if (e.department && count) e.department = teamOf(e.department, 1 + (Number(e.id) % count));
+  }
+  return DEPARTMENTS.flatMap((d) => Array.from({ length: perDepartment.get(d.name)! }, (_, k) => teamOf(d.name, k + 1)));
 }
 
 const LEVEL_DEPT_HEAD = 100;

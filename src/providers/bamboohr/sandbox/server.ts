@@ -38,6 +38,8 @@ export interface BambooSandboxOptions {
   companyDomain?: string;
   /** Largest dataset page_size served (larger requests are clamped); default 1000. */
   pageSizeMax?: number;
+  /** Split departments into about this many teams (see GenerateOptions.teams). */
+  teams?: number;
   /** OAuth apps that may connect (`/authorize.php`, `/token.php`); none by default. */
   oauthClients?: SandboxOAuthClient[];
 }
@@ -100,7 +102,7 @@ export async function startBambooSandbox(opts: BambooSandboxOptions = {}): Promi
   const pageSizeMax = opts.pageSizeMax ?? 1000;
   if (!Number.isInteger(pageSizeMax) || pageSizeMax < 1) throw new RangeError('pageSizeMax must be a whole number ≥ 1');
 
-  const company = generateCompany({ employees, seed, today: todayUtc() });
+  const company = generateCompany({ employees, seed, today: todayUtc(), ...(opts.teams ? { teams: opts.teams } : {}) });
   const roster = new BambooRoster(company, { seed });
   const faults = new BambooFaults();
   const state: SandboxState = { roster, faults, companyDomain, pageSizeMax, url: '' };

@@ -1,0 +1,163 @@
+/**
+ * The API under load: `refresh serve` (the compiled production API node) on the store a bench
+ * sync filled, loaded by autocannon from this process over loopback while a second autocannon
+ * probes `/health`. Requests rotate through many pages and search terms so no answer is the
+ * same twice in a row.
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import autocannon, { type Result } from 'autocannon';
+import { encodeCursor } from '../src/store/ids.ts';
+import { BUILD_DIR, pgUrlWithSchema, sqliteFile, stopChild, type Service, type StoreSpec } from './common.ts';
+
+export const BENCH_API_KEY = 'rfk_bench_api_key_0123456789abcdef';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** `refresh serve` from the compiled build, on the bench's store; resolves once /health answers. */
+export async function startApi(store: StoreSpec, secretKey: string): Promise<Service> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    REFRESH_SECRET_KEY: secretKey,
+    REFRESH_API_KEY: BENCH_API_KEY,
+    REFRESH_ADMIN_PASSWORD: 'bench-password-0123',
+    LOG_LEVEL: 'warn',
+    ...(store.kind === 'sqlite' ? { DATA_DIR: path.dirname(sqliteFile(store.dir)) } : { DATABASE_URL: pgUrlWithSchema(store.url, store.schema) }),
+  };
+  const child = spawn(process.execPath, [path.join(BUILD_DIR, 'src/cli/main.js'), 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`refresh serve exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/api/v1/health`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (attempt > 600) throw new Error('refresh serve did not answer /health within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop: () => stopChild(child) };
+}
+
+const auth = { authorization: `Bearer ${BENCH_API_KEY}` };
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { headers: auth });
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+interface EmployeePage {
+  data: { id: string; fields: Record<string, { value: string | null }> }[];
+  nextCursor: string | null;
+}
+
+/** A random but seeded choice, so every run of the bench asks the same things. */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+}
+
+export interface LoadPlan {
+  readonly listPaths: string[];
+  readonly searchPaths: string[];
+  readonly groupPaths: string[];
+}
+
+/**
+ * What the clients ask: list pages from all over the roster (cursors at random people), and
+ * searches an admin types: the start of a first name, part of a last name, part of an email,
+ * an employee number, a word of a job title.
+ */
+export async function planLoad(url: string): Promise<LoadPlan> {
+  const sample: EmployeePage['data'] = [];
+  const ids: string[] = [];
+  for (let cursor: string | null = null, page = 0; page === 0 || cursor; page += 1) {
+    const body: EmployeePage = await getJson<EmployeePage>(`${url}/api/v1/employees?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    ids.push(...body.data.map((e) => e.id));
+    if (page % 10 === 0) sample.push(...body.data.slice(0, 20));
+    cursor = body.nextCursor;
+  }
+  const random = seeded(7);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+  const listPaths = ['/api/v1/employees?limit=100', ...Array.from({ length: 300 }, () => `/api/v1/employees?limit=100&cursor=${encodeURIComponent(encodeCursor(pick(ids)))}`)];
+  const value = (e: EmployeePage['data'][number], f: string) => e.fields[f]?.value ?? '';
+  const terms: string[] = [];
+  for (let n = 0; n < 300; n += 1) {
+    const e = pick(sample);
+    const kind = n % 5;
+    const first = value(e, 'firstName');
+    const last = value(e, 'lastName');
+    const email = value(e, 'email');
+    const title = value(e, 'jobTitle').split(' ').filter((w) => w.length >= 4);
+    const term =
+      kind === 0 ? first.slice(0, 3 + (n % 3))
+      : kind === 1 ? last.slice(1, 5)
+      : kind === 2 ? email.slice(0, email.indexOf('@') > 6 ? 6 : 4)
+      : kind === 3 ? value(e, 'employeeNumber')
+      : title.length > 0 ? pick(title) : first;
+    if (term.length >= 3) terms.push(term);
+  }
+  const searchPaths = terms.map((t) => `/api/v1/employees?limit=100&q=${encodeURIComponent(t)}`);
+  const groups = await getJson<{ data: { id: string }[] }>(`${url}/api/v1/groups?limit=1000`);
+  const groupIds = groups.data.map((g) => g.id);
+  const groupPaths = [
+    '/api/v1/groups?limit=100',
+    '/api/v1/groups?view=tree&limit=20',
+    ...Array.from({ length: 100 }, () => `/api/v1/groups?limit=100&cursor=${encodeURIComponent(encodeCursor(pick(groupIds)))}`),
+    ...Array.from({ length: 100 }, () => `/api/v1/groups/${pick(groupIds)}`),
+  ];
+  return { listPaths, searchPaths, groupPaths };
+}
+
+export interface LoadResult {
+  readonly p50: number;
+  readonly p99: number;
+  readonly rps: number;
+  readonly requests: number;
+  readonly failures: number;
+  readonly healthP99: number;
+  readonly healthMax: number;
+  /** Health probes answered 200 (none answered is a failure, not a fast p99). */
+  readonly healthOk: number;
+  readonly healthFailures: number;
+}
+
+export interface LoadOptions {
+  readonly connections: number;
+  readonly seconds: number;
+  /** Requests per second offered by all clients together (0: each client as fast as it can). */
+  readonly rate: number;
+}
+
+function rotating(paths: readonly string[]) {
+  let n = 0;
+  return [{ setupRequest: (req: { path?: string }) => ({ ...req, headers: auth, path: paths[n++ % paths.length] }) }];
+}
+
+/** `paths` by `connections` clients for `seconds`, with `/health` probed 20 times a second meanwhile. */
+export async function runLoad(url: string, paths: readonly string[], opts: LoadOptions): Promise<LoadResult> {
+  // Warm-up: the first requests compile queries and fill caches, as on any running node.
+  await autocannon({ url, connections: 10, amount: 200, headers: auth, requests: rotating(paths) });
+  const [load, health]: Result[] = await Promise.all([
+    autocannon({ url, connections: opts.connections, duration: opts.seconds, headers: auth, requests: rotating(paths), ...(opts.rate > 0 ? { overallRate: opts.rate } : {}) }),
+    autocannon({ url: `${url}/api/v1/health`, connections: 1, duration: opts.seconds, overallRate: 20 }),
+  ]) as [Result, Result];
+  return {
+    p50: load.latency.p50,
+    p99: load.latency.p99,
+    rps: load.requests.average,
+    requests: load.requests.total,
+    failures: load.errors + load.timeouts + load.non2xx,
+    healthP99: health.latency.p99,
+    healthMax: health.latency.max,
+    healthOk: health.requests.total - health.non2xx,
+    healthFailures: health.errors + health.timeouts + health.non2xx,
+  };
+}
