@@ -3,7 +3,7 @@
  * `BENCH_PEOPLE`, `BENCH_TEAMS` (departments split into that many teams, for Group Sync at scale).
  * The bench sets the slow-provider delay through the sandbox's own fault knob (`slowMs`).
  */
-import { startBambooSandbox } from '../src/sandbox/bamboohr/server.ts';
+import { startBambooSandbox } from '../src/providers/bamboohr/sandbox/server.ts';
 import { API_KEY } from './common.ts';
 
 const sandbox = await startBambooSandbox({

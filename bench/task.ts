@@ -11,8 +11,8 @@ import { openStore, type Store } from '../src/store/db.ts';
 import { getCursor } from '../src/store/cursors.ts';
 import { getRun, type Run } from '../src/store/runs.ts';
 import { getIntegration } from '../src/store/integrations.ts';
-import { connectorFor } from '../src/sync/engine.ts';
-import { FINISHED_STATUSES } from '../src/sync/run-states.ts';
+import { connectorFor } from '../src/sync/connector.ts';
+import { FINISHED_STATUSES } from '../src/core/run-states.ts';
 import { API_KEY, peakRssMb, reportResult, sqliteFile, TENANT, type StoreSpec } from './common.ts';
 
 export type Task =
