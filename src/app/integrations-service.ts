@@ -202,6 +202,7 @@ export async function healthOf(ctx: AppContext, integration: Integration): Promi
       return h('failing', `The last ${count} syncs failed; the latest: ${lastRun.error?.message ?? 'unknown error'}${retry}`, code === 'provider_unavailable' || code === 'rate_limited' ? (info?.statusPageUrl ?? null) : null);
     }
     if (code === 'auth_failed') return h('authorisation_expired', `Authorisation expired — reconnect ${name}. ${lastRun.error?.message ?? ''}`.trim());
+    if (code === 'missing_permission') return h('failing', `${name} is connected but lacks a permission: ${lastRun.error?.message ?? ''}`.trim());
     if (code === 'provider_unavailable' || code === 'rate_limited') {
       return h('provider_unavailable', `${name} is unavailable: ${lastRun.error?.message ?? ''} Check ${name}'s status page; the sync retries by itself.${retry}`, info?.statusPageUrl ?? null);
     }

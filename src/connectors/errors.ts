@@ -12,6 +12,7 @@ import { providerName } from '../providers/descriptors.ts';
 
 export type ProviderErrorCode =
   | 'auth_failed'
+  | 'missing_permission'
   | 'rate_limited'
   | 'provider_unavailable'
   | 'bad_data'
@@ -72,10 +73,20 @@ export class ProviderError extends Error {
   }
 }
 
-/** 401/403: credentials wrong, revoked or lacking permission. The admin must reconnect. */
+/** 401: credentials wrong, expired or revoked. The admin must reconnect. */
 export class AuthFailedError extends ProviderError {
   constructor(message: string, options: ProviderErrorOptions) {
     super('auth_failed', message, false, options);
+  }
+}
+
+/**
+ * 403: the credentials are good but lack a permission (a scope, a category, an admin role). The
+ * admin grants it in the provider; reconnecting with the same credentials would not help.
+ */
+export class MissingPermissionError extends ProviderError {
+  constructor(message: string, options: ProviderErrorOptions) {
+    super('missing_permission', message, false, options);
   }
 }
 
@@ -95,7 +106,12 @@ export class ProviderUnavailableError extends ProviderError {
 
 /** An unparseable or contract-violating body. */
 export class BadDataError extends ProviderError {
-  constructor(message: string, options: ProviderErrorOptions) {
+  constructor(
+    message: string,
+    options: ProviderErrorOptions,
+    /** What was wrong with the body, in a few words ("invalid JSON: …"). */
+    readonly detail?: string,
+  ) {
     super('bad_data', message, false, options);
   }
 }
@@ -138,6 +154,8 @@ export interface HttpFailure {
   readonly timeoutMs?: number | undefined;
   /** What the credential is called in messages: "API key", "access token". */
   readonly credentialLabel?: string | undefined;
+  /** What the credential needs for a 403, in the provider's words ("read access to People"). */
+  readonly permissionHint?: string | undefined;
   readonly cause?: unknown;
 }
 
@@ -220,8 +238,9 @@ export function classifyHttpFailure(f: HttpFailure): ProviderError {
     );
   }
   if (status === 403) {
-    return new AuthFailedError(
-      `${name} denied access with this ${credential} (403)${said(f.providerMessage)}. Reconnect the integration with a ${credential} whose user may read employee data.`,
+    const grant = f.permissionHint ?? 'read employee data';
+    return new MissingPermissionError(
+      `${name} denied access with this ${credential} (403)${said(f.providerMessage)}: it lacks a permission. In ${name}, allow it to ${grant}; nothing was changed, and the next sync tries again.`,
       base,
     );
   }
@@ -240,7 +259,7 @@ export function classifyHttpFailure(f: HttpFailure): ProviderError {
   }
   if (status === 404) {
     return new NotFoundError(
-      `${name} answered "not found" (404) for ${urlPath(url)}${said(f.providerMessage)}. Check the company domain in the integration settings.`,
+      `${name} answered "not found" (404) for ${urlPath(url)}${said(f.providerMessage)}. Check the address in the integration settings.`,
       base,
     );
   }
@@ -252,7 +271,7 @@ export function classifyHttpFailure(f: HttpFailure): ProviderError {
   }
   if (status >= 400) {
     return new BadRequestError(
-      `${name} rejected the request (${status})${said(f.providerMessage)}. Check the integration settings (fields, company domain) or contact support.`,
+      `${name} rejected the request (${status})${said(f.providerMessage)}. Check the integration settings or contact support.`,
       base,
     );
   }
@@ -269,5 +288,6 @@ export function badData(provider: string, url: string | URL | undefined, detail:
   return new BadDataError(
     `${name} sent data the sync could not read${where ? ` from ${where}` : ''} (${detail}); nothing was changed, and the sync will try again on its next run.`,
     { provider, url: where, cause },
+    detail,
   );
 }

@@ -20,12 +20,17 @@
  *   A 503 carrying Retry-After is throttling (BambooHR before 2026-09-16) and reported as
  *   `rate_limited`.
  *
+ * - A body that should be JSON (or XML) and cannot be parsed (`expect`), cut off mid-way or
+ *   garbled by a proxy, is retried like a 5xx: it is the same kind of transient fault. Only when
+ *   every attempt fails is it `bad_data`. (A body that parses but breaks the contract is the
+ *   caller's to judge, and is not retried: asking again would not change it.)
+ *
  * Credentials: callers pass their secrets in `secrets`; they are redacted from any provider
  * message. Requests and headers are never attached to errors.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { HttpPolicy, RetryInfo } from './types.ts';
-import { badData, classifyHttpFailure, safeUrl, type ProviderError } from './errors.ts';
+import { BadDataError, badData, classifyHttpFailure, safeUrl, type ProviderError } from './errors.ts';
 
 export const DEFAULT_HTTP_POLICY: HttpPolicy = Object.freeze({
   maxAttempts: 6,
@@ -107,6 +112,8 @@ export interface HttpRequest {
    * (e.g. 404 for a single employee, 405/501 for an endpoint a connector can fall back from).
    */
   readonly acceptStatus?: readonly number[];
+  /** Parse a 2xx body as this (`parsed` on the response); an unparseable one is retried, then `bad_data`. */
+  readonly expect?: 'json' | 'json-or-xml';
 }
 
 export interface HttpResponse {
@@ -117,6 +124,8 @@ export interface HttpResponse {
   readonly text: string;
   /** The provider's error message, when it sent one (redacted). */
   readonly providerMessage: string | undefined;
+  /** The parsed body of a 2xx answer, when the request said what to `expect`. */
+  readonly parsed?: { readonly format: BodyFormat; readonly data: unknown };
 }
 
 export interface HttpClient {
@@ -245,6 +254,7 @@ function isTimeout(err: unknown): boolean {
 
 type AttemptOutcome =
   | { readonly kind: 'ok'; readonly response: HttpResponse }
+  | { readonly kind: 'bad_body'; readonly response: HttpResponse; readonly error: ProviderError }
   | { readonly kind: 'status'; readonly response: HttpResponse; readonly retryAfterMs: number | undefined }
   | { readonly kind: 'timeout'; readonly error: unknown }
   | { readonly kind: 'network'; readonly error: unknown };
@@ -279,6 +289,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         text,
         providerMessage: res.ok ? undefined : clean(extractProviderMessage(res.headers, text, options.errorMessageHeader)),
       };
+      if (res.ok && req.expect) {
+        try {
+          const parsed = req.expect === 'json' ? { format: 'json' as const, data: parseJsonBody(options.provider, response) } : parseJsonOrXml(options.provider, response);
+          return { kind: 'ok', response: { ...response, parsed } };
+        } catch (error) {
+          return { kind: 'bad_body', response, error: error as ProviderError };
+        }
+      }
       if (res.ok || req.acceptStatus?.includes(res.status)) return { kind: 'ok', response };
       return {
         kind: 'status',
@@ -321,6 +339,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           if (outcome.retryAfterMs > policy.maxRetryAfterMs) throw finalError(outcome, n, true);
           delay = outcome.retryAfterMs;
         }
+      } else if (outcome.kind === 'bad_body') {
+        reason = 'bad_body';
       } else {
         reason = 'network';
       }
@@ -332,6 +352,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     throw finalError(last, policy.maxAttempts);
 
     function finalError(outcome: Exclude<AttemptOutcome, { kind: 'ok' }>, attempts: number, retryAfterTooLong = false): ProviderError {
+      if (outcome.kind === 'bad_body') {
+        const detail = (outcome.error instanceof BadDataError ? outcome.error.detail : undefined) ?? 'an unreadable body';
+        return badData(options.provider, outcome.response.url || url, attempts > 1 ? `${detail}, ${attempts} times` : detail, outcome.error);
+      }
       if (outcome.kind === 'status') {
         return classifyHttpFailure({
           provider: options.provider,
@@ -378,7 +402,8 @@ function sanitizeCause(err: unknown, clean: (s: string | undefined) => string | 
 // ---------------------------------------------------------------------------------------------
 
 /** Parses a JSON body; a body that is not JSON is `bad_data` naming the URL. */
-export function parseJsonBody(provider: string, res: Pick<HttpResponse, 'text' | 'url'>): unknown {
+export function parseJsonBody(provider: string, res: Pick<HttpResponse, 'text' | 'url'> & { readonly parsed?: HttpResponse['parsed'] }): unknown {
+  if (res.parsed?.format === 'json') return res.parsed.data;
   try {
     return JSON.parse(res.text) as unknown;
   } catch (err) {
@@ -432,6 +457,7 @@ export function bodyFormat(res: Pick<HttpResponse, 'text' | 'headers'>): BodyFor
 
 /** JSON or XML, whichever the provider answered. */
 export function parseJsonOrXml(provider: string, res: HttpResponse): { format: BodyFormat; data: unknown } {
+  if (res.parsed) return res.parsed;
   const format = bodyFormat(res);
   if (format === 'xml') return { format, data: parseXmlBody(provider, res) };
   if (format === 'json') return { format, data: parseJsonBody(provider, res) };

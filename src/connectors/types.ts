@@ -23,13 +23,15 @@ export interface ConnectorOptions {
   readonly onRetry?: (info: RetryInfo) => void;
   /** Retry/timeout policy; defaults are production values, tests shorten them. */
   readonly http?: Partial<HttpPolicy>;
+  /** How to wait between attempts (a test seam: tests record the delays instead of sleeping). */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface RetryInfo {
   /** The attempt that just failed (1-based); the next one starts after `delayMs`. */
   readonly attempt: number;
   readonly delayMs: number;
-  readonly reason: 'rate_limited' | 'provider_unavailable' | 'network';
+  readonly reason: 'rate_limited' | 'provider_unavailable' | 'network' | 'bad_body';
   readonly status?: number;
 }
 

@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { collect, rejection } from '../helpers/connectors.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SourcePage, SourceRecord } from '../../src/core/source-record.ts';
+import type { SourceRecord } from '../../src/core/source-record.ts';
 import type { ConnectorOptions, HttpPolicy, RetryInfo } from '../../src/connectors/types.ts';
-import { isProviderError, type ProviderError } from '../../src/connectors/errors.ts';
+import { isProviderError } from '../../src/connectors/errors.ts';
 import { createBambooClient, resolveBambooBaseUrl } from '../../src/providers/bamboohr/connector/client.ts';
 import { createBambooHrConnector, bambooFields } from '../../src/providers/bamboohr/connector/connector.ts';
 import { DEFAULT_DATASET_FIELDS } from '../../src/providers/bamboohr/connector/datasets-employee.ts';
@@ -17,27 +18,6 @@ import { startBambooSandbox } from '../../src/providers/bamboohr/sandbox/index.t
 const SHORT: Partial<HttpPolicy> = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 15_000, maxRetryAfterMs: 2_000 };
 const KEY = 'test-api-key-0123456789abcdef';
 
-async function collect(pages: AsyncIterable<SourcePage>): Promise<{ records: SourceRecord[]; failures: number; pages: number }> {
-  const records: SourceRecord[] = [];
-  let failures = 0;
-  let n = 0;
-  for await (const p of pages) {
-    n++;
-    records.push(...p.records);
-    failures += p.failures.length;
-  }
-  return { records, failures, pages: n };
-}
-
-async function rejection(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(isProviderError(err), `expected a ProviderError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 // -------------------------------------------------------------------------------------------
 // normalize
@@ -402,7 +382,7 @@ describe('incremental (scripted)', () => {
       ['1', true],
       ['2', false],
     ]);
-    assert.equal(got.failures, 1);
+    assert.equal(got.failures.length, 1);
     const since = f.requests.find((r) => r.path === '/api/v1/employees/changed')?.query.get('since');
     assert.equal(since, '2026-01-01T00:00:00Z');
   });
@@ -534,7 +514,7 @@ describe('BambooHR sandbox: full fetch', () => {
     const full = await c.fetchAll();
     assert.ok(full.watermark && !Number.isNaN(Date.parse(full.watermark)));
     const got = await collect(full.pages);
-    assert.equal(got.failures, 0);
+    assert.equal(got.failures.length, 0);
     assert.equal(got.pages, Math.ceil(232 / 25));
     assertRosterMatches(sb, got.records, fields);
     const zoe = got.records.find((r) => r.attributes['lastName'] === 'Ørsted-Núñez');
@@ -620,7 +600,10 @@ describe('BambooHR sandbox: full fetch', () => {
     } finally {
       sb.faults.set({ failPage: null });
     }
-    sb.faults.set({ failPage: { page: 2, malformed: true } });
+    // A truncated page is retried like a 5xx: once is a hiccup, every attempt is bad_data.
+    sb.faults.set({ failPage: { page: 2, malformed: true, times: 1 } });
+    assert.equal((await collect((await createBambooHrConnector(sandboxOptions(sb, { pageSize: 50 })).fetchAll()).pages)).records.length, 232);
+    sb.faults.set({ failPage: { page: 2, malformed: true, times: 10 } });
     try {
       const err = await rejection(collect((await createBambooHrConnector(sandboxOptions(sb, { pageSize: 50 })).fetchAll()).pages));
       assert.equal(err.code, 'bad_data');
@@ -689,7 +672,7 @@ describe('BambooHR sandbox: incremental', () => {
       assert.ok(ch.watermark && ch.watermark !== full.watermark);
       assert.deepEqual(ch.deletedIds, [removedId]);
       const got = await collect(ch.pages);
-      assert.equal(got.failures, 0);
+      assert.equal(got.failures.length, 0);
       const byId = new Map(got.records.map((r) => [r.externalId, r]));
       assert.equal(byId.get(added.id)?.attributes['firstName'], 'Åsa');
       assert.equal(byId.get(added.id)?.lifecycle.active, true);

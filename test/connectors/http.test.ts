@@ -164,6 +164,29 @@ describe('retries', () => {
     assert.ok((retries[0]?.delayMs ?? -1) >= 0 && (retries[0]?.delayMs ?? 99) <= FAST.baseDelayMs);
   });
 
+  it('a truncated or invalid body is retried like a 5xx; bad_data only when every attempt is unreadable', async () => {
+    const cut: Handler = (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"data":[{"id":1},');
+    };
+    const s = track(await serve(cut, cut, json(200, { data: [] })));
+    const retries: RetryInfo[] = [];
+    const res = await client({ onRetry: (i) => retries.push(i) }).request({ url: `${s.url}/x`, expect: 'json' });
+    assert.deepEqual(res.parsed, { format: 'json', data: { data: [] } });
+    assert.deepEqual(parseJsonBody('bamboohr', res), { data: [] }, 'the parsed body is reused');
+    assert.deepEqual(retries.map((r) => r.reason), ['bad_body', 'bad_body']);
+
+    const always = track(await serve(cut));
+    const err = await rejection(client().request({ url: `${always.url}/x`, expect: 'json' }));
+    assert.equal(err.code, 'bad_data');
+    assert.match(err.message, /invalid JSON.*4 times/);
+    assert.equal(always.hits(), FAST.maxAttempts);
+    // Without `expect` the caller parses: no retry, the body is handed back.
+    const plain = track(await serve(cut));
+    assert.equal((await client().request({ url: `${plain.url}/x` })).status, 200);
+    assert.equal(plain.hits(), 1);
+  });
+
   it('503 then success: provider_unavailable retry', async () => {
     const s = track(await serve(json(503, {}), json(503, {}), json(200, { ok: 1 })));
     const retries: RetryInfo[] = [];
@@ -307,14 +330,14 @@ describe('retries', () => {
     assert.equal(s.hits(), 1);
   });
 
-  it('403 → auth_failed; 404 → not_found; 400 → bad_request (message from a JSON body); none retried', async () => {
+  it('403 → missing_permission; 404 → not_found; 400 → bad_request (message from a JSON body); none retried', async () => {
     const s403 = track(await serve(json(403, {})));
-    assert.equal((await rejection(client().request({ url: `${s403.url}/x` }))).code, 'auth_failed');
+    assert.equal((await rejection(client().request({ url: `${s403.url}/x` }))).code, 'missing_permission');
     const s404 = track(await serve(json(404, {})));
     const nf = await rejection(client().request({ url: `${s404.url}/api/v1/datasets/employee` }));
     assert.equal(nf.code, 'not_found');
     assert.match(nf.message, /\/api\/v1\/datasets\/employee/);
-    assert.match(nf.message, /company domain/);
+    assert.match(nf.message, /address in the integration settings/);
     const s400 = track(await serve(json(400, { error: { code: 'BadField', message: 'Unknown field: shoeSize' } })));
     const br = await rejection(client().request({ url: `${s400.url}/x` }));
     assert.equal(br.code, 'bad_request');
@@ -430,7 +453,7 @@ describe('classifyHttpFailure', () => {
   it('maps statuses and transport failures to codes', () => {
     const c = (status?: number, extra: object = {}) => classifyHttpFailure({ provider: 'bamboohr', status, ...extra }).code;
     assert.equal(c(401), 'auth_failed');
-    assert.equal(c(403), 'auth_failed');
+    assert.equal(c(403), 'missing_permission');
     assert.equal(c(429), 'rate_limited');
     assert.equal(c(503, { retryAfterMs: 1000 }), 'rate_limited');
     assert.equal(c(503), 'provider_unavailable');

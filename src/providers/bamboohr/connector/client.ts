@@ -81,6 +81,7 @@ export function createBambooClient(opts: ConnectorOptions): BambooClient {
     policy: opts.http,
     signal: opts.signal,
     onRetry: opts.onRetry,
+    sleep: opts.sleep,
     headers: { Authorization: auth.header, 'User-Agent': USER_AGENT },
     errorMessageHeader: ERROR_MESSAGE_HEADER,
     credentialLabel: auth.label,
@@ -104,6 +105,7 @@ export function createBambooClient(opts: ConnectorOptions): BambooClient {
         url: url(path, query),
         method: 'GET',
         headers: { Accept: options?.accept ?? 'application/json' },
+        expect: 'json-or-xml',
         ...(options?.acceptStatus ? { acceptStatus: options.acceptStatus } : {}),
       }),
     post: (path, query, json, options) =>
@@ -112,6 +114,7 @@ export function createBambooClient(opts: ConnectorOptions): BambooClient {
         method: 'POST',
         headers: { Accept: options?.accept ?? 'application/json' },
         json,
+        expect: 'json-or-xml',
         ...(options?.acceptStatus ? { acceptStatus: options.acceptStatus } : {}),
       }),
   };

@@ -44,6 +44,10 @@ export interface BambooFaultSpec {
   readonly revokeKey?: string | readonly string[] | null;
   /** Dataset pages hold fewer rows than page_size (70–100 %), pagination still leads on. */
   readonly shortPages?: boolean | null;
+  /** Every API request is answered 403 (the key's user lacks a permission), until cleared. */
+  readonly forbidden?: boolean | null;
+  /** The first dataset page (and employee list page) holds one extra row that has no employee id. */
+  readonly malformedRecord?: boolean | null;
 }
 
 /** What is armed right now (remaining counts). */
@@ -56,6 +60,8 @@ export interface BambooFaultState {
   slowMs: number;
   revokedKeys: string[];
   shortPages: boolean;
+  forbidden: boolean;
+  malformedRecord: boolean;
 }
 
 export type { RequestLogEntry } from '../../../sandbox/shared/faults.ts';
@@ -71,11 +77,11 @@ export type { FiredFault } from '../../../sandbox/shared/faults.ts';
 
 export class BambooFaults extends SandboxFaults<BambooFaultState, BambooFaultSpec> {
   constructor() {
-    super(BambooFaults.empty, new FaultChecks((message) => new FaultError(message)), ['rateLimit', 'outage', 'failPage', 'slowMs', 'revokeKey', 'shortPages'], 'revokeKey must be a non-empty string (or a list of them)');
+    super(BambooFaults.empty, new FaultChecks((message) => new FaultError(message)), ['rateLimit', 'outage', 'failPage', 'slowMs', 'revokeKey', 'shortPages', 'forbidden', 'malformedRecord'], 'revokeKey must be a non-empty string (or a list of them)');
   }
 
   private static empty(): BambooFaultState {
-    return { rateLimit: null, outage: null, failPage: [], slowMs: 0, revokedKeys: [], shortPages: false };
+    return { rateLimit: null, outage: null, failPage: [], slowMs: 0, revokedKeys: [], shortPages: false, forbidden: false, malformedRecord: false };
   }
 
   protected override copy(state: BambooFaultState): BambooFaultState {
@@ -118,10 +124,20 @@ export class BambooFaults extends SandboxFaults<BambooFaultState, BambooFaultSpe
     }
     this.parseSlowAndRevoked(spec, next);
     if (spec.shortPages !== undefined) next.shortPages = spec.shortPages === null ? false : check.bool(spec.shortPages, 'shortPages');
+    if (spec.forbidden !== undefined) next.forbidden = spec.forbidden === null ? false : check.bool(spec.forbidden, 'forbidden');
+    if (spec.malformedRecord !== undefined) next.malformedRecord = spec.malformedRecord === null ? false : check.bool(spec.malformedRecord, 'malformedRecord');
   }
 
   get shortPages(): boolean {
     return this.state.shortPages;
+  }
+
+  get forbidden(): boolean {
+    return this.state.forbidden;
+  }
+
+  get malformedRecord(): boolean {
+    return this.state.malformedRecord;
   }
 
   /** Rate limit first, then outage; each fired request consumes one. */

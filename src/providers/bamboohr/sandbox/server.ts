@@ -170,6 +170,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
     sendApiError(res, 401, authError, 'unauthorized', WWW_AUTHENTICATE);
     return;
   }
+  if (faults.forbidden) {
+    sendApiError(res, 403, 'You do not have access to this resource: the API key\'s user needs access to employee data (all employees, all fields)', 'forbidden');
+    return;
+  }
 
   const method = req.method ?? 'GET';
   for (const r of ROUTES) {

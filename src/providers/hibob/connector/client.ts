@@ -65,6 +65,7 @@ export function createHibobClient(opts: ConnectorOptions): HibobClient {
     policy: opts.http,
     signal: opts.signal,
     onRetry: opts.onRetry,
+    sleep: opts.sleep,
     headers: { Authorization: `Basic ${Buffer.from(pair).toString('base64')}`, 'User-Agent': USER_AGENT, Accept: 'application/json' },
     credentialLabel: 'service user token',
     secrets: [token, pair, ...Object.values(opts.credentials).filter((v) => typeof v === 'string' && v.length >= 8)],
@@ -81,7 +82,7 @@ export function createHibobClient(opts: ConnectorOptions): HibobClient {
     http,
     url,
     get: (path, query, options) =>
-      http.request({ url: url(path, query), method: 'GET', ...(options?.acceptStatus ? { acceptStatus: options.acceptStatus } : {}) }),
-    post: (path, json) => http.request({ url: url(path), method: 'POST', json }),
+      http.request({ url: url(path, query), method: 'GET', expect: 'json', ...(options?.acceptStatus ? { acceptStatus: options.acceptStatus } : {}) }),
+    post: (path, json) => http.request({ url: url(path), method: 'POST', json, expect: 'json' }),
   };
 }

@@ -9,12 +9,14 @@
  * `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`; `Retry-After` is sent only
  * when `retryAfter` is set, so clients are tested both with and without it.
  */
-import { FaultChecks, SandboxFaults, type RequestLogEntry } from '../../../sandbox/shared/faults.ts';
+import { FaultChecks, optional, SandboxFaults, type RequestLogEntry } from '../../../sandbox/shared/faults.ts';
 
 export interface HibobRateLimitFault {
   readonly count: number;
   /** `Retry-After` in seconds; omitted → no Retry-After header (HiBob does not promise one). */
   readonly retryAfter?: number | null;
+  /** Send `Retry-After` as an HTTP-date instead of seconds. */
+  readonly retryAfterDate?: boolean;
 }
 
 export interface HibobOutageFault {
@@ -35,14 +37,20 @@ export interface HibobFaultSpec {
   readonly slowMs?: number | null;
   /** Service user id(s) whose token is revoked (→ 401). `null` un-revokes all. */
   readonly revokeKey?: string | readonly string[] | null;
+  /** Every API request is answered 403 (the service user lacks the People permission), until cleared. */
+  readonly forbidden?: boolean | null;
+  /** The people search answers one extra employee object that has no id. */
+  readonly malformedRecord?: boolean | null;
 }
 
 export interface HibobFaultState {
-  rateLimit: { count: number; retryAfter: number | null } | null;
+  rateLimit: { count: number; retryAfter: number | null; retryAfterDate: boolean } | null;
   outage: { count: number; status: 500 | 502 | 503 | 504 } | null;
   malformed: { count: number } | null;
   slowMs: number;
   revokedKeys: string[];
+  forbidden: boolean;
+  malformedRecord: boolean;
 }
 
 export interface HibobRequestLogEntry extends RequestLogEntry {
@@ -66,11 +74,11 @@ export interface FiredHibobFault {
 
 export class HibobFaults extends SandboxFaults<HibobFaultState, HibobFaultSpec, HibobRequestLogEntry> {
   constructor() {
-    super(HibobFaults.empty, new FaultChecks((message) => new HibobFaultError(message)), ['rateLimit', 'outage', 'malformed', 'slowMs', 'revokeKey'], 'revokeKey must be a service user id (or a list of them)');
+    super(HibobFaults.empty, new FaultChecks((message) => new HibobFaultError(message)), ['rateLimit', 'outage', 'malformed', 'slowMs', 'revokeKey', 'forbidden', 'malformedRecord'], 'revokeKey must be a service user id (or a list of them)');
   }
 
   static empty(): HibobFaultState {
-    return { rateLimit: null, outage: null, malformed: null, slowMs: 0, revokedKeys: [] };
+    return { rateLimit: null, outage: null, malformed: null, slowMs: 0, revokedKeys: [], forbidden: false, malformedRecord: false };
   }
 
   protected override copy(state: HibobFaultState): HibobFaultState {
@@ -87,6 +95,7 @@ export class HibobFaults extends SandboxFaults<HibobFaultState, HibobFaultSpec, 
         next.rateLimit = {
           count: check.count(r['count'], 'rateLimit.count'),
           retryAfter: ra === undefined || ra === null ? null : check.nonNegative(ra, 'rateLimit.retryAfter'),
+          retryAfterDate: check.bool(optional(r['retryAfterDate'], false), 'rateLimit.retryAfterDate'),
         };
       }
     }
@@ -95,6 +104,16 @@ export class HibobFaults extends SandboxFaults<HibobFaultState, HibobFaultSpec, 
       next.malformed = spec.malformed === null ? null : { count: check.count(check.obj(spec.malformed, 'malformed')['count'], 'malformed.count') };
     }
     this.parseSlowAndRevoked(spec, next);
+    if (spec.forbidden !== undefined) next.forbidden = spec.forbidden === null ? false : check.bool(spec.forbidden, 'forbidden');
+    if (spec.malformedRecord !== undefined) next.malformedRecord = spec.malformedRecord === null ? false : check.bool(spec.malformedRecord, 'malformedRecord');
+  }
+
+  get forbidden(): boolean {
+    return this.state.forbidden;
+  }
+
+  get malformedRecord(): boolean {
+    return this.state.malformedRecord;
   }
 
   /** The next armed gateway fault, consumed. */
@@ -107,7 +126,7 @@ export class HibobFaults extends SandboxFaults<HibobFaultState, HibobFaultSpec, 
         'X-RateLimit-Remaining': '0',
         'X-RateLimit-Reset': String(Math.ceil(now / 1000 + resetSeconds)),
       };
-      if (rl.retryAfter !== null) headers['Retry-After'] = String(Math.ceil(rl.retryAfter));
+      if (rl.retryAfter !== null) headers['Retry-After'] = rl.retryAfterDate ? new Date(now + rl.retryAfter * 1000).toUTCString() : String(Math.ceil(rl.retryAfter));
       return { kind: 'rateLimit', status: 429, message: 'Too Many Requests', headers };
     }
     const out = this.takeOutage();

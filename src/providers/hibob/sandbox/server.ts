@@ -137,6 +137,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State): 
     sendError(res, 401, authError, 'unauthorized', { 'WWW-Authenticate': 'Basic realm="Bob API"' });
     return;
   }
+  if (faults.forbidden) {
+    sendError(res, 403, 'Forbidden: the service user has no permission to view employees. Grant it People access in Bob', 'forbidden');
+    return;
+  }
 
   try {
     if (path === '/v1/people/search') {
@@ -148,7 +152,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State): 
         if (err instanceof SearchError) throw new HttpError(400, err.message);
         throw err;
       }
-      const { chunks, count } = searchJson(state, parsed);
+      const rendered = searchJson(state, parsed);
+      const { chunks, count } = faults.malformedRecord ? withBrokenRecord(rendered) : rendered;
       search = { fields: parsed.fieldCount, showInactive: parsed.showInactive, humanReadable: parsed.humanReadable, filtered: parsed.filter !== null, employees: count };
       await streamChunks(res, chunks);
       return;
@@ -189,6 +194,14 @@ function searchJson(state: State, req: SearchRequest): { chunks: string[]; count
   const out = renderSearch(state.roster, req, state.shape);
   state.cache = { key, ...out };
   return out;
+}
+
+/** One extra employee object without an id, at the start of the list. */
+function withBrokenRecord(r: { chunks: string[]; count: number }): { chunks: string[]; count: number } {
+  const broken = '{"/root/firstName":{"value":"Broken"}}';
+  const [first, ...rest] = r.chunks;
+  const head = first === '{"employees":[' ? `${first}${broken}` : `{"employees":[${broken},${(first ?? '').slice('{"employees":['.length)}`;
+  return { chunks: [head, ...rest], count: r.count + 1 };
 }
 
 function authenticate(req: IncomingMessage, users: readonly HibobServiceUser[], faults: HibobFaults): string | null {

@@ -93,6 +93,7 @@ export async function getDataFromDataset(ctx: ApiContext): Promise<void> {
     }
     rows[i - start] = `${row}}`;
   }
+  if (faults.malformedRecord && page === 1) rows.push(`{${keys.map((k) => `${k}null`).join(',')}}`);
   const payload = `{"data":[${rows.join(',')}],"pagination":${JSON.stringify(
     pagination(ctx, `/datasets/${DATASET_NAME}`, matching.length, page, pageSize, totalPages),
   )}}`;

@@ -96,7 +96,8 @@ export function getEmployeesList(ctx: ApiContext): void {
   } else end = Math.min(view.list.length, limit);
 
   const extra = parseExtraFields(q.get('fields'));
-  const data = view.list.slice(start, end).map((rec) => row(rec, roster, extra));
+  const data: Record<string, unknown>[] = view.list.slice(start, end).map((rec) => row(rec, roster, extra));
+  if (ctx.state.faults.malformedRecord && start === 0) data.push({ id: null, firstName: 'Broken', lastName: 'Record' });
   const nextCursor = end < view.list.length && end > start ? encodeCursor((view.list[end - 1] as EmployeeRecord).id) : null;
   const prevCursor = start > 0 && end > start ? encodeCursor((view.list[start] as EmployeeRecord).id) : null;
 
