@@ -3,6 +3,8 @@ import swagger from '@fastify/swagger';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { transformObject } from './contract/openapi.ts';
+import { validationErrorBody } from './contract/validation.ts';
 import type { AppContext } from '../app/context.ts';
 import { ApiError } from '../app/errors.ts';
 import { tenantForApiKey } from '../store/tenants.ts';
@@ -66,25 +68,21 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
+      openapi: '3.1.0',
       info: { title: 'ReFresh People Sync API', version: '1.0.0', description: 'Directory sync between HR systems and ReFresh. Authenticate with `Authorization: Bearer <api key>`.' },
       servers: [{ url: '/' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject,
   });
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) {
       return reply.status(error.status).send({ error: { code: error.code, message: error.message, details: error.details } });
     }
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const issue = error.validation[0]!;
-      const where = error.validationContext ?? 'request';
-      const field = [where === 'body' ? '' : where, ...String(issue.instancePath ?? '').split('/').filter(Boolean)].filter(Boolean).join('.');
-      const message = `${field || where}: ${issue.message}`;
-      return reply.status(400).send({ error: { code: 'invalid_request', message, details: { field: field || where } } });
-    }
+    if (hasZodFastifySchemaValidationErrors(error)) return reply.status(400).send(validationErrorBody(error.validationContext, error.validation));
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status < 500) {
       return reply.status(status).send({ error: { code: (error as { code?: string }).code?.toLowerCase() ?? 'bad_request', message: (error as Error).message, details: {} } });

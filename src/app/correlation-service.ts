@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { ResolveCaseBody } from '../api/contract/audit.ts';
 import type { AppContext } from './context.ts';
 import { ApiError, notFound } from './errors.ts';
 import { audit } from '../store/audit.ts';
@@ -6,11 +6,6 @@ import { createEmployee } from './employees-service.ts';
 import { getCorrelationCase, type CorrelationCase } from '../store/correlation-cases.ts';
 import { getEmployee } from '../store/employees.ts';
 import { nowIso, parseJson } from '../store/ids.ts';
-
-export const ResolveCaseBody = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('link'), employeeId: z.string().min(1) }),
-  z.object({ action: z.literal('create') }),
-]);
 
 /**
  * An admin decides an ambiguous match: link the source record to an employee, or create a new

@@ -1,7 +1,8 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
 import { normalizeEmail, normalizeEmployeeNumber } from '../core/correlate.ts';
-import { cleanValue, isFieldName, ROLES, type FieldName, type FieldValues } from '../core/fields.ts';
+import { cleanValue, isFieldName, type FieldName, type FieldValues } from '../core/fields.ts';
+import { CreateEmployeeBody, PatchEmployeeBody } from '../api/contract/employees.ts';
 import type { ProvenanceMap } from '../core/resolve.ts';
 import { getEmployee, searchText, type Employee } from '../store/employees.ts';
 import { newId, nowIso } from '../store/ids.ts';
@@ -15,32 +16,6 @@ import { fieldLocks, statusOwner } from './locks.ts';
 import { getFieldPriorities } from '../store/field-priorities.ts';
 
 const EMAIL = z.email();
-
-const FieldsSchema = z.record(z.string(), z.string().max(500).nullable()).superRefine((fields, ctx) => {
-  for (const name of Object.keys(fields)) {
-    if (!isFieldName(name)) ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a ReFresh field; use a standard field or custom.<key>` });
-  }
-});
-
-export const PatchEmployeeBody = z
-  .object({
-    fields: FieldsSchema,
-    role: z.enum(ROLES),
-    status: z.enum(['active', 'inactive']),
-    customConfig: z.record(z.string(), z.unknown()),
-  })
-  .partial()
-  .strict();
-
-export const CreateEmployeeBody = z
-  .object({
-    fields: FieldsSchema,
-    role: z.enum(ROLES).default('member'),
-    status: z.enum(['active', 'inactive']).default('active'),
-    customConfig: z.record(z.string(), z.unknown()).default({}),
-  })
-  .strict();
-
 
 function cleanFields(input: Record<string, string | null>): Record<string, string | null> {
   const out: Record<string, string | null> = {};

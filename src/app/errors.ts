@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeIssue } from '../api/contract/validation.ts';
 
 /** An error the API answers with `{"error": {code, message, details}}` and its status. */
 export class ApiError extends Error {
@@ -22,7 +23,7 @@ export const notFound = (what: string, id: string) => new ApiError(404, 'not_fou
 export function validateBody<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const at = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || 'body';
-  throw new ApiError(400, 'invalid_request', `${at}: ${issue.message}`, { field: at });
+  const problems = parsed.error.issues.flatMap((issue) => describeIssue(issue as Parameters<typeof describeIssue>[0], prefix));
+  const first = problems[0]!;
+  throw new ApiError(400, 'invalid_request', first.message, { field: first.field, problems });
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
 import { ApiError, notFound, validateBody } from './errors.ts';
-import { GroupMappingSchema, importedAttributes } from './group-sync-settings.ts';
+import { importedAttributes } from './group-sync-settings.ts';
+import { CreateGroupBody, GroupPreviewBody, MembersBody, PatchGroupBody, type GroupListQueryT, type GroupSyncPreview, type MemberListQuery } from '../api/contract/groups.ts';
+import { asContract } from '../api/contract/common.ts';
 import { planGroups, subtreeHeadcounts, toTree, validateGroupMapping, type GroupMappingEntry } from '../core/group-plan.ts';
 import { groupPeople } from '../sync/group-step.ts';
 import { providerDisplayName } from '../connectors/errors.ts';
@@ -25,50 +27,6 @@ import {
 import { decodeCursor, encodeCursor, parseJson } from '../store/ids.ts';
 import { lastFinishedRun } from '../store/runs.ts';
 import { audit } from '../store/audit.ts';
-
-export const GroupListQuery = z.object({
-  view: z.enum(['tree', 'flat']).default('flat'),
-  type: z.string().max(60).optional(),
-  q: z.string().max(200).optional(),
-  integrationId: z.string().max(100).optional(),
-  origin: z.enum(['synced', 'manual']).optional(),
-  includeArchived: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().optional(),
-});
-export type GroupListQueryT = z.infer<typeof GroupListQuery>;
-
-export const CreateGroupBody = z
-  .object({
-    name: z.string().trim().min(1, 'name is required').max(200),
-    type: z.string().trim().min(1).max(60).default('Group'),
-    parentId: z.string().min(1).nullable().optional(),
-  })
-  .strict();
-
-export const PatchGroupBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    type: z.string().trim().min(1).max(60),
-    parentId: z.string().min(1).nullable(),
-    archived: z.boolean(),
-  })
-  .partial()
-  .strict();
-
-export const MembersBody = z
-  .object({ employeeIds: z.array(z.string().min(1)).min(1).max(1000).optional(), employeeId: z.string().min(1).optional() })
-  .strict()
-  .refine((b) => b.employeeIds || b.employeeId, 'give employeeIds (a list) or employeeId');
-
-export const MemberListQuery = z.object({
-  origin: z.enum(['synced', 'manual']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().optional(),
-});
-
-export const PreviewBody = z.object({ mapping: z.array(z.unknown()).optional() }).strict();
-
 
 async function integrationsOf(ctx: AppContext, tenantId: string): Promise<Map<string, Integration>> {
   return new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
@@ -333,11 +291,11 @@ export async function removeManualMembers(ctx: AppContext, tenantId: string, id:
  * Keys come from the groups synced before (the provider's lists are not called here), so a
  * renamed unit only shows as renamed once a run has seen it.
  */
-export async function previewGroupSync(ctx: AppContext, tenantId: string, integrationId: string, body: unknown) {
-  const input = validateBody(PreviewBody, body);
+export async function previewGroupSync(ctx: AppContext, tenantId: string, integrationId: string, body: unknown): Promise<z.infer<typeof GroupSyncPreview>> {
+  const input = validateBody(GroupPreviewBody, body);
   const integration = await getIntegration(ctx.store.db, tenantId, integrationId);
   if (!integration) throw notFound('integration', integrationId);
-  const mapping = (input.mapping !== undefined ? validateBody(GroupMappingSchema, input.mapping, 'mapping') : integration.groupSync.mapping) as readonly GroupMappingEntry[];
+  const mapping = (input.mapping ?? integration.groupSync.mapping) as readonly GroupMappingEntry[];
   const problems = validateGroupMapping(mapping, { available: importedAttributes(integration.userSync), sourceName: providerDisplayName(integration.provider) });
   if (problems.length > 0) throw new ApiError(400, 'invalid_request', `mapping: ${problems[0]}`, { field: 'mapping', problems });
   const people = await groupPeople(ctx.store.db, tenantId, integration.id);
@@ -358,9 +316,9 @@ export async function previewGroupSync(ctx: AppContext, tenantId: string, integr
   const strip = (nodes: unknown[]): unknown[] => (nodes as { id: string; children: unknown[] }[]).map((node) => ({ ...node, id: node.id.startsWith('new-') ? null : node.id, children: strip(node.children) }));
   const last = await lastFinishedRun(ctx.store.db, tenantId, integration.id);
   return {
-    mapping,
+    mapping: asContract<z.infer<typeof GroupSyncPreview>['mapping']>(mapping),
     basedOn: { people: people.length, lastRunId: last?.id ?? null, lastRunFinishedAt: last?.finishedAt ?? null },
-    groups: strip(tree),
+    groups: strip(tree) as z.infer<typeof GroupSyncPreview>['groups'],
     changes: {
       create: plan.created.length,
       rename: plan.renamed.length,

@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import {
-  CADENCES,
   DEFAULT_GROUP_SYNC,
-  FieldMappingSchema,
-  SafeguardSchema,
-  ScopeSchema,
   defaultUserSync,
   asFieldMapping,
   type UserSyncSettings,
@@ -23,43 +19,13 @@ import {
 } from '../store/integrations.ts';
 import { activeRun, enqueueRun, lastFinishedRun, RunConflictError, type Run } from '../store/runs.ts';
 import { ApiError, notFound, validateBody } from './errors.ts';
-import { GroupSyncPatch, groupSyncNeedsRun, resolveGroupSyncPatch } from './group-sync-settings.ts';
+import { groupSyncNeedsRun, resolveGroupSyncPatch } from './group-sync-settings.ts';
+import { CreateIntegrationBody, PatchIntegrationBody, SyncBody } from '../api/contract/integrations.ts';
 import { audit } from '../store/audit.ts';
 import { setPriority } from './priority-service.ts';
 import type { AppContext } from './context.ts';
 import { consecutiveFailures } from '../sync/schedule.ts';
-
-export const CreateIntegrationBody = z.object({
-  provider: z.enum(PROVIDER_IDS, { message: `provider must be one of: ${PROVIDER_IDS.join(', ')}` }),
-  name: z.string().trim().min(1).max(100).optional(),
-  settings: z.record(z.string(), z.unknown()).default({}),
-  credentials: z.record(z.string(), z.string()).optional(),
-});
-
-export const UserSyncPatch = z
-  .object({
-    enabled: z.boolean(),
-    cadence: z.enum(CADENCES),
-    scope: ScopeSchema,
-    fieldMapping: FieldMappingSchema,
-    outOfScopeAction: z.enum(['deactivate', 'ignore']),
-    safeguard: SafeguardSchema.partial(),
-  })
-  .partial()
-  .strict();
-
-export const PatchIntegrationBody = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    settings: z.record(z.string(), z.unknown()),
-    userSync: UserSyncPatch,
-    groupSync: GroupSyncPatch,
-    priority: z.number().int().min(1, 'priority is a rank: 1 is the highest'),
-  })
-  .partial()
-  .strict();
-
-export const SyncBody = z.object({ mode: z.enum(['full', 'incremental']).default('incremental'), dryRun: z.boolean().default(false) }).strict();
+import { countActiveLinked } from '../store/links.ts';
 
 
 /** Checks credentials against the provider: the connection status an admin sees. */
@@ -177,39 +143,65 @@ export interface Health {
   readonly state: 'healthy' | 'never_run' | 'running' | 'disabled' | 'authorisation_expired' | 'provider_unavailable' | 'failing' | 'blocked_by_safeguard' | 'disconnected';
   readonly message: string;
   readonly statusPageUrl: string | null;
+  /** When a failing integration is tried again: the console shows it in the viewer's time zone. */
+  readonly nextAttemptAt: string | null;
 }
 
-/** The integration's health in words, with the action the admin should take. */
+/** The first sentence of a provider's or engine's message (they can run to several). */
+function firstSentence(text: string | undefined): string {
+  const t = (text ?? '').trim();
+  const m = /^.*?[.!?](?=\s|$)/.exec(t);
+  return (m ? m[0] : t).replace(/[.!?]$/, '');
+}
+
+function changedSummary(n: Run['counts']): string {
+  const parts = (
+    [
+      [n.created, 'added'],
+      [n.updated, 'updated'],
+      [n.deactivated, 'deactivated'],
+      [n.reactivated, 'reactivated'],
+    ] as const
+  )
+    .filter(([count]) => count > 0)
+    .map(([count, what]) => `${count.toLocaleString('en')} ${what}`);
+  return parts.length > 0 ? parts.join(', ') : 'no changes';
+}
+
+/**
+ * The integration's health: one sentence about the integration (not only its last run), with no
+ * times or ids in it — `nextAttemptAt` carries the time, which the console shows in the viewer's
+ * zone — and the provider's status page always.
+ */
 export async function healthOf(ctx: AppContext, integration: Integration): Promise<{ health: Health; lastRun: Run | null }> {
   const info = descriptorOf(integration.provider);
   const name = providerName(integration.provider);
+  const statusPageUrl = info?.statusPageUrl ?? null;
   const lastRun = (await lastFinishedRun(ctx.store.db, integration.tenantId, integration.id)) ?? null;
   const running = await activeRun(ctx.store.db, integration.tenantId, integration.id);
-  const h = (state: Health['state'], message: string, statusPageUrl: string | null = null) => ({ health: { state, message, statusPageUrl }, lastRun });
+  const h = (state: Health['state'], message: string, nextAttemptAt: string | null = null) => ({ health: { state, message, statusPageUrl, nextAttemptAt }, lastRun });
   const c = integration.connection;
-  if (c.status === 'expired' || c.status === 'revoked') return h('authorisation_expired', `Authorisation expired — reconnect ${name}. ${c.detail ?? ''}`.trim());
-  if (c.status === 'disconnected') return h('disconnected', `${name} is not connected: connect it on the Integrations page.`);
-  if (c.status === 'error') return h('failing', `${name} connection failed: ${c.detail ?? 'unknown error'}. Check the settings and reconnect.`);
-  if (!integration.userSync.enabled) return h('disabled', `Connected, but User Auto-Sync is off: enable it to start syncing ${name}.`);
-  if (running) return h('running', `A ${running.mode} sync is ${running.status}.`);
-  if (!lastRun) return h('never_run', `User Auto-Sync is on and has not run yet; it runs shortly, or click Sync now.`);
-  if (lastRun.status === 'blocked') return h('blocked_by_safeguard', `${lastRun.error?.message ?? 'The last run was held by the safeguard.'}`);
+  const expired = `Authorisation expired: ${name} no longer accepts ReFresh's credentials, so reconnect it to resume syncing.`;
+  if (c.status === 'expired' || c.status === 'revoked') return h('authorisation_expired', expired);
+  if (c.status === 'disconnected') return h('disconnected', `${name} is not connected: connect it on the Integrations page to start syncing.`);
+  if (c.status === 'error') return h('failing', `ReFresh cannot reach ${name} with the saved settings: check them and reconnect.`);
+  if (!integration.userSync.enabled) return h('disabled', `${name} is connected, but User Auto-Sync is off: enable it to start syncing people.`);
+  if (running) return h('running', `Syncing people from ${name} now.`);
+  if (!lastRun) return h('never_run', `User Auto-Sync is on and the first sync of ${name} starts shortly.`);
+  if (lastRun.status === 'blocked') return h('blocked_by_safeguard', `A sync of ${name} would deactivate ${lastRun.counts.deactivated.toLocaleString('en')} people, more than the safeguard allows, and waits for your approval.`);
   if (lastRun.status === 'failed') {
     const code = lastRun.error?.code;
+    const next = integration.nextRunAt;
+    if (code === 'auth_failed') return h('authorisation_expired', expired);
     const { count } = await consecutiveFailures(ctx.store.db, integration);
-    const retry = integration.nextRunAt ? ` The next attempt is at ${integration.nextRunAt}.` : '';
-    if (count >= FAILING_AFTER && code !== 'auth_failed') {
-      return h('failing', `The last ${count} syncs failed; the latest: ${lastRun.error?.message ?? 'unknown error'}${retry}`, code === 'provider_unavailable' || code === 'rate_limited' ? (info?.statusPageUrl ?? null) : null);
-    }
-    if (code === 'auth_failed') return h('authorisation_expired', `Authorisation expired — reconnect ${name}. ${lastRun.error?.message ?? ''}`.trim());
-    if (code === 'missing_permission') return h('failing', `${name} is connected but lacks a permission: ${lastRun.error?.message ?? ''}`.trim());
-    if (code === 'provider_unavailable' || code === 'rate_limited') {
-      return h('provider_unavailable', `${name} is unavailable: ${lastRun.error?.message ?? ''} Check ${name}'s status page; the sync retries by itself.${retry}`, info?.statusPageUrl ?? null);
-    }
-    return h('failing', `The last sync failed: ${lastRun.error?.message ?? 'unknown error'}`);
+    const times = count >= FAILING_AFTER ? `The last ${count} syncs of ${name} failed` : `The last sync of ${name} failed`;
+    if (code === 'missing_permission') return h('failing', `${name} is connected but lacks a permission ReFresh needs: ${firstSentence(lastRun.error?.message) || 'see the last run'}.`, next);
+    if (code === 'provider_unavailable') return h(count >= FAILING_AFTER ? 'failing' : 'provider_unavailable', `${times} because ${name} is not answering; ReFresh retries by itself.`, next);
+    if (code === 'rate_limited') return h(count >= FAILING_AFTER ? 'failing' : 'provider_unavailable', `${times} because ${name} limited ReFresh's requests; ReFresh retries by itself.`, next);
+    return h('failing', `${times}: ${firstSentence(lastRun.error?.message) || 'an unexpected error'}.`, next);
   }
-  const n = lastRun.counts;
-  const summary = `the last ${lastRun.mode} sync read ${n.fetched} people: ${n.created} added, ${n.updated} updated, ${n.deactivated} deactivated, ${n.reactivated} reactivated, ${n.skipped} skipped`;
-  if (lastRun.status === 'partial') return h('healthy', `In step with ${name}, except ${n.failed} records that could not be read (see the last run); ${summary}.`);
-  return h('healthy', `In step with ${name}: ${summary}.`);
+  const synced = await countActiveLinked(ctx.store.db, integration.tenantId, integration.id);
+  const people = `${synced.toLocaleString('en')} active ${synced === 1 ? 'person' : 'people'} synced`;
+  if (lastRun.status === 'partial') return h('healthy', `Mostly in step with ${name} (${people}), but ${lastRun.counts.failed.toLocaleString('en')} records could not be read in the last sync.`);
+  return h('healthy', `In step with ${name}: ${people}; the last sync made ${changedSummary(lastRun.counts)}.`);
 }

@@ -9,7 +9,7 @@
  * refused with 400 and changes nothing; tokens go only to the vault.
  * Disconnect: revokes where the provider supports it, deletes the credentials, pauses syncs.
  */
-import { z } from 'zod';
+import { ConnectBody } from '../api/contract/integrations.ts';
 import type { AppContext } from './context.ts';
 import { ApiError, validateBody } from './errors.ts';
 import { requireIntegration } from './integrations-service.ts';
@@ -34,14 +34,6 @@ export interface Initiator {
   readonly sessionId?: string | undefined;
 }
 
-export const ConnectBody = z
-  .object({
-    /** Reconnect with new credentials (same integration, links and settings), in the shape of one of the provider's auth methods. */
-    credentials: z.record(z.string(), z.string()).optional(),
-    /** Bring-your-own OAuth app; otherwise ReFresh's app for the provider (BAMBOOHR_OAUTH_CLIENT_ID/_SECRET). */
-    oauthClient: z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) }).strict().optional(),
-  })
-  .strict();
 
 export function publicBaseUrl(ctx: AppContext): string {
   return (ctx.config.publicUrl ?? `http://${ctx.config.host}:${ctx.config.port}`).replace(/\/+$/, '');

@@ -6,9 +6,13 @@ import type { Integration } from '../store/integrations.ts';
 import type { Run } from '../store/runs.ts';
 import type { EmployeeLinkRow } from '../store/schema.ts';
 import type { Health } from './integrations-service.ts';
+import type { IntegrationT } from '../api/contract/integrations.ts';
+import type { RunT } from '../api/contract/runs.ts';
+import type { EmployeeT } from '../api/contract/employees.ts';
+import { asContract } from '../api/contract/common.ts';
 
 /** API shapes (DESIGN.md §4): the only place rows become JSON. */
-export function presentIntegration(i: Integration, health: Health, lastRun: Run | null) {
+export function presentIntegration(i: Integration, health: Health, lastRun: Run | null): IntegrationT {
   return {
     id: i.id,
     provider: i.provider,
@@ -19,21 +23,46 @@ export function presentIntegration(i: Integration, health: Health, lastRun: Run 
     userSync: {
       enabled: i.userSync.enabled,
       cadence: i.userSync.cadence,
-      scope: i.userSync.scope,
+      scope: asContract<IntegrationT['userSync']['scope']>(i.userSync.scope),
       fieldMapping: i.userSync.fieldMapping,
       outOfScopeAction: i.userSync.outOfScopeAction,
       safeguard: i.userSync.safeguard,
       lastRun: lastRun ? presentRun(lastRun) : null,
       nextRunAt: i.nextRunAt,
     },
-    groupSync: { enabled: i.groupSync.enabled, mapping: i.groupSync.mapping },
+    groupSync: { enabled: i.groupSync.enabled, mapping: asContract<IntegrationT['groupSync']['mapping']>(i.groupSync.mapping) },
     health,
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
   };
 }
 
-export function presentRun(r: Run) {
+/**
+ * How far a run is, 0–100, when it can be known: fetching is the first 60 % (known only when the
+ * provider tells how many people it has), applying the next 35 %, groups the rest.
+ */
+export function progressPercent(r: Pick<Run, 'status' | 'progress'>): number | null {
+  if (r.status !== 'queued' && r.status !== 'running') return r.status === 'blocked' ? 60 : 100;
+  const p = r.progress;
+  const share = (done: number, of: number) => (of > 0 ? Math.min(1, done / of) : 1);
+  switch (p.phase) {
+    case 'queued':
+      return 0;
+    case 'fetching':
+      return p.total ? Math.floor(share(p.fetched, p.total) * 60) : null;
+    case 'planned':
+      return 60;
+    case 'applying':
+      return 60 + Math.floor(share(p.applied, p.toApply) * 35);
+    case 'groups':
+      return 95;
+    default:
+      return 99;
+  }
+}
+
+export function presentRun(r: Run): RunT {
+  const retry = (r.progress as { retry?: RunT['progress']['retry'] }).retry ?? null;
   return {
     id: r.id,
     integrationId: r.integrationId,
@@ -45,7 +74,17 @@ export function presentRun(r: Run) {
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     counts: r.counts,
-    progress: r.progress,
+    progress: {
+      phase: r.progress.phase,
+      fetched: r.progress.fetched,
+      total: r.progress.total,
+      applied: r.progress.applied,
+      toApply: r.progress.toApply,
+      percent: progressPercent(r),
+      message: r.progress.message,
+      // A wait that is over is no longer news.
+      retry: retry && (r.status === 'running' || r.status === 'queued') ? retry : null,
+    },
     error: r.error,
   };
 }
@@ -60,10 +99,10 @@ export function presentEmployee(
   integrations: ReadonlyMap<string, Integration>,
   groups: readonly { id: string; name: string; type: string; origin: string }[] = [],
   overrides: FieldPriorities = {},
-) {
+): EmployeeT {
   const locks = fieldLocks(links, integrations, overrides);
   const names = new Set<string>([...STANDARD_FIELDS, ...Object.keys(e.fields)]);
-  const fields: Record<string, { value: string | null; source: { integrationId: string; provider: string } | null; locked: boolean; lockedBy?: string }> = {};
+  const fields: EmployeeT['fields'] = {};
   for (const name of names) {
     const p = e.provenance[name as FieldName];
     const winner = p ? integrations.get(p.integrationId) : undefined;
@@ -72,7 +111,7 @@ export function presentEmployee(
       value: e.fields[name as FieldName] ?? null,
       source: winner ? { integrationId: winner.id, provider: winner.provider } : null,
       locked: locker !== undefined,
-      ...(locker ? { lockedBy: locker.name } : {}),
+      ...(locker ? { lockedBy: locker.name, lockedByProvider: locker.provider } : {}),
     };
   }
   return {
@@ -80,6 +119,7 @@ export function presentEmployee(
     status: e.status,
     role: e.role,
     fields,
+    customConfig: e.customConfig,
     groups: groups.map((g) => ({ id: g.id, name: g.name, type: g.type, origin: g.origin })),
     links: links.map((l) => ({ integrationId: l.integration_id, provider: integrations.get(l.integration_id)?.provider ?? null, externalId: l.external_id, present: l.present === 1 })),
     createdAt: e.createdAt,

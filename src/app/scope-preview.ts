@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import type { FieldValues } from '../core/fields.ts';
 import { decideStatus, todayIn } from '../core/lifecycle.ts';
 import { evaluateScope, type Scope } from '../core/scope.ts';
 import type { Lifecycle, SourceRecord } from '../core/source-record.ts';
-import { ScopeSchema } from '../core/integration-settings.ts';
+import { ScopePreviewBody } from '../api/contract/integrations.ts';
 import { applyMapping } from '../core/mapping.ts';
 import { parseJson } from '../store/ids.ts';
 import { getTenant } from '../store/tenants.ts';
@@ -13,7 +12,6 @@ import { requireIntegration } from './integrations-service.ts';
 import { connectorFor } from '../sync/connector.ts';
 import { displayName } from '../sync/planner.ts';
 
-export const ScopePreviewBody = z.object({ scope: ScopeSchema, outOfScopeAction: z.enum(['deactivate', 'ignore']).optional() }).strict();
 
 interface PreviewPerson {
   readonly externalId: string;

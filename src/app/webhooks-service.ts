@@ -14,9 +14,9 @@
  * joined). Refusals are 401 and change nothing.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
 import type { AppContext } from './context.ts';
 import { ApiError, validateBody } from './errors.ts';
+import { WebhookSetupBody } from '../api/contract/webhooks.ts';
 import { requestSync, requireIntegration } from './integrations-service.ts';
 import { audit } from '../store/audit.ts';
 import { publicBaseUrl } from './oauth-service.ts';
@@ -36,15 +36,6 @@ interface WebhookSecret {
   readonly secret: string;
   readonly providerWebhookId?: string;
 }
-
-export const WebhookSetupBody = z
-  .object({
-    /** Register the webhook with BambooHR through its API (default); its private key is kept. */
-    register: z.boolean().default(true),
-    /** The private key BambooHR showed for a webhook made in its settings (Global webhooks). */
-    secret: z.string().min(16, 'secret must be the webhook private key BambooHR showed').optional(),
-  })
-  .strict();
 
 export function webhookUrl(ctx: AppContext, integrationId: string): string {
   return `${publicBaseUrl(ctx)}/api/v1/webhooks/bamboohr/${encodeURIComponent(integrationId)}`;

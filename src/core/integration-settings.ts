@@ -1,24 +1,31 @@
 import { z } from 'zod';
 import { isFieldName, type FieldName } from './fields.ts';
 import { validateMapping, type FieldMapping } from './mapping.ts';
-import { validateScope, type Scope } from './scope.ts';
+import type { Scope } from './scope.ts';
 
 export const CADENCES = ['1h', '4h', '12h', '24h'] as const;
 export type Cadence = (typeof CADENCES)[number];
 export const CADENCE_MS: Record<Cadence, number> = { '1h': 3_600_000, '4h': 14_400_000, '12h': 43_200_000, '24h': 86_400_000 };
 
-export const ScopeConditionSchema = z.object({
-  field: z.string().min(1, 'name the field the condition tests'),
-  operator: z.enum(['in', 'notIn', 'empty', 'notEmpty']),
-  values: z.array(z.string()).optional(),
-});
-export const ScopeSchema = z
-  .object({
-    groups: z.array(z.object({ name: z.string().optional(), conditions: z.array(ScopeConditionSchema) })),
+const NEEDS_VALUES = new Set(['in', 'notIn']);
+
+/** Problems are reported on the part at fault (`scope.groups.0.conditions.1.values`), so a form can show them beside it. */
+export const ScopeConditionSchema = z
+  .strictObject({
+    field: z.string().trim().min(1, 'choose the field the condition tests').max(200),
+    operator: z.enum(['in', 'notIn', 'empty', 'notEmpty']),
+    values: z.array(z.string().max(500)).max(1000).optional(),
   })
-  .superRefine((scope, ctx) => {
-    for (const problem of validateScope(scope)) ctx.addIssue({ code: 'custom', message: problem });
+  .superRefine((c, ctx) => {
+    if (NEEDS_VALUES.has(c.operator) && (c.values ?? []).filter((v) => v.trim() !== '').length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: 'enter at least one value' });
+    }
   });
+export const ScopeGroupSchema = z.strictObject({
+  name: z.string().max(200).optional(),
+  conditions: z.array(ScopeConditionSchema).min(1, 'add a condition, or remove this rule group').max(50),
+});
+export const ScopeSchema = z.strictObject({ groups: z.array(ScopeGroupSchema).max(50) });
 
 export const FieldMappingSchema = z.record(z.string(), z.string()).superRefine((mapping, ctx) => {
   for (const problem of validateMapping(mapping)) ctx.addIssue({ code: 'custom', message: problem });
@@ -33,6 +40,12 @@ export const SafeguardSchema = z.object({
   maxDeactivations: z.number().int().min(0).nullable().default(null),
 });
 export type Safeguard = z.infer<typeof SafeguardSchema>;
+/** A change to the safeguard: only the fields given change (no defaults filled in). */
+export const SafeguardPatchSchema = z.strictObject({
+  maxDeactivationPercent: z.number().min(0).max(100),
+  minPopulation: z.number().int().min(0).max(10_000_000),
+  maxDeactivations: z.number().int().min(0).nullable(),
+}).partial();
 
 export interface UserSyncSettings {
   readonly enabled: boolean;

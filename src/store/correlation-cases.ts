@@ -61,3 +61,9 @@ export async function getCorrelationCase(db: Db, tenantId: string, id: string): 
   const row = await db.selectFrom('correlation_cases').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
   return row ? toCorrelationCase(row) : undefined;
 }
+
+export async function countCorrelationCases(db: Db, tenantId: string, opts: { status?: string } = {}): Promise<number> {
+  let q = db.selectFrom('correlation_cases').select((eb) => eb.fn.countAll<string | number>().as('n')).where('tenant_id', '=', tenantId);
+  if (opts.status) q = q.where('status', '=', opts.status);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}

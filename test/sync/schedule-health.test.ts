@@ -45,7 +45,7 @@ for (const dialect of DIALECTS) {
         await h.sync('full');
         s = await state();
         assert.equal(s.state, 'failing');
-        assert.match(s.message, /The last 3 syncs failed/);
+        assert.match(s.message, /The last 3 syncs of BambooHR failed/);
         h.sandbox.faults.clear();
         await h.sync('full');
         assert.equal((await state()).state, 'healthy');
@@ -57,7 +57,7 @@ for (const dialect of DIALECTS) {
         assert.equal(blocked.status, 'blocked');
         s = await state();
         assert.equal(s.state, 'blocked_by_safeguard');
-        assert.match(s.message, /approve or reject/);
+        assert.match(s.message, /waits for your approval/);
       } finally {
         await h.close();
       }
@@ -72,7 +72,7 @@ for (const dialect of DIALECTS) {
         assert.equal(run.error!.code, 'auth_failed');
         const { health } = await healthOf(h.ctx, (await getIntegration(h.ctx.store.db, h.tenantId, h.integration.id))!);
         assert.equal(health.state, 'authorisation_expired');
-        assert.match(health.message, /^Authorisation expired — reconnect BambooHR/);
+        assert.match(health.message, /^Authorisation expired: BambooHR no longer accepts/);
       } finally {
         await h.close();
       }

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { ApiError } from '../../app/errors.ts';
@@ -8,12 +7,8 @@ import { findAdminForLogin, normalizeAdminEmail, type AdminUser } from '../../au
 import { dummyHash, verifyPassword } from '../../auth/passwords.ts';
 import { clearSessionCookie, createSession, deleteSession, sessionOf, setSessionCookie } from '../../auth/sessions.ts';
 import { DEFAULT_TENANT_ID } from '../../store/tenants.ts';
-
-const LoginBody = z.object({
-  email: z.string({ message: 'Enter your email.' }).trim().min(1, 'Enter your email.').max(320),
-  password: z.string({ message: 'Enter your password.' }).min(1, 'Enter your password.').max(1024),
-  tenantId: z.string().min(1).max(100).optional(),
-});
+import { NoContent, openResponses, responses } from '../contract/common.ts';
+import { LoginBody, LoginResult, Me } from '../contract/auth.ts';
 
 const presentUser = (u: AdminUser) => ({ id: u.id, email: u.email, role: u.role, tenantId: u.tenantId });
 
@@ -47,7 +42,7 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.post(
       '/auth/login',
-      { schema: { tags, summary: 'Console sign-in: sets the session cookie and returns the CSRF token for writes', security: [], body: LoginBody } },
+      { schema: { tags, summary: 'Console sign-in: sets the session cookie and returns the CSRF token for writes', security: [], body: LoginBody, response: openResponses({ 200: LoginResult }, 400, 401, 429) } },
       async (request, reply) => {
         const { email, password } = request.body;
         const tenantId = request.body.tenantId ?? DEFAULT_TENANT_ID;
@@ -72,14 +67,14 @@ export function authRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.post('/auth/logout', { schema: { tags, summary: 'Ends the console session and clears its cookie' } }, async (request, reply) => {
+    app.post('/auth/logout', { schema: { tags, summary: 'Ends the console session and clears its cookie', response: responses({ 204: NoContent }) } }, async (request, reply) => {
       const session = sessionOf(request);
       if (session) await deleteSession(ctx.store.db, session.idHash);
       clearSessionCookie(reply, request);
       return reply.status(204).send();
     });
 
-    app.get('/auth/me', { schema: { tags, summary: 'Who is signed in; the CSRF token again (after a page reload)' } }, async (request) => {
+    app.get('/auth/me', { schema: { tags, summary: 'Who is signed in; the CSRF token again (after a page reload)', response: responses({ 200: Me }) } }, async (request) => {
       const session = sessionOf(request);
       if (!session) return { user: null, csrfToken: null, expiresAt: null, via: 'api_key' as const };
       return { user: presentUser(session.user), csrfToken: session.csrfToken, expiresAt: session.expiresAt, via: 'session' as const };

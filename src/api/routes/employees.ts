@@ -1,11 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { ApiError, notFound } from '../../app/errors.ts';
 import { presentEmployee } from '../../app/presenters.ts';
 import { explainPerson } from '../../app/explain.ts';
-import { CreateEmployeeBody, PatchEmployeeBody, createEmployee, importEmployeesCsv, patchEmployee } from '../../app/employees-service.ts';
+import { createEmployee, importEmployeesCsv, patchEmployee } from '../../app/employees-service.ts';
 import { normalizeEmail } from '../../core/correlate.ts';
 import { getEmployee, listEmployees, toEmployee } from '../../store/employees.ts';
 import { decodeCursor, encodeCursor } from '../../store/ids.ts';
@@ -13,81 +12,91 @@ import { listIntegrations } from '../../store/integrations.ts';
 import { linksForEmployees } from '../../store/links.ts';
 import { groupsForEmployees } from '../../store/groups.ts';
 import { getFieldPriorities } from '../../store/field-priorities.ts';
-
-const IdParams = z.object({ id: z.string().min(1) });
-const ListQuery = z.object({
-  q: z.string().max(200).optional(),
-  email: z.string().max(320).optional(),
-  status: z.enum(['active', 'inactive']).optional(),
-  integrationId: z.string().max(64).optional(),
-  groupId: z.string().max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().optional(),
-});
+import { IdParams, responses } from '../contract/common.ts';
+import { CreateEmployeeBody, Employee, EmployeeListQuery, EmployeePage, Explanation, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
 
 export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
   const integrationsOf = async (tenantId: string) => new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
+  const presentOne = async (tenantId: string, id: string) => {
+    const employee = await getEmployee(ctx.store.db, tenantId, id);
+    if (!employee) throw notFound('employee', id);
+    const links = await linksForEmployees(ctx.store.db, tenantId, [employee.id]);
+    return presentEmployee(employee, links, await integrationsOf(tenantId), (await groupsForEmployees(ctx.store.db, tenantId, [employee.id])).get(employee.id), await getFieldPriorities(ctx.store.db, tenantId));
+  };
   return async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ['employees'];
 
-    app.get('/employees', { schema: { tags, summary: 'Employees, paged; q searches name, email, number and title; filter by status, source (integrationId, or none) and group (with sub-groups)', querystring: ListQuery } }, async (request) => {
-      const { q, email, status, integrationId, groupId, limit, cursor } = request.query;
-      const after = cursor ? decodeCursor(cursor) : undefined;
-      if (cursor && !after) throw new ApiError(400, 'invalid_request', 'cursor: not a cursor from this API', { field: 'cursor' });
-      const rows = await listEmployees(ctx.store.db, request.tenantId, {
-        limit: limit + 1,
-        ...(q ? { q } : {}),
-        ...(email !== undefined ? { email: normalizeEmail(email) ?? '' } : {}),
-        ...(status ? { status } : {}),
-        ...(integrationId ? { integrationId } : {}),
-        ...(groupId ? { groupId } : {}),
-        ...(after ? { after } : {}),
-      });
-      const page = rows.slice(0, limit).map(toEmployee);
-      const links = await linksForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
-      const integrations = await integrationsOf(request.tenantId);
-      const groups = await groupsForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
-      const overrides = await getFieldPriorities(ctx.store.db, request.tenantId);
-      return {
-        data: page.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations, groups.get(e.id), overrides)),
-        nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
-      };
-    });
+    app.get(
+      '/employees',
+      { schema: { tags, summary: 'Employees, paged; q searches name, email, number and title; filter by status, source (integrationId, or none) and group (with sub-groups)', querystring: EmployeeListQuery, response: responses({ 200: EmployeePage }, 400) } },
+      async (request) => {
+        const { q, email, status, integrationId, groupId, limit, cursor } = request.query;
+        const after = cursor ? decodeCursor(cursor) : undefined;
+        if (cursor && !after) throw new ApiError(400, 'invalid_request', 'query.cursor: not a cursor from this API', { field: 'query.cursor' });
+        const rows = await listEmployees(ctx.store.db, request.tenantId, {
+          limit: limit + 1,
+          ...(q ? { q } : {}),
+          ...(email !== undefined ? { email: normalizeEmail(email) ?? '' } : {}),
+          ...(status ? { status } : {}),
+          ...(integrationId ? { integrationId } : {}),
+          ...(groupId ? { groupId } : {}),
+          ...(after ? { after } : {}),
+        });
+        const page = rows.slice(0, limit).map(toEmployee);
+        const links = await linksForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
+        const integrations = await integrationsOf(request.tenantId);
+        const groups = await groupsForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
+        const overrides = await getFieldPriorities(ctx.store.db, request.tenantId);
+        return {
+          data: page.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations, groups.get(e.id), overrides)),
+          nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
+        };
+      },
+    );
 
-    const presentOne = async (tenantId: string, id: string) => {
-      const employee = await getEmployee(ctx.store.db, tenantId, id);
-      if (!employee) throw notFound('employee', id);
-      const links = await linksForEmployees(ctx.store.db, tenantId, [employee.id]);
-      return presentEmployee(employee, links, await integrationsOf(tenantId), (await groupsForEmployees(ctx.store.db, tenantId, [employee.id])).get(employee.id), await getFieldPriorities(ctx.store.db, tenantId));
-    };
+    app.post(
+      '/employees',
+      { schema: { tags, summary: 'Add an employee by hand (ReFresh-only until an HRIS brings the same person)', body: CreateEmployeeBody, response: responses({ 201: Employee }, 400, 409) } },
+      async (request, reply) => {
+        const employee = await createEmployee(ctx, request.tenantId, request.body);
+        return reply.status(201).send(await presentOne(request.tenantId, employee.id));
+      },
+    );
 
-    app.post('/employees', { schema: { tags, summary: 'Add an employee by hand (ReFresh-only until an HRIS brings the same person)', body: CreateEmployeeBody.partial().passthrough() } }, async (request, reply) => {
-      const employee = await createEmployee(ctx, request.tenantId, request.body);
-      return reply.status(201).send(await presentOne(request.tenantId, employee.id));
-    });
-
-    app.patch('/employees/:id', { schema: { tags, summary: 'Edit unlocked fields, role, status (unsynced people) and custom configuration; locked fields answer 409 field_locked', params: IdParams, body: PatchEmployeeBody.partial().passthrough() } }, async (request) => {
-      await patchEmployee(ctx, request.tenantId, request.params.id, request.body);
-      return presentOne(request.tenantId, request.params.id);
-    });
+    app.patch(
+      '/employees/:id',
+      { schema: { tags, summary: 'Edit unlocked fields, role, status (unsynced people) and custom configuration; locked fields answer 409 field_locked', params: IdParams, body: PatchEmployeeBody, response: responses({ 200: Employee }, 400, 404, 409) } },
+      async (request) => {
+        await patchEmployee(ctx, request.tenantId, request.params.id, request.body);
+        return presentOne(request.tenantId, request.params.id);
+      },
+    );
 
     await app.register(async (csvScope) => {
       csvScope.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
-      csvScope.post('/employees/import', { schema: { tags, summary: 'CSV import (text/csv): per-row results; bad rows rejected with line number and reason, good rows kept' } }, async (request) => {
-        if (typeof request.body !== 'string') throw new ApiError(415, 'unsupported_media_type', 'Send the CSV as the request body with Content-Type: text/csv.');
-        return importEmployeesCsv(ctx, request.tenantId, request.body);
-      });
+      csvScope.withTypeProvider<ZodTypeProvider>().post(
+        '/employees/import',
+        { schema: { tags, summary: 'CSV import (text/csv): per-row results; bad rows rejected with line number and reason, good rows kept', response: responses({ 200: ImportResult }, 400, 413, 415) } },
+        async (request) => {
+          if (typeof request.body !== 'string') throw new ApiError(415, 'unsupported_media_type', 'Send the CSV as the request body with Content-Type: text/csv.');
+          return importEmployeesCsv(ctx, request.tenantId, request.body);
+        },
+      );
     });
 
-    app.get('/employees/:id', { schema: { tags, summary: 'One employee: every field with its value, source and lock', params: IdParams } }, async (request) => {
+    app.get('/employees/:id', { schema: { tags, summary: 'One employee: every field with its value, source and lock', params: IdParams, response: responses({ 200: Employee }, 404) } }, async (request) => {
       return presentOne(request.tenantId, request.params.id);
     });
 
-    app.get('/employees/:id/explain', { schema: { tags, summary: 'Diagnostics: sources, scope, links, winning source per field, last change', params: IdParams } }, async (request) => {
-      const employee = await getEmployee(ctx.store.db, request.tenantId, request.params.id);
-      if (!employee) throw notFound('employee', request.params.id);
-      return explainPerson(ctx, request.tenantId, employee.id);
-    });
+    app.get(
+      '/employees/:id/explain',
+      { schema: { tags, summary: 'Diagnostics: sources, scope, links, winning source per field, last change', params: IdParams, response: responses({ 200: Explanation }, 404) } },
+      async (request) => {
+        const employee = await getEmployee(ctx.store.db, request.tenantId, request.params.id);
+        if (!employee) throw notFound('employee', request.params.id);
+        return explainPerson(ctx, request.tenantId, employee.id);
+      },
+    );
   };
 }

@@ -1,68 +1,82 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
+import { addManualMembers, createManualGroup, groupDetail, listGroupsFor, listMembers, patchGroup, previewGroupSync, removeManualMembers } from '../../app/groups-service.ts';
+import { IdParams, optionalBody, responses } from '../contract/common.ts';
 import {
   CreateGroupBody,
+  GroupDetail,
+  GroupListPage,
   GroupListQuery,
+  GroupMemberPage,
+  GroupPreviewBody,
+  GroupSyncPreview,
   MemberListQuery,
+  MemberParams,
+  MembersAdded,
+  MembersBody,
+  MembersRemoved,
   PatchGroupBody,
-  PreviewBody,
-  addManualMembers,
-  createManualGroup,
-  groupDetail,
-  listGroupsFor,
-  listMembers,
-  patchGroup,
-  previewGroupSync,
-  removeManualMembers,
-} from '../../app/groups-service.ts';
+  RemoveMemberQuery,
+} from '../contract/groups.ts';
 
-const IdParams = z.object({ id: z.string().min(1) });
-const MemberParams = z.object({ id: z.string().min(1), employeeId: z.string().min(1) });
-
-/** Groups (DESIGN.md §4) and the Group Sync preview. Bodies are validated by the service, with messages naming the field at fault. */
+/** Groups (DESIGN.md §4) and the Group Sync preview. */
 export function groupRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ['groups'];
 
-    app.get('/groups', { schema: { tags, summary: 'Groups, flat (paged by id) or as a tree; headcount counts distinct active people in the group and its sub-groups', querystring: GroupListQuery } }, async (request) => {
-      return listGroupsFor(ctx, request.tenantId, request.query);
-    });
+    app.get(
+      '/groups',
+      { schema: { tags, summary: 'Groups, flat (paged by id) or as a tree (view=tree: each with its children); headcount counts distinct active people in the group and its sub-groups', querystring: GroupListQuery, response: responses({ 200: GroupListPage }, 400) } },
+      async (request) => listGroupsFor(ctx, request.tenantId, request.query),
+    );
 
-    app.post('/groups', { schema: { tags, summary: 'Create a manual group', body: CreateGroupBody.partial().passthrough() } }, async (request, reply) => {
+    app.post('/groups', { schema: { tags, summary: 'Create a manual group', body: CreateGroupBody, response: responses({ 201: GroupDetail }, 400) } }, async (request, reply) => {
       return reply.status(201).send(await createManualGroup(ctx, request.tenantId, request.body));
     });
 
-    app.get('/groups/:id', { schema: { tags, summary: 'One group with its path, sub-groups and members (each membership with its origin)', params: IdParams } }, async (request) => {
+    app.get('/groups/:id', { schema: { tags, summary: 'One group with its path, sub-groups and members (each membership with its origin)', params: IdParams, response: responses({ 200: GroupDetail }, 404) } }, async (request) => {
       return groupDetail(ctx, request.tenantId, request.params.id);
     });
 
-    app.patch('/groups/:id', { schema: { tags, summary: "Rename, retype, re-nest or archive a manual group; a synced group's name, type and parent are locked (409 group_locked)", params: IdParams, body: PatchGroupBody.passthrough() } }, async (request) => {
-      return patchGroup(ctx, request.tenantId, request.params.id, request.body);
-    });
+    app.patch(
+      '/groups/:id',
+      { schema: { tags, summary: "Rename, retype, re-nest or archive a manual group; a synced group's name, type and parent are locked (409 group_locked)", params: IdParams, body: PatchGroupBody, response: responses({ 200: GroupDetail }, 400, 404, 409) } },
+      async (request) => patchGroup(ctx, request.tenantId, request.params.id, request.body),
+    );
 
-    app.get('/groups/:id/members', { schema: { tags, summary: 'Direct members with the origin of each membership (synced or manual)', params: IdParams, querystring: MemberListQuery } }, async (request) => {
-      return listMembers(ctx, request.tenantId, request.params.id, request.query);
-    });
+    app.get(
+      '/groups/:id/members',
+      { schema: { tags, summary: 'Direct members with the origin of each membership (synced or manual)', params: IdParams, querystring: MemberListQuery, response: responses({ 200: GroupMemberPage }, 400, 404) } },
+      async (request) => listMembers(ctx, request.tenantId, request.params.id, request.query),
+    );
 
-    app.post('/groups/:id/members', { schema: { tags, summary: 'Add manual members ({"employeeIds": [...]}); sync never removes them', params: IdParams, body: z.object({ employeeIds: z.array(z.string()).optional(), employeeId: z.string().optional() }).passthrough() } }, async (request, reply) => {
-      return reply.status(201).send(await addManualMembers(ctx, request.tenantId, request.params.id, request.body));
-    });
+    app.post(
+      '/groups/:id/members',
+      { schema: { tags, summary: 'Add manual members ({"employeeIds": [...]}); sync never removes them', params: IdParams, body: MembersBody, response: responses({ 201: MembersAdded }, 400, 404, 409) } },
+      async (request, reply) => reply.status(201).send(await addManualMembers(ctx, request.tenantId, request.params.id, request.body)),
+    );
 
-    app.delete('/groups/:id/members', { schema: { tags, summary: 'Remove manual members ({"employeeIds": [...]} or ?employeeId=); a synced membership answers 409', params: IdParams, querystring: z.object({ employeeId: z.string().optional() }) } }, async (request) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      const fromQuery = request.query.employeeId ? { employeeId: request.query.employeeId } : {};
-      return removeManualMembers(ctx, request.tenantId, request.params.id, { ...body, ...fromQuery });
-    });
+    app.delete(
+      '/groups/:id/members',
+      { schema: { tags, summary: 'Remove manual members (?employeeId=, or {"employeeIds": [...]}); a synced membership answers 409', params: IdParams, querystring: RemoveMemberQuery, body: optionalBody(MembersBody), response: responses({ 200: MembersRemoved }, 400, 404, 409) } },
+      async (request) => {
+        const fromQuery = request.query.employeeId ? { employeeId: request.query.employeeId } : {};
+        return removeManualMembers(ctx, request.tenantId, request.params.id, { ...(request.body ?? {}), ...fromQuery });
+      },
+    );
 
-    app.delete('/groups/:id/members/:employeeId', { schema: { tags, summary: 'Remove one manual member; a synced membership answers 409', params: MemberParams } }, async (request) => {
-      return removeManualMembers(ctx, request.tenantId, request.params.id, { employeeId: request.params.employeeId });
-    });
+    app.delete(
+      '/groups/:id/members/:employeeId',
+      { schema: { tags, summary: 'Remove one manual member; a synced membership answers 409', params: MemberParams, response: responses({ 200: MembersRemoved }, 404, 409) } },
+      async (request) => removeManualMembers(ctx, request.tenantId, request.params.id, { employeeId: request.params.employeeId }),
+    );
 
-    app.post('/integrations/:id/group-sync/preview', { schema: { tags: ['integrations', 'groups'], summary: 'The groups (tree) and headcounts a group mapping would produce from the last fetched data, without saving', params: IdParams, body: PreviewBody.partial().passthrough().optional() } }, async (request) => {
-      return previewGroupSync(ctx, request.tenantId, request.params.id, request.body ?? {});
-    });
+    app.post(
+      '/integrations/:id/group-sync/preview',
+      { schema: { tags: ['integrations', 'groups'], summary: 'The groups (tree) and headcounts a group mapping would produce from the last fetched data, without saving', params: IdParams, body: optionalBody(GroupPreviewBody), response: responses({ 200: GroupSyncPreview }, 400, 404) } },
+      async (request) => previewGroupSync(ctx, request.tenantId, request.params.id, request.body ?? {}),
+    );
   };
 }

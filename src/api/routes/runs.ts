@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { notFound } from '../../app/errors.ts';
@@ -8,16 +7,15 @@ import { approveRun, rejectRun } from '../../app/runs-service.ts';
 import { decodeCursor, encodeCursor } from '../../store/ids.ts';
 import { listChanges } from '../../store/run-changes.ts';
 import { getRun, listRuns } from '../../store/runs.ts';
-
-const IdParams = z.object({ id: z.string().min(1) });
-const Paging = { limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().optional() };
+import { IdParams, responses } from '../contract/common.ts';
+import { Run, RunChangePage, RunChangesQuery, RunListQuery, RunPage } from '../contract/runs.ts';
 
 export function runRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ['runs'];
 
-    app.get('/runs', { schema: { tags, summary: 'Runs, newest first', querystring: z.object({ integrationId: z.string().optional(), ...Paging }) } }, async (request) => {
+    app.get('/runs', { schema: { tags, summary: 'Runs, newest first', querystring: RunListQuery, response: responses({ 200: RunPage }, 400) } }, async (request) => {
       const { integrationId, limit, cursor } = request.query;
       const before = cursor ? (decodeCursor(cursor) ?? undefined) : undefined;
       const runs = await listRuns(ctx.store.db, request.tenantId, { ...(integrationId ? { integrationId } : {}), limit: limit + 1, ...(before ? { before } : {}) });
@@ -25,7 +23,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsync {
       return { data: page.map(presentRun), nextCursor: runs.length > limit ? encodeCursor(page[page.length - 1]!.id) : null };
     });
 
-    app.get('/runs/:id', { schema: { tags, summary: 'One run with counts and progress', params: IdParams } }, async (request) => {
+    app.get('/runs/:id', { schema: { tags, summary: 'One run with counts and progress', params: IdParams, response: responses({ 200: Run }, 404) } }, async (request) => {
       const run = await getRun(ctx.store.db, request.tenantId, request.params.id);
       if (!run) throw notFound('run', request.params.id);
       return presentRun(run);
@@ -33,7 +31,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get(
       '/runs/:id/changes',
-      { schema: { tags, summary: "A run's changes: created, updated (before/after), deactivated, reactivated, skipped and failed with reasons", params: IdParams, querystring: z.object({ kind: z.enum(['created', 'updated', 'deactivated', 'reactivated', 'skipped', 'failed', 'group_created', 'group_renamed', 'group_updated', 'group_moved', 'group_archived', 'group_revived', 'membership_added', 'membership_removed']).optional(), ...Paging }) } },
+      { schema: { tags, summary: "A run's changes: created, updated (before/after), deactivated, reactivated, skipped and failed with reasons", params: IdParams, querystring: RunChangesQuery, response: responses({ 200: RunChangePage }, 400, 404) } },
       async (request) => {
         const run = await getRun(ctx.store.db, request.tenantId, request.params.id);
         if (!run) throw notFound('run', request.params.id);
@@ -45,11 +43,11 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.post('/runs/:id/approve', { schema: { tags, summary: 'Apply a run held by the safeguard (exactly once)', params: IdParams } }, async (request, reply) => {
+    app.post('/runs/:id/approve', { schema: { tags, summary: 'Apply a run held by the safeguard (exactly once)', params: IdParams, response: responses({ 202: Run }, 404, 409) } }, async (request, reply) => {
       return reply.status(202).send(presentRun(await approveRun(ctx, request.tenantId, request.params.id)));
     });
 
-    app.post('/runs/:id/reject', { schema: { tags, summary: 'Discard a run held by the safeguard', params: IdParams } }, async (request) => {
+    app.post('/runs/:id/reject', { schema: { tags, summary: 'Discard a run held by the safeguard', params: IdParams, response: responses({ 200: Run }, 404, 409) } }, async (request) => {
       return presentRun(await rejectRun(ctx, request.tenantId, request.params.id));
     });
   };

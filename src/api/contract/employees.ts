@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { isFieldName, ROLES, STANDARD_FIELDS } from '../../core/fields.ts';
+import { Id, Timestamp, pageOf, paging } from './common.ts';
+
+// ---- requests ----
+
+const FieldValue = z.string().max(500).nullable();
+
+/** Standard fields by name, custom fields as `custom.<key>`; anything else is refused, by name. */
+const FieldsSchema = z
+  .object(Object.fromEntries(STANDARD_FIELDS.map((f) => [f, FieldValue.optional()])) as Record<(typeof STANDARD_FIELDS)[number], z.ZodOptional<typeof FieldValue>>)
+  .catchall(FieldValue)
+  .superRefine((fields, ctx) => {
+    const names = Object.keys(fields);
+    if (names.length > 200) ctx.addIssue({ code: 'custom', message: 'at most 200 fields at once' });
+    for (const name of names) {
+      if (!isFieldName(name)) ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a ReFresh field; use a standard field or custom.<key>` });
+    }
+  })
+  .describe('ReFresh fields by name (email, firstName, …) and custom fields as custom.<key>; null clears a field');
+
+const CustomConfig = z
+  .record(z.string().max(100), z.unknown())
+  .refine((c) => JSON.stringify(c).length <= 20_000, 'customConfig is at most 20,000 characters as JSON')
+  .describe('ReFresh-only configuration: never touched by sync');
+
+export const PatchEmployeeBody = z
+  .strictObject({
+    fields: FieldsSchema,
+    role: z.enum(ROLES),
+    status: z.enum(['active', 'inactive']),
+    customConfig: CustomConfig,
+  })
+  .partial();
+
+export const CreateEmployeeBody = z.strictObject({
+  fields: FieldsSchema,
+  role: z.enum(ROLES).default('member'),
+  status: z.enum(['active', 'inactive']).default('active'),
+  customConfig: CustomConfig.default({}),
+});
+
+export const EmployeeListQuery = z.strictObject({
+  q: z.string().max(200).optional().describe('Searches name, email, employee number and job title'),
+  email: z.string().max(320).optional().describe('Exact, case-insensitive'),
+  status: z.enum(['active', 'inactive']).optional(),
+  integrationId: z.string().max(100).optional().describe('People linked to this source; `none` for people added in ReFresh only'),
+  groupId: z.string().max(100).optional().describe('Members of the group or its sub-groups'),
+  ...paging,
+});
+
+// ---- responses ----
+
+export const EmployeeField = z
+  .object({
+    value: z.string().nullable(),
+    source: z.object({ integrationId: z.string(), provider: z.string() }).nullable().describe('The source whose value won'),
+    locked: z.boolean(),
+    lockedBy: z.string().optional().describe('The integration that manages the field (its name)'),
+    lockedByProvider: z.string().optional().describe('That integration\'s provider id (its name is in GET /providers)'),
+  })
+  .meta({ id: 'EmployeeField' });
+
+export const Employee = z
+  .object({
+    id: Id,
+    status: z.enum(['active', 'inactive']),
+    role: z.enum(ROLES),
+    fields: z.record(z.string(), EmployeeField),
+    customConfig: z.record(z.string(), z.unknown()),
+    groups: z.array(z.object({ id: z.string(), name: z.string(), type: z.string(), origin: z.string() })),
+    links: z.array(z.object({ integrationId: z.string(), provider: z.string().nullable(), externalId: z.string(), present: z.boolean() })),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Employee' });
+export type EmployeeT = z.infer<typeof Employee>;
+
+export const EmployeePage = pageOf(Employee);
+
+export const ImportRow = z.object({
+  line: z.number().int().describe('The line in the file (the header is line 1)'),
+  status: z.enum(['created', 'failed']),
+  employeeId: z.string().optional(),
+  email: z.string().optional(),
+  error: z.string().optional(),
+});
+
+export const ImportResult = z.object({ created: z.number().int(), failed: z.number().int(), rows: z.array(ImportRow) }).meta({ id: 'ImportResult' });
+
+export const Explanation = z
+  .object({
+    query: z.string(),
+    employee: z.object({ id: z.string(), status: z.string(), role: z.string(), email: z.string().nullable() }).nullable(),
+    sources: z.array(
+      z.object({
+        integrationId: z.string(),
+        integration: z.string(),
+        externalId: z.string(),
+        linked: z.boolean(),
+        presentInSource: z.boolean(),
+        inScope: z.boolean(),
+        scopeReason: z.string(),
+        status: z.string().nullable(),
+        statusReason: z.string(),
+        lastSeenAt: Timestamp,
+      }),
+    ),
+    fields: z.array(z.object({ field: z.string(), value: z.string(), source: z.string(), why: z.string() })),
+    lastChange: z.object({ runId: z.string(), kind: z.string(), reason: z.string().nullable() }).nullable(),
+    groups: z.array(z.object({ id: z.string(), name: z.string(), type: z.string(), origin: z.string(), archived: z.boolean(), why: z.string() })),
+    summary: z.array(z.string()),
+  })
+  .meta({ id: 'Explanation' });

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { GroupMappingSchema } from '../../app/group-sync-settings.ts';
+import { Id, QueryBoolean, Timestamp, pageOf, paging } from './common.ts';
+import { GroupMappingEntryOut } from './integrations.ts';
+
+// ---- requests ----
+
+export const GroupListQuery = z.strictObject({
+  view: z.enum(['tree', 'flat']).default('flat'),
+  type: z.string().max(60).optional(),
+  q: z.string().max(200).optional(),
+  integrationId: z.string().max(100).optional(),
+  origin: z.enum(['synced', 'manual']).optional(),
+  includeArchived: QueryBoolean.optional(),
+  ...paging,
+});
+export type GroupListQueryT = z.infer<typeof GroupListQuery>;
+
+export const CreateGroupBody = z.strictObject({
+  name: z.string().trim().min(1, 'name is required').max(200),
+  type: z.string().trim().min(1).max(60).default('Group'),
+  parentId: z.string().min(1).max(100).nullable().optional(),
+});
+
+export const PatchGroupBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    type: z.string().trim().min(1).max(60),
+    parentId: z.string().min(1).max(100).nullable(),
+    archived: z.boolean(),
+  })
+  .partial();
+
+export const MembersBody = z
+  .strictObject({ employeeIds: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(), employeeId: z.string().min(1).max(100).optional() })
+  .refine((b) => b.employeeIds || b.employeeId, { message: 'give employeeIds (a list) or employeeId', path: ['employeeIds'] });
+
+export const MemberListQuery = z.strictObject({ origin: z.enum(['synced', 'manual']).optional(), ...paging });
+export const MemberParams = z.strictObject({ id: Id, employeeId: Id });
+export const RemoveMemberQuery = z.strictObject({ employeeId: Id.optional() });
+
+export const GroupPreviewBody = z.strictObject({ mapping: GroupMappingSchema.optional() });
+
+// ---- responses ----
+
+export const Group = z
+  .object({
+    id: Id,
+    name: z.string(),
+    type: z.string(),
+    parentId: z.string().nullable(),
+    origin: z.enum(['synced', 'manual']),
+    archived: z.boolean(),
+    archivedAt: Timestamp.nullable(),
+    headcount: z.number().int().describe('Distinct active people in the group and its sub-groups'),
+    integrationId: z.string().nullable(),
+    source: z.object({ integrationId: z.string().nullable(), provider: z.string().nullable(), attribute: z.string().nullable(), key: z.string().nullable() }).nullable(),
+    locked: z.boolean(),
+    lockedBy: z.string().optional(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Group' });
+
+type GroupNodeT = z.infer<typeof Group> & { children: GroupNodeT[] };
+export const GroupNode: z.ZodType<GroupNodeT> = Group.extend({
+  get children() {
+    return z.array(GroupNode);
+  },
+}).meta({ id: 'GroupNode' });
+
+export const GroupListPage = pageOf(z.union([GroupNode, Group]));
+
+export const GroupMember = z.object({
+  employeeId: z.string(),
+  displayName: z.string().nullable(),
+  email: z.string().nullable(),
+  status: z.string(),
+  origin: z.enum(['synced', 'manual']),
+  integrationId: z.string().nullable(),
+  since: Timestamp,
+});
+export const GroupMemberPage = pageOf(GroupMember);
+
+export const GroupDetail = Group.extend({
+  path: z.array(z.object({ id: z.string(), name: z.string() })),
+  children: z.array(Group),
+  members: z.array(GroupMember),
+  membersNextCursor: z.string().nullable(),
+}).meta({ id: 'GroupDetail' });
+
+export const MembersAdded = z.object({ added: z.number().int(), groupId: z.string() });
+export const MembersRemoved = z.object({ removed: z.number().int(), groupId: z.string(), stillMemberThroughSync: z.array(z.string()).optional() });
+
+type PreviewNodeT = { id: string | null; name: string; type: string; attribute: string; parentId: string | null; status: string; headcount: number; members: number; children: PreviewNodeT[] };
+export const GroupPreviewNode: z.ZodType<PreviewNodeT> = z
+  .object({
+    id: z.string().nullable().describe('null for a group the mapping would create'),
+    name: z.string(),
+    type: z.string(),
+    attribute: z.string(),
+    parentId: z.string().nullable(),
+    status: z.string(),
+    headcount: z.number().int(),
+    members: z.number().int(),
+    get children() {
+      return z.array(GroupPreviewNode);
+    },
+  })
+  .meta({ id: 'GroupPreviewNode' });
+
+export const GroupSyncPreview = z
+  .object({
+    mapping: z.array(GroupMappingEntryOut),
+    basedOn: z.object({ people: z.number().int(), lastRunId: z.string().nullable(), lastRunFinishedAt: Timestamp.nullable() }),
+    groups: z.array(GroupPreviewNode),
+    changes: z.object({
+      create: z.number().int(),
+      rename: z.number().int(),
+      move: z.number().int(),
+      archive: z.number().int(),
+      revive: z.number().int(),
+      membershipsAdded: z.number().int(),
+      membershipsRemoved: z.number().int(),
+      archived: z.array(z.object({ id: z.string(), name: z.string(), reason: z.string() })),
+    }),
+    note: z.string().optional(),
+  })
+  .meta({ id: 'GroupSyncPreview' });
