@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   DEFAULT_GROUP_SYNC,
   defaultUserSync,
@@ -6,7 +5,7 @@ import {
   type UserSyncSettings,
 } from '../core/integration-settings.ts';
 import { isProviderError } from '../connectors/errors.ts';
-import { DESCRIPTORS, PROVIDER_IDS, descriptorOf, providerName } from '../providers/descriptors.ts';
+import { DESCRIPTORS, descriptorOf, providerName } from '../providers/descriptors.ts';
 import { createConnector } from '../providers/registry.ts';
 import { validateCredentials, validateSettings } from './provider-input.ts';
 import {

@@ -2724,6 +2724,127 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The providers ReFresh connects to: auth methods, settings and credential forms (JSON Schema), capabilities, fields, default mapping */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Provider"][];
+                        };
+                    };
+                };
+                /** @description No valid API key or console session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side; it has been logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One provider */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Provider"];
+                    };
+                };
+                /** @description No valid API key or console session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side; it has been logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs": {
         parameters: {
             query?: never;
@@ -3543,6 +3664,57 @@ export interface components {
             /** @description ISO 8601 date-time in UTC */
             expiresAt: string;
             redirectUri: string;
+        };
+        Provider: {
+            auth: {
+                credentialLabel: string;
+                credentials: {
+                    [key: string]: unknown;
+                };
+                help: string;
+                /** @enum {string} */
+                kind: "api_key" | "service_user" | "oauth2_authorization_code" | "oauth2_client_credentials" | "service_account_jwt";
+                label: string;
+            }[];
+            blurb: string;
+            capabilities: {
+                directoryGroups: boolean;
+                groups: boolean;
+                /** @enum {string} */
+                incremental: "changed_since" | "delta" | "none";
+                webhooks: boolean;
+            };
+            defaultBaseUrl: string | null;
+            defaultMapping: {
+                [key: string]: string;
+            };
+            docsUrl: string;
+            fields: {
+                key: string;
+                label: string;
+                personal?: boolean;
+                providerField?: string;
+                type: string;
+            }[];
+            groupAttributes: {
+                attribute: string;
+                parent?: string;
+                sourceKey: string;
+                type: string;
+            }[];
+            id: string;
+            initials: string;
+            name: string;
+            oauth: {
+                officialTokenEndpoint: string;
+                rotatesRefreshTokens: boolean;
+                scopes: string[];
+            } | null;
+            officialHosts: string[];
+            settings: {
+                [key: string]: unknown;
+            };
+            statusPageUrl: string;
         };
         Run: {
             counts: components["schemas"]["RunCounts"];
