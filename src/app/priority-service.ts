@@ -1,10 +1,10 @@
-import { z } from 'zod';
-import { isFieldName, type FieldName } from '../core/fields.ts';
+import type { FieldName } from '../core/fields.ts';
 import type { FieldPriorities } from '../core/resolve.ts';
 import { getFieldPriorities, replaceFieldPriorities } from '../store/field-priorities.ts';
 import { nowIso } from '../store/ids.ts';
 import { listIntegrations, type Integration } from '../store/integrations.ts';
 import { ApiError, validateBody } from './errors.ts';
+import { FieldPrioritiesBody } from '../api/contract/field-priorities.ts';
 import { reresolveEmployees, sharedEmployees } from '../sync/reresolve.ts';
 import type { AppContext } from './context.ts';
 import { audit } from '../store/audit.ts';
@@ -37,22 +37,6 @@ export async function reresolveShared(ctx: AppContext, tenantId: string, why: st
   const ids = await sharedEmployees(ctx.store.db, tenantId);
   return { changed: await reresolveEmployees(ctx.store.db, tenantId, ids, why) };
 }
-
-export const FieldPrioritiesBody = z
-  .object({
-    overrides: z
-      .array(
-        z
-          .object({
-            field: z.string().refine(isFieldName, 'field must be a ReFresh field (email, jobTitle, …) or custom.<key>'),
-            order: z.array(z.string().min(1, 'order holds integration ids')).min(1, 'order names at least one integration, first wins').max(20),
-          })
-          .strict(),
-        { error: 'overrides is required: a list of {"field": "email", "order": ["<integration id>", …]} (an empty list clears every override)' },
-      )
-      .max(100, 'at most 100 fields can have their own order'),
-  })
-  .strict();
 
 export interface SourceRef {
   readonly integrationId: string;

@@ -1024,7 +1024,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["FieldPriorities"];
+                    };
+                };
+                /** @description No valid API key or console session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side; it has been logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -1039,12 +1059,10 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        overrides?: {
+                        overrides: {
                             field: string;
                             order: string[];
                         }[];
-                    } & {
-                        [key: string]: unknown;
                     };
                 };
             };
@@ -1054,7 +1072,55 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description Per field, the sources that decide it first, in order; the others follow by rank */
+                            overrides: {
+                                field: string;
+                                order: {
+                                    integrationId: string;
+                                    name: string;
+                                    provider: string;
+                                }[];
+                            }[];
+                            /** @description The integrations' ranks: the order for every field without an override */
+                            ranks: {
+                                integrationId: string;
+                                name: string;
+                                priority: number;
+                                provider: string;
+                            }[];
+                            /** @description People resolved again under the new orders */
+                            resolved: number;
+                        };
+                    };
+                };
+                /** @description The request is not valid; `error.details.field` names the part at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API key or console session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side; it has been logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -3506,6 +3572,24 @@ export interface components {
                 statusReason: string;
             }[];
             summary: string[];
+        };
+        FieldPriorities: {
+            /** @description Per field, the sources that decide it first, in order; the others follow by rank */
+            overrides: {
+                field: string;
+                order: {
+                    integrationId: string;
+                    name: string;
+                    provider: string;
+                }[];
+            }[];
+            /** @description The integrations' ranks: the order for every field without an override */
+            ranks: {
+                integrationId: string;
+                name: string;
+                priority: number;
+                provider: string;
+            }[];
         };
         Group: {
             archived: boolean;
