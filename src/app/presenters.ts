@@ -74,6 +74,8 @@ export function presentRun(r: Run): RunT {
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     counts: r.counts,
+    planned: r.planned,
+    safeguard: r.safeguard,
     progress: {
       phase: r.progress.phase,
       fetched: r.progress.fetched,

@@ -24,6 +24,7 @@ export function runSummary(run: Run): [string, string | number][] {
     ['failed', run.counts.failed],
     ['duration', `${seconds} s`],
   ];
+  if (run.dryRun && run.safeguard) rows.push(['safeguard', `${run.safeguard.wouldHold ? 'would hold this run' : 'would let it through'}: ${run.safeguard.reason}`]);
   if (run.error) rows.push(['error', `${run.error.code}: ${run.error.message}`]);
   return rows;
 }

@@ -38,3 +38,16 @@ export interface RunCounts {
 export function emptyCounts(): RunCounts {
   return { fetched: 0, inScope: 0, created: 0, updated: 0, deactivated: 0, reactivated: 0, unchanged: 0, skipped: 0, failed: 0 };
 }
+
+/** The kinds of change a run applies to people; the other counts are what it observed. */
+export const APPLIED_KINDS = ['created', 'updated', 'deactivated', 'reactivated'] as const;
+export type AppliedKind = (typeof APPLIED_KINDS)[number];
+
+export function isAppliedKind(kind: string): kind is AppliedKind {
+  return (APPLIED_KINDS as readonly string[]).includes(kind);
+}
+
+/** Counts as observed (fetched, in scope, unchanged, skipped, failed) with nothing applied yet. */
+export function observedOnly(counts: RunCounts): RunCounts {
+  return { ...counts, created: 0, updated: 0, deactivated: 0, reactivated: 0 };
+}

@@ -17,7 +17,9 @@ export function checkSafeguard(settings: Safeguard, activeLinked: number, deacti
     limits.push({ limit: Math.floor((activeLinked * settings.maxDeactivationPercent) / 100), label: `${settings.maxDeactivationPercent} % of ${activeLinked} active people` });
   }
   if (settings.maxDeactivations !== null) limits.push({ limit: settings.maxDeactivations, label: `the cap of ${settings.maxDeactivations}` });
-  if (limits.length === 0) return { blocked: false, threshold: Infinity, reason: 'safeguard not applicable' };
+  if (limits.length === 0) {
+    return { blocked: false, threshold: Infinity, reason: `${deactivations} deactivations; the safeguard applies from ${settings.minPopulation} active people (this source has ${activeLinked}) and no cap is set` };
+  }
   const tightest = limits.reduce((a, b) => (b.limit < a.limit ? b : a));
   if (deactivations > tightest.limit) {
     return {

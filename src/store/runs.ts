@@ -19,6 +19,12 @@ export interface RunProgress {
   readonly message: string | null;
 }
 
+/** The safeguard's verdict on a run's plan: whether it held the run (or, for a dry run, would have), and why. */
+export interface SafeguardOutcome {
+  readonly wouldHold: boolean;
+  readonly reason: string;
+}
+
 export interface Run {
   readonly id: string;
   readonly tenantId: string;
@@ -31,7 +37,15 @@ export interface Run {
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
   readonly createdAt: string;
+  /**
+   * What the run did: people fetched, in scope, unchanged, skipped and failed as it saw them, and
+   * created, updated, deactivated and reactivated as far as it applied them (a failed run counts
+   * only what it applied). A dry run applies nothing: its counts are what it would have done.
+   */
   readonly counts: RunCounts;
+  /** What the plan staged, or null before planning ended. */
+  readonly planned: RunCounts | null;
+  readonly safeguard: SafeguardOutcome | null;
   readonly error: RunError | null;
   readonly progress: RunProgress;
 }
@@ -50,6 +64,8 @@ export function toRun(row: RunRow): Run {
     finishedAt: row.finished_at,
     createdAt: row.created_at,
     counts: { ...emptyCounts(), ...parseJson<Partial<RunCounts>>(row.counts, {}) },
+    planned: row.planned ? { ...emptyCounts(), ...parseJson<Partial<RunCounts>>(row.planned, {}) } : null,
+    safeguard: parseJson<SafeguardOutcome | null>(row.safeguard, null),
     error: parseJson<RunError | null>(row.error, null),
     progress: parseJson<RunProgress>(row.progress, { phase: row.phase as RunPhase, fetched: 0, total: null, applied: 0, toApply: 0, message: null }),
   };
@@ -82,18 +98,24 @@ function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
 }
 
-/** Queues a run; the database's unique index guarantees one queued or running run per integration. */
+/**
+ * Queues a run; the database's unique indexes guarantee one queued or running run per
+ * integration, and beside it one dry run (a dry run never blocks a sync, nor a sync a dry run).
+ */
 export async function enqueueRun(db: Kysely<Database>, input: NewRun): Promise<Run> {
   // A run held by the safeguard must be approved or rejected first: a newer run would make its
-  // staged changes stale.
-  const blocked = await db
-    .selectFrom('runs')
-    .select('id')
-    .where('tenant_id', '=', input.tenantId)
-    .where('integration_id', '=', input.integrationId)
-    .where('status', '=', 'blocked')
-    .executeTakeFirst();
-  if (blocked) throw new RunConflictError(blocked.id, 'blocked');
+  // staged changes stale. A dry run changes nothing, so it may look ahead meanwhile.
+  if (!input.dryRun) {
+    const blocked = await db
+      .selectFrom('runs')
+      .select('id')
+      .where('tenant_id', '=', input.tenantId)
+      .where('integration_id', '=', input.integrationId)
+      .where('status', '=', 'blocked')
+      .where('dry_run', '=', 0)
+      .executeTakeFirst();
+    if (blocked) throw new RunConflictError(blocked.id, 'blocked');
+  }
   const now = nowIso();
   const id = newId();
   try {
@@ -121,20 +143,22 @@ export async function enqueueRun(db: Kysely<Database>, input: NewRun): Promise<R
       .execute();
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    const active = await activeRun(db, input.tenantId, input.integrationId);
+    const active = await activeRun(db, input.tenantId, input.integrationId, input.dryRun);
     if (active) throw new RunConflictError(active.id);
     throw error;
   }
   return (await getRun(db, input.tenantId, id))!;
 }
 
-export async function activeRun(db: Kysely<Database>, tenantId: string, integrationId: string): Promise<Run | undefined> {
+/** The integration's queued or running sync (or, with `dryRun`, its dry run). */
+export async function activeRun(db: Db, tenantId: string, integrationId: string, dryRun = false): Promise<Run | undefined> {
   const row = await db
     .selectFrom('runs')
     .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('integration_id', '=', integrationId)
     .where('status', 'in', ACTIVE_STATUSES as RunStatus[])
+    .where('dry_run', '=', dryRun ? 1 : 0)
     .executeTakeFirst();
   return row ? toRun(row) : undefined;
 }
@@ -156,12 +180,14 @@ export async function listRuns(db: Kysely<Database>, tenantId: string, opts: { i
   return rows.map(toRun);
 }
 
+/** The integration's last sync that is no longer queued or running (dry runs change nothing, so they are not it). */
 export async function lastFinishedRun(db: Kysely<Database>, tenantId: string, integrationId: string): Promise<Run | undefined> {
   const row = await db
     .selectFrom('runs')
     .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('integration_id', '=', integrationId)
+    .where('dry_run', '=', 0)
     .where('status', 'not in', ['queued', 'running'])
     .orderBy('id', 'desc')
     .limit(1)
@@ -175,7 +201,7 @@ export async function transitionRun(
   id: string,
   from: RunStatus,
   to: RunStatus,
-  set: { phase?: RunPhase; counts?: RunCounts; error?: RunError | null; cursorAfter?: string | null; finished?: boolean; workerId?: string | null } = {},
+  set: { phase?: RunPhase; counts?: RunCounts; planned?: RunCounts; safeguard?: SafeguardOutcome; error?: RunError | null; cursorAfter?: string | null; finished?: boolean; workerId?: string | null } = {},
 ): Promise<boolean> {
   if (!canTransition(from, to)) throw new RunTransitionError(from, to);
   const now = nowIso();
@@ -186,6 +212,8 @@ export async function transitionRun(
       heartbeat_at: now,
       ...(set.phase !== undefined && { phase: set.phase }),
       ...(set.counts !== undefined && { counts: JSON.stringify(set.counts) }),
+      ...(set.planned !== undefined && { planned: JSON.stringify(set.planned) }),
+      ...(set.safeguard !== undefined && { safeguard: JSON.stringify(set.safeguard) }),
       ...(set.error !== undefined && { error: set.error ? JSON.stringify(set.error) : null }),
       ...(set.cursorAfter !== undefined && { cursor_after: set.cursorAfter }),
       ...(set.finished && { finished_at: now }),

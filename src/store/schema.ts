@@ -23,6 +23,19 @@ export interface Database {
   groups: GroupsTable;
   group_memberships: GroupMembershipsTable;
   field_priorities: FieldPrioritiesTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+/** A create retried with the same Idempotency-Key answers what the first one made (0009). */
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  /** What the key was used for, e.g. 'integration.create'. */
+  scope: string;
+  key: string;
+  /** sha256 of the request it was first used with: the same key for another request is refused. */
+  request_hash: string;
+  resource_id: string;
+  created_at: string;
 }
 
 export interface TenantsTable {
@@ -84,6 +97,8 @@ export interface EmployeesTable {
   custom_config: string;
   created_at: string;
   updated_at: string;
+  /** Grows at every write, by an admin or a run (0009): the ETag, and what a run's apply compares against. */
+  version: Generated<number>;
 }
 
 export interface EmployeeLinksTable {

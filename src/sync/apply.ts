@@ -1,4 +1,4 @@
-import type { RunCounts } from '../core/run-states.ts';
+import { isAppliedKind, type RunCounts } from '../core/run-states.ts';
 import { writeApplyBatch, type ApplyBatch } from '../store/bulk.ts';
 import { searchText } from '../store/employees.ts';
 import { newId, nowIso } from '../store/ids.ts';
@@ -15,7 +15,8 @@ const APPLY_BATCH = 1000;
 
 /**
  * Applies a run's staged changes in seq order, a batch per fenced transaction that also moves
- * the run's watermark, so a resumed apply continues where the last committed batch stopped.
+ * the run's watermark and counts what the batch applied, so a resumed apply continues where the
+ * last committed batch stopped and a run that fails halfway reports what it applied.
  */
 export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: string, tenantId: string, counts: RunCounts): Promise<void> {
   const { db } = deps.store;
@@ -35,11 +36,14 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
     const payloads = batch.map((c) => decodePayload(c, ctx));
     afterSeq = batch[batch.length - 1]!.seq;
     applied += batch.length;
+    const after = { ...counts };
+    for (const change of batch) if (isAppliedKind(change.kind)) after[change.kind] += 1;
     const toApply = Number(total.n);
     await run.write(async (trx) => {
       await writeApplyBatch(deps.store, trx, toApplyBatch(ctx, batch, payloads));
-      await saveRunProgress(trx, runId, 'applying', { fetched: counts.fetched, total: null, applied, toApply, message: `applied ${applied} of ${toApply} changes` }, counts);
+      await saveRunProgress(trx, runId, 'applying', { fetched: counts.fetched, total: null, applied, toApply, message: `applied ${applied} of ${toApply} changes` }, after);
     });
+    Object.assign(counts, after);
     await deps.onApplyBatch?.(runId, afterSeq);
   }
 }

@@ -94,18 +94,28 @@ async function planIfNeeded(scope: RunScope, connector: () => ReturnType<typeof 
     await run.write((trx) => deleteChanges(trx, row.id));
   }
   const started = performance.now();
-  const outcome = await fetchAndPlan(deps, run, row, integration, await connector(), counts, log);
+  const planned = emptyCounts();
+  const outcome = await fetchAndPlan(deps, run, row, integration, await connector(), planned, counts, log);
   log.info({ ms: Math.round(performance.now() - started) }, 'fetched and planned');
+  const safeguard = { wouldHold: outcome.verdict.blocked, reason: outcome.verdict.reason };
+  if (row.dry_run === 1) {
+    // Never held, never applied: it ends with what it would have done and the safeguard's verdict.
+    Object.assign(counts, planned);
+    await run.write((trx) => transitionRun(trx, row.id, 'running', 'succeeded', { phase: 'done', counts, planned, safeguard, finished: true }));
+    return false;
+  }
   if (outcome.verdict.blocked) {
-    await run.write((trx) => transitionRun(trx, row.id, 'running', 'blocked', { phase: 'planned', counts, error: { code: 'safeguard_blocked', message: outcome.verdict.reason }, cursorAfter: outcome.watermark }));
+    await run.write((trx) => transitionRun(trx, row.id, 'running', 'blocked', { phase: 'planned', counts, planned, safeguard, error: { code: 'safeguard_blocked', message: outcome.verdict.reason }, cursorAfter: outcome.watermark }));
     log.warn({ deactivations: outcome.deactivations }, 'run blocked by the safeguard');
     return false;
   }
-  if (row.dry_run === 1) {
-    await run.write((trx) => transitionRun(trx, row.id, 'running', 'succeeded', { phase: 'done', counts, finished: true }));
-    return false;
-  }
-  await run.write((trx) => trx.updateTable('runs').set({ cursor_after: outcome.watermark, phase: 'applying' }).where('id', '=', row.id).execute());
+  await run.write((trx) =>
+    trx
+      .updateTable('runs')
+      .set({ cursor_after: outcome.watermark, phase: 'applying', planned: JSON.stringify(planned), safeguard: JSON.stringify(safeguard), counts: JSON.stringify(counts) })
+      .where('id', '=', row.id)
+      .execute(),
+  );
   return true;
 }
 

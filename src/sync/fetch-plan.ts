@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { decideStatus, todayIn, type PersonStatus } from '../core/lifecycle.ts';
-import type { RunCounts, RunPhase } from '../core/run-states.ts';
+import { observedOnly, type RunCounts, type RunPhase } from '../core/run-states.ts';
 import { checkSafeguard, type SafeguardVerdict } from '../core/safeguard.ts';
 import type { Lifecycle } from '../core/source-record.ts';
 import { providerDisplayName as providerName } from '../connectors/errors.ts';
@@ -30,7 +30,11 @@ export interface PlanOutcome {
  * Fetch → evaluate → plan, page by page: every change is staged as a run change (nothing is
  * written to people or links here), each page's changes and progress in one fenced transaction.
  */
-export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow, integration: Integration, connector: HrisConnector, counts: RunCounts, log: Logger): Promise<PlanOutcome> {
+/**
+ * `counts` is what the planner stages (the run's planned counts); `reported` follows it with
+ * nothing applied, so a run that fails mid-fetch says how far it read and that it applied nothing.
+ */
+export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow, integration: Integration, connector: HrisConnector, counts: RunCounts, reported: RunCounts, log: Logger): Promise<PlanOutcome> {
   const { db } = deps.store;
   const tenant = (await getTenant(db, row.tenant_id))!;
   const now = deps.now?.() ?? new Date();
@@ -52,9 +56,10 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   /** Stages what the planner holds, with the run's progress, in one fenced transaction. */
   const flush = async (phase: RunPhase, message: string) => {
     const changes = planner.drain();
+    Object.assign(reported, observedOnly(counts));
     await run.write(async (trx) => {
       await writeChanges(deps.store, trx, changes);
-      await saveRunProgress(trx, row.id, phase, { fetched: counts.fetched, total: null, applied: 0, toApply: 0, message }, counts);
+      await saveRunProgress(trx, row.id, phase, { fetched: counts.fetched, total: null, applied: 0, toApply: 0, message }, reported);
     });
   };
 
