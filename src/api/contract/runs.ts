@@ -44,6 +44,13 @@ export const RunProgress = z
 
 export const RunError = z.object({ code: z.string(), message: z.string() }).meta({ id: 'RunError' });
 
+export const RunSafeguard = z
+  .object({
+    wouldHold: z.boolean().describe('Whether the safeguard held the run (for a dry run: would have held it)'),
+    reason: z.string().describe('Why, in words: the deactivations against the limit'),
+  })
+  .meta({ id: 'RunSafeguard', description: "The safeguard's verdict on the run's plan" });
+
 export const Run = z
   .object({
     id: Id,
@@ -55,7 +62,9 @@ export const Run = z
     createdAt: Timestamp,
     startedAt: Timestamp.nullable(),
     finishedAt: Timestamp.nullable(),
-    counts: RunCounts,
+    counts: RunCounts.describe('What the run did: fetched, inScope, unchanged, skipped and failed as seen; created, updated, deactivated and reactivated as far as applied (a failed run counts only what it applied). A dry run applies nothing: its counts are what it would have done'),
+    planned: RunCounts.nullable().describe('What the plan staged; null until planning ends'),
+    safeguard: RunSafeguard.nullable().describe("The safeguard's verdict; null until planning ends"),
     progress: RunProgress,
     error: RunError.nullable(),
   })

@@ -3864,6 +3864,7 @@ export interface components {
             statusPageUrl: string;
         };
         Run: {
+            /** @description What the run did: fetched, inScope, unchanged, skipped and failed as seen; created, updated, deactivated and reactivated as far as applied (a failed run counts only what it applied). A dry run applies nothing: its counts are what it would have done */
             counts: components["schemas"]["RunCounts"];
             /** @description ISO 8601 date-time in UTC */
             createdAt: string;
@@ -3874,7 +3875,11 @@ export interface components {
             integrationId: string;
             /** @enum {string} */
             mode: "full" | "incremental";
+            /** @description What the plan staged; null until planning ends */
+            planned: components["schemas"]["RunCounts"] | null;
             progress: components["schemas"]["RunProgress"];
+            /** @description The safeguard's verdict; null until planning ends */
+            safeguard: components["schemas"]["RunSafeguard"] | null;
             startedAt: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "partial" | "failed" | "blocked" | "rejected";
@@ -3940,6 +3945,13 @@ export interface components {
             status: number | null;
             /** @description When the next attempt starts */
             until: string;
+        };
+        /** @description The safeguard's verdict on the run's plan */
+        RunSafeguard: {
+            /** @description Why, in words: the deactivations against the limit */
+            reason: string;
+            /** @description Whether the safeguard held the run (for a dry run: would have held it) */
+            wouldHold: boolean;
         };
         ScopePreview: {
             /** @enum {string} */
