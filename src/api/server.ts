@@ -7,7 +7,8 @@ import { transformObject } from './contract/openapi.ts';
 import { validationErrorBody } from './contract/validation.ts';
 import type { AppContext } from '../app/context.ts';
 import { ApiError } from '../app/errors.ts';
-import { tenantForApiKey } from '../store/tenants.ts';
+import { authenticateApiKey } from '../store/tenants.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -25,6 +26,8 @@ import { authenticateSession } from '../auth/sessions.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     tenantId: string;
+    /** The API key that authenticated the request; '' for a console session or an open route. */
+    apiKeyId: string;
   }
 }
 
@@ -56,6 +59,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('tenantId', '');
+  app.decorateRequest('apiKeyId', '');
 
   await app.register(cookie);
   // HSTS only over HTTPS (below): embedded mode is plain http on loopback.
@@ -111,6 +115,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(fieldPriorityRoutes(ctx));
       await api.register(authRoutes(ctx));
       await api.register(providerRoutes(ctx));
+      await api.register(apiKeyRoutes(ctx));
     },
     { prefix: '/api/v1' },
   );
@@ -125,7 +130,8 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<s
   if (!header && request.headers.cookie) return (await authenticateSession(ctx.store.db, request)).tenantId;
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw new ApiError(401, 'unauthenticated', 'Send an API key as `Authorization: Bearer <key>`.');
-  const tenantId = await tenantForApiKey(ctx.store.db, match[1]!);
-  if (!tenantId) throw new ApiError(401, 'unauthenticated', 'The API key is not valid.');
-  return tenantId;
+  const key = await authenticateApiKey(ctx.store.db, match[1]!);
+  if (!key) throw new ApiError(401, 'unauthenticated', 'The API key is not valid.');
+  request.apiKeyId = key.keyId;
+  return key.tenantId;
 }

@@ -23,7 +23,23 @@ function toAdminUser(row: { id: string; tenant_id: string; email: string; role: 
   return { id: row.id, tenantId: row.tenant_id, email: row.email, role: row.role as AdminRole, createdAt: row.created_at };
 }
 
+export class AdminExistsError extends Error {
+  readonly code = 'admin_exists';
+  constructor(email: string) {
+    super(`An admin with the email ${email} already exists; use \`refresh admin reset-password\` to change their password.`);
+    this.name = 'AdminExistsError';
+  }
+}
+
+/** Creates an admin; AdminExistsError when the tenant already has that email. */
 export async function createAdminUser(db: Kysely<Database>, input: { tenantId: string; email: string; password: string; role?: AdminRole }): Promise<AdminUser> {
+  const created = await insertAdminIfAbsent(db, input);
+  if (!created) throw new AdminExistsError(normalizeAdminEmail(input.email));
+  return created;
+}
+
+/** Inserts unless the email is taken (racing nodes: exactly one wins); undefined when taken. */
+async function insertAdminIfAbsent(db: Kysely<Database>, input: { tenantId: string; email: string; password: string; role?: AdminRole }): Promise<AdminUser | undefined> {
   const row = {
     id: newId(),
     tenant_id: input.tenantId,
@@ -32,8 +48,8 @@ export async function createAdminUser(db: Kysely<Database>, input: { tenantId: s
     role: input.role ?? 'organization_admin',
     created_at: nowIso(),
   };
-  await db.insertInto('admin_users').values(row).execute();
-  return toAdminUser(row);
+  const result = await db.insertInto('admin_users').values(row).onConflict((oc) => oc.columns(['tenant_id', 'email']).doNothing()).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0 ? toAdminUser(row) : undefined;
 }
 
 /** The row with its hash, for sign-in only. */
@@ -51,15 +67,27 @@ export async function countAdmins(db: Kysely<Database>, tenantId: string): Promi
   return Number(row.n);
 }
 
+/** Sets a new password and ends the admin's sessions (whoever held one must sign in again). */
 export async function setAdminPassword(db: Kysely<Database>, tenantId: string, id: string, password: string): Promise<void> {
-  await db.updateTable('admin_users').set({ password_hash: await hashPassword(password) }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  const passwordHash = await hashPassword(password);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('admin_users').set({ password_hash: passwordHash }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    await trx.deleteFrom('admin_sessions').where('tenant_id', '=', tenantId).where('user_id', '=', id).execute();
+  });
+}
+
+export async function listAdmins(db: Kysely<Database>, tenantId: string): Promise<AdminUser[]> {
+  const rows = await db.selectFrom('admin_users').select(['id', 'tenant_id', 'email', 'role', 'created_at']).where('tenant_id', '=', tenantId).orderBy('created_at').execute();
+  return rows.map(toAdminUser);
 }
 
 /**
- * The first Organization Admin (DESIGN.md §3). With REFRESH_ADMIN_PASSWORD the configured email
- * signs in with that password (created, or its password reset to the configured one). Without
- * it, a password is generated only when the tenant has no admin yet, and returned to be printed
- * once; it is stored only as a salted hash.
+ * The first Organization Admin (DESIGN.md §3), on every start of every node. With
+ * REFRESH_ADMIN_PASSWORD the configured email signs in with that password (created, or its
+ * password reset to the configured one: the environment is the source of truth for that account).
+ * Without it, a password is generated only when the tenant has no admin yet, and returned to be
+ * printed once; it is stored only as a salted hash. Nodes starting together are safe: the insert
+ * is conditional on the (tenant, email) key, so exactly one creates the admin and prints.
  */
 export async function ensureFirstAdmin(
   db: Kysely<Database>,
@@ -67,17 +95,15 @@ export async function ensureFirstAdmin(
   email: string,
   password: string | undefined,
 ): Promise<{ email: string; generatedPassword: string | null; created: boolean }> {
-  const existing = await findAdminForLogin(db, tenantId, email);
+  const normalized = normalizeAdminEmail(email);
   if (password) {
-    if (!existing) {
-      await createAdminUser(db, { tenantId, email, password });
-      return { email: normalizeAdminEmail(email), generatedPassword: null, created: true };
-    }
+    if (await insertAdminIfAbsent(db, { tenantId, email, password })) return { email: normalized, generatedPassword: null, created: true };
+    const existing = (await findAdminForLogin(db, tenantId, email))!;
     if (!(await verifyPassword(password, existing.password_hash))) await setAdminPassword(db, tenantId, existing.id, password);
     return { email: existing.email, generatedPassword: null, created: false };
   }
-  if (existing || (await countAdmins(db, tenantId)) > 0) return { email: existing?.email ?? normalizeAdminEmail(email), generatedPassword: null, created: false };
+  if ((await countAdmins(db, tenantId)) > 0) return { email: normalized, generatedPassword: null, created: false };
   const generated = generatePassword();
-  await createAdminUser(db, { tenantId, email, password: generated });
-  return { email: normalizeAdminEmail(email), generatedPassword: generated, created: true };
+  const created = await insertAdminIfAbsent(db, { tenantId, email, password: generated });
+  return { email: normalized, generatedPassword: created ? generated : null, created: !!created };
 }

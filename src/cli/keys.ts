@@ -1,4 +1,40 @@
 /**
+ * `refresh keys …`: the organization's API keys (create, list, revoke) and the vault key (rotate).
+ */
+import path from 'node:path';
+import { loadConfig } from '../config.ts';
+import { loadOrCreateKeyFile, parseKeys, Vault } from '../auth/vault.ts';
+import { prependKeyFile, rotateVaultKeys, staleCount } from '../auth/key-rotation.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../store/tenants.ts';
+import { openStoreFor, table, withTenantStore } from './operator-store.ts';
+
+/** `refresh keys create --name`: a new API key, printed once (only its hash is stored). */
+export async function keysCreateCommand(opts: { name: string; tenant?: string }): Promise<void> {
+  await withTenantStore(opts.tenant, async (store, tenantId) => {
+    const { key, info } = await createApiKey(store.db, tenantId, opts.name);
+    console.log(`API key ${info.id} ("${info.name}") for ${tenantId}, shown once — keep it:\n${key}`);
+  });
+}
+
+/** `refresh keys list`: id, name, prefix, created, last used; never the keys. */
+export async function keysListCommand(opts: { tenant?: string }): Promise<void> {
+  await withTenantStore(opts.tenant, async (store, tenantId) => {
+    const keys = await listApiKeys(store.db, tenantId);
+    if (keys.length === 0) return console.log(`No API keys for ${tenantId}; create one with \`refresh keys create --name …\`.`);
+    console.log(table([['ID', 'NAME · PREFIX · CREATED · LAST USED'], ...keys.map((k) => [k.id, `${k.name} · ${k.prefix}… · ${k.createdAt} · ${k.lastUsedAt ?? 'never'}`] as const)]));
+  });
+}
+
+/** `refresh keys revoke <id>`: the key stops working at once. */
+export async function keysRevokeCommand(id: string, opts: { tenant?: string }): Promise<void> {
+  await withTenantStore(opts.tenant, async (store, tenantId) => {
+    const revoked = await revokeApiKey(store.db, tenantId, id);
+    if (!revoked) throw new Error(`No API key ${id} for ${tenantId}; \`refresh keys list\` shows their ids.`);
+    console.log(`Revoked API key ${revoked.id} ("${revoked.name}", ${revoked.prefix}…).`);
+  });
+}
+
+/**
  * `refresh keys rotate`: re-encrypts every stored credential under a new vault key.
  *
  * Production: set REFRESH_SECRET_KEY="new,old" on every node first (the first key encrypts, all
@@ -7,16 +43,9 @@
  * `refresh start` afterwards so the running process knows the new key. Interrupted runs resume:
  * a second run re-encrypts only what is still under an older key.
  */
-import path from 'node:path';
-import { loadConfig } from '../config.ts';
-import { loadOrCreateKeyFile, parseKeys, Vault } from '../auth/vault.ts';
-import { prependKeyFile, rotateVaultKeys, staleCount } from '../auth/key-rotation.ts';
-import { openStore } from '../store/db.ts';
-import { table } from './runtime.ts';
-
 export async function keysRotateCommand(): Promise<void> {
   const config = loadConfig();
-  const store = await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqliteFile: path.join(config.dataDir, 'refresh.db') });
+  const store = await openStoreFor(config);
   try {
     let vault: Vault;
     if (config.secretKey) {

@@ -1,11 +1,27 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config.ts';
-import { startCommand } from './start.ts';
-import { serveCommand, workerCommand } from './serve.ts';
-import { syncCommand } from './sync.ts';
-import { sandboxCommand } from './sandbox.ts';
-import { doctorCommand } from './doctor.ts';
-import { keysRotateCommand } from './keys.ts';
+
+/**
+ * Each command's module is loaded only when that command runs: `refresh keys list` need not load
+ * the API server, the engine and the sandboxes first.
+ */
+const lazy =
+  <A extends unknown[]>(load: () => Promise<(...args: A) => Promise<void>>) =>
+  async (...args: A): Promise<void> =>
+    (await load())(...args);
+const startCommand = lazy(async () => (await import('./start.ts')).startCommand);
+const serveCommand = lazy(async () => (await import('./serve.ts')).serveCommand);
+const workerCommand = lazy(async () => (await import('./serve.ts')).workerCommand);
+const syncCommand = lazy(async () => (await import('./sync.ts')).syncCommand);
+const sandboxCommand = lazy(async () => (await import('./sandbox.ts')).sandboxCommand);
+const doctorCommand = lazy(async () => (await import('./doctor.ts')).doctorCommand);
+const keysCreateCommand = lazy(async () => (await import('./keys.ts')).keysCreateCommand);
+const keysListCommand = lazy(async () => (await import('./keys.ts')).keysListCommand);
+const keysRevokeCommand = lazy(async () => (await import('./keys.ts')).keysRevokeCommand);
+const keysRotateCommand = lazy(async () => (await import('./keys.ts')).keysRotateCommand);
+const adminCreateCommand = lazy(async () => (await import('./admin.ts')).adminCreateCommand);
+const adminListCommand = lazy(async () => (await import('./admin.ts')).adminListCommand);
+const adminResetPasswordCommand = lazy(async () => (await import('./admin.ts')).adminResetPasswordCommand);
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -33,7 +49,27 @@ program
   .option('--employees <n>', 'people to generate', positiveInt, 300)
   .option('--seed <n>', 'random seed', positiveInt, 42)
   .action(sandboxCommand);
-program.command('keys').description('credential vault keys').command('rotate').description('re-encrypt every stored credential under a new key (REFRESH_SECRET_KEY="new,old", or a new key in DATA_DIR/secret.key)').action(keysRotateCommand);
+const TENANT = ['--tenant <id>', 'organization (default: the default one)'] as const;
+const keys = program.command('keys').description('API keys, and the credential vault key');
+keys.command('create').description('create an API key; it is printed once').requiredOption('--name <name>', 'what uses the key').option(...TENANT).action(keysCreateCommand);
+keys.command('list').description('API keys with when each was last used (never the keys)').option(...TENANT).action(keysListCommand);
+keys.command('revoke <id>').description('revoke an API key: it stops working at once').option(...TENANT).action(keysRevokeCommand);
+keys.command('rotate').description('re-encrypt every stored credential under a new key (REFRESH_SECRET_KEY="new,old", or a new key in DATA_DIR/secret.key)').action(keysRotateCommand);
+const admin = program.command('admin').description('console admins');
+admin
+  .command('create <email>')
+  .description('add a console admin; a password is generated and printed once unless --password-stdin')
+  .option('--role <role>', 'organization_admin or compliance_manager (read-only)', 'organization_admin')
+  .option('--password-stdin', 'read the password from the first line of stdin')
+  .option(...TENANT)
+  .action(adminCreateCommand);
+admin
+  .command('reset-password <email>')
+  .description("set a new password (generated and printed once unless --password-stdin) and end the admin's sessions")
+  .option('--password-stdin', 'read the password from the first line of stdin')
+  .option(...TENANT)
+  .action(adminResetPasswordCommand);
+admin.command('list').description('console admins and their roles').option(...TENANT).action(adminListCommand);
 program.command('doctor <email-or-employee-id>').description('why a person is (or is not) synced, in words').action(doctorCommand);
 
 try {

@@ -6,6 +6,8 @@ import { createLogger, REDACT_PATHS, type Logger } from '../logger.ts';
 import { createContext, type AppContext, type ContextOptions } from '../app/context.ts';
 import { countApiKeys, DEFAULT_TENANT_ID, generateApiKey, registerApiKey } from '../store/tenants.ts';
 
+export { table } from './operator-store.ts';
+
 /** Embedded mode logs to DATA_DIR/logs/refresh.log (the terminal stays readable); production logs JSON to stdout. */
 export function loggerFor(config: Config, toFile: boolean): Logger {
   if (!toFile) return createLogger(config.logLevel);
@@ -14,8 +16,12 @@ export function loggerFor(config: Config, toFile: boolean): Logger {
   return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined }, pino.destination({ dest: path.join(dir, 'refresh.log'), mkdir: true, sync: false }));
 }
 
-export async function openRuntime(toFile: boolean, opts: ContextOptions = {}): Promise<{ config: Config; ctx: AppContext }> {
-  const config = loadConfig();
+/**
+ * Configuration and context for a command. `mode` is the command's role: `refresh start` is
+ * embedded, `serve` and `worker` production; other commands follow DATABASE_URL.
+ */
+export async function openRuntime(toFile: boolean, opts: ContextOptions = {}, mode?: 'embedded' | 'production'): Promise<{ config: Config; ctx: AppContext }> {
+  const config = loadConfig(process.env, mode);
   const ctx = await createContext(config, loggerFor(config, toFile), opts);
   return { config, ctx };
 }
@@ -33,9 +39,4 @@ export async function ensureApiKey(ctx: AppContext): Promise<{ key: string | nul
   const key = generateApiKey();
   await registerApiKey(ctx.store.db, DEFAULT_TENANT_ID, key, 'generated on first start');
   return { key, generated: true };
-}
-
-export function table(rows: readonly (readonly [string, string | number])[]): string {
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
 }

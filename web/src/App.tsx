@@ -16,6 +16,7 @@ import { GroupSyncListPage, GroupSyncPage } from './pages/GroupSync.tsx';
 import { IntegrationPage } from './pages/Integration.tsx';
 import { CorrelationCasesPage } from './pages/CorrelationCases.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
+import { ApiKeysPage } from './pages/ApiKeys.tsx';
 
 const ROUTES: { pattern: string; render: (p: Record<string, string>) => ReactNode }[] = [
   { pattern: '/settings/integrations', render: () => <IntegrationsPage /> },
@@ -31,6 +32,7 @@ const ROUTES: { pattern: string; render: (p: Record<string, string>) => ReactNod
   { pattern: '/settings/groups/:id', render: (p) => <GroupPage id={p.id!} /> },
   { pattern: '/settings/group-sync', render: () => <GroupSyncListPage /> },
   { pattern: '/settings/group-sync/:id', render: (p) => <GroupSyncPage id={p.id!} /> },
+  { pattern: '/settings/api-keys', render: () => <ApiKeysPage /> },
 ];
 
 export function App() {

@@ -358,3 +358,12 @@ export const STANDARD_FIELDS = [
 ] as const;
 
 export const CADENCES: readonly Cadence[] = ['1h', '4h', '12h', '24h'];
+
+/** An API key as listed: never the key itself. */
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}

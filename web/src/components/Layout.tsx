@@ -8,6 +8,7 @@ export const NAV = [
   { to: '/settings/user-sync', label: 'User Auto-Sync' },
   { to: '/settings/group-sync', label: 'Group Sync' },
   { to: '/settings/integrations', label: 'Integrations' },
+  { to: '/settings/api-keys', label: 'API keys' },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {
