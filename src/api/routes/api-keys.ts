@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { notFound } from '../../app/errors.ts';
-import { audit } from '../../app/integrations-service.ts';
+import { audit } from '../../store/audit.ts';
 import { sessionOf } from '../../auth/sessions.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../store/tenants.ts';
 
@@ -27,14 +27,14 @@ export function apiKeyRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.post('/api-keys', { schema: { tags, summary: 'Create an API key: the key is in this answer only, once', body: CreateApiKeyBody, response: { 201: ApiKey.extend({ key: z.string() }) } } }, async (request, reply) => {
       const { key, info } = await createApiKey(ctx.store.db, request.tenantId, request.body.name);
-      await audit(ctx, request.tenantId, 'api_key.created', info.id, null, { name: info.name, prefix: info.prefix }, actorOf(request));
+      await audit(ctx.store.db, request.tenantId, 'api_key.created', info.id, null, { name: info.name, prefix: info.prefix }, actorOf(request));
       return reply.status(201).send({ ...info, key });
     });
 
     app.delete('/api-keys/:id', { schema: { tags, summary: 'Revoke an API key: it stops working at once', params: z.object({ id: z.string().min(1).max(64) }) } }, async (request, reply) => {
       const revoked = await revokeApiKey(ctx.store.db, request.tenantId, request.params.id);
       if (!revoked) throw notFound('API key', request.params.id);
-      await audit(ctx, request.tenantId, 'api_key.revoked', revoked.id, { name: revoked.name, prefix: revoked.prefix }, null, actorOf(request));
+      await audit(ctx.store.db, request.tenantId, 'api_key.revoked', revoked.id, { name: revoked.name, prefix: revoked.prefix }, null, actorOf(request));
       return reply.status(204).send();
     });
   };
