@@ -74,15 +74,18 @@ async function migrateRacing(db: Kysely<Database>, schema: string): Promise<void
     try {
       return await migrate(db, schema);
     } catch (error) {
-      if (attempt >= 5 || !isCreationRace(error)) throw error;
+      if (attempt >= 5 || !isCreationRace(error, schema)) throw error;
       await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200));
     }
   }
 }
 
-function isCreationRace(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause ?? (error as { code?: string });
-  return cause?.code === '42P07' || cause?.code === '23505' || cause?.code === '42710';
+function isCreationRace(error: unknown, schema: string): boolean {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause ?? (error as { code?: string; message?: string });
+  if (cause?.code === '42P07' || cause?.code === '23505' || cause?.code === '42710') return true;
+  // Kysely's introspection reads every schema's tables: another schema dropped meanwhile (another
+  // tenant's, a test's) fails that read once (3F000). Our own schema missing is a real error.
+  return cause?.code === '3F000' && !String(cause.message).includes(`"${schema}"`);
 }
 
 function openSqlite(file: string): Store {
