@@ -1,14 +1,13 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { notFound } from '../../app/errors.ts';
 import { audit } from '../../store/audit.ts';
 import { sessionOf } from '../../auth/sessions.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../store/tenants.ts';
+import { IdParams, NoContent, pageOf, responses } from '../contract/common.ts';
+import { ApiKeyInfo, CreateApiKeyBody, CreatedApiKey } from '../contract/api-keys.ts';
 
-const ApiKey = z.object({ id: z.string(), name: z.string(), prefix: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() });
-const CreateApiKeyBody = z.object({ name: z.string().trim().min(1, 'name the key (what uses it)').max(100) }).strict();
 
 /** Who did it: the signed-in admin (an API key acts as an unnamed admin, as everywhere else). */
 function actorOf(request: FastifyRequest): { type: string; id: string | null } {
@@ -21,17 +20,17 @@ export function apiKeyRoutes(ctx: AppContext): FastifyPluginAsync {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ['api keys'];
 
-    app.get('/api-keys', { schema: { tags, summary: 'API keys of the organization, with when each was last used (never the key itself)', response: { 200: z.object({ data: z.array(ApiKey), nextCursor: z.null() }) } } }, async (request) => {
+    app.get('/api-keys', { schema: { tags, summary: 'API keys of the organization, with when each was last used (never the key itself)', response: responses({ 200: pageOf(ApiKeyInfo) }) } }, async (request) => {
       return { data: await listApiKeys(ctx.store.db, request.tenantId), nextCursor: null };
     });
 
-    app.post('/api-keys', { schema: { tags, summary: 'Create an API key: the key is in this answer only, once', body: CreateApiKeyBody, response: { 201: ApiKey.extend({ key: z.string() }) } } }, async (request, reply) => {
+    app.post('/api-keys', { schema: { tags, summary: 'Create an API key: the key is in this answer only, once', body: CreateApiKeyBody, response: responses({ 201: CreatedApiKey }, 400, 403) } }, async (request, reply) => {
       const { key, info } = await createApiKey(ctx.store.db, request.tenantId, request.body.name);
       await audit(ctx.store.db, request.tenantId, 'api_key.created', info.id, null, { name: info.name, prefix: info.prefix }, actorOf(request));
       return reply.status(201).send({ ...info, key });
     });
 
-    app.delete('/api-keys/:id', { schema: { tags, summary: 'Revoke an API key: it stops working at once', params: z.object({ id: z.string().min(1).max(64) }) } }, async (request, reply) => {
+    app.delete('/api-keys/:id', { schema: { tags, summary: 'Revoke an API key: it stops working at once', params: IdParams, response: responses({ 204: NoContent }, 403, 404) } }, async (request, reply) => {
       const revoked = await revokeApiKey(ctx.store.db, request.tenantId, request.params.id);
       if (!revoked) throw notFound('API key', request.params.id);
       await audit(ctx.store.db, request.tenantId, 'api_key.revoked', revoked.id, { name: revoked.name, prefix: revoked.prefix }, null, actorOf(request));

@@ -1,3 +1,5 @@
+import type { components } from './schema.gen.ts';
+
 /**
  * The API shapes the console relies on. They mirror src/app/presenters.ts (and DESIGN.md §4);
  * more fields may be added by the API, none of these renamed.
@@ -359,11 +361,5 @@ export const STANDARD_FIELDS = [
 
 export const CADENCES: readonly Cadence[] = ['1h', '4h', '12h', '24h'];
 
-/** An API key as listed: never the key itself. */
-export interface ApiKeyInfo {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
+/** An API key as listed: never the key itself (generated from the API contract). */
+export type ApiKeyInfo = components['schemas']['ApiKey'];
