@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DESCRIPTORS } from './providers/descriptors.ts';
 
 /** Configuration is parsed once, here, with its defaults (DESIGN.md §3). */
 const ConfigSchema = z.object({
@@ -15,8 +16,6 @@ const ConfigSchema = z.object({
   REFRESH_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   REFRESH_SECRET_KEY: z.string().optional(),
   PUBLIC_URL: z.url('must be the http(s) address browsers reach this server at').optional(),
-  BAMBOOHR_OAUTH_CLIENT_ID: z.string().min(1).optional(),
-  BAMBOOHR_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
   // How long a worker's claim on a run holds without a heartbeat (the takeover delay after a crash).
   REFRESH_RUN_LEASE_SECONDS: z.coerce.number({ message: 'must be a number of seconds (2–30)' }).min(2, 'must be a number of seconds (2–30)').max(30, 'must be a number of seconds (2–30)').default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -68,7 +67,7 @@ export interface Config {
   readonly runLeaseMs?: number;
   /** Where browsers reach this server (OAuth redirect URIs, webhook URLs); default `http://{HOST}:{PORT}`. */
   readonly publicUrl?: string;
-  /** ReFresh's own OAuth apps per provider (BAMBOOHR_OAUTH_CLIENT_ID / _SECRET). */
+  /** ReFresh's own OAuth apps per provider (`<ID>_OAUTH_CLIENT_ID` / `_SECRET`, e.g. BAMBOOHR_…). */
   readonly oauthClients?: Readonly<Record<string, { readonly clientId: string; readonly clientSecret: string }>>;
   /**
    * Embedded (`refresh start`: provider calls may reach loopback sandboxes) or production
@@ -92,6 +91,24 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * ReFresh's own OAuth apps, one per provider that connects by OAuth: `<ID>_OAUTH_CLIENT_ID` and
+ * `<ID>_OAUTH_CLIENT_SECRET` (e.g. BAMBOOHR_…, EMPLOYMENTHERO_…, DEEL_…); a half-given pair is an error.
+ */
+function oauthClientsFrom(env: Readonly<Record<string, string | undefined>>): Record<string, { clientId: string; clientSecret: string }> {
+  const out: Record<string, { clientId: string; clientSecret: string }> = {};
+  for (const d of Object.values(DESCRIPTORS)) {
+    if (!d.oauth) continue;
+    const prefix = `${d.id.toUpperCase()}_OAUTH_CLIENT`;
+    const clientId = env[`${prefix}_ID`]?.trim();
+    const clientSecret = env[`${prefix}_SECRET`]?.trim();
+    if (!clientId && !clientSecret) continue;
+    if (!clientId || !clientSecret) throw new ConfigError(`Invalid configuration: ${prefix}_ID and ${prefix}_SECRET go together (${d.name}'s OAuth app)`);
+    out[d.id] = { clientId, clientSecret };
+  }
+  return out;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, mode?: 'embedded' | 'production'): Config {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = ConfigSchema.safeParse(defined);
@@ -112,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, mode?: 'embedde
     logLevel: c.LOG_LEVEL,
     runLeaseMs: c.REFRESH_RUN_LEASE_SECONDS * 1000,
     publicUrl: (c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/+$/, ''),
-    oauthClients: c.BAMBOOHR_OAUTH_CLIENT_ID && c.BAMBOOHR_OAUTH_CLIENT_SECRET ? { bamboohr: { clientId: c.BAMBOOHR_OAUTH_CLIENT_ID, clientSecret: c.BAMBOOHR_OAUTH_CLIENT_SECRET } } : {},
+    oauthClients: oauthClientsFrom(defined),
     ...(mode ? { mode } : {}),
     trustProxy: c.TRUST_PROXY,
     allowedProviderHosts: c.REFRESH_ALLOWED_PROVIDER_HOSTS,

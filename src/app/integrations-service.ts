@@ -7,7 +7,8 @@ import {
 import { isProviderError } from '../connectors/errors.ts';
 import { DESCRIPTORS, descriptorOf, providerName } from '../providers/descriptors.ts';
 import { createConnector } from '../providers/registry.ts';
-import { validateCredentials, validateSettings } from './provider-input.ts';
+import { resolveCredentials, validateSettings } from './provider-input.ts';
+import { putIntegrationSecret } from '../store/oauth.ts';
 import {
   createIntegration,
   getIntegration,
@@ -43,8 +44,9 @@ export async function createIntegrationFromRequest(ctx: AppContext, tenantId: st
   const input = validateBody(CreateIntegrationBody, body);
   const descriptor = DESCRIPTORS[input.provider];
   const settings = validateSettings(descriptor, input.settings);
-  const credentials = input.credentials ? validateCredentials(descriptor, input.credentials).credentials : null;
-  const connection = credentials ? await probe(ctx, input.provider, settings, credentials) : { status: 'disconnected' as const, detail: 'Not connected yet: connect it with an API key or OAuth.' };
+  const resolved = input.credentials ? await resolveCredentials(descriptor, settings, input.credentials) : null;
+  const credentials = resolved?.credentials ?? null;
+  const connection = credentials ? await probe(ctx, input.provider, settings, credentials) : { status: 'disconnected' as const, detail: `Not connected yet: connect it with ${descriptor.auth.map((m) => m.label).join(' or ')}.` };
   const integration = await createIntegration(ctx.store.db, ctx.vault, {
     tenantId,
     provider: input.provider,
@@ -55,7 +57,9 @@ export async function createIntegrationFromRequest(ctx: AppContext, tenantId: st
     userSync: defaultUserSync(descriptor.defaultMapping),
     groupSync: DEFAULT_GROUP_SYNC,
   });
-  await audit(ctx.store.db, tenantId, 'integration.created', integration.id, null, { provider: integration.provider, name: integration.name, connection: connection.status });
+  // The client an imported grant was made with is the one that must refresh it.
+  if (resolved?.app) await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, integration.id, 'oauth_client', resolved.app);
+  await audit(ctx.store.db, tenantId, 'integration.created', integration.id, null, { provider: integration.provider, name: integration.name, connection: connection.status, method: resolved?.method.kind ?? null });
   return integration;
 }
 

@@ -20,7 +20,7 @@ import { oauthProviderConfig, supportsOAuth } from '../auth/oauth/providers.ts';
 import { createConnector } from '../providers/registry.ts';
 import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
 import { descriptorOf } from '../providers/descriptors.ts';
-import { validateCredentials } from './provider-input.ts';
+import { resolveCredentials } from './provider-input.ts';
 import { getIntegration, readCredentials, removeIntegration, updateIntegration, type ConnectionStatus, type Integration } from '../store/integrations.ts';
 import { activeRun } from '../store/runs.ts';
 import { claimOAuthState, getIntegrationSecret, putIntegrationSecret, saveOAuthState, sha256 } from '../store/oauth.ts';
@@ -68,10 +68,12 @@ export async function startConnect(ctx: AppContext, tenantId: string, id: string
   const integration = await requireIntegration(ctx, tenantId, id);
   if (input.credentials) {
     const descriptor = descriptorOf(integration.provider);
-    const credentials = descriptor ? validateCredentials(descriptor, input.credentials).credentials : input.credentials;
+    const resolved = descriptor ? await resolveCredentials(descriptor, integration.settings, input.credentials) : { credentials: input.credentials };
+    const credentials = resolved.credentials;
+    if ('app' in resolved && resolved.app) await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'oauth_client', resolved.app);
     const connection = await probe(ctx, integration, credentials);
     const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { credentials, connection }))!;
-    await audit(ctx.store.db, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: connection.status, method: 'api_key' });
+    await audit(ctx.store.db, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: connection.status, method: 'method' in resolved ? resolved.method.kind : 'credentials' });
     return { kind: 'reconnected', integration: updated };
   }
   if (!supportsOAuth(integration.provider)) {
@@ -80,7 +82,9 @@ export async function startConnect(ctx: AppContext, tenantId: string, id: string
   const app: OAuthApp | undefined =
     input.oauthClient ?? ctx.config.oauthClients?.[integration.provider] ?? (await getIntegrationSecret<OAuthApp>(ctx.store.db, ctx.vault, tenantId, id, 'oauth_client'));
   if (!app) {
-    throw new ApiError(409, 'oauth_not_configured', `No OAuth app is configured for ${providerDisplayName(integration.provider)}: set BAMBOOHR_OAUTH_CLIENT_ID and BAMBOOHR_OAUTH_CLIENT_SECRET, send {"oauthClient": {"clientId", "clientSecret"}}, or connect with an API key.`);
+    const env = `${integration.provider.toUpperCase()}_OAUTH_CLIENT_ID and ${integration.provider.toUpperCase()}_OAUTH_CLIENT_SECRET`;
+    const others = descriptorOf(integration.provider)?.auth.filter((m) => m.kind !== 'oauth2_authorization_code').map((m) => m.label) ?? [];
+    throw new ApiError(409, 'oauth_not_configured', `No OAuth app is configured for ${providerDisplayName(integration.provider)}: set ${env}, send {"oauthClient": {"clientId", "clientSecret"}}${others.length ? `, or connect with ${others.join(' or ')}` : ''}.`);
   }
   let cfg;
   try {

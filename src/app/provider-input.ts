@@ -3,6 +3,9 @@
  * name the field at fault (`credentials.apiKey: credentials.apiKey is required`).
  */
 import type { AuthMethod, ProviderDescriptor } from '../providers/types.ts';
+import { OAuthFlowError, type OAuthApp } from '../auth/oauth/client.ts';
+import { redeemImportedGrant } from '../auth/oauth/grant-import.ts';
+import { OAuthGrantImport, SettingsError } from '../providers/settings.ts';
 import { ApiError, validateBody } from './errors.ts';
 
 export function validateSettings(descriptor: ProviderDescriptor, settings: unknown): Record<string, unknown> {
@@ -36,4 +39,32 @@ export function validateCredentials(descriptor: ProviderDescriptor, credentials:
 /** The auth methods the admin types credentials for (everything but the browser OAuth flow). */
 export function typedMethods(descriptor: ProviderDescriptor): AuthMethod[] {
   return descriptor.auth.filter((m) => m.kind !== 'oauth2_authorization_code');
+}
+
+export interface ResolvedCredentials {
+  /** What to store as the integration's credentials. */
+  readonly credentials: Record<string, string>;
+  /** The OAuth client an imported grant belongs to (kept with the integration to refresh it). */
+  readonly app?: OAuthApp;
+  readonly method: AuthMethod;
+}
+
+/**
+ * Credentials as they will be stored: typed ones as given; an imported OAuth grant redeemed at
+ * once (400 when the provider refuses it, 502 when it cannot be reached; nothing is stored).
+ */
+export async function resolveCredentials(descriptor: ProviderDescriptor, settings: Readonly<Record<string, unknown>>, credentials: unknown): Promise<ResolvedCredentials> {
+  const checked = validateCredentials(descriptor, credentials);
+  if (checked.method.kind !== 'oauth2_authorization_code') return checked;
+  try {
+    const redeemed = await redeemImportedGrant(descriptor.id, settings, OAuthGrantImport.parse(checked.credentials));
+    return { ...redeemed, method: checked.method };
+  } catch (error) {
+    if (error instanceof SettingsError) throw new ApiError(400, 'invalid_request', `settings: ${error.message}`, { field: 'settings' });
+    if (error instanceof OAuthFlowError) {
+      const status = error.failure === 'unavailable' ? 502 : 400;
+      throw new ApiError(status, `oauth_${error.failure}`, `${error.message} The grant was not imported; nothing was stored.`, { field: 'credentials.refreshToken' });
+    }
+    throw error;
+  }
 }

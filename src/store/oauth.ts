@@ -150,3 +150,28 @@ export async function recordWebhookDelivery(db: Kysely<Database>, tenantId: stri
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
+
+/**
+ * Takes the refresh lease of an integration for `holder` until `ttlMs` from now, when nobody holds
+ * it or the holder's lease lapsed. The conditional upsert is atomic on both dialects, so of two
+ * workers asking at once exactly one gets it.
+ */
+export async function acquireRefreshLock(db: Kysely<Database>, tenantId: string, integrationId: string, holder: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+  const at = new Date(now).toISOString();
+  const result = await db
+    .insertInto('oauth_refresh_locks')
+    .values({ integration_id: integrationId, tenant_id: tenantId, holder, expires_at: new Date(now + ttlMs).toISOString() })
+    .onConflict((oc) => oc.column('integration_id').doUpdateSet((eb) => ({ holder: eb.ref('excluded.holder'), expires_at: eb.ref('excluded.expires_at') })).where('oauth_refresh_locks.expires_at', '<', at))
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+export async function releaseRefreshLock(db: Kysely<Database>, tenantId: string, integrationId: string, holder: string): Promise<void> {
+  await db.deleteFrom('oauth_refresh_locks').where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('holder', '=', holder).execute();
+}
+
+/** Whether someone holds a live refresh lease on the integration. */
+export async function refreshLockHeld(db: Kysely<Database>, tenantId: string, integrationId: string, now = Date.now()): Promise<boolean> {
+  const row = await db.selectFrom('oauth_refresh_locks').select('expires_at').where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).executeTakeFirst();
+  return !!row && row.expires_at >= new Date(now).toISOString();
+}

@@ -19,6 +19,7 @@ export interface Database {
   admin_sessions: AdminSessionsTable;
   oauth_states: OAuthStatesTable;
   integration_secrets: IntegrationSecretsTable;
+  oauth_refresh_locks: OAuthRefreshLocksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   groups: GroupsTable;
   group_memberships: GroupMembershipsTable;
@@ -334,3 +335,12 @@ export type NewCorrelationCaseRow = Insertable<CorrelationCasesTable>;
 export type GroupRow = Selectable<GroupsTable>;
 export type GroupMembershipRow = Selectable<GroupMembershipsTable>;
 export type { Generated };
+
+export interface OAuthRefreshLocksTable {
+  integration_id: string;
+  tenant_id: string;
+  /** Who refreshes now (a random id per attempt). */
+  holder: string;
+  /** ISO time the lease lapses (a crashed holder blocks no longer). */
+  expires_at: string;
+}

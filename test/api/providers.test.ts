@@ -13,6 +13,7 @@ import { PROVIDER_MODULES } from '../../src/providers/registry.ts';
 import { isFieldName } from '../../src/core/fields.ts';
 import { hostMatches, isOfficialEndpoint } from '../../src/providers/settings.ts';
 import { oauthProviderConfig } from '../../src/auth/oauth/providers.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 
 describe('provider descriptors', () => {
   it('every provider has one descriptor and one module, keyed by its own id', () => {
@@ -36,6 +37,13 @@ describe('provider descriptors', () => {
       assert.ok(d.auth.length > 0, `${id} has an auth method`);
       assert.ok(d.officialHosts.length > 0);
     }
+  });
+
+  it("ReFresh's own OAuth apps come from <ID>_OAUTH_CLIENT_ID/_SECRET for every OAuth provider; half a pair is refused", () => {
+    const config = loadConfig({ BAMBOOHR_OAUTH_CLIENT_ID: 'app', BAMBOOHR_OAUTH_CLIENT_SECRET: 'secret' });
+    assert.deepEqual(config.oauthClients, { bamboohr: { clientId: 'app', clientSecret: 'secret' } });
+    assert.throws(() => loadConfig({ BAMBOOHR_OAUTH_CLIENT_ID: 'app' }), (e: Error) => e instanceof ConfigError && /BAMBOOHR_OAUTH_CLIENT_SECRET/.test(e.message));
+    assert.deepEqual(loadConfig({ HIBOB_OAUTH_CLIENT_ID: 'x', HIBOB_OAUTH_CLIENT_SECRET: 'y' }).oauthClients, {}, 'HiBob has no OAuth');
   });
 
   it('names and "… in <provider>" labels come from the descriptor', () => {

@@ -196,6 +196,7 @@ for (const dialect of DIALECTS) {
       // refresh token is one the workers ended with and is still live (refreshed again below).
       const stored = (await readCredentials(ctx.store.db, ctx.vault, tenantId, integrationId))!;
       assert.ok([a['refreshToken'], b['refreshToken']].includes(stored['refreshToken']), 'the stored token is the newest one a worker got');
+      assert.equal(sandbox.oauth.stats.reuses, 0, 'one at a time: no rotated refresh token was sent twice');
       assert.equal((await getIntegration(ctx.store.db, tenantId, integrationId))!.connection.status, 'connected');
       // The stored refresh token is the live one.
       const again = await freshCredentials(ctx.engine, integration, { force: true });

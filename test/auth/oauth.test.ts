@@ -148,6 +148,31 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await freshCredentials(ctx.engine, integration), after);
     });
 
+    it('two workers refreshing at once present the refresh token once (oidc-provider revokes the grant on reuse)', async () => {
+      let refreshes = 0;
+      const count = (c: { oidc: { params?: { grant_type?: unknown } } }) => {
+        if (c.oidc.params?.grant_type === 'refresh_token') refreshes++;
+      };
+      provider.on('grant.success', count);
+      try {
+        for (let round = 0; round < 3; round++) {
+          const before = refreshes;
+          const integration = (await getIntegration(ctx.store.db, tenantId, integrationId))!;
+          // Both saw the provider refuse the same access token (401) and ask for a new one.
+          const rejected = (await readCredentials(ctx.store.db, ctx.vault, tenantId, integrationId))!['accessToken']!;
+          const [a, b] = await Promise.all([
+            freshCredentials(ctx.engine, integration, { rejectedAccessToken: rejected, singleFlight: false }),
+            freshCredentials(ctx.engine, integration, { rejectedAccessToken: rejected, singleFlight: false }),
+          ]);
+          assert.equal(refreshes, before + 1, 'one refresh');
+          assert.equal(a['refreshToken'], b['refreshToken']);
+          assert.ok(await provider.AccessToken.find(a['accessToken']!), 'the grant is alive: its new access token is known');
+        }
+      } finally {
+        provider.off('grant.success', count);
+      }
+    });
+
     it('refuses a wrong state and a reused code, with no side effects', async () => {
       const wrong = await callbackJson(`${callback()}?code=x&state=${oauth.generateRandomState()}&iss=${encodeURIComponent(issuer)}`);
       assert.equal(wrong.status, 400);

@@ -41,3 +41,39 @@ async function openWithRetry(schema: string): Promise<Store> {
     }
   }
 }
+
+/**
+ * Two stores over one database, as two worker processes would hold (SQLite: a temporary file with
+ * two connections; PostgreSQL: two pools on one throwaway schema). `close` closes both and cleans up.
+ */
+export async function openSharedStores(dialect: DialectName): Promise<{ a: Store; b: Store; close(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'refresh-two-'));
+    const file = path.join(dir, 'db.sqlite');
+    const a = await openStore({ sqliteFile: file });
+    const b = await openStore({ sqliteFile: file });
+    return { a, b, close: async () => { await b.close(); await a.close(); rmSync(dir, { recursive: true, force: true }); } };
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const a = await openWithRetry(schema);
+  const b = await openWithRetry(schema);
+  return {
+    a,
+    b,
+    async close() {
+      await b.close();
+      await a.close();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}

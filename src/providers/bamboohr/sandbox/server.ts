@@ -20,7 +20,7 @@ import { getEmployee } from './routes/employee.ts';
 import { getChangedEmployeeIds } from './routes/employees-changed.ts';
 import { getEmployeesList } from './routes/employees-list.ts';
 import { getMetaFields, getMetaLists } from './routes/meta.ts';
-import { attachOAuth, handleOAuth, oauthOf, type SandboxOAuth, type SandboxOAuthClient } from './routes/oauth.ts';
+import { handleOAuth, SandboxOAuth, type SandboxOAuthClient } from '../../../sandbox/shared/oauth-server.ts';
 import { attachWebhooks, deleteWebhook, getWebhooks, handleWebhookControl, postWebhook, type SandboxWebhooks } from './routes/webhooks.ts';
 
 export interface BambooSandboxOptions {
@@ -106,20 +106,20 @@ export async function startBambooSandbox(opts: BambooSandboxOptions = {}): Promi
   const roster = new BambooRoster(company, { seed });
   const faults = new BambooFaults();
   const state: SandboxState = { roster, faults, companyDomain, pageSizeMax, url: '' };
-  const oauth = attachOAuth(state, opts.oauthClients);
+  const oauth = new SandboxOAuth(opts.oauthClients, { paths: { authorize: '/authorize.php', token: '/token.php', revoke: '/revoke.php' }, name: 'BambooHR', refreshScope: 'offline_access' });
   const webhooks = attachWebhooks(state);
 
-  const started = await startHttpServer(opts, (req, res) => handle(req, res, state, apiKeys), (res, message) => sendApiError(res, 500, message), () => webhooks.close());
+  const started = await startHttpServer(opts, (req, res) => handle(req, res, state, apiKeys, oauth), (res, message) => sendApiError(res, 500, message), () => webhooks.close());
   state.url = started.url;
 
   return { url: state.url, port: started.port, roster, faults, oauth, webhooks, close: started.close };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, apiKeys: readonly string[]): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxState, apiKeys: readonly string[], oauth: SandboxOAuth): Promise<void> {
   const { url, path: requested } = requestPath(req);
   let path = requested;
 
-  if (await handleOAuth(req, res, url, state)) return;
+  if (await handleOAuth(oauth, req, res, url)) return;
   if (await handleWebhookControl(req, res, path, state)) return;
   if (path === '/_sandbox' || path.startsWith('/_sandbox/')) {
     await handleControl(req, res, path, state);
@@ -163,8 +163,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SandboxS
 
   // Auth: HTTP Basic, the API key as the user name, any password.
   const authError = authenticate(req, apiKeys, faults.isRevoked.bind(faults), (token) => {
-    const oauth = oauthOf(state);
-    return oauth ? oauth.checkAccessToken(token) : 'Invalid access token';
+    return oauth.checkAccessToken(token);
   });
   if (authError) {
     sendApiError(res, 401, authError, 'unauthorized', WWW_AUTHENTICATE);

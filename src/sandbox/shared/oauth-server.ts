@@ -1,17 +1,22 @@
 /**
- * BambooHR OAuth 2.0 in the sandbox: `/authorize.php` (auto-approves a configured client whose
- * redirect URI matches exactly), `/token.php` (authorization_code with PKCE S256, refresh_token
- * with rotation), `/revoke.php` (RFC 7009; revoking either token ends the grant), Bearer access
- * tokens for the API, and control knobs under `/_sandbox/oauth`:
+ * An OAuth 2.0 authorization server for sandboxes (BambooHR, Employment Hero, Deel), at the paths
+ * the provider uses: authorize (auto-approves a configured client whose redirect URI matches
+ * exactly), token (authorization_code with PKCE S256; refresh_token with rotation), revoke
+ * (RFC 7009; revoking either token ends the grant), Bearer access tokens for the API, and control
+ * knobs under `/_sandbox/oauth`:
  *   POST /_sandbox/oauth/revoke            {"clientId"?}   every grant (of the client) revoked: API 401, refresh invalid_grant
  *   POST /_sandbox/oauth/lifetime          {"accessTokenSeconds": n}
  *   POST /_sandbox/oauth/expire-access-tokens              every issued access token expires now
+ *   POST /_sandbox/oauth/grants            {"clientId"}    a grant made "elsewhere": its refresh token, for a headless import
  *   GET  /_sandbox/oauth                                    clients (no secrets), grants, counts
- * BambooHR's real endpoints take `?request=authorize|token`; the sandbox ignores that parameter.
+ *
+ * Rotation as OAuth 2.0 Security BCP (RFC 9700 §4.14.2) describes it: each refresh answers a new
+ * refresh token and the used one dies; presenting a used one again is taken as theft and revokes
+ * the whole grant (its access tokens too). `stats.reuses` counts those.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody, send, sendJson, type SandboxState } from '../http.ts';
+import { readBody as readBodyText, send, sendJson } from './http-server.ts';
 
 export interface SandboxOAuthClient {
   readonly clientId: string;
@@ -43,6 +48,15 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+export interface OAuthServerOptions {
+  /** The provider's paths, e.g. BambooHR `/authorize.php`, `/token.php`, `/revoke.php`. */
+  readonly paths: { readonly authorize: string; readonly token: string; readonly revoke?: string };
+  /** Shown on the error page. */
+  readonly name: string;
+  /** Issue refresh tokens only when the scope asks for it (BambooHR: `offline_access`); null: always. */
+  readonly refreshScope: string | null;
+}
+
 export class SandboxOAuth {
   readonly clients = new Map<string, SandboxOAuthClient>();
   private readonly grants = new Map<string, Grant>();
@@ -50,11 +64,24 @@ export class SandboxOAuth {
   private readonly accessTokens = new Map<string, { grantId: string; expiresAt: number }>();
   private readonly refreshTokens = new Map<string, { grantId: string; used: boolean }>();
   accessTokenSeconds = 3600;
-  /** Counts for tests: token requests by grant type and outcome. */
-  readonly stats = { codesIssued: 0, tokensIssued: 0, refreshes: 0, refused: 0 };
+  /** Counts for tests: token requests by grant type and outcome; `reuses` = rotated refresh tokens presented again. */
+  readonly stats = { codesIssued: 0, tokensIssued: 0, refreshes: 0, refused: 0, reuses: 0 };
 
-  constructor(clients: readonly SandboxOAuthClient[] = []) {
+  constructor(
+    clients: readonly SandboxOAuthClient[] = [],
+    readonly options: OAuthServerOptions = { paths: { authorize: '/authorize.php', token: '/token.php', revoke: '/revoke.php' }, name: 'BambooHR', refreshScope: 'offline_access' },
+  ) {
     for (const c of clients) this.clients.set(c.clientId, c);
+  }
+
+  /** A grant made outside this flow (as if the admin had consented elsewhere): its first refresh token. */
+  issueGrant(clientId: string, scope = ''): { refreshToken: string } {
+    if (!this.clients.has(clientId)) throw new Error(`unknown client ${clientId}`);
+    const grant: Grant = { id: token('grant'), clientId, scope, revoked: false };
+    this.grants.set(grant.id, grant);
+    const refresh = token('rt');
+    this.refreshTokens.set(refresh, { grantId: grant.id, used: false });
+    return { refreshToken: refresh };
   }
 
   /** Revokes every grant (of one client, or all): API calls 401, refreshes `invalid_grant`. */
@@ -147,7 +174,12 @@ export class SandboxOAuth {
       const grant = rt ? this.grants.get(rt.grantId) : undefined;
       if (!rt || !grant || grant.clientId !== client.clientId) return refuse(400, 'invalid_grant', 'unknown refresh token');
       if (grant.revoked) return refuse(400, 'invalid_grant', 'the authorization grant has been revoked');
-      if (rt.used) return refuse(400, 'invalid_grant', 'refresh token already used (rotated)');
+      if (rt.used) {
+        // RFC 9700 §4.14.2: a rotated refresh token presented again means someone has a copy.
+        this.stats.reuses++;
+        this.revokeGrantId(grant.id);
+        return refuse(400, 'invalid_grant', 'refresh token already used (rotated); the grant is revoked');
+      }
       rt.used = true;
       this.stats.refreshes++;
       return { status: 200, body: this.issue(grant.id) };
@@ -181,7 +213,7 @@ export class SandboxOAuth {
     this.accessTokens.set(access, { grantId, expiresAt: Date.now() + this.accessTokenSeconds * 1000 });
     this.stats.tokensIssued++;
     const body: Record<string, unknown> = { access_token: access, token_type: 'Bearer', expires_in: this.accessTokenSeconds, scope: grant.scope };
-    if (grant.scope.split(' ').includes('offline_access')) {
+    if (this.options.refreshScope === null || grant.scope.split(' ').includes(this.options.refreshScope)) {
       const refresh = token('rt');
       this.refreshTokens.set(refresh, { grantId, used: false });
       body['refresh_token'] = refresh;
@@ -190,20 +222,8 @@ export class SandboxOAuth {
   }
 }
 
-const instances = new WeakMap<SandboxState, SandboxOAuth>();
-
-export function attachOAuth(state: SandboxState, clients: readonly SandboxOAuthClient[] = []): SandboxOAuth {
-  const oauth = new SandboxOAuth(clients);
-  instances.set(state, oauth);
-  return oauth;
-}
-
-export function oauthOf(state: SandboxState): SandboxOAuth | undefined {
-  return instances.get(state);
-}
-
 async function formOrJson(req: IncomingMessage): Promise<URLSearchParams> {
-  const text = await readBody(req);
+  const text = await readBodyText(req, (status, message) => Object.assign(new Error(message), { status }));
   if (String(req.headers['content-type'] ?? '').includes('application/json')) {
     const params = new URLSearchParams();
     try {
@@ -215,24 +235,24 @@ async function formOrJson(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Handles the OAuth endpoints and their control knobs; false when the path is not one of them. */
-export async function handleOAuth(req: IncomingMessage, res: ServerResponse, url: URL, state: SandboxState): Promise<boolean> {
-  const oauth = instances.get(state);
+export async function handleOAuth(oauth: SandboxOAuth, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   const path = url.pathname;
-  if (!oauth || !(path === '/authorize.php' || path === '/token.php' || path === '/revoke.php' || path === '/_sandbox/oauth' || path.startsWith('/_sandbox/oauth/'))) return false;
+  const { paths } = oauth.options;
+  if (!(path === paths.authorize || path === paths.token || path === paths.revoke || path === '/_sandbox/oauth' || path.startsWith('/_sandbox/oauth/'))) return false;
   const method = req.method ?? 'GET';
   const noStore = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-  if (path === '/authorize.php' && method === 'GET') {
+  if (path === paths.authorize && method === 'GET') {
     const r = oauth.authorize(url);
     if (r.location) res.writeHead(r.status, { Location: r.location }).end();
-    else send(res, r.status, `<!doctype html><title>BambooHR</title><p>${r.error ?? 'error'}</p>`, 'text/html; charset=utf-8');
+    else send(res, r.status, `<!doctype html><title>${oauth.options.name}</title><p>${r.error ?? 'error'}</p>`, 'text/html; charset=utf-8');
     return true;
   }
-  if (path === '/token.php' && method === 'POST') {
+  if (path === paths.token && method === 'POST') {
     const r = oauth.token(await formOrJson(req), req.headers.authorization);
     sendJson(res, r.status, r.body, noStore);
     return true;
   }
-  if (path === '/revoke.php' && method === 'POST') {
+  if (path === paths.revoke && method === 'POST') {
     oauth.revoke(await formOrJson(req));
     res.writeHead(200, noStore).end();
     return true;
@@ -242,7 +262,7 @@ export async function handleOAuth(req: IncomingMessage, res: ServerResponse, url
     return true;
   }
   if (method === 'POST' && path.startsWith('/_sandbox/oauth/')) {
-    const body = (await formOrJson(req)) as URLSearchParams;
+    const body = await formOrJson(req);
     const action = path.slice('/_sandbox/oauth/'.length);
     if (action === 'revoke') {
       sendJson(res, 200, { revoked: oauth.revokeGrant(body.get('clientId') ?? undefined) });
@@ -261,6 +281,15 @@ export async function handleOAuth(req: IncomingMessage, res: ServerResponse, url
     if (action === 'expire-access-tokens') {
       oauth.expireAccessTokens();
       sendJson(res, 200, { expired: true });
+      return true;
+    }
+    if (action === 'grants') {
+      const clientId = body.get('clientId') ?? '';
+      if (!oauth.clients.has(clientId)) {
+        sendJson(res, 400, { error: { code: 'invalid', message: `clientId must be one of the sandbox's OAuth clients (${[...oauth.clients.keys()].join(', ') || 'none'})` } });
+        return true;
+      }
+      sendJson(res, 201, { clientId, ...oauth.issueGrant(clientId, body.get('scope') ?? '') });
       return true;
     }
   }
