@@ -32,7 +32,12 @@ function positiveInt(value: string): number {
 const program = new Command();
 program.name('refresh').description('ReFresh People Sync: your HRIS, kept in step with the ReFresh directory').showHelpAfterError();
 
-program.command('start').description('embedded all-in-one: API, console, scheduler and sync on SQLite, with a sandbox BambooHR on first start').action(startCommand);
+program
+  .command('start')
+  .description('embedded all-in-one: API, console, scheduler and sync on SQLite, with a sandbox BambooHR on first start')
+  .option('--sandbox-employees <n>', 'people in the built-in sandbox (default 300; kept for later starts)', positiveInt)
+  .option('--sandbox-seed <n>', 'seed of the built-in sandbox (default 42; kept for later starts)', positiveInt)
+  .action(startCommand);
 program.command('serve').description('production API node (stateless; DATABASE_URL)').action(serveCommand);
 program.command('worker').description('production sync worker: takes runs from the database queue').action(workerCommand);
 program
