@@ -40,7 +40,9 @@ export function reportResult(value: unknown): void {
 
 /** Parent side: runs a compiled bench script in a fresh node and returns its result line. */
 export async function runChild<T>(script: string, env: Record<string, string>, args: string[] = []): Promise<T> {
-  const child = spawn(process.execPath, ['--expose-gc', path.join(BUILD_DIR, 'bench', script), ...args], {
+  // BENCH_NODE_ARGS: extra node flags for the children, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+  const nodeArgs = (env.BENCH_NODE_ARGS ?? process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, path.join(BUILD_DIR, 'bench', script), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

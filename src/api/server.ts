@@ -10,6 +10,7 @@ import { ApiError } from '../app/errors.ts';
 import { authenticateApiKey } from '../store/tenants.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
+import { fairTurns } from './fair-turns.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { runRoutes } from './routes/runs.ts';
 import { employeeRoutes } from './routes/employees.ts';
@@ -101,6 +102,11 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
         if (path === '/api/v1/health' || path === '/api/v1/openapi.json' || path === '/api/v1/auth/login') return;
         if (path.startsWith('/api/v1/oauth/callback/') || path.startsWith('/api/v1/webhooks/bamboohr/')) return; // the state / the signature is the proof
         request.tenantId = await authenticate(ctx, request);
+      });
+      // /health answers at once; everything else takes its turn (fair-turns.ts).
+      const turn = fairTurns();
+      api.addHook('preHandler', async (request: FastifyRequest) => {
+        if (request.url.split('?')[0] !== '/api/v1/health') await turn();
       });
 
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { HttpPolicy } from '../connectors/types.ts';
 import { openStore, type Store } from '../store/db.ts';
 import { ensureTenant } from '../store/tenants.ts';
+import { startSearchIndexer } from '../store/search-index.ts';
 import { RunWorker, type WorkerOptions } from '../jobs/worker.ts';
 import type { EngineDeps } from '../sync/engine.ts';
 
@@ -43,6 +44,8 @@ export async function createContext(config: Config, logger: Logger, opts: Contex
     ...(opts.providerPageSize ? { providerPageSize: opts.providerPageSize } : {}),
   };
   const worker = new RunWorker(engine, { ...(config.runLeaseMs ? { leaseMs: config.runLeaseMs } : {}), ...opts.worker });
+  // SQLite's search index catches up in the background, after this process's runs (search-index.ts).
+  const indexer = startSearchIndexer(store, logger, () => worker.busy);
   return {
     config,
     store,
@@ -52,6 +55,7 @@ export async function createContext(config: Config, logger: Logger, opts: Contex
     worker,
     async close() {
       await worker.stop();
+      await indexer.stop();
       await store.close();
     },
   };

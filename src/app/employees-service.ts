@@ -9,6 +9,7 @@ import { newId, nowIso } from '../store/ids.ts';
 import { listIntegrations } from '../store/integrations.ts';
 import { linksForEmployees } from '../store/links.ts';
 import { encodeProvenance } from '../store/provenance.ts';
+import { refreshHeadcounts } from '../store/group-headcounts.ts';
 import type { AppContext } from './context.ts';
 import { ApiError, notFound, validateBody } from './errors.ts';
 import { audit } from '../store/audit.ts';
@@ -87,6 +88,8 @@ export async function patchEmployee(ctx: AppContext, tenantId: string, id: strin
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
     .execute();
+  // The person's groups count active people only.
+  if (status !== employee.status) await refreshHeadcounts(ctx.store.db, tenantId);
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
   for (const name of Object.keys(edits) as FieldName[]) {

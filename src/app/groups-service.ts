@@ -2,19 +2,21 @@ import { z } from 'zod';
 import type { AppContext } from './context.ts';
 import { ApiError, notFound, validateBody } from './errors.ts';
 import { importedAttributes } from './group-sync-settings.ts';
-import { CreateGroupBody, GroupPreviewBody, MembersBody, PatchGroupBody, type GroupListQueryT, type GroupSyncPreview, type MemberListQuery } from '../api/contract/groups.ts';
+import { CreateGroupBody, GroupListPage, GroupPreviewBody, MembersBody, PatchGroupBody, type GroupListQueryT, type GroupSyncPreview, type MemberListQuery } from '../api/contract/groups.ts';
 import { asContract } from '../api/contract/common.ts';
 import { planGroups, subtreeHeadcounts, toTree, validateGroupMapping, type GroupMappingEntry } from '../core/group-plan.ts';
-import { groupPeople } from '../sync/group-step.ts';
+import { groupPeople, mappedAttributes } from '../sync/group-step.ts';
 import { providerDisplayName } from '../connectors/errors.ts';
 import { getIntegration, listIntegrations, type Integration } from '../store/integrations.ts';
 import { employeesByIds } from '../store/employees.ts';
 import {
   addMemberships,
-  allGroups,
+  ancestorsOf,
+  childCounts,
+  childrenOf,
   getGroup,
   groupMembers,
-  headcounts,
+  groupsPage,
   insertGroups,
   membershipsOf,
   removeMemberships,
@@ -22,8 +24,10 @@ import {
   syncedMembershipsOf,
   updateGroup,
   type Group,
+  type GroupFilter,
   type GroupOrigin,
 } from '../store/groups.ts';
+import { refreshHeadcounts } from '../store/group-headcounts.ts';
 import { decodeCursor, encodeCursor, parseJson } from '../store/ids.ts';
 import { lastFinishedRun } from '../store/runs.ts';
 import { audit } from '../store/audit.ts';
@@ -42,7 +46,7 @@ function lockerOf(g: Group, integrations: ReadonlyMap<string, Integration>): Int
   return i && i.groupSync.enabled && i.connection.status === 'connected' ? i : undefined;
 }
 
-export function presentGroup(g: Group, headcount: number, integrations: ReadonlyMap<string, Integration>) {
+export function presentGroup(g: Group, integrations: ReadonlyMap<string, Integration>) {
   const source = g.integrationId ? integrations.get(g.integrationId) : undefined;
   const locker = lockerOf(g, integrations);
   return {
@@ -53,7 +57,7 @@ export function presentGroup(g: Group, headcount: number, integrations: Readonly
     origin: g.origin,
     archived: g.archived,
     archivedAt: g.archivedAt,
-    headcount,
+    headcount: g.headcount,
     integrationId: g.integrationId,
     source: g.origin === 'synced' ? { integrationId: g.integrationId, provider: source?.provider ?? null, attribute: g.attribute, key: g.sourceKey } : null,
     locked: locker !== undefined,
@@ -64,65 +68,125 @@ export function presentGroup(g: Group, headcount: number, integrations: Readonly
 }
 export type PresentedGroup = ReturnType<typeof presentGroup>;
 
-/** Descendant ids of a group (the group itself excluded). */
-function descendants(all: readonly Group[], id: string): Set<string> {
-  const children = new Map<string, string[]>();
-  for (const g of all) if (g.parentId) (children.get(g.parentId) ?? children.set(g.parentId, []).get(g.parentId)!).push(g.id);
-  const out = new Set<string>();
-  const stack = [...(children.get(id) ?? [])];
-  while (stack.length > 0) {
-    const next = stack.pop()!;
-    if (out.has(next)) continue;
-    out.add(next);
-    stack.push(...(children.get(next) ?? []));
+const fold = (s: string) => s.normalize('NFKC').toLocaleLowerCase('en').trim();
+
+/** Groups read per query while looking for matches of a name or type filter. */
+const SCAN = 500;
+
+/**
+ * Up to `limit` groups matching `filter` and `test`, in id order: read a few hundred at a time
+ * (never the tenant's every group), the name and type compared as the API promises (NFKC,
+ * case-insensitive, any script).
+ */
+async function matchingPage(ctx: AppContext, tenantId: string, filter: GroupFilter, test: (g: Group) => boolean, limit: number): Promise<Group[]> {
+  const out: Group[] = [];
+  for (let afterId = filter.afterId; out.length < limit; ) {
+    const batch = await groupsPage(ctx.store.db, tenantId, { ...filter, ...(afterId ? { afterId } : {}) }, SCAN);
+    for (const g of batch) if (test(g) && out.length < limit) out.push(g);
+    if (batch.length < SCAN) break;
+    afterId = batch[batch.length - 1]!.id;
   }
   return out;
 }
 
-const fold = (s: string) => s.normalize('NFKC').toLocaleLowerCase('en').trim();
+type TreeNode = ReturnType<typeof presentGroup> & { childCount: number; children: TreeNode[] };
 
 /**
- * Groups, flat (paged by id) or as a tree. In the tree, filters keep the matching groups with their
- * ancestors (so each match shows where it sits) and descendants; pages are of top-level groups.
+ * Groups under `roots`, level by level, until the answer holds `budget` groups in all: a large
+ * tree comes in pages (a node's `childCount` says how many sub-groups it has; ask for the rest
+ * with `parentId`). Each level is sorted by name.
  */
-export async function listGroupsFor(ctx: AppContext, tenantId: string, query: GroupListQueryT) {
-  const all = await allGroups(ctx.store.db, tenantId);
+async function subtrees(ctx: AppContext, tenantId: string, roots: readonly Group[], budget: number, includeArchived: boolean, integrations: ReadonlyMap<string, Integration>): Promise<TreeNode[]> {
+  const node = (g: Group): TreeNode => ({ ...presentGroup(g, integrations), childCount: 0, children: [] });
+  const top = roots.map(node);
+  const byId = new Map(top.map((n) => [n.id, n]));
+  let level = top;
+  let room = budget - top.length;
+  while (level.length > 0) {
+    const counts = await childCounts(ctx.store.db, tenantId, level.map((n) => n.id), includeArchived);
+    for (const n of level) n.childCount = counts.get(n.id) ?? 0;
+    const parents = level.filter((n) => n.childCount > 0);
+    if (room <= 0 || parents.length === 0) break;
+    const next: TreeNode[] = [];
+    // Whole families only: a parent's sub-groups come all together or wait for a `parentId` page.
+    const fits: string[] = [];
+    for (const p of parents) {
+      if (p.childCount > room) break;
+      fits.push(p.id);
+      room -= p.childCount;
+    }
+    for (const child of await childrenOf(ctx.store.db, tenantId, fits, includeArchived)) {
+      const parent = byId.get(child.parentId!);
+      if (!parent || byId.has(child.id)) continue;
+      const n = node(child);
+      byId.set(n.id, n);
+      parent.children.push(n);
+      next.push(n);
+    }
+    level = next;
+  }
+  const sort = (list: TreeNode[]) => {
+    list.sort((a, b) => a.name.localeCompare(b.name, 'en') || (a.id < b.id ? -1 : 1));
+    for (const n of list) sort(n.children);
+  };
+  sort(top);
+  return top;
+}
+
+/**
+ * Groups, flat (paged by id) or as a tree. The tree pages its top level (or a group's sub-groups,
+ * `parentId`) and holds at most `limit` groups in all. With filters, the tree shows each match
+ * under its ancestors (so it shows where it sits) with its sub-groups; pages are of matches.
+ * Headcounts are the stored ones (src/store/group-headcounts.ts): nothing is counted per request.
+ */
+export async function listGroupsFor(ctx: AppContext, tenantId: string, query: GroupListQueryT): Promise<z.infer<typeof GroupListPage>> {
   const integrations = await integrationsOf(ctx, tenantId);
   const includeArchived = query.includeArchived === 'true';
-  const visible = all.filter((g) => includeArchived || !g.archived);
-  const filtered = query.q || query.type || query.integrationId || query.origin;
-  const matches = visible.filter(
-    (g) =>
-      (!query.q || fold(g.name).includes(fold(query.q))) &&
-      (!query.type || fold(g.type) === fold(query.type)) &&
-      (!query.integrationId || g.integrationId === query.integrationId) &&
-      (!query.origin || g.origin === query.origin),
-  );
   const after = query.cursor ? decodeCursor(query.cursor) : undefined;
   if (query.cursor && !after) throw new ApiError(400, 'invalid_request', 'cursor: not a cursor from this API', { field: 'cursor' });
+  const filter: GroupFilter = { includeArchived, ...(query.integrationId ? { integrationId: query.integrationId } : {}), ...(query.origin ? { origin: query.origin } : {}), ...(after ? { afterId: after } : {}) };
+  const test = (g: Group) => (!query.q || fold(g.name).includes(fold(query.q))) && (!query.type || fold(g.type) === fold(query.type));
+  const filtered = query.q || query.type || query.integrationId || query.origin;
+  const pageOf = <D>(rows: readonly { id: string }[], data: D[]) => ({ data, nextCursor: rows.length > query.limit ? encodeCursor(rows[query.limit - 1]!.id) : null });
 
   if (query.view === 'flat') {
-    const page = matches.filter((g) => !after || g.id > after).slice(0, query.limit + 1);
-    const shown = page.slice(0, query.limit);
-    const counts = await headcounts(ctx.store.db, tenantId, shown.map((g) => g.id));
-    return { data: shown.map((g) => presentGroup(g, counts.get(g.id) ?? 0, integrations)), nextCursor: page.length > query.limit ? encodeCursor(shown[shown.length - 1]!.id) : null };
+    const rows = await matchingPage(ctx, tenantId, { ...filter, ...(query.parentId ? { parentId: query.parentId } : {}) }, test, query.limit + 1);
+    return pageOf(rows, rows.slice(0, query.limit).map((g) => presentGroup(g, integrations)));
   }
-
-  const byId = new Map(visible.map((g) => [g.id, g]));
-  const keep = new Set<string>();
-  if (!filtered) for (const g of visible) keep.add(g.id);
-  for (const m of filtered ? matches : []) {
-    keep.add(m.id);
-    for (let p = m.parentId ? byId.get(m.parentId) : undefined; p && !keep.has(p.id); p = p.parentId ? byId.get(p.parentId) : undefined) keep.add(p.id);
-    for (const d of descendants(visible, m.id)) keep.add(d);
+  if (!filtered) {
+    const rows = await groupsPage(ctx.store.db, tenantId, { ...filter, parentId: query.parentId ?? null }, query.limit + 1);
+    return pageOf(rows, await subtrees(ctx, tenantId, rows.slice(0, query.limit), query.limit, includeArchived, integrations));
   }
-  const shownAll = visible.filter((g) => keep.has(g.id));
-  const counts = await headcounts(ctx.store.db, tenantId, shownAll.map((g) => g.id));
-  const forest = toTree(shownAll.map((g) => ({ ...presentGroup(g, counts.get(g.id) ?? 0, integrations), parentId: g.parentId && keep.has(g.parentId) ? g.parentId : null })));
-  const roots = forest.filter((r) => !after || r.id > after).sort((a, b) => (a.id < b.id ? -1 : 1));
-  const page = roots.slice(0, query.limit);
-  page.sort((a, b) => a.name.localeCompare(b.name, 'en'));
-  return { data: page, nextCursor: roots.length > query.limit ? encodeCursor(roots[query.limit - 1]!.id) : null };
+  // Matches with their ancestors, each match with its sub-groups.
+  const rows = await matchingPage(ctx, tenantId, filter, test, query.limit + 1);
+  const matches = rows.slice(0, query.limit);
+  const below = await subtrees(ctx, tenantId, matches, Math.max(query.limit, matches.length), includeArchived, integrations);
+  const roots: TreeNode[] = [];
+  const placed = new Map<string, TreeNode>();
+  const inTree = (n: TreeNode): void => {
+    placed.set(n.id, n);
+    n.children.forEach(inTree);
+  };
+  for (const n of below) inTree(n);
+  for (const n of below) {
+    let child = n;
+    let attached = false;
+    for (const a of await ancestorsOf(ctx.store.db, tenantId, n.id)) {
+      if (!includeArchived && a.archived) break;
+      const existing = placed.get(a.id);
+      if (existing) {
+        if (!existing.children.some((c) => c.id === child.id)) existing.children.push(child);
+        attached = true;
+        break;
+      }
+      const parent: TreeNode = { ...presentGroup(a, integrations), childCount: 0, children: [child] };
+      placed.set(a.id, parent);
+      child = parent;
+    }
+    if (!attached && !roots.includes(child)) roots.push(child);
+  }
+  roots.sort((a, b) => a.name.localeCompare(b.name, 'en'));
+  return pageOf(rows, roots);
 }
 
 async function requireGroup(ctx: AppContext, tenantId: string, id: string): Promise<Group> {
@@ -154,21 +218,21 @@ async function membersPage(ctx: AppContext, tenantId: string, groupId: string, o
   return { data, nextCursor: people.length > opts.limit && last ? encodeCursor(last) : null };
 }
 
+/** Sub-groups shown on a group's page; `childCount` says how many there are (the rest: `GET /groups?view=tree&parentId=`). */
+const DETAIL_CHILDREN = 200;
+
 export async function groupDetail(ctx: AppContext, tenantId: string, id: string) {
   const g = await requireGroup(ctx, tenantId, id);
   const integrations = await integrationsOf(ctx, tenantId);
-  const counts = await headcounts(ctx.store.db, tenantId, [g.id]);
-  const all = await allGroups(ctx.store.db, tenantId);
-  const children = all.filter((c) => c.parentId === g.id && !c.archived);
-  const childCounts = await headcounts(ctx.store.db, tenantId, children.map((c) => c.id));
-  const ancestors: { id: string; name: string }[] = [];
-  const byId = new Map(all.map((x) => [x.id, x]));
-  for (let p = g.parentId ? byId.get(g.parentId) : undefined; p && !ancestors.some((a) => a.id === p!.id); p = p.parentId ? byId.get(p.parentId) : undefined) ancestors.unshift({ id: p.id, name: p.name });
+  const children = await groupsPage(ctx.store.db, tenantId, { parentId: g.id }, DETAIL_CHILDREN);
+  const childCount = (await childCounts(ctx.store.db, tenantId, [g.id], false)).get(g.id) ?? 0;
+  const ancestors = (await ancestorsOf(ctx.store.db, tenantId, g.id)).reverse().map((a) => ({ id: a.id, name: a.name }));
   const members = await membersPage(ctx, tenantId, g.id, { limit: 100 });
   return {
-    ...presentGroup(g, counts.get(g.id) ?? 0, integrations),
+    ...presentGroup(g, integrations),
     path: ancestors,
-    children: children.map((c) => presentGroup(c, childCounts.get(c.id) ?? 0, integrations)).sort((a, b) => a.name.localeCompare(b.name, 'en')),
+    childCount,
+    children: children.map((c) => presentGroup(c, integrations)).sort((a, b) => a.name.localeCompare(b.name, 'en')),
     members: members.data,
     membersNextCursor: members.nextCursor,
   };
@@ -185,9 +249,8 @@ async function checkParent(ctx: AppContext, tenantId: string, groupId: string | 
   if (parent.archived) throw new ApiError(400, 'invalid_request', `parentId: ${parent.name} is archived; pick an active group`, { field: 'parentId' });
   if (groupId !== null) {
     if (parentId === groupId) throw new ApiError(400, 'invalid_request', 'parentId: a group cannot be its own parent', { field: 'parentId' });
-    const all = await allGroups(ctx.store.db, tenantId);
-    if (descendants(all, groupId).has(parentId)) {
-      const self = all.find((g) => g.id === groupId)!;
+    if ((await ancestorsOf(ctx.store.db, tenantId, parentId)).some((a) => a.id === groupId)) {
+      const self = (await getGroup(ctx.store.db, tenantId, groupId))!;
       throw new ApiError(400, 'invalid_request', `parentId: ${parent.name} is inside ${self.name}; nesting ${self.name} under it would make a cycle`, { field: 'parentId' });
     }
   }
@@ -231,6 +294,8 @@ export async function patchGroup(ctx: AppContext, tenantId: string, id: string, 
     ...(patch.parentId !== undefined && { parentId: patch.parentId }),
     ...(patch.archived !== undefined && patch.archived !== g.archived && { archived: patch.archived }),
   });
+  // Moving or archiving a group changes its ancestors' headcounts.
+  if ((patch.parentId !== undefined && patch.parentId !== g.parentId) || (patch.archived !== undefined && patch.archived !== g.archived)) await refreshHeadcounts(ctx.store.db, tenantId);
   await auditAdmin(ctx, tenantId, 'group.updated', g.id, { name: g.name, type: g.type, parentId: g.parentId, archived: g.archived }, patch);
   return groupDetail(ctx, tenantId, g.id);
 }
@@ -248,6 +313,7 @@ export async function addManualMembers(ctx: AppContext, tenantId: string, id: st
   const missing = ids.filter((e) => !found.has(e));
   if (missing.length > 0) throw new ApiError(400, 'invalid_request', `employeeIds: no employee ${missing.slice(0, 5).join(', ')}`, { field: 'employeeIds', missing });
   await addMemberships(ctx.store.db, tenantId, ids.map((employeeId) => ({ groupId: g.id, employeeId, origin: 'manual' as const, integrationId: null })));
+  await refreshHeadcounts(ctx.store.db, tenantId);
   for (const employeeId of ids) await auditAdmin(ctx, tenantId, 'group.membership_added', g.id, null, { employeeId, origin: 'manual' });
   return { added: ids.length, groupId: g.id };
 }
@@ -279,10 +345,35 @@ export async function removeManualMembers(ctx: AppContext, tenantId: string, id:
     throw new ApiError(404, 'not_member', `employee ${employeeId} is not a member of ${g.name}`, { employeeId });
   }
   await removeMemberships(ctx.store.db, tenantId, 'manual', removable.map((employeeId) => ({ groupId: g.id, employeeId })));
+  await refreshHeadcounts(ctx.store.db, tenantId);
   for (const employeeId of removable) await auditAdmin(ctx, tenantId, 'group.membership_removed', g.id, { employeeId, origin: 'manual' }, null);
   const stillSynced: string[] = [];
   for (const employeeId of removable) if ((await membershipsOf(ctx.store.db, tenantId, g.id, employeeId)).length > 0) stillSynced.push(employeeId);
   return { removed: removable.length, groupId: g.id, ...(stillSynced.length > 0 ? { stillMemberThroughSync: stillSynced } : {}) };
+}
+
+/** Groups a preview shows unless asked for more (`limit`). */
+const PREVIEW_GROUPS = 200;
+
+/**
+ * The nodes of a forest an answer of `budget` nodes shows: the roots, then level by level whole
+ * families (a node's children all, or none: its `childCount` tells).
+ */
+function keepFamilies<T extends { children: T[] }>(roots: readonly T[], budget: number): Set<T> {
+  const kept = new Set<T>(roots);
+  let room = budget - roots.length;
+  for (let level: readonly T[] = roots; level.length > 0 && room > 0; ) {
+    const next: T[] = [];
+    for (const node of level) {
+      if (node.children.length === 0) continue;
+      if (node.children.length > room) break;
+      room -= node.children.length;
+      for (const child of node.children) kept.add(child);
+      next.push(...node.children);
+    }
+    level = next;
+  }
+  return kept;
 }
 
 /**
@@ -298,7 +389,7 @@ export async function previewGroupSync(ctx: AppContext, tenantId: string, integr
   const mapping = (input.mapping ?? integration.groupSync.mapping) as readonly GroupMappingEntry[];
   const problems = validateGroupMapping(mapping, { available: importedAttributes(integration.userSync), sourceName: providerDisplayName(integration.provider) });
   if (problems.length > 0) throw new ApiError(400, 'invalid_request', `mapping: ${problems[0]}`, { field: 'mapping', problems });
-  const people = await groupPeople(ctx.store.db, tenantId, integration.id);
+  const people = await groupPeople(ctx.store.db, tenantId, integration.id, mappedAttributes(mapping));
   const existing = await syncedGroupsOf(ctx.store.db, tenantId, integration.id);
   const memberships = await syncedMembershipsOf(ctx.store.db, tenantId, integration.id);
   // Existing keys by name stand in for the provider's keys.
@@ -313,12 +404,17 @@ export async function previewGroupSync(ctx: AppContext, tenantId: string, integr
   const tree = toTree(
     plan.groups.map((g) => ({ id: g.id, name: g.name, type: g.type, attribute: g.attribute, parentId: g.parentId, status: g.status, headcount: counts.get(g.id) ?? 0, members: g.members.size })),
   );
-  const strip = (nodes: unknown[]): unknown[] => (nodes as { id: string; children: unknown[] }[]).map((node) => ({ ...node, id: node.id.startsWith('new-') ? null : node.id, children: strip(node.children) }));
+  type Planned = (typeof tree)[number] & { children: Planned[] };
+  const shown = keepFamilies(tree as Planned[], input.limit ?? PREVIEW_GROUPS);
+  type PreviewNode = Omit<Planned, 'id' | 'children'> & { id: string | null; childCount: number; children: PreviewNode[] };
+  const strip = (nodes: readonly Planned[]): PreviewNode[] =>
+    nodes.filter((node) => shown.has(node)).map((node) => ({ ...node, id: node.id.startsWith('new-') ? null : node.id, childCount: node.children.length, children: strip(node.children) }));
   const last = await lastFinishedRun(ctx.store.db, tenantId, integration.id);
   return {
     mapping: asContract<z.infer<typeof GroupSyncPreview>['mapping']>(mapping),
     basedOn: { people: people.length, lastRunId: last?.id ?? null, lastRunFinishedAt: last?.finishedAt ?? null },
-    groups: strip(tree) as z.infer<typeof GroupSyncPreview>['groups'],
+    groups: strip(tree as Planned[]),
+    groupsTotal: plan.groups.length,
     changes: {
       create: plan.created.length,
       rename: plan.renamed.length,

@@ -87,6 +87,11 @@ export class RunWorker {
     };
   }
 
+  /** Whether a run is executing in this process. */
+  get busy(): boolean {
+    return this.#running > 0;
+  }
+
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;

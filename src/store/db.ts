@@ -16,6 +16,7 @@ import * as m0009 from './migrations/0009-versions-and-idempotency.ts';
 import * as m0012 from './migrations/0012-oauth-refresh-locks.ts';
 import * as m0014 from './migrations/0014-field-priorities.ts';
 import * as m0016 from './migrations/0016-employee-search.ts';
+import * as m0017 from './migrations/0017-search-queue-and-headcounts.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -24,6 +25,11 @@ export interface Store {
   readonly dialect: DialectName;
   /** The raw SQLite handle, for bulk writes with prepared statements (see bulk.ts). */
   readonly sqlite?: SQLite.Database;
+  /**
+   * Proves the database answers, without queueing behind other work: on PostgreSQL over a
+   * connection of its own (a busy pool does not make a health check slow), on SQLite on the raw handle.
+   */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-oauth-refresh-locks': m0012,
   '0014-field-priorities': m0014,
   '0016-employee-search': m0016,
+  '0017-search-queue-and-headcounts': m0017,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
@@ -98,14 +105,25 @@ function openSqlite(file: string): Store {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+  const probe = sqlite.prepare('select 1');
+  return { db, dialect: 'sqlite', sqlite, ping: async () => void probe.get(), close: () => db.destroy() };
 }
 
 function openPostgres(url: string, schema?: string): Store {
   const safeSchema = schema?.replace(/[^A-Za-z0-9_]/g, '');
-  const pool = new pg.Pool({ connectionString: url, max: 10, ...(safeSchema ? { options: `-c search_path=${safeSchema}` } : {}) });
+  const options = safeSchema ? { options: `-c search_path=${safeSchema}` } : {};
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...options });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  const probe = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 60_000, ...options });
+  return {
+    db,
+    dialect: 'postgres',
+    ping: async () => void (await probe.query('select 1')),
+    close: async () => {
+      await db.destroy();
+      await probe.end();
+    },
+  };
 }
 
 /**

@@ -149,8 +149,8 @@ const INDEX_DRIVES_UP_TO = 2000;
 
 /**
  * `q` as a substring of the search text. Three characters or more are found through the trigram
- * index (migration 0016): on PostgreSQL pg_trgm serves the LIKE and the planner weighs it; on
- * SQLite FTS5 (a quoted phrase is a substring match) first counts the matches cheaply: a rare
+ * index (migrations 0016, 0017): on PostgreSQL pg_trgm serves the LIKE and the planner weighs it;
+ * on SQLite FTS5 (a quoted phrase is a substring match) first counts the matches cheaply: a rare
  * `q` is read from the index (its rows fetched and sorted), a common one by reading employees in
  * id order until the page is full (a few hundred rows), whichever reads less. Shorter `q` reads
  * in id order too.
@@ -162,9 +162,12 @@ async function searchPlan(db: Db, raw: string, limit: number): Promise<{ conditi
   if (!(db.getExecutor().adapter instanceof SqliteAdapter) || [...text].length < 3) return like;
   const phrase = `"${text.replaceAll('"', '""')}"`;
   const bound = Math.max(INDEX_DRIVES_UP_TO, 20 * limit);
-  const { rows } = await sql<{ n: number }>`select count(*) as n from (select 1 from employees_search where employees_search match ${phrase} limit ${bound + 1})`.execute(db);
+  // Candidates: the index's matches and the people queued for indexing (their entry may be stale),
+  // each checked against the current text.
+  const candidates = sql`select rowid from employees_search where employees_search match ${phrase} union all select employee_rowid from employees_search_pending`;
+  const { rows } = await sql<{ n: number }>`select count(*) as n from (${candidates} limit ${bound + 1})`.execute(db);
   if (Number(rows[0]?.n ?? 0) > bound) return like;
-  return { condition: sql<boolean>`employees.rowid in (select rowid from employees_search where employees_search match ${phrase})`, drives: true };
+  return { condition: sql<boolean>`employees.rowid in (${candidates}) and ${like.condition}`, drives: true };
 }
 
 export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {

@@ -20,6 +20,8 @@ export interface Group {
   readonly sourceKey: string | null;
   readonly archived: boolean;
   readonly archivedAt: string | null;
+  /** Distinct active people in the group and its non-archived sub-groups, as last refreshed. */
+  readonly headcount: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -37,6 +39,7 @@ export function toGroup(row: GroupRow): Group {
     sourceKey: row.source_key,
     archived: row.archived === 1,
     archivedAt: row.archived_at,
+    headcount: row.headcount,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -47,10 +50,69 @@ export async function getGroup(db: Db, tenantId: string, id: string): Promise<Gr
   return row ? toGroup(row) : undefined;
 }
 
-/** Every group of a tenant (groups are few next to people: org units, not people). */
+/** Every group of a tenant: for checks and tools, never for a request (a tenant may have thousands). */
 export async function allGroups(db: Db, tenantId: string): Promise<Group[]> {
   const rows = await db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
   return rows.map(toGroup);
+}
+
+export interface GroupFilter {
+  readonly includeArchived?: boolean;
+  readonly integrationId?: string;
+  readonly origin?: GroupOrigin;
+  /** Only the children of this group; null: only top-level groups; undefined: any level. */
+  readonly parentId?: string | null;
+  /** Keyset: ids after this one. */
+  readonly afterId?: string;
+}
+
+/** A page of groups in id order (the database does the filtering; nothing else is read). */
+export async function groupsPage(db: Db, tenantId: string, filter: GroupFilter, limit: number): Promise<Group[]> {
+  let q = db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId);
+  if (!filter.includeArchived) q = q.where('archived', '=', 0);
+  if (filter.integrationId) q = q.where('integration_id', '=', filter.integrationId);
+  if (filter.origin) q = q.where('origin', '=', filter.origin);
+  if (filter.parentId === null) q = q.where('parent_id', 'is', null);
+  else if (filter.parentId !== undefined) q = q.where('parent_id', '=', filter.parentId);
+  if (filter.afterId) q = q.where('id', '>', filter.afterId);
+  return (await q.orderBy('id').limit(limit).execute()).map(toGroup);
+}
+
+/** The children of these groups (archived ones only when asked), in id order. */
+export async function childrenOf(db: Db, tenantId: string, parentIds: readonly string[], includeArchived: boolean): Promise<Group[]> {
+  const out: Group[] = [];
+  for (const chunk of chunks(parentIds, 500)) {
+    let q = db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId).where('parent_id', 'in', chunk);
+    if (!includeArchived) q = q.where('archived', '=', 0);
+    out.push(...(await q.orderBy('id').execute()).map(toGroup));
+  }
+  return out;
+}
+
+/** How many (non-archived, unless asked) children each of these groups has. */
+export async function childCounts(db: Db, tenantId: string, parentIds: readonly string[], includeArchived: boolean): Promise<Map<string, number>> {
+  const out = new Map<string, number>(parentIds.map((id) => [id, 0]));
+  for (const chunk of chunks(parentIds, 500)) {
+    let q = db.selectFrom('groups').select(['parent_id', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).where('parent_id', 'in', chunk);
+    if (!includeArchived) q = q.where('archived', '=', 0);
+    for (const r of await q.groupBy('parent_id').execute()) out.set(r.parent_id!, Number(r.n));
+  }
+  return out;
+}
+
+/** A group's ancestors, nearest first (a corrupt loop ends where it repeats). */
+export async function ancestorsOf(db: Db, tenantId: string, groupId: string): Promise<Group[]> {
+  const out: Group[] = [];
+  const seen = new Set([groupId]);
+  let parentId = (await getGroup(db, tenantId, groupId))?.parentId ?? null;
+  while (parentId && !seen.has(parentId)) {
+    seen.add(parentId);
+    const parent = await getGroup(db, tenantId, parentId);
+    if (!parent) break;
+    out.push(parent);
+    parentId = parent.parentId;
+  }
+  return out;
 }
 
 /** The groups an integration synced, archived ones included (they may be revived). */
@@ -168,8 +230,9 @@ export async function removeMemberships(db: Db, tenantId: string, origin: GroupO
 }
 
 /**
- * Distinct ACTIVE employees in each group and its non-archived descendants, by a recursive query
- * (UNION, so even a corrupt parent loop terminates).
+ * Distinct ACTIVE employees in each group and its non-archived descendants, counted from scratch
+ * by a recursive query (UNION, so even a corrupt parent loop terminates). Requests read the stored
+ * figure instead (group-headcounts.ts, seconds cheaper at scale); this is its independent check.
  */
 export async function headcounts(db: Db, tenantId: string, groupIds: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>(groupIds.map((id) => [id, 0]));

@@ -258,6 +258,8 @@ export interface GroupsTable {
   source_key: string | null;
   archived: number;
   archived_at: string | null;
+  /** Distinct active people in the group and its non-archived sub-groups (src/store/group-headcounts.ts). */
+  headcount: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -14,6 +14,7 @@ import { LeaseLostError, type RunLease } from '../store/run-lease.ts';
 import { getRunRow, toRun, transitionRun, type Run, type RunError } from '../store/runs.ts';
 import type { Database, RunRow } from '../store/schema.ts';
 import { getTenant } from '../store/tenants.ts';
+import { refreshHeadcounts } from '../store/group-headcounts.ts';
 import { applyChanges, reresolveShared } from './apply.ts';
 import { connectorFor } from './connector.ts';
 import { configHash } from './evaluate.ts';
@@ -68,7 +69,8 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow, lease: RunLe
     const scope: RunScope = { deps, row: claimed, run, integration, counts, log, groups: { store: deps.store, run, connector, log } };
     if (claimed.phase === 'groups') {
       // An approved hold on group archives: people were applied before; archive now.
-      await runGroupStep(scope.groups, claimed, integration, { approveArchives: true });
+      const groups = await runGroupStep(scope.groups, claimed, integration, { approveArchives: true });
+      await refreshHeadcountsIfChanged(scope, groups.changes);
       await finishRun(scope, 'succeeded', null);
     } else if (await planIfNeeded(scope, connector)) {
       await applyAndFinish(scope);
@@ -127,16 +129,28 @@ async function applyAndFinish(scope: RunScope): Promise<void> {
   log.info({ ms: Math.round(performance.now() - started) }, 'applied');
   if (integration.groupSync.enabled) {
     const groups = await runGroupStep(scope.groups, row, integration);
+    await refreshHeadcountsIfChanged(scope, groups.changes);
     if (groups.heldReason) {
       // People are synced; the group archives wait for an admin, like a held deactivation.
       await finishRun(scope, 'blocked', { code: 'safeguard_blocked', message: groups.heldReason });
       return;
     }
   }
+  else await refreshHeadcountsIfChanged(scope, 0);
   const status = counts.failed > 0 ? 'partial' : 'succeeded';
   const error: RunError | null = status === 'partial' ? { code: 'records_failed', message: `${counts.failed} records could not be read from ${providerName(integration.provider)}; see the run's changes for each reason. Everyone else was synced.` } : null;
   await finishRun(scope, status, error);
   log.info({ counts, status }, 'run finished');
+}
+
+/**
+ * Group headcounts are stored (lists read them): a run that changed someone's status or any group
+ * recounts them. A run that only changed fields, or nothing, leaves them as they are.
+ */
+async function refreshHeadcountsIfChanged(scope: RunScope, groupChanges: number): Promise<void> {
+  const { counts, run, row } = scope;
+  if (groupChanges + counts.deactivated + counts.reactivated === 0) return;
+  await run.write((trx) => refreshHeadcounts(trx, row.tenant_id));
 }
 
 /**

@@ -21,7 +21,7 @@ type Db = Kysely<Database> | Transaction<Database>;
  * in scope, and active in the source. A person the HRIS terminates leaves their synced groups (their
  * manual memberships stay) and comes back into them when rehired.
  */
-export async function groupPeople(db: Db, tenantId: string, integrationId: string): Promise<GroupPerson[]> {
+export async function groupPeople(db: Db, tenantId: string, integrationId: string, attributes?: readonly string[]): Promise<GroupPerson[]> {
   const rows = await db
     .selectFrom('employee_links')
     .select(['employee_id', 'field_values'])
@@ -37,9 +37,16 @@ export async function groupPeople(db: Db, tenantId: string, integrationId: strin
   for (const r of rows) {
     if (seen.has(r.employee_id!)) continue;
     seen.add(r.employee_id!);
-    out.push({ employeeId: r.employee_id!, values: parseJson(r.field_values, {}) });
+    const values = parseJson<Record<string, string | undefined>>(r.field_values, {});
+    // Only the mapped attributes are kept: 100,000 people's full records are not held at once.
+    out.push({ employeeId: r.employee_id!, values: attributes ? Object.fromEntries(attributes.map((a) => [a, values[a]])) : values });
   }
   return out;
+}
+
+/** The attributes a group mapping reads (its entries and their parents). */
+export function mappedAttributes(mapping: readonly GroupMappingEntry[]): string[] {
+  return [...new Set(mapping.flatMap((m) => [m.attribute, ...(m.parent ? [m.parent] : [])]))];
 }
 
 /** Provider org units with their attribute translated to the ReFresh field the integration maps it to. */
@@ -108,7 +115,7 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
     return skip(`Groups were not synced this run: ${source}'s org units (departments, divisions, locations) could not be read: ${message}. People were synced; groups catch up on the next run.`);
   }
 
-  const people = await groupPeople(db, run.tenant_id, integration.id);
+  const people = await groupPeople(db, run.tenant_id, integration.id, mappedAttributes(mapping));
   const existing = await syncedGroupsOf(db, run.tenant_id, integration.id);
   const memberships = await syncedMembershipsOf(db, run.tenant_id, integration.id);
   let plan = planGroups({ mapping, people, orgUnits, existing, memberships, newId });

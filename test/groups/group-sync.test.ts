@@ -119,6 +119,8 @@ for (const dialect of DIALECTS) {
       }
       const byId = new Map(all.map((g) => [g.id, g]));
       const counts = await headcounts(h.ctx.store.db, h.tenantId, all.map((g) => g.id));
+      // The run stored the headcounts lists read: the same as counting from scratch.
+      for (const g of all) assert.equal(g.headcount, counts.get(g.id), `stored headcount of ${g.name}`);
       for (const dept of all.filter((g) => g.attribute === 'department')) {
         const members = people.filter((p) => p.department === dept.name);
         assert.equal(counts.get(dept.id), members.length, `headcount of ${dept.name}`);
@@ -161,6 +163,16 @@ for (const dialect of DIALECTS) {
       const tree = await call('GET', '/groups?view=tree');
       const divisions = tree.body.data.filter((g: { type: string }) => g.type === 'Division');
       assert.ok(divisions.some((d: { children: unknown[] }) => d.children.length > 0));
+      // A large tree comes in pages: at most `limit` groups in all, whole families, `childCount` for the rest.
+      const nodes = (list: { children: unknown[] }[]): number => list.reduce((n, g) => n + 1 + nodes(g.children as { children: unknown[] }[]), 0);
+      const small = await call('GET', '/groups?view=tree&limit=3');
+      assert.ok(nodes(small.body.data) <= 3, JSON.stringify(small.body.data));
+      const parent = divisions.find((d: { childCount: number }) => d.childCount > 0)!;
+      const family = await call('GET', `/groups?view=tree&parentId=${parent.id}&limit=1000`);
+      assert.equal(family.body.data.length, parent.childCount);
+      assert.ok(family.body.data.every((g: { parentId: string }) => g.parentId === parent.id));
+      const counted = await headcounts(h.ctx.store.db, h.tenantId, family.body.data.map((g: { id: string }) => g.id));
+      assert.ok(family.body.data.every((g: { id: string; headcount: number }) => g.headcount === counted.get(g.id)));
       const paged = await call('GET', '/groups?limit=2');
       assert.equal(paged.body.data.length, 2);
       const next = await call('GET', `/groups?limit=2&cursor=${paged.body.nextCursor}`);

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
 import { ensureTenant } from '../../src/store/tenants.ts';
 import { insertEmployees, listEmployees, searchText, updateEmployee } from '../../src/store/employees.ts';
+import { catchUpSearchIndex, searchIndexBehind } from '../../src/store/search-index.ts';
 import type { FieldValues } from '../../src/core/fields.ts';
 
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -40,13 +41,20 @@ for (const dialect of DIALECTS) {
         await ensureTenant(store.db, 'other', 'Other');
         const rows = [...NAMES.map((name, n) => row('acme', n, name)), ...NAMES.map((name, n) => ({ ...row('other', n, name), id: `o${n}` }))];
         await insertEmployees(store.db, rows);
-        for (const q of ['ann', 'ANN', 'zoë', 'müller', 'ng', 'o\'b', '"lee"', '100%', 'l_n', 'k\\s', 'p3@acme', '1004', 'engineer', 'nne-ma', 'x', 'zzz']) {
-          assert.deepEqual(await all(store.db, 'acme', q), expected(rows, 'acme', q), `q=${q}`);
-        }
-        const some = fc.sample(fc.tuple(fc.constantFrom(...rows.filter((r) => r.tenant_id === 'acme')), fc.nat(), fc.integer({ min: 1, max: 6 })), 40);
-        for (const [r, start, length] of some) {
-          const q = [...r.search_text].slice(start % r.search_text.length).slice(0, length).join('');
-          assert.deepEqual(await all(store.db, 'acme', q), expected(rows, 'acme', q), `q=${q}`);
+        // Before the SQLite index caught up (everyone queued) and after: the same answers.
+        for (const indexed of [false, true]) {
+          if (indexed) {
+            await catchUpSearchIndex(store);
+            assert.equal(searchIndexBehind(store), false);
+          }
+          for (const q of ['ann', 'ANN', 'zoë', 'müller', 'ng', 'o\'b', '"lee"', '100%', 'l_n', 'k\\s', 'p3@acme', '1004', 'engineer', 'nne-ma', 'x', 'zzz']) {
+            assert.deepEqual(await all(store.db, 'acme', q), expected(rows, 'acme', q), `q=${q}, indexed: ${indexed}`);
+          }
+          const some = fc.sample(fc.tuple(fc.constantFrom(...rows.filter((r) => r.tenant_id === 'acme')), fc.nat(), fc.integer({ min: 1, max: 6 })), 40);
+          for (const [r, start, length] of some) {
+            const q = [...r.search_text].slice(start % r.search_text.length).slice(0, length).join('');
+            assert.deepEqual(await all(store.db, 'acme', q), expected(rows, 'acme', q), `q=${q}, indexed: ${indexed}`);
+          }
         }
       } finally {
         await store.close();
@@ -58,12 +66,23 @@ for (const dialect of DIALECTS) {
       try {
         await ensureTenant(store.db, 'acme', 'Acme');
         await insertEmployees(store.db, [row('acme', 1, 'Ann Anderson'), row('acme', 2, 'Jo Ng')]);
+        await catchUpSearchIndex(store);
+        assert.deepEqual(await all(store.db, 'acme', 'anderson'), ['e0001']);
         const fields: FieldValues = { firstName: 'Annabel', lastName: 'Quintero', email: 'p1@acme.example' };
         await updateEmployee(store.db, 'acme', { id: 'e0001', status: 'active', fields, provenance: {}, emailNorm: 'p1@acme.example', employeeNumber: null, updatedAt: NOW });
-        assert.deepEqual(await all(store.db, 'acme', 'quinter'), ['e0001']);
-        assert.deepEqual(await all(store.db, 'acme', 'anderson'), []);
+        // Renamed while the index still holds the old name (queued), and after it caught up.
+        for (let round = 0; round < 2; round += 1) {
+          assert.deepEqual(await all(store.db, 'acme', 'quinter'), ['e0001']);
+          assert.deepEqual(await all(store.db, 'acme', 'anderson'), []);
+          await catchUpSearchIndex(store);
+        }
         await store.db.deleteFrom('employees').where('id', '=', 'e0002').execute();
         assert.deepEqual(await all(store.db, 'acme', 'ng@'), []);
+        await insertEmployees(store.db, [{ ...row('acme', 3, 'Nils Ngata'), id: 'e0003' }]);
+        assert.deepEqual(await all(store.db, 'acme', 'ngata'), ['e0003']);
+        await catchUpSearchIndex(store);
+        assert.deepEqual(await all(store.db, 'acme', 'ngata'), ['e0003']);
+        assert.deepEqual(await all(store.db, 'acme', 'jo ng'), []);
       } finally {
         await store.close();
       }

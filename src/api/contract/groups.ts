@@ -12,6 +12,7 @@ export const GroupListQuery = z.strictObject({
   integrationId: z.string().max(100).optional(),
   origin: z.enum(['synced', 'manual']).optional(),
   includeArchived: QueryBoolean.optional(),
+  parentId: z.string().max(100).optional().describe('Tree view: the sub-groups of this group (default: the top level)'),
   ...paging,
 });
 export type GroupListQueryT = z.infer<typeof GroupListQuery>;
@@ -39,7 +40,7 @@ export const MemberListQuery = z.strictObject({ origin: z.enum(['synced', 'manua
 export const MemberParams = z.strictObject({ id: Id, employeeId: Id });
 export const RemoveMemberQuery = z.strictObject({ employeeId: Id.optional() });
 
-export const GroupPreviewBody = z.strictObject({ mapping: GroupMappingSchema.optional() });
+export const GroupPreviewBody = z.strictObject({ mapping: GroupMappingSchema.optional(), limit: z.number().int().min(1).max(1000).optional().describe('How many groups the tree shows at most (default 200); childCount tells what each has') });
 
 // ---- responses ----
 
@@ -62,8 +63,9 @@ export const Group = z
   })
   .meta({ id: 'Group' });
 
-type GroupNodeT = z.infer<typeof Group> & { children: GroupNodeT[] };
+type GroupNodeT = z.infer<typeof Group> & { childCount: number; children: GroupNodeT[] };
 export const GroupNode: z.ZodType<GroupNodeT> = Group.extend({
+  childCount: z.number().int().describe('Sub-groups it has; `children` holds them when they fit in the page, else ask with parentId'),
   get children() {
     return z.array(GroupNode);
   },
@@ -84,6 +86,7 @@ export const GroupMemberPage = pageOf(GroupMember);
 
 export const GroupDetail = Group.extend({
   path: z.array(z.object({ id: z.string(), name: z.string() })),
+  childCount: z.number().int().describe('Sub-groups it has (children lists the first 200 of them)'),
   children: z.array(Group),
   members: z.array(GroupMember),
   membersNextCursor: z.string().nullable(),
@@ -92,7 +95,7 @@ export const GroupDetail = Group.extend({
 export const MembersAdded = z.object({ added: z.number().int(), groupId: z.string() });
 export const MembersRemoved = z.object({ removed: z.number().int(), groupId: z.string(), stillMemberThroughSync: z.array(z.string()).optional() });
 
-type PreviewNodeT = { id: string | null; name: string; type: string; attribute: string; parentId: string | null; status: string; headcount: number; members: number; children: PreviewNodeT[] };
+type PreviewNodeT = { id: string | null; name: string; type: string; attribute: string; parentId: string | null; status: string; headcount: number; members: number; childCount: number; children: PreviewNodeT[] };
 export const GroupPreviewNode: z.ZodType<PreviewNodeT> = z
   .object({
     id: z.string().nullable().describe('null for a group the mapping would create'),
@@ -103,6 +106,7 @@ export const GroupPreviewNode: z.ZodType<PreviewNodeT> = z
     status: z.string(),
     headcount: z.number().int(),
     members: z.number().int(),
+    childCount: z.number().int().describe('Sub-groups it would have; children holds those that fit in the answer'),
     get children() {
       return z.array(GroupPreviewNode);
     },
@@ -114,6 +118,7 @@ export const GroupSyncPreview = z
     mapping: z.array(GroupMappingEntryOut),
     basedOn: z.object({ people: z.number().int(), lastRunId: z.string().nullable(), lastRunFinishedAt: Timestamp.nullable() }),
     groups: z.array(GroupPreviewNode),
+    groupsTotal: z.number().int().describe('Groups the mapping would make in all'),
     changes: z.object({
       create: z.number().int(),
       rename: z.number().int(),

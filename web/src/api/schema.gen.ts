@@ -1352,6 +1352,8 @@ export interface paths {
                     /** @description Page size, 1–1000 */
                     limit?: number;
                     origin?: "synced" | "manual";
+                    /** @description Tree view: the sub-groups of this group (default: the top level) */
+                    parentId?: string;
                     q?: string;
                     type?: string;
                     view?: "tree" | "flat";
@@ -2588,6 +2590,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description How many groups the tree shows at most (default 200); childCount tells what each has */
+                        limit?: number;
                         mapping?: {
                             attribute: string;
                             nameTemplate?: string;
@@ -3832,6 +3836,8 @@ export interface components {
         GroupDetail: {
             archived: boolean;
             archivedAt: string | null;
+            /** @description Sub-groups it has (children lists the first 200 of them) */
+            childCount: number;
             children: components["schemas"]["Group"][];
             /** @description ISO 8601 date-time in UTC */
             createdAt: string;
@@ -3874,6 +3880,8 @@ export interface components {
         GroupNode: {
             archived: boolean;
             archivedAt: string | null;
+            /** @description Sub-groups it has; `children` holds them when they fit in the page, else ask with parentId */
+            childCount: number;
             children: components["schemas"]["GroupNode"][];
             /** @description ISO 8601 date-time in UTC */
             createdAt: string;
@@ -3899,6 +3907,8 @@ export interface components {
         };
         GroupPreviewNode: {
             attribute: string;
+            /** @description Sub-groups it would have; children holds those that fit in the answer */
+            childCount: number;
             children: components["schemas"]["GroupPreviewNode"][];
             headcount: number;
             /** @description null for a group the mapping would create */
@@ -3930,6 +3940,8 @@ export interface components {
                 revive: number;
             };
             groups: components["schemas"]["GroupPreviewNode"][];
+            /** @description Groups the mapping would make in all */
+            groupsTotal: number;
             mapping: {
                 attribute: string;
                 nameTemplate?: string;

@@ -1,0 +1,81 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Memberships read per query while counting (keyset by employee: memory stays bounded). */
+const PAGE = 20_000;
+
+/**
+ * Recounts every group's headcount for a tenant: distinct active people in the group and its
+ * non-archived sub-groups (a person counts once however many of the sub-groups hold them).
+ * Each membership is read once, page by page in employee order; each person's groups are walked
+ * up the tree (memoised per group), so the cost is that of reading the memberships, not of
+ * counting each group's subtree again. Writes only the headcounts that changed.
+ * Called when memberships, statuses or the tree changed (a run that changed them, an admin's
+ * edit); lists then read the stored figure.
+ */
+export async function refreshHeadcounts(db: Db, tenantId: string): Promise<number> {
+  const groups = await db.selectFrom('groups').select(['id', 'parent_id', 'archived', 'headcount']).where('tenant_id', '=', tenantId).execute();
+  const byId = new Map(groups.map((g, n) => [g.id, { ...g, n }]));
+  const reach = new Map<string, number[]>();
+  /** The groups whose headcount a member of `id` counts in: itself, then up while the chain is not archived. */
+  const reachOf = (id: string): number[] => {
+    let out = reach.get(id);
+    if (out) return out;
+    out = [];
+    const seen = new Set<string>();
+    for (let g = byId.get(id); g && !seen.has(g.id); g = g.archived === 0 && g.parent_id ? byId.get(g.parent_id) : undefined) {
+      seen.add(g.id);
+      out.push(g.n);
+    }
+    reach.set(id, out);
+    return out;
+  };
+  const counts = new Int32Array(groups.length);
+  const lastCounted = new Int32Array(groups.length).fill(-1);
+  let person = -1;
+  let current = '';
+  for (let after = ''; ; ) {
+    const rows = await db
+      .selectFrom('group_memberships as m')
+      .innerJoin('employees as e', (j) => j.onRef('e.id', '=', 'm.employee_id').onRef('e.tenant_id', '=', 'm.tenant_id'))
+      .select(['m.employee_id', 'm.group_id'])
+      .where('m.tenant_id', '=', tenantId)
+      .where('e.status', '=', 'active')
+      .where('m.employee_id', '>', after)
+      .orderBy('m.employee_id')
+      .limit(PAGE)
+      .execute();
+    // A page may end inside one person's memberships: finish them in the next page.
+    const whole = rows.length < PAGE ? rows : rows.filter((r) => r.employee_id !== rows[rows.length - 1]!.employee_id);
+    const take = whole.length > 0 ? whole : rows;
+    for (const r of take) {
+      if (r.employee_id !== current) {
+        current = r.employee_id;
+        person += 1;
+      }
+      for (const n of reachOf(r.group_id)) {
+        if (lastCounted[n] === person) continue;
+        lastCounted[n] = person;
+        counts[n]! += 1;
+      }
+    }
+    if (rows.length < PAGE) break;
+    after = take[take.length - 1]!.employee_id;
+    if (take === rows) throw new Error(`one person holds more than ${PAGE} memberships`);
+  }
+  const changed = groups.filter((g, n) => g.headcount !== counts[n]).map((g) => ({ id: g.id, headcount: counts[byId.get(g.id)!.n]! }));
+  await writeHeadcounts(db, tenantId, changed);
+  return changed.length;
+}
+
+async function writeHeadcounts(db: Db, tenantId: string, rows: readonly { id: string; headcount: number }[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    // One statement a chunk: the new figures as a VALUES list joined by id.
+    const values = sql.join(chunk.map((r) => sql`(${r.id}, ${r.headcount})`));
+    // (`columnN` names VALUES' columns on both SQLite and PostgreSQL.)
+    await sql`UPDATE groups SET headcount = v.headcount FROM (SELECT column1 AS id, CAST(column2 AS INTEGER) AS headcount FROM (VALUES ${values}) AS t) AS v WHERE groups.tenant_id = ${tenantId} AND groups.id = v.id`.execute(db);
+  }
+}
