@@ -5,10 +5,11 @@
 import type { ProviderDescriptor, ProviderId } from './types.ts';
 import { bamboohr } from './bamboohr/descriptor.ts';
 import { hibob } from './hibob/descriptor.ts';
+import { employmenthero } from './employmenthero/descriptor.ts';
 
 export type { ProviderDescriptor, ProviderId } from './types.ts';
 
-export const DESCRIPTORS = { bamboohr, hibob } as const satisfies Record<ProviderId, ProviderDescriptor>;
+export const DESCRIPTORS = { bamboohr, hibob, employmenthero } as const satisfies Record<ProviderId, ProviderDescriptor>;
 
 /** Every provider id, in catalogue order. */
 export const PROVIDER_IDS = Object.keys(DESCRIPTORS) as ProviderId[];

@@ -53,6 +53,11 @@ export interface SandboxHandle {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly connection: SandboxConnection;
+  /**
+   * What a connector is given for this sandbox: the connection's credentials, or for OAuth
+   * sandboxes (whose connection is a grant to import) an access token, as the platform would pass.
+   */
+  readonly connectorCredentials: Readonly<Record<string, string>>;
   /** Whether the people listing is paged (HiBob answers everyone at once). */
   readonly paged: boolean;
   /** Adds a person; returns the provider's id for them (the connector's `externalId`). */

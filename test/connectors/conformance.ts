@@ -62,7 +62,7 @@ export function conformanceSuite(module: ProviderModule): void {
     const retries: RetryInfo[] = [];
     const options = (): ConnectorOptions => ({
       settings: { ...sb.connection.settings },
-      credentials: { ...sb.connection.credentials },
+      credentials: { ...sb.connectorCredentials },
       http: FAST_HTTP,
       sleep: async (ms) => void waits.push(ms),
       onRetry: (info) => void retries.push(info),
@@ -133,7 +133,7 @@ export function conformanceSuite(module: ProviderModule): void {
         assert.match(err.message, new RegExp(name));
         assert.match(err.message, /reconnect/i);
         const seen = JSON.stringify({ m: err.message, j: err.toJSON(), p: err.providerMessage, u: err.url, s: err.stack });
-        for (const secret of Object.values(sb.connection.credentials)) if (secret.length >= 8) assert.ok(!seen.includes(secret), 'no credential in the error');
+        for (const secret of [...Object.values(sb.connection.credentials), ...Object.values(sb.connectorCredentials)]) if (secret.length >= 8) assert.ok(!seen.includes(secret), 'no credential in the error');
       } finally {
         reset();
       }
@@ -249,7 +249,7 @@ export function conformanceSuite(module: ProviderModule): void {
     it('an empty roster is an empty, complete fetch', async () => {
       const empty = await module.sandbox.start({ employees: 0, seed: 1, pageSize: PAGE_SIZE });
       try {
-        const c = await collect((await module.createConnector({ settings: { ...empty.connection.settings }, credentials: { ...empty.connection.credentials }, http: FAST_HTTP }).fetchAll()).pages);
+        const c = await collect((await module.createConnector({ settings: { ...empty.connection.settings }, credentials: { ...empty.connectorCredentials }, http: FAST_HTTP }).fetchAll()).pages);
         assert.deepEqual([c.records.length, c.failures.length], [0, 0]);
       } finally {
         await empty.close();

@@ -9,6 +9,9 @@
  * promise at most a page size, not exactly). Revoked keys (a refresh token, an access token, a
  * client id or secret) are refused by the token endpoint and the API until cleared.
  *
+ * `forbidden` answers every API request 403 (after authentication) until cleared, and
+ * `malformedRecord` adds one record without an id to the first page of the people listing.
+ *
  * A 429 carries `Retry-After` when `retryAfter` is set (or the sandbox's default is), in seconds or
  * (with `retryAfterDate`) as an HTTP-date, so clients are tested with both and without.
  */
@@ -22,6 +25,10 @@ export interface ApiFaultSpec {
   readonly shortPages?: boolean | null;
   readonly slowMs?: number | null;
   readonly revokeKey?: string | readonly string[] | null;
+  /** Every API request is refused with 403 (the credential lacks a permission), until cleared. */
+  readonly forbidden?: boolean | null;
+  /** The people listing's first page holds one extra record without an id. */
+  readonly malformedRecord?: boolean | null;
 }
 
 export interface ApiFaultState {
@@ -32,6 +39,8 @@ export interface ApiFaultState {
   shortPages: boolean;
   slowMs: number;
   revokedKeys: string[];
+  forbidden: boolean;
+  malformedRecord: boolean;
 }
 
 export class ApiFaultError extends Error {
@@ -60,13 +69,13 @@ export class ApiFaults extends SandboxFaults<ApiFaultState, ApiFaultSpec> {
     super(
       ApiFaults.empty,
       new FaultChecks((message) => new ApiFaultError(message)),
-      ['rateLimit', 'outage', 'malformed', 'failPage', 'shortPages', 'slowMs', 'revokeKey'],
+      ['rateLimit', 'outage', 'malformed', 'failPage', 'shortPages', 'slowMs', 'revokeKey', 'forbidden', 'malformedRecord'],
       'revokeKey must be a refresh token, access token, client id or secret (or a list of them)',
     );
   }
 
   static empty(): ApiFaultState {
-    return { rateLimit: null, outage: null, malformed: null, failPage: null, shortPages: false, slowMs: 0, revokedKeys: [] };
+    return { rateLimit: null, outage: null, malformed: null, failPage: null, shortPages: false, slowMs: 0, revokedKeys: [], forbidden: false, malformedRecord: false };
   }
 
   protected override copy(state: ApiFaultState): ApiFaultState {
@@ -94,7 +103,9 @@ export class ApiFaults extends SandboxFaults<ApiFaultState, ApiFaultSpec> {
     if (spec.failPage !== undefined) next.failPage = spec.failPage === null ? null : this.parseFailPage(spec.failPage);
     if (spec.shortPages !== undefined) next.shortPages = spec.shortPages === null ? false : check.bool(spec.shortPages, 'shortPages');
     this.parseSlowAndRevoked(spec, next);
+    this.parseFlags(spec, next);
   }
+
 
   private parseFailPage(v: unknown): NonNullable<ApiFaultState['failPage']> {
     const f = this.check.obj(v, 'failPage');

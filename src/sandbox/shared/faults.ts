@@ -24,6 +24,10 @@ export interface BaseFaultState {
   outage: { count: number; status: OutageStatus } | null;
   slowMs: number;
   revokedKeys: string[];
+  /** Every API request is refused with 403 (the credential lacks a permission), until cleared. */
+  forbidden: boolean;
+  /** The people listing holds one extra record without an id, until cleared. */
+  malformedRecord: boolean;
 }
 
 /** The keys of the spec both sandboxes understand. */
@@ -31,6 +35,8 @@ export interface BaseFaultSpec {
   readonly outage?: unknown;
   readonly slowMs?: number | null;
   readonly revokeKey?: string | readonly string[] | null;
+  readonly forbidden?: boolean | null;
+  readonly malformedRecord?: boolean | null;
 }
 
 /** Makes the provider's own error class (so callers can keep testing `instanceof`). */
@@ -134,6 +140,20 @@ export abstract class SandboxFaults<S extends BaseFaultState, Spec extends BaseF
       if (typeof k !== 'string' || k === '') throw this.check.error(this.revokeKeyMessage);
       if (!next.revokedKeys.includes(k)) next.revokedKeys.push(k);
     }
+  }
+
+  /** `forbidden` and `malformedRecord`: on until cleared. */
+  protected parseFlags(spec: Spec, next: S): void {
+    if (spec.forbidden !== undefined) next.forbidden = spec.forbidden === null ? false : this.check.bool(spec.forbidden, 'forbidden');
+    if (spec.malformedRecord !== undefined) next.malformedRecord = spec.malformedRecord === null ? false : this.check.bool(spec.malformedRecord, 'malformedRecord');
+  }
+
+  get forbidden(): boolean {
+    return this.state.forbidden;
+  }
+
+  get malformedRecord(): boolean {
+    return this.state.malformedRecord;
   }
 
   /** Disarms every fault and un-revokes every key (the request log is kept; see clearRequests). */

@@ -74,6 +74,16 @@ export class SandboxOAuth {
     for (const c of clients) this.clients.set(c.clientId, c);
   }
 
+  /** An access token for a new grant of `clientId`, as if the code flow had run (sandbox handles give it to connectors). */
+  issueAccessToken(clientId: string, scope = ''): string {
+    if (!this.clients.has(clientId)) throw new Error(`unknown client ${clientId}`);
+    const grant: Grant = { id: token('grant'), clientId, scope, revoked: false };
+    this.grants.set(grant.id, grant);
+    const access = token('at');
+    this.accessTokens.set(access, { grantId: grant.id, expiresAt: Date.now() + 24 * 3600_000 });
+    return access;
+  }
+
   /** A grant made outside this flow (as if the admin had consented elsewhere): its first refresh token. */
   issueGrant(clientId: string, scope = ''): { refreshToken: string } {
     if (!this.clients.has(clientId)) throw new Error(`unknown client ${clientId}`);

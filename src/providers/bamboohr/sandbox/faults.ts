@@ -124,21 +124,13 @@ export class BambooFaults extends SandboxFaults<BambooFaultState, BambooFaultSpe
     }
     this.parseSlowAndRevoked(spec, next);
     if (spec.shortPages !== undefined) next.shortPages = spec.shortPages === null ? false : check.bool(spec.shortPages, 'shortPages');
-    if (spec.forbidden !== undefined) next.forbidden = spec.forbidden === null ? false : check.bool(spec.forbidden, 'forbidden');
-    if (spec.malformedRecord !== undefined) next.malformedRecord = spec.malformedRecord === null ? false : check.bool(spec.malformedRecord, 'malformedRecord');
+    this.parseFlags(spec, next);
   }
 
   get shortPages(): boolean {
     return this.state.shortPages;
   }
 
-  get forbidden(): boolean {
-    return this.state.forbidden;
-  }
-
-  get malformedRecord(): boolean {
-    return this.state.malformedRecord;
-  }
 
   /** Rate limit first, then outage; each fired request consumes one. */
   takeGatewayFault(now: number = Date.now()): FiredFault | null {

@@ -45,6 +45,7 @@ export const bamboohrSandbox: ProviderSandbox = {
       provider: 'bamboohr',
       url: sb.url,
       connection: { settings: { companyDomain: 'sandbox', baseUrl: sb.url }, credentials: { apiKey: API_KEY } },
+      connectorCredentials: { apiKey: API_KEY },
       paged: true,
       addPerson(p) {
         const hireDate = p.startDate ?? todayUtc();

@@ -104,17 +104,9 @@ export class HibobFaults extends SandboxFaults<HibobFaultState, HibobFaultSpec, 
       next.malformed = spec.malformed === null ? null : { count: check.count(check.obj(spec.malformed, 'malformed')['count'], 'malformed.count') };
     }
     this.parseSlowAndRevoked(spec, next);
-    if (spec.forbidden !== undefined) next.forbidden = spec.forbidden === null ? false : check.bool(spec.forbidden, 'forbidden');
-    if (spec.malformedRecord !== undefined) next.malformedRecord = spec.malformedRecord === null ? false : check.bool(spec.malformedRecord, 'malformedRecord');
+    this.parseFlags(spec, next);
   }
 
-  get forbidden(): boolean {
-    return this.state.forbidden;
-  }
-
-  get malformedRecord(): boolean {
-    return this.state.malformedRecord;
-  }
 
   /** The next armed gateway fault, consumed. */
   take(now: number = Date.now()): FiredHibobFault | null {

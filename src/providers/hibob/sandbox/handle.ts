@@ -47,6 +47,7 @@ export const hibobSandbox: ProviderSandbox = {
       provider: 'hibob',
       url: sb.url,
       connection: { settings: { baseUrl: sb.url }, credentials: { serviceUserId: user.serviceUserId, token: user.token } },
+      connectorCredentials: { serviceUserId: user.serviceUserId, token: user.token },
       paged: false,
       addPerson(p) {
         const added = roster.add(seed(p));
