@@ -2058,7 +2058,7 @@ export interface paths {
                         };
                         name?: string;
                         /** @enum {string} */
-                        provider: "bamboohr" | "hibob";
+                        provider: "bamboohr" | "hibob" | "employmenthero";
                         /**
                          * @description The provider's settings (its descriptor's settings schema, GET /providers), e.g. companyDomain and baseUrl
                          * @default {}
