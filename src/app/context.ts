@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { loadOrCreateKeyFile, parseKeys, Vault } from '../auth/vault.ts';
-import type { Config } from '../config.ts';
+import { runMode, type Config } from '../config.ts';
+import { installOutboundPolicy, OutboundPolicy } from '../net/outbound-policy.ts';
 import type { HttpPolicy } from '../connectors/types.ts';
 import { openStore, type Store } from '../store/db.ts';
 import { ensureTenant } from '../store/tenants.ts';
@@ -32,8 +33,15 @@ export function vaultFor(config: Config): Vault {
   return new Vault(loadOrCreateKeyFile(config.dataDir));
 }
 
+/** The process's outbound-request policy from configuration (DESIGN.md §2 rule 7). */
+export function outboundPolicyFor(config: Config): OutboundPolicy {
+  const platformSecrets = Object.fromEntries(Object.entries(config.oauthClients ?? {}).map(([provider, app]) => [provider, [app.clientSecret]]));
+  return new OutboundPolicy({ mode: runMode(config), allowedHosts: config.allowedProviderHosts ?? [], platformSecrets });
+}
+
 export async function createContext(config: Config, logger: Logger, opts: ContextOptions = {}): Promise<AppContext> {
   const vault = vaultFor(config);
+  installOutboundPolicy(outboundPolicyFor(config));
   const store = opts.store ?? (await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqliteFile: path.join(config.dataDir, 'refresh.db') }));
   await ensureTenant(store.db);
   const engine: EngineDeps = {

@@ -12,6 +12,7 @@
 import { ConnectBody } from '../api/contract/integrations.ts';
 import type { AppContext } from './context.ts';
 import { ApiError, validateBody } from './errors.ts';
+import { outboundPolicy } from '../net/outbound-policy.ts';
 import { requireIntegration } from './integrations-service.ts';
 import { audit } from '../store/audit.ts';
 import { authorizeUrl, exchangeCode, generatePkce, generateState, OAuthFlowError, revokeToken, type OAuthApp } from '../auth/oauth/client.ts';
@@ -91,6 +92,10 @@ export async function startConnect(ctx: AppContext, tenantId: string, id: string
     cfg = oauthProviderConfig(integration.provider, integration.settings);
   } catch (error) {
     throw new ApiError(400, 'invalid_settings', error instanceof Error ? error.message : String(error));
+  }
+  // DESIGN.md §2 rule 7: ReFresh's own client secret goes to the official token endpoint only.
+  if (app.clientSecret === ctx.config.oauthClients?.[integration.provider]?.clientSecret && !outboundPolicy().platformSecretMayGoTo(integration.provider, cfg.as.token_endpoint!)) {
+    throw new ApiError(400, 'invalid_settings', `ReFresh's own ${providerDisplayName(integration.provider)} OAuth app works only with ${providerDisplayName(integration.provider)}'s official address: remove settings.authBaseUrl / settings.baseUrl, or send {"oauthClient": {"clientId", "clientSecret"}} with your organization's own app.`, { field: 'settings.authBaseUrl' });
   }
   // The app the grant is made with is the app that must refresh it: kept with the integration.
   await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'oauth_client', app);

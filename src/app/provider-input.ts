@@ -7,9 +7,14 @@ import { OAuthFlowError, type OAuthApp } from '../auth/oauth/client.ts';
 import { redeemImportedGrant } from '../auth/oauth/grant-import.ts';
 import { OAuthGrantImport, SettingsError } from '../providers/settings.ts';
 import { ApiError, validateBody } from './errors.ts';
+import { refusedSettingAddress } from '../net/settings-addresses.ts';
 
+/** The settings, checked by the descriptor's schema and, for addresses, by the outbound-request policy. */
 export function validateSettings(descriptor: ProviderDescriptor, settings: unknown): Record<string, unknown> {
-  return validateBody(descriptor.settings, settings, 'settings');
+  const checked = validateBody(descriptor.settings, settings, 'settings');
+  const refused = refusedSettingAddress(descriptor.id, checked);
+  if (refused) throw new ApiError(400, 'invalid_request', `${refused.field}: ${refused.message}`, { field: refused.field });
+  return checked;
 }
 
 export interface CheckedCredentials {

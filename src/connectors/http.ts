@@ -30,7 +30,8 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { HttpPolicy, RetryInfo } from './types.ts';
-import { BadDataError, badData, classifyHttpFailure, safeUrl, type ProviderError } from './errors.ts';
+import { BadDataError, BadRequestError, badData, classifyHttpFailure, safeUrl, type ProviderError } from './errors.ts';
+import { outboundPolicy, outboundRefusal } from '../net/outbound-policy.ts';
 
 export const DEFAULT_HTTP_POLICY: HttpPolicy = Object.freeze({
   maxAttempts: 6,
@@ -261,7 +262,6 @@ type AttemptOutcome =
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const policy = resolveHttpPolicy(options.policy);
-  const doFetch = options.fetch ?? globalThis.fetch;
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? abortableSleep;
   const secrets = secretVariants(options.secrets ?? []);
@@ -280,7 +280,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       headers['Content-Type'] ??= 'application/json';
     }
     try {
-      const res = await doFetch(req.url, { method: req.method ?? 'GET', headers, body: body ?? null, signal, redirect: 'follow' });
+      // The outbound-request policy (src/net): allowed hosts, checked addresses, same-origin redirects only.
+      const res = await outboundPolicy().fetch(options.provider, req.url, { method: req.method ?? 'GET', headers, body: body ?? null, signal }, options.fetch);
       const text = await res.text();
       const response: HttpResponse = {
         status: res.status,
@@ -305,6 +306,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       };
     } catch (err) {
       if (callerSignal?.aborted) throw callerSignal.reason;
+      const refused = outboundRefusal(err);
+      if (refused) throw new BadRequestError(refused.message, { provider: options.provider, url: safeUrl(req.url) });
       if (isTimeout(err) || timeout.aborted) return { kind: 'timeout', error: err };
       return { kind: 'network', error: err };
     }

@@ -21,6 +21,13 @@ describe('configuration', () => {
       assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && expected.test(e.message) && !e.message.includes('\n'));
     }
   });
+  it('reads REFRESH_ALLOWED_PROVIDER_HOSTS as host patterns and refuses anything else in one line', () => {
+    assert.deepEqual(loadConfig({}).allowedProviderHosts, []);
+    assert.deepEqual(loadConfig({ REFRESH_ALLOWED_PROVIDER_HOSTS: ' 127.0.0.1:9101, *.corp.example ,[::1]:80' }).allowedProviderHosts, ['127.0.0.1:9101', '*.corp.example', '[::1]:80']);
+    for (const bad of ['https://evil.example', 'a b', '*', 'host/path']) {
+      assert.throws(() => loadConfig({ REFRESH_ALLOWED_PROVIDER_HOSTS: bad }), (e: Error) => e instanceof ConfigError && /^Invalid configuration: REFRESH_ALLOWED_PROVIDER_HOSTS has ".*", which is not a host pattern/.test(e.message), bad);
+    }
+  });
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ PORT: '', DATABASE_URL: '' }).port, 8080);
   });

@@ -6,6 +6,7 @@
 import * as oauth from 'oauth4webapi';
 import { providerName } from '../../providers/descriptors.ts';
 import type { OAuthProviderConfig } from './providers.ts';
+import { outboundPolicy, outboundRefusal } from '../../net/outbound-policy.ts';
 
 export interface OAuthApp {
   readonly clientId: string;
@@ -36,8 +37,9 @@ export class OAuthFlowError extends Error {
 
 const TIMEOUT_MS = 15_000;
 
-function requestOptions(cfg: OAuthProviderConfig): { [oauth.allowInsecureRequests]?: boolean; signal: AbortSignal } {
-  return { ...(cfg.allowHttp ? { [oauth.allowInsecureRequests]: true } : {}), signal: AbortSignal.timeout(TIMEOUT_MS) };
+function requestOptions(cfg: OAuthProviderConfig): { [oauth.allowInsecureRequests]?: boolean; [oauth.customFetch]: typeof fetch; signal: AbortSignal } {
+  // The outbound-request policy (src/net): allowed hosts, checked addresses, and the platform's client secret only to the official token endpoint.
+  return { ...(cfg.allowHttp ? { [oauth.allowInsecureRequests]: true } : {}), [oauth.customFetch]: outboundPolicy().oauthFetch(cfg.provider), signal: AbortSignal.timeout(TIMEOUT_MS) };
 }
 
 export function generatePkce(): { verifier: string; challenge: Promise<string> } {
@@ -83,6 +85,8 @@ function clientAuth(cfg: OAuthProviderConfig, app: OAuthApp): oauth.ClientAuth {
 function translate(cfg: OAuthProviderConfig, error: unknown, step: string): OAuthFlowError {
   const who = name(cfg);
   if (error instanceof OAuthFlowError) return error;
+  const refused = outboundRefusal(error);
+  if (refused) return new OAuthFlowError('refused', `${refused.message} (${step})`);
   if (error instanceof oauth.AuthorizationResponseError) {
     const failure = error.error === 'access_denied' ? 'access_denied' : 'refused';
     return new OAuthFlowError(failure, `${who} did not authorise the connection (${error.error}${error.error_description ? `: ${error.error_description}` : ''}). Start Connect again.`, error.error);
