@@ -139,7 +139,7 @@ describe('production mode: two workers on PostgreSQL', { skip: PG_URL ? false : 
     const secretKey = randomBytes(32).toString('base64');
     const apiKey = `sandbox-${randomBytes(6).toString('hex')}`;
     const sandbox = await startBambooSandbox({ employees: people, seed, port: 0, apiKeys: [apiKey] });
-    const ctx = await createContext({ ...testConfig(), databaseUrl, secretKey }, createLogger('warn'), { store });
+    const ctx = await createContext({ ...testConfig(), databaseUrl, secretKey, allowedProviderHosts: ['127.0.0.1'] }, createLogger('warn'), { store });
     const workers: Child[] = [];
     try {
       const integration = await createIntegrationFromRequest(ctx, DEFAULT_TENANT_ID, { provider: 'bamboohr', name: 'BambooHR', settings: { companyDomain: 'acme', baseUrl: sandbox.url }, credentials: { apiKey } });
