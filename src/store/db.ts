@@ -63,7 +63,7 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl?.startsWith('postgres') ? openPostgres(options.databaseUrl, options.pgSchema) : openSqlite(options.sqliteFile ?? ':memory:');
   if (store.dialect === 'sqlite') {
-    await migrate(store.db);
+    await migrateSqlite(store);
     return store;
   }
   // Name the migrator's tables with the schema in use (a search_path in DATABASE_URL included):
@@ -95,6 +95,35 @@ function isCreationRace(error: unknown, schema: string): boolean {
   // Kysely's introspection reads every schema's tables: another schema dropped meanwhile (another
   // tenant's, a test's) fails that read once (3F000). Our own schema missing is a real error.
   return cause?.code === '3F000' && !String(cause.message).includes(`"${schema}"`);
+}
+
+/**
+ * Kysely's migrator takes no lock on SQLite and runs its migrations outside a transaction, so two
+ * processes opening one file at once (`refresh serve` twice, `refresh sync` beside `refresh
+ * start`) both apply the same migration and one fails with "table … already exists". All pending
+ * migrations run instead inside one `BEGIN IMMEDIATE` on the migrator's own connection: it is
+ * SQLite's write lock across processes (the other waits on busy_timeout, then retries), and DDL
+ * in SQLite is transactional, so a crash mid-way leaves no half-applied migration.
+ */
+async function migrateSqlite(store: Store): Promise<void> {
+  const sqlite = store.sqlite!;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      sqlite.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 10) throw error;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+      continue;
+    }
+    try {
+      await migrate(store.db);
+      sqlite.exec('COMMIT');
+      return;
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      throw error;
+    }
+  }
 }
 
 function openSqlite(file: string): Store {

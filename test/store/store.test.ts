@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { DIALECTS, PG_URL, openTestStore } from '../helpers/dialects.ts';
 import { Vault } from '../../src/auth/vault.ts';
@@ -107,6 +112,30 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('migrations on SQLite', () => {
+  it('several processes opening one fresh file at once all migrate it, once', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'refresh-migrate-'));
+    const file = path.join(dir, 'refresh.db');
+    const dbModule = new URL('../../src/store/db.ts', import.meta.url).href;
+    // Separate processes: SQLite's only cross-process lock is the database file's own.
+    const script = `const { openStore } = await import(${JSON.stringify(dbModule)}); const s = await openStore({ sqliteFile: process.argv[1] }); await s.close();`;
+    try {
+      const run = promisify(execFile);
+      await Promise.all([1, 2, 3].map(() => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file])));
+      const store = await openStore({ sqliteFile: file });
+      try {
+        const applied = await store.db.selectFrom('kysely_migration' as never).select('name' as never).execute();
+        assert.equal(new Set(applied.map((r) => (r as { name: string }).name)).size, applied.length, 'each migration recorded once');
+        assert.equal((await store.db.selectFrom('tenants').selectAll().execute()).length, 0);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 if (PG_URL) {
   describe('migrations on PostgreSQL', () => {
