@@ -195,7 +195,8 @@ function extractProviderMessage(headers: Headers, text: string, errorHeader: str
       const parsed: unknown = JSON.parse(body);
       if (isRecord(parsed)) {
         const e = parsed['error'];
-        const candidates = [isRecord(e) ? e['message'] : e, parsed['message'], parsed['detail'], parsed['title']];
+        const errors = Array.isArray(parsed['errors']) ? (parsed['errors'] as unknown[])[0] : undefined;
+        const candidates = [isRecord(e) ? e['message'] : e, parsed['message'], isRecord(errors) ? errors['message'] : undefined, parsed['detail'], parsed['title']];
         const m = candidates.find((c): c is string => typeof c === 'string' && c.trim() !== '');
         if (m) return m.trim().slice(0, MAX_PROVIDER_MESSAGE);
       }

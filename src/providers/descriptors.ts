@@ -6,10 +6,11 @@ import type { ProviderDescriptor, ProviderId } from './types.ts';
 import { bamboohr } from './bamboohr/descriptor.ts';
 import { hibob } from './hibob/descriptor.ts';
 import { employmenthero } from './employmenthero/descriptor.ts';
+import { deel } from './deel/descriptor.ts';
 
 export type { ProviderDescriptor, ProviderId } from './types.ts';
 
-export const DESCRIPTORS = { bamboohr, hibob, employmenthero } as const satisfies Record<ProviderId, ProviderDescriptor>;
+export const DESCRIPTORS = { bamboohr, hibob, employmenthero, deel } as const satisfies Record<ProviderId, ProviderDescriptor>;
 
 /** Every provider id, in catalogue order. */
 export const PROVIDER_IDS = Object.keys(DESCRIPTORS) as ProviderId[];

@@ -12,7 +12,7 @@
 import type { z } from 'zod';
 import type { FieldMapping } from '../core/mapping.ts';
 
-export type ProviderId = 'bamboohr' | 'hibob' | 'employmenthero';
+export type ProviderId = 'bamboohr' | 'hibob' | 'employmenthero' | 'deel';
 
 /** How an integration can authenticate. */
 export type AuthMethodKind =

@@ -95,3 +95,27 @@ export interface ProviderSandbox {
   /** The sandbox's own fault knobs (`POST /_sandbox/faults`). */
   readonly knobs: readonly FaultKnob[];
 }
+
+/** A sandbox roster the common handle can drive: ids in, the provider's own input shape. */
+export interface HandleRoster<Input> {
+  readonly size: number;
+  list(): readonly { readonly id: string }[];
+  add(input: Input): { readonly id: string };
+  update(id: string, input: Input): unknown;
+  terminate(id: string, date: string): unknown;
+  remove(id: string): void;
+}
+
+/** The people part of a handle, given how a SandboxPerson becomes the roster's input. */
+export function peopleControls<Input>(roster: HandleRoster<Input>, toInput: (p: Partial<SandboxPerson>) => Input): Pick<SandboxHandle, 'addPerson' | 'updatePerson' | 'terminate' | 'removePerson' | 'clear' | 'count'> {
+  return {
+    addPerson: (p) => roster.add(toInput(p)).id,
+    updatePerson: (id, patch) => void roster.update(id, toInput(patch)),
+    terminate: (id, date) => void roster.terminate(id, date),
+    removePerson: (id) => roster.remove(id),
+    clear: () => {
+      for (const p of [...roster.list()]) roster.remove(p.id);
+    },
+    count: () => roster.size,
+  };
+}

@@ -55,6 +55,8 @@ export interface OAuthServerOptions {
   readonly name: string;
   /** Issue refresh tokens only when the scope asks for it (BambooHR: `offline_access`); null: always. */
   readonly refreshScope: string | null;
+  /** The one client authentication the token endpoint takes (RFC 6749 §2.3.1); both when absent. */
+  readonly clientAuth?: 'client_secret_basic' | 'client_secret_post';
 }
 
 export class SandboxOAuth {
@@ -154,6 +156,8 @@ export class SandboxOAuth {
     let clientId = params.get('client_id') ?? '';
     let secret = params.get('client_secret') ?? '';
     const basic = /^Basic\s+(.+)$/i.exec(authorization ?? '');
+    const required = this.options.clientAuth;
+    if ((required === 'client_secret_basic' && !basic) || (required === 'client_secret_post' && basic)) return refuse(401, 'invalid_client', `client authentication must be ${required}`);
     if (basic) {
       const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
       const i = decoded.indexOf(':');

@@ -2058,7 +2058,7 @@ export interface paths {
                         };
                         name?: string;
                         /** @enum {string} */
-                        provider: "bamboohr" | "hibob" | "employmenthero";
+                        provider: "bamboohr" | "hibob" | "employmenthero" | "deel";
                         /**
                          * @description The provider's settings (its descriptor's settings schema, GET /providers), e.g. companyDomain and baseUrl
                          * @default {}

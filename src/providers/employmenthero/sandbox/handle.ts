@@ -1,5 +1,5 @@
 /** The Employment Hero sandbox behind the common sandbox handle (src/sandbox/handle.ts). */
-import type { FaultKnob, ProviderSandbox, SandboxFault, SandboxHandle, SandboxPerson } from '../../../sandbox/handle.ts';
+import { peopleControls, type FaultKnob, type ProviderSandbox, type SandboxFault, type SandboxHandle, type SandboxPerson } from '../../../sandbox/handle.ts';
 import type { ApiFaultSpec } from '../../../sandbox/shared/api-faults.ts';
 import type { EhPersonInput } from './roster.ts';
 import { SANDBOX_CLIENT, startEmploymentHeroSandbox } from './server.ts';
@@ -53,14 +53,7 @@ export const employmentheroSandbox: ProviderSandbox = {
       connection: { settings: { baseUrl: sb.url, authBaseUrl: sb.url }, credentials: { clientId: SANDBOX_CLIENT.clientId, clientSecret: SANDBOX_CLIENT.clientSecret, refreshToken } },
       connectorCredentials: { authType: 'oauth', accessToken },
       paged: true,
-      addPerson: (p) => roster.add(input(p)).id,
-      updatePerson: (id, patch) => void roster.update(id, input(patch)),
-      terminate: (id, date) => void roster.terminate(id, date),
-      removePerson: (id) => roster.remove(id),
-      clear: () => {
-        for (const e of roster.list()) roster.remove(e.id);
-      },
-      count: () => roster.size,
+      ...peopleControls(roster, input),
       fault: (f) => sb.faults.set(apiFaultSpec(f, accessToken)),
       clearFaults: () => sb.faults.clear(),
       close: () => sb.close(),

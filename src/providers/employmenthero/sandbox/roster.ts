@@ -5,7 +5,7 @@
  * everywhere. Most are in the first organisation, some in the second, and a few in both (the same
  * company e-mail, a different employee id in each, as Employment Hero keeps them).
  */
-import { createHash } from 'node:crypto';
+import { SandboxRosterError, uuidFrom } from '../../../sandbox/shared/people-api.ts';
 import { sourceRoster, type SeedEmployee } from '../../../sandbox/base-roster.ts';
 import { todayUtc } from '../../bamboohr/sandbox/generator.ts';
 
@@ -68,19 +68,9 @@ export interface EhPersonInput {
   organisationId?: string;
 }
 
-export class EhRosterError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'invalid' | 'not_found',
-  ) {
-    super(message);
-  }
-}
+export { SandboxRosterError as EhRosterError };
 
-const uuid = (seed: string): string => {
-  const h = createHash('sha1').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-};
+const uuid = uuidFrom;
 
 export function statusFor(start: string, termination: string | null, today = todayUtc()): EhStatus {
   if (termination !== null && termination <= today) return 'terminated';
@@ -193,8 +183,8 @@ export class EhRoster {
 
   add(input: EhPersonInput): EhEmployee {
     const org = this.organisation(input.organisationId ?? this.organisations[0]!.id);
-    if (!org) throw new EhRosterError(`no organisation ${input.organisationId}`, 'not_found');
-    if (!input.first_name || !input.last_name) throw new EhRosterError('first_name and last_name are required', 'invalid');
+    if (!org) throw new SandboxRosterError(`no organisation ${input.organisationId}`, 'not_found');
+    if (!input.first_name || !input.last_name) throw new SandboxRosterError('first_name and last_name are required', 'invalid');
     const start = input.start_date ?? todayUtc();
     const termination = input.termination_date ?? null;
     const id = uuid(`added:${org.id}:${this.counter++}:${input.company_email ?? input.first_name}`);
@@ -252,7 +242,7 @@ export class EhRoster {
 
   renameTeam(id: string, name: string): EhTeam {
     const t = this.teams.get(id);
-    if (!t) throw new EhRosterError(`no team ${id}`, 'not_found');
+    if (!t) throw new SandboxRosterError(`no team ${id}`, 'not_found');
     t.name = name;
     this.version++;
     return t;
@@ -260,7 +250,7 @@ export class EhRoster {
 
   private require(id: string): EhEmployee {
     const e = this.employees.get(id);
-    if (!e) throw new EhRosterError(`no employee with id ${id}`, 'not_found');
+    if (!e) throw new SandboxRosterError(`no employee with id ${id}`, 'not_found');
     return e;
   }
 }

@@ -14,11 +14,11 @@
  * the application lacks.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiFaults, type ApiFaultSpec } from '../../../sandbox/shared/api-faults.ts';
-import { controlParts, handleFaultControl } from '../../../sandbox/shared/control.ts';
-import { logAndDelay, readJson, requestPath, send, sendJson, startHttpServer } from '../../../sandbox/shared/http-server.ts';
-import { handleOAuth, SandboxOAuth, type SandboxOAuthClient } from '../../../sandbox/shared/oauth-server.ts';
-import { EhRoster, EhRosterError, type EhEmployee, type EhPersonInput } from './roster.ts';
+import { ApiFaults } from '../../../sandbox/shared/api-faults.ts';
+import { send, sendJson } from '../../../sandbox/shared/http-server.ts';
+import { SandboxOAuth, type SandboxOAuthClient } from '../../../sandbox/shared/oauth-server.ts';
+import { gate, positiveParam, SandboxHttpError as HttpError, simpleErrorBody, startPeopleApiServer, rosterInputError } from '../../../sandbox/shared/people-api.ts';
+import { EhRoster, type EhEmployee } from './roster.ts';
 
 export interface EmploymentHeroSandboxOptions {
   employees?: number;
@@ -42,23 +42,6 @@ export interface EmploymentHeroSandbox {
 
 export const SANDBOX_CLIENT: SandboxOAuthClient = Object.freeze({ clientId: 'eh-sandbox-client', clientSecret: 'eh-sandbox-secret-0123456789', redirectUris: [] });
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const code = { 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 429: 'too_many_requests' }[status] ?? 'error';
-  sendJson(res, status, { error: { code, message } }, headers);
-}
 
 export async function startEmploymentHeroSandbox(opts: EmploymentHeroSandboxOptions = {}): Promise<EmploymentHeroSandbox> {
   const roster = new EhRoster({ employees: opts.employees ?? 120, seed: opts.seed ?? 1 });
@@ -66,34 +49,20 @@ export async function startEmploymentHeroSandbox(opts: EmploymentHeroSandboxOpti
   const oauth = new SandboxOAuth(opts.oauthClients ?? [SANDBOX_CLIENT], { paths: { authorize: '/oauth2/authorize', token: '/oauth2/token' }, name: 'Employment Hero', refreshScope: null });
   oauth.accessTokenSeconds = 15 * 60;
   const pageSizeMax = Math.min(100, opts.pageSizeMax ?? 100);
-  const state = { url: '' };
-  const started = await startHttpServer(
-    opts,
-    async (req, res) => {
-      const { url, path } = requestPath(req);
-      if (await handleOAuth(oauth, req, res, url)) return;
-      if (path.startsWith('/_sandbox')) return control(req, res, path, roster, faults, state.url);
-      await logAndDelay(req, res, url, faults.slowMs, (e) => faults.record(e));
-      try {
-        api(req, res, url, path);
-      } catch (error) {
-        if (error instanceof HttpError) sendError(res, error.status, error.message);
-        else throw error;
-      }
-    },
-    (res, message) => sendError(res, 500, message),
-  );
-  state.url = started.url;
+  const started = await startPeopleApiServer({
+    listen: opts,
+    oauth,
+    faults,
+    roster,
+    errorBody: simpleErrorBody,
+    state: (url) => ({ url, organisations: roster.organisations }),
+    inputError: rosterInputError,
+    api: (req, res, url, path) => api(req, res, url, path),
+  });
 
   function api(req: IncomingMessage, res: ServerResponse, url: URL, path: string): void {
     if (!path.startsWith('/api/v1/')) throw new HttpError(404, `Not found: ${path}`);
-    const fired = faults.take();
-    if (fired?.kind === 'malformed') return send(res, 200, '{"data":{"items":[{"id":"', 'application/json; charset=utf-8');
-    if (fired) return sendError(res, fired.status, fired.message, fired.headers);
-    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const refusal = token ? (faults.isRevoked(token) ? 'The access token has been revoked' : oauth.checkAccessToken(token)) : 'Missing bearer token';
-    if (refusal) return sendError(res, 401, refusal, { 'WWW-Authenticate': 'Bearer' });
-    if (faults.forbidden) throw new HttpError(403, 'The application lacks the scope urn:mainapp:employees:read');
+    if (gate(req, res, { faults, oauth, forbiddenMessage: 'The application lacks the scope urn:mainapp:employees:read', truncatedBody: '{"data":{"items":[{"id":"', errorBody: simpleErrorBody })) return;
     if ((req.method ?? 'GET') !== 'GET') throw new HttpError(405, `Use GET for ${path}`);
 
     const parts = path.split('/').filter(Boolean).slice(2); // after api/v1
@@ -118,8 +87,8 @@ export async function startEmploymentHeroSandbox(opts: EmploymentHeroSandboxOpti
 
   /** One page of a list; `people` lists are the ones faults on pages and records apply to. */
   function paged(res: ServerResponse, url: URL, items: readonly Record<string, unknown>[], people: boolean, firstOrganisation = false): void {
-    const pageIndex = positive(url.searchParams.get('page_index'), 'page_index', 1);
-    const size = Math.min(pageSizeMax, positive(url.searchParams.get('item_per_page') ?? url.searchParams.get('items_per_page'), 'item_per_page', 20));
+    const pageIndex = positiveParam(url.searchParams.get('page_index'), 'page_index', 1);
+    const size = Math.min(pageSizeMax, positiveParam(url.searchParams.get('item_per_page') ?? url.searchParams.get('items_per_page'), 'item_per_page', 20));
     if (people) {
       const failed = faults.takeFailPage(pageIndex);
       if (failed && !failed.malformed) throw new HttpError(failed.status, `Simulated failure of page ${pageIndex}`);
@@ -130,44 +99,5 @@ export async function startEmploymentHeroSandbox(opts: EmploymentHeroSandboxOpti
     sendJson(res, 200, { data: { items: list.slice((pageIndex - 1) * size, pageIndex * size), page_index: pageIndex, item_per_page: size, total_pages: totalPages, total_items: list.length } });
   }
 
-  return { url: state.url, port: started.port, roster, faults, oauth, close: started.close };
-}
-
-function positive(raw: string | null, name: string, fallback: number): number {
-  if (raw === null || raw === '') return fallback;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new HttpError(400, `${name} must be a whole number of 1 or more`);
-  return Number(raw);
-}
-
-async function control(req: IncomingMessage, res: ServerResponse, path: string, roster: EhRoster, faults: ApiFaults, url: string): Promise<void> {
-  const method = req.method ?? 'GET';
-  const parts = controlParts(path, true);
-  const [resource, id, action] = parts;
-  try {
-    if (resource === 'state' && method === 'GET') {
-      return sendJson(res, 200, { url, organisations: roster.organisations, employees: roster.size, faults: faults.active, requests: faults.requests.length });
-    }
-    if (resource === 'employees') {
-      const body = (await readJson(req, (s, m) => new HttpError(s, m))) as EhPersonInput | undefined;
-      if (id === undefined && method === 'GET') return sendJson(res, 200, { employees: roster.list() });
-      if (id === undefined && method === 'POST') return sendJson(res, 201, roster.add(body ?? {}));
-      if (id !== undefined && action === undefined && method === 'PATCH') return sendJson(res, 200, roster.update(id, body ?? {}));
-      if (id !== undefined && action === undefined && method === 'DELETE') {
-        roster.remove(id);
-        res.writeHead(204).end();
-        return;
-      }
-      if (id !== undefined && action === 'terminate' && method === 'POST') {
-        const date = (body as { date?: unknown } | undefined)?.date;
-        return sendJson(res, 200, roster.terminate(id, typeof date === 'string' ? date : new Date().toISOString().slice(0, 10)));
-      }
-    }
-    if (await handleFaultControl({ req, res, method, parts }, faults, async (r) => ((await readJson(r, (s, m) => new HttpError(s, m))) ?? {}) as ApiFaultSpec)) return;
-    throw new HttpError(404, `No sandbox control endpoint ${method} ${path}`);
-  } catch (error) {
-    if (error instanceof HttpError) return sendError(res, error.status, error.message);
-    if (error instanceof EhRosterError) return sendError(res, error.code === 'not_found' ? 404 : 400, error.message);
-    if (error instanceof Error && error.name === 'ApiFaultError') return sendError(res, 400, error.message);
-    throw error;
-  }
+  return { url: started.url, port: started.port, roster, faults, oauth, close: started.close };
 }
