@@ -14,15 +14,6 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-CA', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * What a provider's lifecycle means for a person today. The provider's Inactive is authoritative;
  * a future termination date on an active person takes effect on the date itself (tenant time).

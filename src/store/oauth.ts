@@ -114,10 +114,6 @@ export async function getIntegrationSecret<T>(db: Kysely<Database>, vault: Vault
   return row ? vault.decryptJson<T>(row.ciphertext) : undefined;
 }
 
-export async function deleteIntegrationSecret(db: Kysely<Database>, tenantId: string, integrationId: string, kind: SecretKind): Promise<void> {
-  await db.deleteFrom('integration_secrets').where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('kind', '=', kind).execute();
-}
-
 /** The stored credentials ciphertext: the compare-and-set token for refreshes (random IV: unique per write). */
 export async function readCredentialsCiphertext(db: Kysely<Database>, tenantId: string, integrationId: string): Promise<string | null> {
   const row = await db.selectFrom('integrations').select('credentials').where('tenant_id', '=', tenantId).where('id', '=', integrationId).executeTakeFirst();
