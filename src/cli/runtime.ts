@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../config.ts';
-import { createLogger, REDACT_PATHS, type Logger } from '../logger.ts';
+import { createLogger, loggerOptions, type Logger } from '../logger.ts';
+import { ensurePrivateFile } from '../store/private-files.ts';
 import { createContext, type AppContext, type ContextOptions } from '../app/context.ts';
 import { countApiKeys, DEFAULT_TENANT_ID, generateApiKey, registerApiKey } from '../store/tenants.ts';
 
@@ -11,9 +11,10 @@ export { table } from './operator-store.ts';
 /** Embedded mode logs to DATA_DIR/logs/refresh.log (the terminal stays readable); production logs JSON to stdout. */
 export function loggerFor(config: Config, toFile: boolean): Logger {
   if (!toFile) return createLogger(config.logLevel);
-  const dir = path.join(config.dataDir, 'logs');
-  mkdirSync(dir, { recursive: true });
-  return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined }, pino.destination({ dest: path.join(dir, 'refresh.log'), mkdir: true, sync: false }));
+  const file = path.join(config.dataDir, 'logs', 'refresh.log');
+  // DATA_DIR and logs/ 0700, the log 0600: it names people and integrations.
+  ensurePrivateFile(file);
+  return pino(loggerOptions(config.logLevel), pino.destination({ dest: file, mode: 0o600, sync: false }));
 }
 
 /**

@@ -123,7 +123,7 @@ function readSandboxRecord(file: string): SandboxRecord | null {
 }
 
 function writeSandboxRecord(file: string, record: SandboxRecord): void {
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 

@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.ts';
+import { ensurePrivateSqlite } from './private-files.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-admin-auth.ts';
 import * as m0003 from './migrations/0003-groups.ts';
@@ -127,7 +126,8 @@ async function migrateSqlite(store: Store): Promise<void> {
 }
 
 function openSqlite(file: string): Store {
-  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // DATA_DIR 0700, the database 0600 before SQLite opens it (its WAL and SHM then follow its mode).
+  if (file !== ':memory:') ensurePrivateSqlite(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
