@@ -51,7 +51,7 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it('scopes every read to one tenant', async () => {
+    it('scopes integration, employee and API-key reads to one tenant', async () => {
       const store = await openTestStore(dialect);
       try {
         const a = await seed(store.db, 'tenant-a');
