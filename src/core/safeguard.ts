@@ -25,7 +25,7 @@ export function checkSafeguard(settings: Safeguard, activeLinked: number, deacti
     return {
       blocked: true,
       threshold: tightest.limit,
-      reason: `This run would deactivate ${deactivations} people, more than ${tightest.limit} (${tightest.label}). Review the staged changes, then approve or reject the run.`,
+      reason: `This run would deactivate ${deactivations} people, more than ${tightest.limit} (${tightest.label}).`,
     };
   }
   return { blocked: false, threshold: tightest.limit, reason: `${deactivations} deactivations, within the limit of ${tightest.limit}` };

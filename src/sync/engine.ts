@@ -107,7 +107,9 @@ async function planIfNeeded(scope: RunScope, connector: () => ReturnType<typeof 
     return false;
   }
   if (outcome.verdict.blocked) {
-    await run.write((trx) => transitionRun(trx, row.id, 'running', 'blocked', { phase: 'planned', counts, planned, safeguard, error: { code: 'safeguard_blocked', message: outcome.verdict.reason }, cursorAfter: outcome.watermark }));
+    // Only a held run can be acted on; a dry run's verdict says what would happen, not what to do.
+    const message = `${outcome.verdict.reason} Review the staged changes, then approve or reject the run.`;
+    await run.write((trx) => transitionRun(trx, row.id, 'running', 'blocked', { phase: 'planned', counts, planned, safeguard: { ...safeguard, reason: message }, error: { code: 'safeguard_blocked', message }, cursorAfter: outcome.watermark }));
     log.warn({ deactivations: outcome.deactivations }, 'run blocked by the safeguard');
     return false;
   }

@@ -49,6 +49,7 @@ for (const dialect of DIALECTS) {
         assert.equal(dry.dryRun, true);
         assert.equal(dry.safeguard?.wouldHold, true);
         assert.match(dry.safeguard!.reason, /would deactivate \d+ people, more than \d+/);
+        assert.doesNotMatch(dry.safeguard!.reason, /approve/, 'a dry run cannot be approved, so its verdict does not say to');
         assert.ok(dry.counts.deactivated > 4, `the counts it would have had: ${JSON.stringify(dry.counts)}`);
         assert.deepEqual(dry.planned, dry.counts);
         assert.equal(dry.error, null);
