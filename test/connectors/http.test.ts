@@ -62,6 +62,11 @@ const json =
 const FAST = { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20, timeoutMs: 2_000, maxRetryAfterMs: 3_000 };
 const SECRET = 'sk_live_4f1c2a9b8e7d6c5b4a39281706f5e4d3';
 
+/** A sleep that records what it was asked to wait and returns at once: no test waits on the real clock. */
+function recordSleep(slept: number[]): (ms: number) => Promise<void> {
+  return async (ms) => void slept.push(ms);
+}
+
 function client(extra: Partial<HttpClientOptions> = {}) {
   return createHttpClient({
     provider: 'bamboohr',
@@ -204,11 +209,11 @@ describe('retries', () => {
   it('obeys Retry-After in seconds', async () => {
     const s = track(await serve(json(429, {}, { 'Retry-After': '1' }), json(200, {})));
     const retries: RetryInfo[] = [];
-    const t0 = performance.now();
-    await client({ onRetry: (i) => retries.push(i) }).request({ url: `${s.url}/x` });
-    const elapsed = performance.now() - t0;
+    const slept: number[] = [];
+    await client({ onRetry: (i) => retries.push(i), sleep: recordSleep(slept) }).request({ url: `${s.url}/x` });
     assert.equal(retries[0]?.delayMs, 1_000);
-    assert.ok(elapsed >= 950, `waited only ${elapsed} ms`);
+    assert.deepEqual(slept, [1_000], 'it waited what the server asked before retrying');
+    assert.equal(s.hits(), 2);
   });
 
   it('obeys Retry-After as an HTTP-date (503 with Retry-After = throttling)', async () => {
@@ -224,20 +229,19 @@ describe('retries', () => {
       }, json(200, {})),
     );
     const retries: RetryInfo[] = [];
-    const t0 = performance.now();
-    await client({ onRetry: (i) => retries.push(i) }).request({ url: `${s.url}/x` });
-    const elapsed = performance.now() - t0;
+    const slept: number[] = [];
+    await client({ onRetry: (i) => retries.push(i), sleep: recordSleep(slept) }).request({ url: `${s.url}/x` });
     assert.equal(retries[0]?.reason, 'rate_limited');
     assert.equal(retries[0]?.status, 503);
     assert.equal(retries[0]?.delayMs, 1_000);
-    assert.ok(elapsed >= 950, `waited only ${elapsed} ms`);
+    assert.deepEqual(slept, [1_000], 'the date is read against the server clock: one second');
   });
 
   it('a Retry-After beyond the cap fails at once as rate_limited', async () => {
     const s = track(await serve(json(429, {}, { 'Retry-After': '3600', 'X-BambooHR-Error-Message': 'Rate limit exceeded' })));
-    const t0 = performance.now();
-    const err = await rejection(client().request({ url: `${s.url}/x` }));
-    assert.ok(performance.now() - t0 < 500);
+    const slept: number[] = [];
+    const err = await rejection(client({ sleep: recordSleep(slept) }).request({ url: `${s.url}/x` }));
+    assert.deepEqual(slept, [], 'it never sleeps past the cap');
     assert.equal(err.code, 'rate_limited');
     assert.equal(err.retryable, true);
     assert.equal(err.retryAfterMs, 3_600_000);
