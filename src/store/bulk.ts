@@ -1,17 +1,19 @@
 import type SQLite from 'better-sqlite3';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Store } from './db.ts';
 import type { Database, NewCorrelationCaseRow, NewEmployeeLinkRow, NewEmployeeRow, NewRunChangeRow } from './schema.ts';
 import { upsertCorrelationCases } from './correlation-cases.ts';
-import { employeeWriteColumns, insertEmployees, updateEmployee, type EmployeeWrite } from './employees.ts';
-import { upsertLinks } from './links.ts';
-import { insertChanges, markApplied } from './run-changes.ts';
+import { chunks, employeeWriteColumns, type EmployeeWrite } from './employees.ts';
+import { markApplied } from './run-changes.ts';
 
 /**
  * The sync's bulk writes, always inside a transaction the caller opened (the run's fenced write).
  * On SQLite they run as cached prepared statements on the raw handle, synchronously inside that
- * Kysely transaction (which holds the single connection, so nothing else interleaves); on
- * PostgreSQL as multi-row Kysely statements. Same rows either way.
+ * Kysely transaction (which holds the single connection, so nothing else interleaves). On
+ * PostgreSQL each table's batch is one statement over column arrays (`INSERT … SELECT FROM
+ * unnest($1::text[], …)`, `UPDATE … FROM unnest(…)`): a dozen parameters however many rows,
+ * instead of a dozen per row (parsed and planned each time) or one round trip per update.
+ * Same rows either way.
  */
 export interface ApplyBatch {
   readonly tenantId: string;
@@ -69,7 +71,7 @@ function stmts(sqlite: SQLite.Database) {
 export async function writeChanges(store: Store, trx: Transaction<Database>, rows: readonly NewRunChangeRow[]): Promise<void> {
   if (rows.length === 0) return;
   const sqlite = store.sqlite;
-  if (!sqlite) return insertChanges(trx, rows);
+  if (!sqlite) return pgInsert(trx, 'run_changes', CHANGE_COLUMNS, rows, '');
   const s = stmts(sqlite).change;
   for (const row of rows) s.run(row);
 }
@@ -87,10 +89,61 @@ export async function writeApplyBatch(store: Store, trx: Transaction<Database>, 
     return;
   }
   await upsertCorrelationCases(trx, batch.cases);
-  await insertEmployees(trx, batch.creates);
-  await upsertLinks(trx, batch.links);
-  for (const w of batch.updates) await updateEmployee(trx, batch.tenantId, w);
+  await pgInsert(trx, 'employees', EMPLOYEE_COLUMNS, batch.creates, 'on conflict (id) do nothing');
+  await pgInsert(trx, 'employee_links', LINK_COLUMNS, batch.links, LINK_UPSERT);
+  await pgUpdateEmployees(trx, batch.tenantId, batch.updates);
   await markApplied(trx, batch.runId, batch.toSeq);
+}
+
+/** Column → PostgreSQL type of the arrays each bulk statement sends (the tables' own types). */
+type Columns<Row> = readonly (readonly [keyof Row & string, 'text' | 'int4'])[];
+
+const CHANGE_COLUMNS: Columns<NewRunChangeRow> = [
+  ['tenant_id', 'text'], ['run_id', 'text'], ['seq', 'int4'], ['kind', 'text'], ['employee_id', 'text'], ['external_id', 'text'],
+  ['display_name', 'text'], ['before', 'text'], ['after', 'text'], ['reason', 'text'], ['payload', 'text'], ['applied', 'int4'],
+];
+const EMPLOYEE_COLUMNS: Columns<NewEmployeeRow> = [
+  ['id', 'text'], ['tenant_id', 'text'], ['status', 'text'], ['role', 'text'], ['email_norm', 'text'], ['employee_number', 'text'], ['search_text', 'text'],
+  ['fields', 'text'], ['provenance', 'text'], ['custom_config', 'text'], ['created_at', 'text'], ['updated_at', 'text'],
+];
+const LINK_COLUMNS: Columns<NewEmployeeLinkRow> = [
+  ['tenant_id', 'text'], ['integration_id', 'text'], ['external_id', 'text'], ['employee_id', 'text'], ['record_hash', 'text'], ['field_values', 'text'],
+  ['lifecycle', 'text'], ['source_status', 'text'], ['status_reason', 'text'], ['in_scope', 'int4'], ['scope_reason', 'text'], ['review_on', 'text'],
+  ['present', 'int4'], ['last_run_id', 'text'], ['last_seen_at', 'text'], ['created_at', 'text'],
+];
+/** A link seen again takes the run's view of everything but when it was first made. */
+const LINK_UPSERT = `on conflict (integration_id, external_id) do update set ${LINK_COLUMNS.map(([c]) => c)
+  .filter((c) => !['tenant_id', 'integration_id', 'external_id', 'created_at'].includes(c))
+  .map((c) => `${c} = excluded.${c}`)
+  .join(', ')}`;
+
+/** Rows per PostgreSQL statement: large batches, bounded so one statement's arrays stay a few MB. */
+const PG_BATCH = 5000;
+
+/** The rows as one array per column, and the `unnest(…)` that turns them back into rows. */
+function columnArrays<Row>(columns: Columns<Row>, rows: readonly Row[]) {
+  const arrays = columns.map(([c]) => rows.map((r) => (r as Record<string, unknown>)[c] ?? null));
+  return sql`unnest(${sql.join(arrays.map((a, n) => sql`${a}::${sql.raw(columns[n]![1])}[]`))})`;
+}
+
+async function pgInsert<Row>(trx: Transaction<Database>, table: string, columns: Columns<Row>, rows: readonly Row[], conflict: string): Promise<void> {
+  const names = sql.raw(columns.map(([c]) => c).join(', '));
+  for (const chunk of chunks(rows, PG_BATCH)) {
+    await sql`insert into ${sql.table(table)} (${names}) select * from ${columnArrays(columns, chunk)} ${sql.raw(conflict)}`.execute(trx);
+  }
+}
+
+const UPDATE_COLUMNS = ['id', 'status', 'fields', 'provenance', 'email_norm', 'employee_number', 'search_text', 'updated_at'] as const;
+
+/** Employees' sync-owned columns, many people in one `UPDATE … FROM unnest(…)`. */
+async function pgUpdateEmployees(trx: Transaction<Database>, tenantId: string, writes: readonly EmployeeWrite[]): Promise<void> {
+  const columns: Columns<Record<(typeof UPDATE_COLUMNS)[number], unknown>> = UPDATE_COLUMNS.map((c) => [c, 'text'] as const);
+  const set = sql.raw(UPDATE_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = v.${c}`).join(', '));
+  for (const chunk of chunks(writes, PG_BATCH)) {
+    const rows = chunk.map((w) => ({ id: w.id, ...employeeWriteColumns(w) }));
+    await sql`update employees set ${set} from ${columnArrays(columns, rows)} as v(${sql.raw(UPDATE_COLUMNS.join(', '))})
+      where employees.tenant_id = ${tenantId} and employees.id = v.id`.execute(trx);
+  }
 }
 
 function updateParams(tenantId: string, w: EmployeeWrite) {

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, EmployeeLinkRow, NewEmployeeLinkRow } from './schema.ts';
+import type { Database, EmployeeLinkRow } from './schema.ts';
 import { chunks } from './employees.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -110,31 +110,6 @@ export async function linksByExternalIds(db: Db, tenantId: string, integrationId
     );
   }
   return out;
-}
-
-export async function upsertLinks(db: Db, rows: readonly NewEmployeeLinkRow[]): Promise<void> {
-  for (const chunk of chunks(rows, 1000)) {
-    await db
-      .insertInto('employee_links')
-      .values(chunk)
-      .onConflict((oc) =>
-        oc.columns(['integration_id', 'external_id']).doUpdateSet((eb) => ({
-          employee_id: eb.ref('excluded.employee_id'),
-          record_hash: eb.ref('excluded.record_hash'),
-          field_values: eb.ref('excluded.field_values'),
-          lifecycle: eb.ref('excluded.lifecycle'),
-          source_status: eb.ref('excluded.source_status'),
-          status_reason: eb.ref('excluded.status_reason'),
-          in_scope: eb.ref('excluded.in_scope'),
-          scope_reason: eb.ref('excluded.scope_reason'),
-          review_on: eb.ref('excluded.review_on'),
-          present: eb.ref('excluded.present'),
-          last_run_id: eb.ref('excluded.last_run_id'),
-          last_seen_at: eb.ref('excluded.last_seen_at'),
-        })),
-      )
-      .execute();
-  }
 }
 
 /** Links whose lifecycle decision changes by date (a future termination reached). */

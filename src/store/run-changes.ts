@@ -1,6 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, NewRunChangeRow, RunChangeRow } from './schema.ts';
-import { chunks } from './employees.ts';
+import type { Database, RunChangeRow } from './schema.ts';
 import { parseJson } from './ids.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -34,10 +33,6 @@ export function toRunChange(row: RunChangeRow, appliedThrough: number): RunChang
     reason: row.reason,
     applied: row.applied === 1 || row.seq <= appliedThrough,
   };
-}
-
-export async function insertChanges(db: Db, rows: readonly NewRunChangeRow[]): Promise<void> {
-  for (const chunk of chunks(rows, 1000)) await db.insertInto('run_changes').values(chunk).execute();
 }
 
 /** The change list shown to admins: `noop` rows (internal bookkeeping) are hidden. */
