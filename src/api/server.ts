@@ -5,6 +5,7 @@ import helmet from '@fastify/helmet';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { transformObject } from './contract/openapi.ts';
 import { validationErrorBody } from './contract/validation.ts';
+import { BODY_LIMIT_BYTES, frameworkErrors, registerInputHygiene } from './input-hygiene.ts';
 import type { AppContext } from '../app/context.ts';
 import { ApiError } from '../app/errors.ts';
 import { authenticateApiKey } from '../store/tenants.ts';
@@ -55,12 +56,15 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   const trustProxy = ctx.config.trustProxy ?? false;
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    frameworkErrors,
     trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : Array.isArray(trustProxy) ? [...trustProxy] : trustProxy === true,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('tenantId', '');
   app.decorateRequest('apiKeyId', '');
+  registerInputHygiene(app as unknown as FastifyInstance);
 
   await app.register(cookie);
   // HSTS only over HTTPS (below): embedded mode is plain http on loopback.

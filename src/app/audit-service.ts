@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { AppContext } from './context.ts';
-import { ApiError } from './errors.ts';
+import { badCursor, cursorKey } from './errors.ts';
 import { parseJson } from '../store/ids.ts';
 
 /**
@@ -37,13 +38,25 @@ interface Position {
   cd?: 1;
 }
 
+const Key = z.string().min(1).max(100);
+/** A cursor as `listAudit` writes it, and nothing else: a forged one is a 400, never a query. */
+const PositionSchema = z.strictObject({
+  a: z.tuple([Key, Key]).optional(),
+  c: z.tuple([Key, Key, z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)]).optional(),
+  ad: z.literal(1).optional(),
+  cd: z.literal(1).optional(),
+});
+
 function decode(cursor: string | undefined): Position {
-  if (!cursor) return {};
+  const text = cursorKey(cursor, (key) => key.startsWith('{'));
+  if (text === undefined) return {};
   try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Position;
+    const parsed = PositionSchema.safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
   } catch {
-    throw new ApiError(400, 'invalid_request', 'cursor: not a cursor from this API', { field: 'cursor' });
+    // not JSON: refused below
   }
+  throw badCursor();
 }
 
 export async function listAudit(ctx: AppContext, tenantId: string, q: AuditQuery): Promise<{ data: AuditEntry[]; nextCursor: string | null }> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
-import { ApiError, notFound, validateBody } from './errors.ts';
+import { ApiError, cursorKey, notFound, validateBody } from './errors.ts';
 import { importedAttributes } from './group-sync-settings.ts';
 import { CreateGroupBody, GroupListPage, GroupPreviewBody, MembersBody, PatchGroupBody, type GroupListQueryT, type GroupSyncPreview, type MemberListQuery } from '../api/contract/groups.ts';
 import { asContract } from '../api/contract/common.ts';
@@ -28,7 +28,7 @@ import {
   type GroupOrigin,
 } from '../store/groups.ts';
 import { refreshHeadcounts } from '../store/group-headcounts.ts';
-import { decodeCursor, encodeCursor, parseJson } from '../store/ids.ts';
+import { encodeCursor, parseJson } from '../store/ids.ts';
 import { lastFinishedRun } from '../store/runs.ts';
 import { audit } from '../store/audit.ts';
 
@@ -142,8 +142,7 @@ async function subtrees(ctx: AppContext, tenantId: string, roots: readonly Group
 export async function listGroupsFor(ctx: AppContext, tenantId: string, query: GroupListQueryT): Promise<z.infer<typeof GroupListPage>> {
   const integrations = await integrationsOf(ctx, tenantId);
   const includeArchived = query.includeArchived === 'true';
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-  if (query.cursor && !after) throw new ApiError(400, 'invalid_request', 'cursor: not a cursor from this API', { field: 'cursor' });
+  const after = cursorKey(query.cursor);
   const filter: GroupFilter = { includeArchived, ...(query.integrationId ? { integrationId: query.integrationId } : {}), ...(query.origin ? { origin: query.origin } : {}), ...(after ? { afterId: after } : {}) };
   const test = (g: Group) => (!query.q || fold(g.name).includes(fold(query.q))) && (!query.type || fold(g.type) === fold(query.type));
   const filtered = query.q || query.type || query.integrationId || query.origin;
@@ -201,8 +200,7 @@ function nameOf(fieldsJson: string): string | null {
 }
 
 async function membersPage(ctx: AppContext, tenantId: string, groupId: string, opts: { limit: number; cursor?: string | undefined; origin?: GroupOrigin | undefined }) {
-  const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-  if (opts.cursor && !after) throw new ApiError(400, 'invalid_request', 'cursor: not a cursor from this API', { field: 'cursor' });
+  const after = cursorKey(opts.cursor);
   // Cursor: the last employee id; a person with two memberships (synced and manual) is never split.
   const rows = await groupMembers(ctx.store.db, tenantId, groupId, { limit: opts.limit * 2 + 2, ...(after ? { afterEmployeeId: after } : {}), ...(opts.origin ? { origin: opts.origin } : {}) });
   const people: string[] = [];

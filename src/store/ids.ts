@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 
 /** UUIDv7-style ids: time-ordered, so keyset paging by id follows creation order. */
@@ -38,13 +39,20 @@ export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]{1,800}$/;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * The key a cursor carries, or null when it is not one `encodeCursor` could have made: only the
+ * canonical base64url of well-formed UTF-8 text without control characters (so a forged `AA`,
+ * which decodes to a NUL, never reaches a query).
+ */
 export function decodeCursor(cursor: string): string | null {
-  try {
-    const key = Buffer.from(cursor, 'base64url').toString('utf8');
-    return key.length > 0 && key.length < 200 ? key : null;
-  } catch {
-    return null;
-  }
+  if (!BASE64URL.test(cursor)) return null;
+  const bytes = Buffer.from(cursor, 'base64url');
+  if (bytes.toString('base64url') !== cursor || !isUtf8(bytes)) return null;
+  const key = bytes.toString('utf8');
+  return key.length > 0 && key.length < 200 && !CONTROL.test(key) ? key : null;
 }
 
 export function parseJson<T>(text: string | null, fallback: T): T {

@@ -2,10 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { listAudit } from '../../app/audit-service.ts';
-import { notFound } from '../../app/errors.ts';
+import { cursorKey, notFound } from '../../app/errors.ts';
 import { resolveCase } from '../../app/correlation-service.ts';
 import { countCorrelationCases, getCorrelationCase, listCorrelationCases } from '../../store/correlation-cases.ts';
-import { decodeCursor, encodeCursor } from '../../store/ids.ts';
+import { encodeCursor } from '../../store/ids.ts';
 import { IdParams, responses } from '../contract/common.ts';
 import { AuditPage, AuditQuery, CorrelationCase, CorrelationCasePage, CorrelationCaseQuery, ResolveCaseBody } from '../contract/audit.ts';
 
@@ -28,7 +28,7 @@ export function auditRoutes(ctx: AppContext): FastifyPluginAsync {
       { schema: { tags, summary: 'Ambiguous matches held for an admin (never merged silently), with how many match', querystring: CorrelationCaseQuery, response: responses({ 200: CorrelationCasePage }, 400) } },
       async (request) => {
         const { status, limit, cursor } = request.query;
-        const after = cursor ? (decodeCursor(cursor) ?? undefined) : undefined;
+        const after = cursorKey(cursor);
         const rows = await listCorrelationCases(ctx.store.db, request.tenantId, { limit: limit + 1, ...(status ? { status } : {}), ...(after ? { after } : {}) });
         const page = rows.slice(0, limit);
         const total = await countCorrelationCases(ctx.store.db, request.tenantId, status ? { status } : {});

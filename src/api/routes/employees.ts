@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
-import { ApiError, notFound } from '../../app/errors.ts';
+import { ApiError, cursorKey, notFound } from '../../app/errors.ts';
 import { presentEmployee } from '../../app/presenters.ts';
 import { explainPerson } from '../../app/explain.ts';
 import { createEmployee, importEmployeesCsv, patchEmployee } from '../../app/employees-service.ts';
 import { normalizeEmail } from '../../core/correlate.ts';
 import { getEmployee, listEmployees, toEmployee } from '../../store/employees.ts';
-import { decodeCursor, encodeCursor } from '../../store/ids.ts';
+import { encodeCursor } from '../../store/ids.ts';
 import { listIntegrations } from '../../store/integrations.ts';
 import { linksForEmployees } from '../../store/links.ts';
 import { groupsForEmployees } from '../../store/groups.ts';
@@ -32,8 +32,7 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       { schema: { tags, summary: 'Employees, paged; q searches name, email, number and title; filter by status, source (integrationId, or none) and group (with sub-groups)', querystring: EmployeeListQuery, response: responses({ 200: EmployeePage }, 400) } },
       async (request) => {
         const { q, email, status, integrationId, groupId, limit, cursor } = request.query;
-        const after = cursor ? decodeCursor(cursor) : undefined;
-        if (cursor && !after) throw new ApiError(400, 'invalid_request', 'query.cursor: not a cursor from this API', { field: 'query.cursor' });
+        const after = cursorKey(cursor);
         const rows = await listEmployees(ctx.store.db, request.tenantId, {
           limit: limit + 1,
           ...(q ? { q } : {}),

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
-import { notFound } from '../../app/errors.ts';
+import { cursorKey, notFound } from '../../app/errors.ts';
 import { presentRun } from '../../app/presenters.ts';
 import { approveRun, rejectRun } from '../../app/runs-service.ts';
-import { decodeCursor, encodeCursor } from '../../store/ids.ts';
+import { encodeCursor } from '../../store/ids.ts';
 import { listChanges } from '../../store/run-changes.ts';
 import { getRun, listRuns } from '../../store/runs.ts';
 import { IdParams, responses } from '../contract/common.ts';
@@ -17,7 +17,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get('/runs', { schema: { tags, summary: 'Runs, newest first', querystring: RunListQuery, response: responses({ 200: RunPage }, 400) } }, async (request) => {
       const { integrationId, limit, cursor } = request.query;
-      const before = cursor ? (decodeCursor(cursor) ?? undefined) : undefined;
+      const before = cursorKey(cursor);
       const runs = await listRuns(ctx.store.db, request.tenantId, { ...(integrationId ? { integrationId } : {}), limit: limit + 1, ...(before ? { before } : {}) });
       const page = runs.slice(0, limit);
       return { data: page.map(presentRun), nextCursor: runs.length > limit ? encodeCursor(page[page.length - 1]!.id) : null };
@@ -36,8 +36,9 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsync {
         const run = await getRun(ctx.store.db, request.tenantId, request.params.id);
         if (!run) throw notFound('run', request.params.id);
         const { limit, cursor, kind } = request.query;
-        const afterSeq = cursor ? Number(decodeCursor(cursor)) : undefined;
-        const changes = await listChanges(ctx.store.db, request.tenantId, run.id, { limit: limit + 1, ...(afterSeq !== undefined && Number.isFinite(afterSeq) ? { afterSeq } : {}), ...(kind ? { kind } : {}) });
+        const seq = cursorKey(cursor, (key) => /^(0|[1-9][0-9]{0,14})$/.test(key));
+        const afterSeq = seq === undefined ? undefined : Number(seq);
+        const changes = await listChanges(ctx.store.db, request.tenantId, run.id, { limit: limit + 1, ...(afterSeq !== undefined ? { afterSeq } : {}), ...(kind ? { kind } : {}) });
         const page = changes.slice(0, limit);
         return { data: page, nextCursor: changes.length > limit ? encodeCursor(String(page[page.length - 1]!.seq)) : null };
       },
