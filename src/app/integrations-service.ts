@@ -54,7 +54,7 @@ export async function createIntegrationFromRequest(ctx: AppContext, tenantId: st
     settings,
     credentials,
     connection,
-    userSync: defaultUserSync(descriptor.defaultMapping),
+    userSync: defaultUserSync(descriptor.defaultMapping, descriptor.defaultScope),
     groupSync: DEFAULT_GROUP_SYNC,
   });
   // The client an imported grant was made with is the one that must refresh it.

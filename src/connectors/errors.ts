@@ -291,3 +291,19 @@ export function badData(provider: string, url: string | URL | undefined, detail:
     detail,
   );
 }
+
+/**
+ * The provider no longer knows an incremental cursor (Microsoft Graph's `410 Gone` with
+ * `syncStateNotFound` for an expired delta token; a stored cursor that is not the provider's). Not
+ * a failure: the run reads everyone instead (a full run), which yields a fresh cursor, and the next
+ * run is incremental again.
+ */
+export class CursorExpiredError extends Error {
+  override name = 'CursorExpiredError';
+  constructor(
+    message: string,
+    readonly provider: string,
+  ) {
+    super(message);
+  }
+}

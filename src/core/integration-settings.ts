@@ -63,8 +63,8 @@ export interface GroupSyncSettings {
 
 export const DEFAULT_SAFEGUARD: Safeguard = { maxDeactivationPercent: 20, minPopulation: 10, maxDeactivations: null };
 
-export function defaultUserSync(mapping: FieldMapping): UserSyncSettings {
-  return { enabled: false, cadence: '4h', scope: { groups: [] }, fieldMapping: mapping, outOfScopeAction: 'deactivate', safeguard: DEFAULT_SAFEGUARD };
+export function defaultUserSync(mapping: FieldMapping, scope: Scope = { groups: [] }): UserSyncSettings {
+  return { enabled: false, cadence: '4h', scope, fieldMapping: mapping, outOfScopeAction: 'deactivate', safeguard: DEFAULT_SAFEGUARD };
 }
 
 export const DEFAULT_GROUP_SYNC: GroupSyncSettings = { enabled: false, mapping: [] };

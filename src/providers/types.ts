@@ -11,8 +11,9 @@
  */
 import type { z } from 'zod';
 import type { FieldMapping } from '../core/mapping.ts';
+import type { Scope } from '../core/scope.ts';
 
-export type ProviderId = 'bamboohr' | 'hibob' | 'employmenthero' | 'deel';
+export type ProviderId = 'bamboohr' | 'hibob' | 'employmenthero' | 'deel' | 'entra';
 
 /** How an integration can authenticate. */
 export type AuthMethodKind =
@@ -134,5 +135,11 @@ export interface ProviderDescriptor<Id extends ProviderId = ProviderId> {
   readonly fields: readonly SourceField[];
   /** Source attribute → ReFresh field for a new integration. Personal data is never in it. */
   readonly defaultMapping: FieldMapping;
+  /**
+   * The sync scope a new integration starts with (default: everyone). Identity providers hold
+   * accounts HR does not know (guests, rooms, shared mailboxes); their default rule leaves them
+   * out, and the admin can change it like any scope.
+   */
+  readonly defaultScope?: Scope;
   readonly groupAttributes: readonly GroupAttribute[];
 }

@@ -3,8 +3,8 @@ import { decideStatus, todayIn, type PersonStatus } from '../core/lifecycle.ts';
 import { observedOnly, type RunCounts, type RunPhase } from '../core/run-states.ts';
 import { checkSafeguard, type SafeguardVerdict } from '../core/safeguard.ts';
 import type { Lifecycle } from '../core/source-record.ts';
-import { providerDisplayName as providerName } from '../connectors/errors.ts';
-import type { HrisConnector } from '../connectors/types.ts';
+import { CursorExpiredError, providerDisplayName as providerName } from '../connectors/errors.ts';
+import type { ChangeFetch, HrisConnector } from '../connectors/types.ts';
 import { writeChanges } from '../store/bulk.ts';
 import { getCursor } from '../store/cursors.ts';
 import { parseJson } from '../store/ids.ts';
@@ -44,8 +44,19 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   const managerAttribute = Object.entries(settings.fieldMapping).find(([, target]) => target === 'managerId')?.[0] ?? '';
   const hash = configHash(settings, tenant.time_zone);
   const cursor = await getCursor(db, row.tenant_id, integration.id);
-  const full = row.mode === 'full' || !cursor || cursor.configHash !== hash;
-  // An incremental run without a valid cursor (first run, or mapping/scope changed) runs full.
+  let full = row.mode === 'full' || !cursor || cursor.configHash !== hash;
+  let changes: ChangeFetch | undefined;
+  if (!full) {
+    try {
+      changes = await connector.fetchChanges(cursor!.value);
+    } catch (error) {
+      // The provider forgot the cursor (Graph's 410 syncStateNotFound): one full run, then deltas again.
+      if (!(error instanceof CursorExpiredError)) throw error;
+      log.info({ reason: error.message }, 'incremental cursor expired: reading everyone');
+      full = true;
+    }
+  }
+  // An incremental run without a valid cursor (first run, mapping/scope changed, cursor expired) runs full.
   if (row.mode === 'incremental' && full) await run.write((trx) => trx.updateTable('runs').set({ mode: 'full' }).where('id', '=', row.id).execute());
 
   // Counted before anything changes: the safeguard's percentage is of today's active people.
@@ -65,7 +76,6 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
 
   await flush('fetching', `fetching people from ${providerName(integration.provider)}`);
   const seen = new Set<string>();
-  const changes = full ? undefined : await connector.fetchChanges(cursor!.value);
   const fetch = changes ?? (await connector.fetchAll());
   const deletedIds = changes?.deletedIds ?? [];
 

@@ -2058,7 +2058,7 @@ export interface paths {
                         };
                         name?: string;
                         /** @enum {string} */
-                        provider: "bamboohr" | "hibob" | "employmenthero" | "deel";
+                        provider: "bamboohr" | "hibob" | "employmenthero" | "deel" | "entra";
                         /**
                          * @description The provider's settings (its descriptor's settings schema, GET /providers), e.g. companyDomain and baseUrl
                          * @default {}

@@ -109,6 +109,8 @@ export interface EntraDirectoryOptions {
   /** Verified domain (default `acme.example`, the BambooHR sandbox's). */
   readonly domain: string;
   readonly tenantId: string;
+  /** Guests, resource accounts, a break-glass admin and service principals of its own (default true). */
+  readonly ownAccounts?: boolean;
   readonly now?: () => Date;
 }
 
@@ -147,7 +149,7 @@ export class EntraDirectory {
     const today = todayUtc(this.now().getTime());
     const company = generateCompany({ employees: opts.employees, seed: opts.seed, today, emailDomain: this.domain });
     this.seedPeople(company.employees, today);
-    this.seedOwnAccounts();
+    if (opts.ownAccounts !== false) this.seedOwnAccounts();
     this.seedGroups(company.employees);
     // The seed is the state before any client looked: it is not a change.
     this.log.length = 0;

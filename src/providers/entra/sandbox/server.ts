@@ -58,6 +58,13 @@ export interface EntraSandboxOptions {
   apps?: EntraApp[];
   /** Users per `/users/delta` page (Graph chooses; default 100). */
   deltaPageSize?: number;
+  /**
+   * Largest page `/users` answers whatever `$top` asks (default 999, the documented maximum); Graph
+   * may answer fewer than `$top` (learn.microsoft.com/graph/paging), so small values test paging.
+   */
+  usersPageSize?: number;
+  /** Guests, resource accounts and the like besides the seeded people (default true). */
+  ownAccounts?: boolean;
   now?: () => Date;
 }
 
@@ -98,6 +105,7 @@ interface State {
   readonly faults: ApiFaults;
   readonly tokens: EntraTokenServer;
   readonly deltaPageSize: number;
+  readonly usersPageSize: number;
   readonly now: () => Date;
   url: string;
 }
@@ -107,7 +115,7 @@ export async function startEntraSandbox(opts: EntraSandboxOptions = {}): Promise
   if (!Number.isInteger(employees) || employees < 0) throw new RangeError('employees must be a whole number ≥ 0');
   const now = opts.now ?? (() => new Date());
   const tenantId = opts.tenantId ?? '7a1c0ffe-5eed-4a11-9c0d-acme00000001';
-  const directory = new EntraDirectory({ employees, seed: opts.seed ?? 1, domain: opts.domain ?? 'acme.example', tenantId, now });
+  const directory = new EntraDirectory({ employees, seed: opts.seed ?? 1, domain: opts.domain ?? 'acme.example', tenantId, now, ...(opts.ownAccounts === false ? { ownAccounts: false } : {}) });
   const faults = new ApiFaults('Too many requests. Wait the number of seconds in Retry-After, then retry.', 1);
   const tokens = new EntraTokenServer(
     (t) => [directory.tenantId, directory.domain, directory.tenantDomain].includes(t.toLowerCase()),
@@ -116,7 +124,7 @@ export async function startEntraSandbox(opts: EntraSandboxOptions = {}): Promise
   );
   const apps = opts.apps ?? [{ clientId: '0d5ea1c2-aaaa-4bbb-8ccc-5a0d0b0c0e01', clientSecret: 'sandbox~secret.0123456789', displayName: 'ReFresh People Sync', roles: [...ENTRA_SYNC_ROLES] }];
   for (const app of apps) tokens.apps.set(app.clientId, app);
-  const state: State = { directory, faults, tokens, deltaPageSize: opts.deltaPageSize ?? 100, now, url: '' };
+  const state: State = { directory, faults, tokens, deltaPageSize: opts.deltaPageSize ?? 100, usersPageSize: opts.usersPageSize ?? 999, now, url: '' };
   const started = await startHttpServer(opts, (req, res) => handle(req, res, state), (res, message) => sendGraphError(res, 500, 'generalException', message));
   state.url = started.url;
   return { url: started.url, port: started.port, tenantId, directory, faults, tokens, app: apps[0]!, close: started.close };
@@ -149,9 +157,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State): 
   try {
     if (method !== 'GET') throw new GraphError(405, 'Request_BadRequest', `The sandbox serves Graph read-only; ${method} is not allowed.`);
     const grant = authenticate(req, state);
+    // The `forbidden` knob: the app's consented permissions do not cover the call.
+    if (faults.forbidden) throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
     const q = odata(url.searchParams);
     let m: RegExpExecArray | null;
-    if (path === '/v1.0/users') return sendJson(res, 200, listUsers(q, state, grant, url));
+    if (path === '/v1.0/users') {
+      const body = listUsers(q, state, grant, url);
+      // A page cut off mid-way (the failPage knob's `malformed`): a transient fault clients retry.
+      if (body === TRUNCATED) return send(res, 200, '{"@odata.context":"$metadata#users","value":[{"id":"1', 'application/json;odata.metadata=minimal');
+      return sendJson(res, 200, body);
+    }
     if (DELTA_PATH.test(path)) return sendJson(res, 200, userDelta(q, state, grant));
     if ((m = /^\/v1\.0\/users\/([^/]+)\/manager$/.exec(path))) return sendJson(res, 200, getManager(decodeURIComponent(m[1]!), q, state, grant));
     if ((m = /^\/v1\.0\/users\/([^/]+)$/.exec(path))) return sendJson(res, 200, getUser(decodeURIComponent(m[1]!), q, state, grant));
@@ -297,16 +312,21 @@ function withManager(out: Record<string, unknown>, u: EntraUser, expand: { selec
   return out;
 }
 
-function listUsers(q: OData, state: State, grant: EntraAccessGrant, url: URL): Record<string, unknown> {
+const TRUNCATED = Symbol('truncated');
+
+function listUsers(q: OData, state: State, grant: EntraAccessGrant, url: URL): Record<string, unknown> | typeof TRUNCATED {
   checkSelect(q.select, ENTRA_USER_PROPERTIES, 'user');
   requireUserRead(grant, q.select);
   const expand = managerExpand(q);
-  const size = topOf(q);
+  const size = Math.min(topOf(q), state.usersPageSize);
   const fingerprint = `users|${(q.select ?? []).join(',')}|${q.expand ?? ''}|${size}`;
   const { items, more, number } = page(state.directory.liveUsers(), q, fingerprint, size, state);
   const fail = state.faults.takeFailPage(number);
   if (fail && !fail.malformed) throw new GraphError(fail.status, fail.status >= 500 ? 'serviceNotAvailable' : 'BadRequest', 'The service is temporarily unavailable.');
-  const value = fail?.malformed ? [{ id: 42, displayName: { not: 'a string' } }] : items.map((u) => withManager(renderUser(u, q.select), u, expand, state));
+  if (fail?.malformed) return TRUNCATED;
+  const value = items.map((u) => withManager(renderUser(u, q.select), u, expand, state));
+  // The malformedRecord knob: one entry on the first page that is no user (it has no id).
+  if (state.faults.malformedRecord && number === 1) value.unshift({ displayName: 'Not a user', accountEnabled: true });
   return {
     '@odata.context': `${state.url}/v1.0/$metadata#users`,
     value,
