@@ -1,6 +1,8 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { api, onSessionLost, setCsrfToken } from './api/client.ts';
-import type { AdminUser, LoginResponse, MeResponse } from './api/types.ts';
+import { client, data, onSessionLost, setCsrfToken, type Schema } from './api/client.ts';
+import { queryClient } from './api/queries.ts';
+
+type AdminUser = Schema<'AdminUser'>;
 
 interface Auth {
   /** undefined while we ask the server; null when signed out. */
@@ -18,7 +20,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
-    api<MeResponse>('GET', '/auth/me')
+    data(client.GET('/api/v1/auth/me'))
       .then((me) => {
         setCsrfToken(me.csrfToken);
         setUser(me.user);
@@ -29,6 +31,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     onSessionLost(() => {
       setCsrfToken(null);
+      queryClient.clear();
       setNotice('Your session has expired. Sign in again.');
       setUser(null);
     });
@@ -36,7 +39,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signIn = useCallback(async (email: string, password: string) => {
-    const res = await api<LoginResponse>('POST', '/auth/login', { email, password });
+    const res = await data(client.POST('/api/v1/auth/login', { body: { email, password } }));
     setCsrfToken(res.csrfToken);
     setNotice(null);
     setUser(res.user);
@@ -44,8 +47,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(async () => {
     try {
-      await api('POST', '/auth/logout', {});
+      await data(client.POST('/api/v1/auth/logout'));
     } finally {
+      queryClient.clear();
       setCsrfToken(null);
       setNotice('You have signed out.');
       setUser(null);

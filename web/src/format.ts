@@ -1,4 +1,8 @@
-import type { ConnectionStatus, HealthState, RunStatus } from './api/types.ts';
+import type { Schema } from './api/client.ts';
+
+type ConnectionStatus = Schema<'Integration'>['connection']['status'];
+type HealthState = Schema<'Health'>['state'];
+type RunStatus = Schema<'Run'>['status'];
 
 export type Tone = 'good' | 'warn' | 'bad' | 'info' | 'neutral';
 
@@ -69,6 +73,9 @@ export const FIELD_LABEL: Record<string, string> = {
   employmentStatus: 'Employment status',
   employmentType: 'Employment type',
 };
+
+/** ReFresh's standard fields, in the order the console lists them. */
+export const STANDARD_FIELDS = Object.keys(FIELD_LABEL);
 
 export function fieldLabel(name: string): string {
   if (FIELD_LABEL[name]) return FIELD_LABEL[name];

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { get } from './api/client.ts';
+import { useEffect, useState } from 'react';
+import { useQuery, useQueryClient, type QueryKey, type UseQueryOptions } from '@tanstack/react-query';
 
 export interface Loaded<T> {
   data: T | undefined;
+  /** The last failure (an ApiError with the API's message), shown by the page: never swallowed. */
   error: unknown;
   loading: boolean;
   reload: () => void;
@@ -10,42 +11,21 @@ export interface Loaded<T> {
   set: (value: T) => void;
 }
 
-/** GETs `path` (null = nothing to load), with loading and error state; reloads when the path changes. */
-export function useApi<T>(path: string | null): Loaded<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState<boolean>(path !== null);
-  const [tick, setTick] = useState(0);
-  useEffect(() => {
-    if (path === null) return;
-    const ctl = new AbortController();
-    setLoading(true);
-    setError(null);
-    get<T>(path, ctl.signal)
-      .then((value) => {
-        setData(value);
-        setLoading(false);
-      })
-      .catch((e: unknown) => {
-        if ((e as Error).name === 'AbortError') return;
-        setError(e);
-        setLoading(false);
-      });
-    return () => ctl.abort();
-  }, [path, tick]);
-  const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, loading, reload, set: setData };
-}
-
-/** Runs `fn` every `ms` while `active`. */
-export function useInterval(fn: () => void, ms: number, active: boolean): void {
-  const saved = useRef(fn);
-  saved.current = fn;
-  useEffect(() => {
-    if (!active) return;
-    const id = window.setInterval(() => saved.current(), ms);
-    return () => window.clearInterval(id);
-  }, [ms, active]);
+/**
+ * A read through TanStack Query (caching, polling with refetchInterval, retries of 5xx and
+ * network errors) in the shape the pages use: data, error, loading, reload, set.
+ */
+export function useApiQuery<T, K extends QueryKey>(options: UseQueryOptions<T, Error, T, K>): Loaded<T> {
+  const client = useQueryClient();
+  const query = useQuery(options);
+  const { refetch } = query;
+  return {
+    data: query.data,
+    error: query.error,
+    loading: query.isLoading,
+    reload: () => void refetch(),
+    set: (value: T) => client.setQueryData<T>(options.queryKey, value),
+  };
 }
 
 export function useDebounced<T>(value: T, ms: number): T {

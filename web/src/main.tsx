@@ -1,19 +1,20 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { App } from './App.tsx';
+import { queryClient } from './api/queries.ts';
 import { AuthProvider } from './auth.tsx';
-import { CapabilitiesProvider } from './capabilities.tsx';
 import { RouterProvider } from './router.tsx';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <RouterProvider>
-      <AuthProvider>
-        <CapabilitiesProvider>
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider>
+        <AuthProvider>
           <App />
-        </CapabilitiesProvider>
-      </AuthProvider>
-    </RouterProvider>
+        </AuthProvider>
+      </RouterProvider>
+    </QueryClientProvider>
   </StrictMode>,
 );

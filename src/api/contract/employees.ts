@@ -78,6 +78,9 @@ export type EmployeeT = z.infer<typeof Employee>;
 
 export const EmployeePage = pageOf(Employee);
 
+/** The CSV file itself, sent as the body with Content-Type: text/csv. */
+export const ImportCsvBody = z.string().describe('The CSV: a header row, then one row per person');
+
 export const ImportRow = z.object({
   line: z.number().int().describe('The line in the file (the header is line 1)'),
   status: z.enum(['created', 'failed']),

@@ -13,7 +13,7 @@ import { linksForEmployees } from '../../store/links.ts';
 import { groupsForEmployees } from '../../store/groups.ts';
 import { getFieldPriorities } from '../../store/field-priorities.ts';
 import { IdParams, responses } from '../contract/common.ts';
-import { CreateEmployeeBody, Employee, EmployeeListQuery, EmployeePage, Explanation, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
+import { CreateEmployeeBody, Employee, EmployeeListQuery, EmployeePage, Explanation, ImportCsvBody, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
 
 export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
   const integrationsOf = async (tenantId: string) => new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
@@ -76,7 +76,7 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       csvScope.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
       csvScope.withTypeProvider<ZodTypeProvider>().post(
         '/employees/import',
-        { schema: { tags, summary: 'CSV import (text/csv): per-row results; bad rows rejected with line number and reason, good rows kept', response: responses({ 200: ImportResult }, 400, 413, 415) } },
+        { schema: { tags, summary: 'CSV import (text/csv): per-row results; bad rows rejected with line number and reason, good rows kept', consumes: ['text/csv'], body: ImportCsvBody, response: responses({ 200: ImportResult }, 400, 413, 415) } },
         async (request) => {
           if (typeof request.body !== 'string') throw new ApiError(415, 'unsupported_media_type', 'Send the CSV as the request body with Content-Type: text/csv.');
           return importEmployeesCsv(ctx, request.tenantId, request.body);

@@ -1,4 +1,22 @@
-import type { ApiErrorBody } from './types.ts';
+/**
+ * The console's only way to the API: openapi-fetch over the types generated from the API's
+ * OpenAPI document (schema.gen.ts, `npm run gen:api`), so a call to a path, a parameter or a body
+ * the server does not declare does not compile. Every answer other than 2xx becomes an ApiError
+ * carrying the API's own `{error: {code, message, details}}`, which the pages show.
+ */
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { components, paths } from './schema.gen.ts';
+
+/** A named schema of the API contract, e.g. `Schema<'Integration'>`. */
+export type Schema<K extends keyof components['schemas']> = components['schemas'][K];
+export type ErrorBody = Schema<'Error'>;
+/** The JSON request body of a route, e.g. `Body<'/api/v1/integrations/{id}', 'patch'>`. */
+export type Body<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+/** A page of a list route: `{data, nextCursor}`. */
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
 
 /** An API answer other than 2xx, carrying the API's own `{error: {code, message, details}}`. */
 export class ApiError extends Error {
@@ -26,56 +44,43 @@ export function onSessionLost(handler: (() => void) | null): void {
   onUnauthenticated = handler;
 }
 
-export const BASE = '/api/v1';
+const SESSION_PROBES = new Set(['/api/v1/auth/login', '/api/v1/auth/me']);
 
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, init: { signal?: AbortSignal; contentType?: string } = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const raw = init.contentType !== undefined && typeof body === 'string';
-  if (body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  let res: Response;
-  try {
-    res = await fetch(BASE + path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      ...(body !== undefined ? { body: raw ? (body as string) : JSON.stringify(body) } : {}),
-      ...(init.signal ? { signal: init.signal } : {}),
-    });
-  } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiError(0, 'network_error', 'Cannot reach the ReFresh server. Check that it is running and try again.');
-  }
-  const text = await res.text();
-  let json: unknown = null;
-  if (text) {
+const middleware: Middleware = {
+  onRequest({ request }) {
+    request.headers.set('accept', 'application/json');
+    if (request.method !== 'GET' && csrfToken) request.headers.set('x-csrf-token', csrfToken);
+    return request;
+  },
+  async onResponse({ response, schemaPath }) {
+    if (response.ok) return undefined;
+    let body: Partial<ErrorBody> | null = null;
     try {
-      json = JSON.parse(text);
+      body = (await response.clone().json()) as Partial<ErrorBody>;
     } catch {
-      json = null;
+      body = null;
     }
-  }
-  if (!res.ok) {
-    const err = (json as ApiErrorBody | null)?.error;
-    const apiError = new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `The server answered ${res.status} ${res.statusText}.`, err?.details ?? {});
-    if (res.status === 401 && path !== '/auth/login' && path !== '/auth/me') onUnauthenticated?.();
-    throw apiError;
-  }
-  return json as T;
-}
+    const err = body?.error;
+    if (response.status === 401 && !SESSION_PROBES.has(schemaPath)) onUnauthenticated?.();
+    throw new ApiError(response.status, err?.code ?? 'http_error', err?.message ?? `The server answered ${response.status} ${response.statusText}.`, err?.details ?? {});
+  },
+  onError({ error }) {
+    if (error instanceof ApiError || (error as Error).name === 'AbortError') return error as Error;
+    return new ApiError(0, 'network_error', 'Cannot reach the ReFresh server. Check that it is running and try again.');
+  },
+};
 
-export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, undefined, signal ? { signal } : {});
-export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
-export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
-export const del = <T>(path: string) => api<T>('DELETE', path);
-/** POSTs a text body as-is (e.g. a CSV file with `text/csv`). */
-export const postText = <T>(path: string, text: string, contentType: string) => api<T>('POST', path, text, { contentType });
+export const client = createClient<paths>({ baseUrl: '', credentials: 'same-origin' });
+client.use(middleware);
 
-export function qs(params: Record<string, string | number | undefined | null>): string {
-  const usp = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') usp.set(k, String(v));
-  const s = usp.toString();
-  return s ? `?${s}` : '';
+/**
+ * The data of a call: failures were already thrown as ApiError by the middleware, so what is
+ * left is the success body (undefined for 204).
+ */
+export async function data<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const res = await call;
+  if (res.error !== undefined) throw new ApiError(res.response.status, 'http_error', `The server answered ${res.response.status}.`);
+  return res.data as T;
 }
 
 export function errorMessage(error: unknown): string {

@@ -1141,7 +1141,12 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            /** @description The CSV: a header row, then one row per person */
+            requestBody: {
+                content: {
+                    "text/csv": string;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {

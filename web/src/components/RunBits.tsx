@@ -1,4 +1,6 @@
-import type { Run } from '../api/types.ts';
+import type { Schema } from '../api/client.ts';
+
+type Run = Schema<'Run'>;
 import { RUN_STATUS, duration, formatDateTime, relativeTime } from '../format.ts';
 import { Link } from '../router.tsx';
 import { Badge } from './ui.tsx';
@@ -57,7 +59,7 @@ export function RunSummaryLine({ run }: { run: Run }) {
   if (c.reactivated) parts.push(`${c.reactivated} reactivated`);
   if (c.skipped) parts.push(`${c.skipped} skipped`);
   if (c.failed) parts.push(`${c.failed} failed`);
-  if (parts.length === 0) parts.push(run.status === 'succeeded' || run.status === 'partial' ? 'no changes' : '—');
+  if (parts.length === 0) parts.push(run.status === 'succeeded' || run.status === 'partial' ? 'no changes' : run.status === 'queued' || run.status === 'running' ? 'in progress' : 'nothing applied');
   return <span>{parts.join(', ')}</span>;
 }
 

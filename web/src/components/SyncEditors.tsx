@@ -1,8 +1,13 @@
 import { useId, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage, patch, post } from '../api/client.ts';
-import { STANDARD_FIELDS, type Integration, type Scope, type ScopeOperator, type ScopePreview, type ScopePreviewPerson } from '../api/types.ts';
-import { fieldLabel } from '../format.ts';
+import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
+import { STANDARD_FIELDS, fieldLabel } from '../format.ts';
 import { Alert, Card, Spinner } from './ui.tsx';
+
+type Integration = Schema<'Integration'>;
+type Scope = Integration['userSync']['scope'];
+type ScopeOperator = Scope['groups'][number]['conditions'][number]['operator'];
+type ScopePreview = Schema<'ScopePreview'>;
+type ScopePreviewPerson = ScopePreview['sampleIn'][number];
 
 interface ConditionDraft {
   key: number;
@@ -123,8 +128,8 @@ export function ScopeEditor({ integration, onSaved }: { integration: Integration
     setPreviewError(null);
     const body = { scope, outOfScopeAction: outOfScope };
     try {
-      const data = await post<ScopePreview>(`/integrations/${integration.id}/user-sync/preview`, body);
-      setPreview({ data, body: JSON.stringify(body), action: outOfScope });
+      const answer = await data(client.POST('/api/v1/integrations/{id}/user-sync/preview', { params: { path: { id: integration.id } }, body }));
+      setPreview({ data: answer, body: JSON.stringify(body), action: outOfScope });
     } catch (error) {
       setPreview(null);
       setPreviewError(errorMessage(error));
@@ -140,7 +145,7 @@ export function ScopeEditor({ integration, onSaved }: { integration: Integration
     if (!scope) return;
     setBusy('save');
     try {
-      const updated = await patch<Integration>(`/integrations/${integration.id}`, { userSync: { scope, outOfScopeAction: outOfScope } });
+      const updated = await data(client.PATCH('/api/v1/integrations/{id}', { params: { path: { id: integration.id } }, body: { userSync: { scope, outOfScopeAction: outOfScope } } }));
       onSaved(updated);
       setResult({ tone: 'good', text: 'Scope saved. The next sync applies it to everyone.' });
     } catch (error) {
@@ -424,7 +429,7 @@ export function FieldMappingEditor({ integration, onSaved }: { integration: Inte
     setBusy(true);
     try {
       const fieldMapping = Object.fromEntries(rows.map((r) => [r.source.trim(), targetOf(r)]));
-      const updated = await patch<Integration>(`/integrations/${integration.id}`, { userSync: { fieldMapping } });
+      const updated = await data(client.PATCH('/api/v1/integrations/{id}', { params: { path: { id: integration.id } }, body: { userSync: { fieldMapping } } }));
       onSaved(updated);
       setResult({ tone: 'good', text: 'Field mapping saved. The next sync writes the mapped fields; unmapped fields are unlocked and keep their last value.' });
     } catch (error) {

@@ -1,17 +1,19 @@
 import { useState, type FormEvent } from 'react';
-import { del, errorMessage, post } from '../api/client.ts';
-import type { ApiKeyInfo, Page } from '../api/types.ts';
+import { client, data, errorMessage, type Schema } from '../api/client.ts';
+import { q } from '../api/queries.ts';
 import { useAuth } from '../auth.tsx';
 import { Alert, Card, ConfirmDialog, EmptyState, ErrorState, Field, PageHeader, Spinner } from '../components/ui.tsx';
 import { formatDateTime, type Tone } from '../format.ts';
-import { useApi, useTitle } from '../hooks.ts';
+import { useApiQuery, useTitle } from '../hooks.ts';
+
+type ApiKeyInfo = Schema<'ApiKey'>;
 
 /** The organization's API keys: when each was last used, create one (shown once), revoke. */
 export function ApiKeysPage() {
   useTitle('API keys');
   const { user } = useAuth();
   const canEdit = user?.role === 'organization_admin';
-  const keys = useApi<Page<ApiKeyInfo>>('/api-keys');
+  const keys = useApiQuery(q.apiKeys());
   const [name, setName] = useState('');
   const [created, setCreated] = useState<(ApiKeyInfo & { key: string }) | null>(null);
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
@@ -23,7 +25,7 @@ export function ApiKeysPage() {
     setBusy(true);
     setNotice(null);
     try {
-      setCreated(await post<ApiKeyInfo & { key: string }>('/api-keys', { name }));
+      setCreated(await data(client.POST('/api/v1/api-keys', { body: { name } })));
       setName('');
       keys.reload();
     } catch (error) {
@@ -37,7 +39,7 @@ export function ApiKeysPage() {
     if (!revoking) return;
     setBusy(true);
     try {
-      await del(`/api-keys/${encodeURIComponent(revoking.id)}`);
+      await data(client.DELETE('/api/v1/api-keys/{id}', { params: { path: { id: revoking.id } } }));
       setNotice({ tone: 'good', text: `Revoked "${revoking.name}": it stopped working at once.` });
       if (created?.id === revoking.id) setCreated(null);
       keys.reload();

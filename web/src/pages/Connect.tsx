@@ -1,17 +1,18 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, errorMessage, post } from '../api/client.ts';
-import type { Integration, OAuthStart } from '../api/types.ts';
+import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
 import { Alert, Card, Field, PageHeader, Placeholder, ProviderLogo } from '../components/ui.tsx';
 import { CONNECTION, PROVIDERS } from '../format.ts';
 import { useTitle } from '../hooks.ts';
 import { Link, useNavigate, useSearchParams } from '../router.tsx';
 
+type Integration = Schema<'Integration'>;
+
 const DOMAIN = /^[A-Za-z0-9-]{1,63}$/;
 
 /** Sends the browser to the provider's consent page; the callback comes back to /settings/integrations/{id}?connected=1. */
 export async function startOAuth(integrationId: string): Promise<void> {
-  const res = await post<OAuthStart>(`/integrations/${encodeURIComponent(integrationId)}/connect`, {});
-  window.location.assign(res.authorizeUrl);
+  const res = await data(client.POST('/api/v1/integrations/{id}/connect', { params: { path: { id: integrationId } }, body: {} }));
+  if ('authorizeUrl' in res) window.location.assign(res.authorizeUrl);
 }
 
 function checkUrl(value: string): string | null {
@@ -118,14 +119,14 @@ function BambooConnect({ back }: { back: ReactNode }) {
       if (method === 'oauth') {
         let id = savedId;
         if (!id) {
-          const created = await post<Integration>('/integrations', { provider: 'bamboohr', name: name.trim(), settings });
+          const created = await data(client.POST('/api/v1/integrations', { body: { provider: 'bamboohr', name: name.trim(), settings } }));
           id = created.id;
           setSavedId(id);
         }
         await startOAuth(id);
         return;
       }
-      const integration = await post<Integration>('/integrations', { provider: 'bamboohr', name: name.trim(), settings, credentials: { apiKey: apiKey.trim() } });
+      const integration = await data(client.POST('/api/v1/integrations', { body: { provider: 'bamboohr', name: name.trim(), settings, credentials: { apiKey: apiKey.trim() } } }));
       setApiKey('');
       if (integration.connection.status === 'connected') navigate(`/settings/user-sync/${integration.id}?connected=1`);
       else setResult(integration);
@@ -230,12 +231,12 @@ function HibobConnect({ back }: { back: ReactNode }) {
     }
     setBusy(true);
     try {
-      const integration = await post<Integration>('/integrations', {
+      const integration = await data(client.POST('/api/v1/integrations', { body: {
         provider: 'hibob',
         name: name.trim(),
         settings: baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {},
         credentials: { serviceUserId: serviceUserId.trim(), token: token.trim() },
-      });
+      } }));
       setToken('');
       if (integration.connection.status === 'connected') navigate(`/settings/user-sync/${integration.id}?connected=1`);
       else setResult(integration);
@@ -350,8 +351,10 @@ export function ReconnectForm({ integration, onReconnected }: { integration: Int
         await startOAuth(integration.id);
         return;
       }
-      const credentials = bamboo ? { apiKey: apiKey.trim() } : { serviceUserId: serviceUserId.trim(), token: token.trim() };
-      const updated = await post<Integration>(`/integrations/${integration.id}/connect`, { credentials });
+      const credentials: Record<string, string> = bamboo ? { apiKey: apiKey.trim() } : { serviceUserId: serviceUserId.trim(), token: token.trim() };
+      const answer = await data(client.POST('/api/v1/integrations/{id}/connect', { params: { path: { id: integration.id } }, body: { credentials } }));
+      if (!('connection' in answer)) throw new Error('The server answered with a sign-in address where it should have checked the credentials.');
+      const updated = answer;
       setApiKey('');
       setToken('');
       onReconnected(updated);

@@ -1,42 +1,41 @@
-import { useEffect, useState } from 'react';
-import { errorMessage, get, post, qs } from '../api/client.ts';
-import type { CorrelationCase, Employee, Integration, Page } from '../api/types.ts';
+import { useState } from 'react';
+import { useQueries, useQueryClient } from '@tanstack/react-query';
+import { client, data, errorMessage, type Schema } from '../api/client.ts';
+import { q } from '../api/queries.ts';
 import { Alert, Badge, Card, EmptyState, ErrorState, PageHeader, Spinner } from '../components/ui.tsx';
 import { formatDateTime, personName, type Tone } from '../format.ts';
-import { useApi, useTitle } from '../hooks.ts';
+import { useApiQuery, useTitle } from '../hooks.ts';
+
+type CorrelationCase = Schema<'CorrelationCase'>;
 import { Link } from '../router.tsx';
 
 /** Ambiguous matches held for an admin: link the HR record to one of the candidates, or create a new employee. */
 export function CorrelationCasesPage() {
   useTitle('Match review');
   const [status, setStatus] = useState<'open' | 'resolved'>('open');
-  const cases = useApi<Page<CorrelationCase>>(`/correlation-cases${qs({ status, limit: 100 })}`);
-  const integrations = useApi<Page<Integration>>('/integrations');
+  const queryClient = useQueryClient();
+  const cases = useApiQuery(q.correlationCases({ status, limit: 100 }));
+  const integrations = useApiQuery(q.integrations());
   const names = new Map((integrations.data?.data ?? []).map((i) => [i.id, i.name]));
-  const [people, setPeople] = useState<Record<string, Employee | null>>({});
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const rows = cases.data?.data ?? [];
 
-  // Candidates are employee ids: load each once to show who they are.
-  const wanted = [...new Set(rows.flatMap((c) => [...c.candidates, ...(c.resolution ? [c.resolution.employeeId] : [])]))].filter((id) => !(id in people));
-  useEffect(() => {
-    if (wanted.length === 0) return;
-    let live = true;
-    void Promise.all(wanted.map((id) => get<Employee>(`/employees/${id}`).then((e) => [id, e] as const, () => [id, null] as const))).then((found) => {
-      if (live) setPeople((p) => ({ ...p, ...Object.fromEntries(found) }));
-    });
-    return () => {
-      live = false;
-    };
-  }, [wanted.join(',')]);
-
-  const who = (id: string) => (people[id] ? personName(people[id].fields) : people[id] === null ? `employee ${id.slice(0, 8)}` : '…');
+  // Candidates are employee ids: each is read once (cached) to show who they are.
+  const wanted = [...new Set(rows.flatMap((c) => [...c.candidates, ...(c.resolution ? [c.resolution.employeeId] : [])]))];
+  const found = useQueries({ queries: wanted.map((id) => q.employee(id)) });
+  const people = new Map(wanted.map((id, n) => [id, found[n]] as const));
+  const who = (id: string) => {
+    const p = people.get(id);
+    if (p?.data) return personName(p.data.fields);
+    return p?.error ? 'an employee who no longer exists' : '…';
+  };
 
   const resolve = async (c: CorrelationCase, body: { action: 'link'; employeeId: string } | { action: 'create' }) => {
     setBusy(c.id);
     try {
-      await post(`/correlation-cases/${c.id}/resolve`, body);
+      await data(client.POST('/api/v1/correlation-cases/{id}/resolve', { params: { path: { id: c.id } }, body }));
+      void queryClient.invalidateQueries({ queryKey: ['employees'] });
       setNotice({
         tone: 'good',
         text: body.action === 'link' ? `${c.displayName ?? c.externalId} is linked to ${who(body.employeeId)}. The next sync fills their fields.` : `A new employee was created for ${c.displayName ?? c.externalId}.`,

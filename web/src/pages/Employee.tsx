@@ -1,19 +1,24 @@
-import { useEffect, useState } from 'react';
-import { errorMessage, get, patch, qs } from '../api/client.ts';
-import type { AuditEntry, Employee, Explanation, Integration, Page, Role } from '../api/types.ts';
-import { useCapabilities } from '../capabilities.tsx';
+import { useState } from 'react';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { client, data, errorMessage, type Body, type Schema } from '../api/client.ts';
+import { q } from '../api/queries.ts';
+import { useAuth } from '../auth.tsx';
 import { Alert, Badge, Card, EmptyState, ErrorState, LockIcon, PageHeader, Spinner } from '../components/ui.tsx';
 import { fieldLabel, formatDateTime, personName, ROLE_LABEL, type Tone } from '../format.ts';
-import { useApi, useTitle } from '../hooks.ts';
+import { useApiQuery, useTitle } from '../hooks.ts';
+
+type Employee = Schema<'Employee'>;
+type Explanation = Schema<'Explanation'>;
+type Role = Employee['role'];
 import { Link } from '../router.tsx';
 
 const ROLES: Role[] = ['organization_admin', 'compliance_manager', 'member'];
 
 export function EmployeePage({ id }: { id: string }) {
-  const employee = useApi<Employee>(`/employees/${id}`);
-  const explain = useApi<Explanation>(`/employees/${id}/explain`);
-  const caps = useCapabilities();
-  const canEdit = caps.has('patch', '/employees/{id}');
+  const employee = useApiQuery(q.employee(id));
+  const explain = useApiQuery(q.explain(id));
+  // Only an Organization Admin changes people (the API refuses anyone else).
+  const canEdit = useAuth().user?.role === 'organization_admin';
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
   const [historyVersion, setHistoryVersion] = useState(0);
   const e = employee.data;
@@ -31,9 +36,9 @@ export function EmployeePage({ id }: { id: string }) {
   }
 
   /** Saves; a refusal is shown where the edit was made (inline) or at the top. Returns the error message, or null. */
-  const save = async (body: Record<string, unknown>, done: string, inline = false): Promise<string | null> => {
+  const save = async (body: Body<'/api/v1/employees/{id}', 'patch'>, done: string, inline = false): Promise<string | null> => {
     try {
-      const updated = await patch<Employee>(`/employees/${id}`, body);
+      const updated = await data(client.PATCH('/api/v1/employees/{id}', { params: { path: { id } }, body }));
       employee.set(updated);
       setNotice({ tone: 'good', text: done });
       setHistoryVersion((v) => v + 1);
@@ -361,29 +366,20 @@ function flat(v: unknown): Record<string, unknown> {
 
 /** The person's history: every change by a sync run or an admin, newest first (`GET /audit?employeeId=`). */
 function History({ employeeId, version }: { employeeId: string; version: number }) {
-  const [entries, setEntries] = useState<AuditEntry[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<{ loading: boolean; error: unknown }>({ loading: true, error: null });
-  const integrations = useApi<Page<Integration>>('/integrations');
+  const history = useInfiniteQuery({
+    queryKey: ['employee', employeeId, 'history', version],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) => data(client.GET('/api/v1/audit', { params: { query: { employeeId, limit: 20, ...(pageParam ? { cursor: pageParam } : {}) } }, signal })),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const entries = history.data?.pages.flatMap((p) => p.data) ?? [];
+  const state = { loading: history.isFetching, error: history.error };
+  const cursor = history.hasNextPage;
+  const integrations = useApiQuery(q.integrations());
   const names = new Map((integrations.data?.data ?? []).map((i) => [i.id, i.name]));
 
-  const load = async (after: string | null) => {
-    setState({ loading: true, error: null });
-    try {
-      const page = await get<Page<AuditEntry>>(`/audit${qs({ employeeId, limit: 20, cursor: after })}`);
-      setEntries((prev) => (after ? [...prev, ...page.data] : page.data));
-      setCursor(page.nextCursor);
-      setState({ loading: false, error: null });
-    } catch (error) {
-      setState({ loading: false, error });
-    }
-  };
-  useEffect(() => {
-    void load(null);
-  }, [employeeId, version]);
-
   if (state.loading && entries.length === 0) return <Spinner label="Loading the history…" />;
-  if (state.error && entries.length === 0) return <ErrorState error={state.error} onRetry={() => void load(null)} />;
+  if (state.error && entries.length === 0) return <ErrorState error={state.error} onRetry={() => void history.refetch()} />;
   if (entries.length === 0) return <EmptyState title="No history yet">Changes by sync runs and by admins will be listed here.</EmptyState>;
   return (
     <>
@@ -443,7 +439,7 @@ function History({ employeeId, version }: { employeeId: string; version: number 
         })}
       </ol>
       {cursor && (
-        <button type="button" className="btn btn-secondary btn-small" disabled={state.loading} onClick={() => void load(cursor)}>
+        <button type="button" className="btn btn-secondary btn-small" disabled={state.loading} onClick={() => void history.fetchNextPage()}>
           {state.loading ? 'Loading…' : 'Show older changes'}
         </button>
       )}

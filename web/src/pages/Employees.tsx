@@ -1,9 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage, post, postText, qs } from '../api/client.ts';
-import type { CorrelationCase, Employee, Group, ImportResult, Integration, Page } from '../api/types.ts';
+import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
+import { q as queries } from '../api/queries.ts';
 import { Alert, Badge, Card, EmptyState, ErrorState, Field, PageHeader, Spinner } from '../components/ui.tsx';
 import { personName, ROLE_LABEL } from '../format.ts';
-import { useApi, useDebounced, useTitle } from '../hooks.ts';
+import { useApiQuery, useDebounced, useTitle } from '../hooks.ts';
+
+type ImportResult = Schema<'ImportResult'>;
 import { Link, useNavigate, useSearchParams } from '../router.tsx';
 
 const PAGE_SIZE = 50;
@@ -15,15 +17,15 @@ export function EmployeesPage() {
   const status = params.get('status') ?? '';
   const source = params.get('source') ?? '';
   const group = params.get('group') ?? '';
-  const integrations = useApi<Page<Integration>>('/integrations');
-  const groups = useApi<Page<Group>>('/groups?view=flat&limit=1000');
+  const integrations = useApiQuery(queries.integrations());
+  const groups = useApiQuery(queries.groupList({ limit: 1000 }));
   const [q, setQ] = useState(params.get('q') ?? '');
   const debounced = useDebounced(q.trim(), 250);
   // Cursors of the pages before the current one, for "Previous".
   const [trail, setTrail] = useState<(string | null)[]>([]);
   const cursor = params.get('cursor');
   const [panel, setPanel] = useState<'add' | 'import' | null>(null);
-  const cases = useApi<Page<CorrelationCase>>('/correlation-cases?status=open&limit=100');
+  const cases = useApiQuery(queries.correlationCases({ status: 'open', limit: 100 }));
   const openCases = cases.data?.data.length ?? 0;
 
   useEffect(() => {
@@ -33,7 +35,16 @@ export function EmployeesPage() {
     }
   }, [debounced]);
 
-  const list = useApi<Page<Employee>>(`/employees${qs({ q: params.get('q'), status: status || undefined, integrationId: source || undefined, groupId: group || undefined, cursor, limit: PAGE_SIZE })}`);
+  const list = useApiQuery(
+    queries.employees({
+      limit: PAGE_SIZE,
+      ...(params.get('q') ? { q: params.get('q')! } : {}),
+      ...(status === 'active' || status === 'inactive' ? { status } : {}),
+      ...(source ? { integrationId: source } : {}),
+      ...(group ? { groupId: group } : {}),
+      ...(cursor ? { cursor } : {}),
+    }),
+  );
   const rows = list.data?.data ?? [];
   const pageNo = trail.length + 1;
 
@@ -218,7 +229,7 @@ const NEW_FIELDS: { name: string; label: string; type?: string; required?: boole
 function AddEmployee({ onDone }: { onDone: () => void }) {
   const navigate = useNavigate();
   const [values, setValues] = useState<Record<string, string>>({});
-  const [role, setRole] = useState('member');
+  const [role, setRole] = useState<Schema<'Employee'>['role']>('member');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [apiError, setApiError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -237,7 +248,7 @@ function AddEmployee({ onDone }: { onDone: () => void }) {
     setBusy(true);
     try {
       const fields = Object.fromEntries(Object.entries(values).filter(([, v]) => v.trim()).map(([k, v]) => [k, v.trim()]));
-      const created = await post<Employee>('/employees', { fields, role });
+      const created = await data(client.POST('/api/v1/employees', { body: { fields, role } }));
       onDone();
       navigate(`/settings/employees/${created.id}`);
     } catch (error) {
@@ -270,7 +281,7 @@ function AddEmployee({ onDone }: { onDone: () => void }) {
             </Field>
           ))}
           <Field label="Role" htmlFor="new-role">
-            <select id="new-role" value={role} onChange={(e) => setRole(e.target.value)}>
+            <select id="new-role" value={role} onChange={(e) => setRole(e.target.value as Schema<'Employee'>['role'])}>
               {Object.entries(ROLE_LABEL).map(([value, label]) => (
                 <option key={value} value={value}>
                   {label}
@@ -312,7 +323,7 @@ function ImportCsv({ onDone, onImported }: { onDone: () => void; onImported: () 
     }
     setBusy(true);
     try {
-      const r = await postText<ImportResult>('/employees/import', text, 'text/csv');
+      const r = await data(client.POST('/api/v1/employees/import', { body: text, bodySerializer: (csv: string) => csv, headers: { 'content-type': 'text/csv' } }));
       setResult(r);
       if (r.created > 0) onImported();
     } catch (err) {

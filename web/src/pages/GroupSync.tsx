@@ -1,15 +1,18 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage, patch, post, qs } from '../api/client.ts';
-import type { GroupMappingEntry, GroupNode, GroupSyncPreview, Integration, Page } from '../api/types.ts';
+import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
+import { q } from '../api/queries.ts';
 import { Alert, Badge, Card, EmptyState, ErrorState, LockIcon, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { Headcount, Tree } from '../components/Tree.tsx';
 import { CONNECTION, fieldLabel, providerInitials, providerName, type Tone } from '../format.ts';
-import { useApi, useInterval, useTitle } from '../hooks.ts';
+import { useApiQuery, useTitle } from '../hooks.ts';
+
+type GroupMappingEntry = Schema<'Integration'>['groupSync']['mapping'][number];
+type GroupSyncPreview = Schema<'GroupSyncPreview'>;
 import { Link } from '../router.tsx';
 
 export function GroupSyncListPage() {
   useTitle('Group Sync');
-  const list = useApi<Page<Integration>>('/integrations');
+  const list = useApiQuery(q.integrations());
   const integrations = list.data?.data ?? [];
   return (
     <>
@@ -69,8 +72,10 @@ const toMapping = (rows: Row[]): GroupMappingEntry[] =>
   }));
 
 export function GroupSyncPage({ id }: { id: string }) {
-  const integration = useApi<Integration>(`/integrations/${encodeURIComponent(id)}`);
-  const groups = useApi<Page<GroupNode>>(`/groups${qs({ integrationId: id, view: 'tree', limit: 1000 })}`);
+  const [pollUntil, setPollUntil] = useState(0);
+  const integration = useApiQuery(q.integration(id));
+  // After enabling or changing the mapping a run starts: the synced groups are read again while it works.
+  const groups = useApiQuery({ ...q.groupTree({ integrationId: id, limit: 1000 }), refetchInterval: () => (Date.now() < pollUntil ? 1500 : false) });
   const i = integration.data;
   useTitle(i ? `Group Sync · ${i.name}` : 'Group Sync');
   const [rows, setRows] = useState<Row[] | null>(null);
@@ -80,7 +85,6 @@ export function GroupSyncPage({ id }: { id: string }) {
   const [busy, setBusy] = useState<'save' | 'preview' | null>(null);
   const [preview, setPreview] = useState<GroupSyncPreview | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
-  const [pollUntil, setPollUntil] = useState(0);
 
   useEffect(() => {
     if (i && rows === null) {
@@ -88,16 +92,6 @@ export function GroupSyncPage({ id }: { id: string }) {
       setEnabled(i.groupSync.enabled);
     }
   }, [i, rows]);
-
-  // After enabling or changing the mapping a run starts: refresh the synced groups while it works.
-  useInterval(
-    () => {
-      if (Date.now() > pollUntil) setPollUntil(0);
-      groups.reload();
-    },
-    1500,
-    pollUntil > 0,
-  );
 
   const back = <Link to="/settings/group-sync">← Group Sync</Link>;
   if (integration.loading && !i) return <Spinner label="Loading Group Sync…" />;
@@ -141,7 +135,7 @@ export function GroupSyncPage({ id }: { id: string }) {
     setBusy('preview');
     setPreviewError(null);
     try {
-      setPreview(await post<GroupSyncPreview>(`/integrations/${i.id}/group-sync/preview`, { mapping: toMapping(rows) }));
+      setPreview(await data(client.POST('/api/v1/integrations/{id}/group-sync/preview', { params: { path: { id: i.id } }, body: { mapping: toMapping(rows) } })));
     } catch (error) {
       setPreview(null);
       setPreviewError(errorMessage(error));
@@ -156,7 +150,7 @@ export function GroupSyncPage({ id }: { id: string }) {
     if (!check()) return;
     setBusy('save');
     try {
-      const updated = await patch<Integration>(`/integrations/${i.id}`, { groupSync: { enabled, mapping: toMapping(rows) } });
+      const updated = await data(client.PATCH('/api/v1/integrations/{id}', { params: { path: { id: i.id } }, body: { groupSync: { enabled, mapping: toMapping(rows) } } }));
       integration.set(updated);
       setRows(toRows(updated.groupSync.mapping));
       setEnabled(updated.groupSync.enabled);

@@ -1,10 +1,16 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, del, errorMessage, patch, post, qs } from '../api/client.ts';
-import type { Employee, Group, GroupDetail, GroupNode, Page } from '../api/types.ts';
+import { ApiError, client, data, errorMessage, type Body, type Schema } from '../api/client.ts';
+import { q as queries } from '../api/queries.ts';
 import { Alert, Badge, Card, ConfirmDialog, EmptyState, ErrorState, Field, LockIcon, PageHeader, Spinner } from '../components/ui.tsx';
 import { Headcount, Tree } from '../components/Tree.tsx';
 import { formatDateTime, personName, type Tone } from '../format.ts';
-import { useApi, useDebounced, useTitle } from '../hooks.ts';
+import { useApiQuery, useDebounced, useTitle } from '../hooks.ts';
+
+type Group = Schema<'Group'>;
+type GroupNode = Schema<'GroupNode'>;
+type GroupDetail = Schema<'GroupDetail'>;
+type Employee = Schema<'Employee'>;
+type GroupPatch = Body<'/api/v1/groups/{id}', 'patch'>;
 import { Link, useNavigate } from '../router.tsx';
 
 function flatten(nodes: GroupNode[], depth = 0, out: { group: Group; depth: number }[] = []): { group: Group; depth: number }[] {
@@ -56,8 +62,8 @@ export function GroupsPage() {
   const navigate = useNavigate();
   const [q, setQ] = useState('');
   const debounced = useDebounced(q.trim(), 250);
-  const list = useApi<Page<GroupNode>>(`/groups${qs({ view: 'tree', limit: 1000, q: debounced })}`);
-  const all = useApi<Page<GroupNode>>('/groups?view=tree&limit=1000');
+  const list = useApiQuery(queries.groupTree({ limit: 1000, ...(debounced ? { q: debounced } : {}) }));
+  const all = useApiQuery(queries.groupTree({ limit: 1000 }));
   const [creating, setCreating] = useState(false);
   const groups = list.data?.data ?? [];
   return (
@@ -134,7 +140,7 @@ function NewGroup({ groups, onCancel, onCreated }: { groups: GroupNode[]; onCanc
     }
     setBusy(true);
     try {
-      onCreated(await post<GroupDetail>('/groups', { name: name.trim(), type: type.trim(), ...(parentId ? { parentId } : {}) }));
+      onCreated(await data(client.POST('/api/v1/groups', { body: { name: name.trim(), type: type.trim(), ...(parentId ? { parentId } : {}) } })));
     } catch (error) {
       const field = error instanceof ApiError ? String(error.details.field ?? '') : '';
       if (field === 'name' || field === 'type') setErrors({ [field]: errorMessage(error) });
@@ -172,8 +178,8 @@ function NewGroup({ groups, onCancel, onCreated }: { groups: GroupNode[]; onCanc
 }
 
 export function GroupPage({ id }: { id: string }) {
-  const group = useApi<GroupDetail>(`/groups/${encodeURIComponent(id)}`);
-  const all = useApi<Page<GroupNode>>('/groups?view=tree&limit=1000');
+  const group = useApiQuery(queries.group(id));
+  const all = useApiQuery(queries.groupTree({ limit: 1000 }));
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(() => (new URLSearchParams(window.location.search).get('created') ? { tone: 'good', text: 'Group created. Add people below.' } : null));
   const [confirmArchive, setConfirmArchive] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
@@ -263,7 +269,7 @@ export function GroupPage({ id }: { id: string }) {
                         className="btn btn-ghost-danger btn-small"
                         disabled={busy !== null}
                         aria-label={`Remove ${m.displayName ?? m.email ?? m.employeeId} from ${g.name}`}
-                        onClick={() => void act(`remove:${m.employeeId}`, () => del(`/groups/${g.id}/members/${m.employeeId}`), `${m.displayName ?? 'The person'} was removed from ${g.name}.`)}
+                        onClick={() => void act(`remove:${m.employeeId}`, () => data(client.DELETE('/api/v1/groups/{id}/members/{employeeId}', { params: { path: { id: g.id, employeeId: m.employeeId } } })), `${m.displayName ?? 'The person'} was removed from ${g.name}.`)}
                       >
                         Remove
                       </button>
@@ -277,7 +283,7 @@ export function GroupPage({ id }: { id: string }) {
         </Card>
         <div>
           <Card title="Details">
-            <EditGroup key={g.updatedAt} g={g} groups={all.data?.data ?? []} busy={busy !== null} onSave={(body, done) => act('edit', () => patch(`/groups/${g.id}`, body), done)} />
+            <EditGroup key={g.updatedAt} g={g} groups={all.data?.data ?? []} busy={busy !== null} onSave={(body, done) => act('edit', () => data(client.PATCH('/api/v1/groups/{id}', { params: { path: { id: g.id } }, body })), done)} />
           </Card>
           <Card title="Sub-groups">
             {g.children.length === 0 ? (
@@ -300,7 +306,7 @@ export function GroupPage({ id }: { id: string }) {
         confirmLabel="Archive"
         busy={busy === 'archive'}
         onCancel={() => setConfirmArchive(false)}
-        onConfirm={() => void act('archive', () => patch(`/groups/${g.id}`, { archived: true }), `${g.name} is archived.`).then(() => setConfirmArchive(false))}
+        onConfirm={() => void act('archive', () => data(client.PATCH('/api/v1/groups/{id}', { params: { path: { id: g.id } }, body: { archived: true } })), `${g.name} is archived.`).then(() => setConfirmArchive(false))}
       >
         <p>The group disappears from the tree; its history is kept.</p>
       </ConfirmDialog>
@@ -308,7 +314,7 @@ export function GroupPage({ id }: { id: string }) {
   );
 }
 
-function EditGroup({ g, groups, busy, onSave }: { g: GroupDetail; groups: GroupNode[]; busy: boolean; onSave: (body: Record<string, unknown>, done: string) => Promise<boolean> }) {
+function EditGroup({ g, groups, busy, onSave }: { g: GroupDetail; groups: GroupNode[]; busy: boolean; onSave: (body: GroupPatch, done: string) => Promise<boolean> }) {
   const [name, setName] = useState(g.name);
   const [type, setType] = useState(g.type);
   const [parentId, setParentId] = useState(g.parentId ?? '');
@@ -318,7 +324,7 @@ function EditGroup({ g, groups, busy, onSave }: { g: GroupDetail; groups: GroupN
     if (!name.trim()) return setError('Enter a name for the group.');
     if (!type.trim()) return setError('Enter a type.');
     setError(null);
-    const body: Record<string, unknown> = {};
+    const body: GroupPatch = {};
     if (name.trim() !== g.name) body.name = name.trim();
     if (type.trim() !== g.type) body.type = type.trim();
     if ((parentId || null) !== g.parentId) body.parentId = parentId || null;
@@ -357,14 +363,14 @@ function EditGroup({ g, groups, busy, onSave }: { g: GroupDetail; groups: GroupN
 function AddMember({ groupId, disabled, onAdded }: { groupId: string; disabled: boolean; onAdded: (name: string) => void }) {
   const [q, setQ] = useState('');
   const debounced = useDebounced(q.trim(), 250);
-  const results = useApi<Page<Employee>>(debounced ? `/employees${qs({ q: debounced, limit: 6, status: 'active' })}` : null);
+  const results = useApiQuery({ ...queries.employees({ q: debounced, limit: 6, status: 'active' }), enabled: debounced !== '' });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const add = async (e: Employee) => {
     setBusy(true);
     setError(null);
     try {
-      await post(`/groups/${groupId}/members`, { employeeIds: [e.id] });
+      await data(client.POST('/api/v1/groups/{id}/members', { params: { path: { id: groupId } }, body: { employeeIds: [e.id] } }));
       setQ('');
       onAdded(personName(e.fields));
     } catch (err) {

@@ -1,15 +1,15 @@
 import { useState } from 'react';
-import { errorMessage, post } from '../api/client.ts';
-import type { Integration } from '../api/types.ts';
+import { client, data, errorMessage } from '../api/client.ts';
+import { q } from '../api/queries.ts';
 import { Alert, Badge, Card, ConfirmDialog, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { CONNECTION, HEALTH, formatDateTime, providerInitials, providerName, type Tone } from '../format.ts';
-import { useApi, useTitle } from '../hooks.ts';
+import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link, useSearchParams } from '../router.tsx';
 import { ReconnectForm } from './Connect.tsx';
 
 /** One integration: connection status with what to do next, reconnect in place, disconnect. The OAuth callback lands here with ?connected=1. */
 export function IntegrationPage({ id }: { id: string }) {
-  const integration = useApi<Integration>(`/integrations/${encodeURIComponent(id)}`);
+  const integration = useApiQuery(q.integration(id));
   const [params, setParams] = useSearchParams();
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
   const [confirm, setConfirm] = useState(false);
@@ -36,7 +36,7 @@ export function IntegrationPage({ id }: { id: string }) {
   const disconnect = async () => {
     setBusy(true);
     try {
-      const updated = await post<Integration>(`/integrations/${i.id}/disconnect`);
+      const updated = await data(client.POST('/api/v1/integrations/{id}/disconnect', { params: { path: { id: i.id } } }));
       integration.set(updated);
       setParams({ connected: null });
       setNotice({ tone: 'good', text: `${i.name} is disconnected and its credentials are deleted. Syncing is paused. Reconnect below to resume.` });

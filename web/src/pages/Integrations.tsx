@@ -1,14 +1,16 @@
 import { useState } from 'react';
-import { errorMessage, patch, post } from '../api/client.ts';
-import type { Integration, Page } from '../api/types.ts';
+import { client, data, errorMessage, type Schema } from '../api/client.ts';
+import { q } from '../api/queries.ts';
 import { Alert, Badge, Card, ConfirmDialog, EmptyState, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { CONNECTION, PROVIDERS, providerInitials, providerName } from '../format.ts';
-import { useApi, useTitle } from '../hooks.ts';
+import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link, useSearchParams } from '../router.tsx';
+
+type Integration = Schema<'Integration'>;
 
 export function IntegrationsPage() {
   useTitle('Integrations');
-  const list = useApi<Page<Integration>>('/integrations');
+  const list = useApiQuery(q.integrations());
   const [confirm, setConfirm] = useState<Integration | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ tone: 'good' | 'bad'; text: string } | null>(null);
@@ -21,7 +23,7 @@ export function IntegrationsPage() {
   const disconnect = async (i: Integration) => {
     setBusy(`disconnect:${i.id}`);
     try {
-      await post(`/integrations/${i.id}/disconnect`);
+      await data(client.POST('/api/v1/integrations/{id}/disconnect', { params: { path: { id: i.id } } }));
       setMessage({ tone: 'good', text: `${i.name} is disconnected and its credentials are deleted. Syncing is paused; the last synced values stay in ReFresh, unlocked. Click Reconnect to resume.` });
       list.reload();
     } catch (error) {
@@ -36,7 +38,7 @@ export function IntegrationsPage() {
   const move = async (i: Integration, to: number) => {
     setBusy(`move:${i.id}`);
     try {
-      await patch(`/integrations/${i.id}`, { priority: to });
+      await data(client.PATCH('/api/v1/integrations/{id}', { params: { path: { id: i.id } }, body: { priority: to } }));
       setMessage({ tone: 'good', text: `${i.name} is now priority ${to}. People shared by several sources were re-resolved.` });
       list.reload();
     } catch (error) {

@@ -1,11 +1,14 @@
 import { useEffect, useState } from 'react';
-import { errorMessage, get, post, qs } from '../api/client.ts';
-import type { ChangeKind, Integration, Page, Run, RunChange } from '../api/types.ts';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { client, data, errorMessage, type Schema } from '../api/client.ts';
+import { q } from '../api/queries.ts';
 import { isActive, RunProgressBar, RunStatusBadge } from '../components/RunBits.tsx';
 import { Alert, Badge, Card, ConfirmDialog, Counts, EmptyState, ErrorState, PageHeader, Spinner } from '../components/ui.tsx';
 import { duration, fieldLabel, formatDateTime, type Tone } from '../format.ts';
-import { useApi, useInterval, useTitle } from '../hooks.ts';
+import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link } from '../router.tsx';
+
+type ChangeKind = Schema<'RunChange'>['kind'];
 
 const KINDS: { value: ChangeKind | ''; label: string }[] = [
   { value: '', label: 'All' },
@@ -17,12 +20,13 @@ const KINDS: { value: ChangeKind | ''; label: string }[] = [
   { value: 'failed', label: 'Failed' },
 ];
 
-const KIND_TONE: Record<ChangeKind, Tone> = { created: 'good', updated: 'info', deactivated: 'bad', reactivated: 'good', skipped: 'neutral', failed: 'bad' };
+const KIND_TONE: Partial<Record<ChangeKind, Tone>> = { created: 'good', updated: 'info', deactivated: 'bad', reactivated: 'good', skipped: 'neutral', failed: 'bad' };
 
 export function RunPage({ integrationId, runId }: { integrationId: string; runId: string }) {
   useTitle('Run');
-  const run = useApi<Run>(`/runs/${runId}`);
-  const integration = useApi<Integration>(`/integrations/${integrationId}`);
+  // Polled every second while the run is queued or running.
+  const run = useApiQuery({ ...q.run(runId), refetchInterval: (query) => (isActive(query.state.data) ? 1000 : false) });
+  const integration = useApiQuery(q.integration(integrationId));
   const [kind, setKind] = useState<ChangeKind | ''>('');
   const [decision, setDecision] = useState<'approve' | 'reject' | null>(null);
   const [busy, setBusy] = useState(false);
@@ -30,23 +34,18 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
   const [changesVersion, setChangesVersion] = useState(0);
   const r = run.data;
 
-  useInterval(
-    () => {
-      get<Run>(`/runs/${runId}`)
-        .then((next) => {
-          run.set(next);
-          if (!isActive(next)) setChangesVersion((v) => v + 1);
-        })
-        .catch(() => {});
-    },
-    1000,
-    isActive(r),
-  );
+  // When the run finishes, its change list is read again (what was staged is now applied).
+  const active = isActive(r);
+  const [wasActive, setWasActive] = useState(active);
+  useEffect(() => {
+    if (wasActive && !active) setChangesVersion((v) => v + 1);
+    setWasActive(active);
+  }, [active, wasActive]);
 
   const decide = async (what: 'approve' | 'reject') => {
     setBusy(true);
     try {
-      const next = await post<Run>(`/runs/${runId}/${what}`);
+      const next = await data(what === 'approve' ? client.POST('/api/v1/runs/{id}/approve', { params: { path: { id: runId } } }) : client.POST('/api/v1/runs/{id}/reject', { params: { path: { id: runId } } }));
       run.set(next);
       setNotice(
         what === 'approve'
@@ -153,30 +152,18 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
 }
 
 function ChangeList({ runId, kind, version, staged }: { runId: string; kind: ChangeKind | ''; version: number; staged: boolean }) {
-  const [items, setItems] = useState<RunChange[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
+  const changes = useInfiniteQuery({
+    queryKey: ['run', runId, 'changes', kind, version],
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam, signal }) => data(client.GET('/api/v1/runs/{id}/changes', { params: { path: { id: runId }, query: { limit: 100, ...(kind ? { kind } : {}), ...(pageParam ? { cursor: pageParam } : {}) } }, signal })),
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const items = changes.data?.pages.flatMap((p) => p.data) ?? [];
+  const error = changes.error;
+  const loading = changes.isFetching;
+  const cursor = changes.hasNextPage;
 
-  const load = async (after: string | null, replace: boolean) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const page = await get<Page<RunChange>>(`/runs/${runId}/changes${qs({ kind: kind || undefined, cursor: after, limit: 100 })}`);
-      setItems((prev) => (replace ? page.data : [...prev, ...page.data]));
-      setCursor(page.nextCursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  };
-
-  useEffect(() => {
-    void load(null, true);
-  }, [runId, kind, version]);
-
-  if (error && items.length === 0) return <ErrorState error={error} onRetry={() => void load(null, true)} />;
+  if (error && items.length === 0) return <ErrorState error={error} onRetry={() => void changes.refetch()} />;
   if (loading && items.length === 0) return <Spinner label="Loading changes…" />;
   if (items.length === 0) return <EmptyState title="No changes">{kind ? `This run has no ${kind} changes.` : 'Everyone was already up to date.'}</EmptyState>;
   return (
@@ -197,7 +184,7 @@ function ChangeList({ runId, kind, version, staged }: { runId: string; kind: Cha
       </ul>
       {error !== null && <Alert tone="bad">{errorMessage(error)}</Alert>}
       {cursor && (
-        <button type="button" className="btn btn-secondary" onClick={() => void load(cursor, false)} disabled={loading}>
+        <button type="button" className="btn btn-secondary" onClick={() => void changes.fetchNextPage()} disabled={loading}>
           {loading ? 'Loading…' : 'Load more changes'}
         </button>
       )}

@@ -1,21 +1,27 @@
-import { useEffect, useState, type ReactNode } from 'react';
-import { ApiError, errorMessage, get, patch, post, qs } from '../api/client.ts';
-import { CADENCES, type Cadence, type Integration, type Page, type Run } from '../api/types.ts';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { ApiError, client, data, errorMessage, type Body, type Schema } from '../api/client.ts';
+import { q } from '../api/queries.ts';
 import { isActive, RunHistory, RunProgressBar, RunStatusBadge, RunSummaryLine } from '../components/RunBits.tsx';
 import { FieldMappingEditor, ScopeEditor } from '../components/SyncEditors.tsx';
 import { Alert, Badge, Card, EmptyState, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { CADENCE_LABEL, CONNECTION, HEALTH, formatDateTime, providerInitials, relativeTime } from '../format.ts';
-import { useApi, useInterval, useTitle } from '../hooks.ts';
+import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link, useSearchParams } from '../router.tsx';
+
+type Integration = Schema<'Integration'>;
+type Run = Schema<'Run'>;
+type Cadence = Integration['userSync']['cadence'];
+const CADENCES: readonly Cadence[] = ['1h', '4h', '12h', '24h'];
 
 type Notice = { tone: 'good' | 'bad' | 'info' | 'warn'; text: ReactNode } | null;
 
 export function UserSyncPage({ id }: { id: string }) {
-  const integration = useApi<Integration>(`/integrations/${id}`);
-  const runs = useApi<Page<Run>>(`/runs${qs({ integrationId: id, limit: 20 })}`);
+  const queryClient = useQueryClient();
+  const integration = useApiQuery(q.integration(id));
+  const runs = useApiQuery(q.runs({ integrationId: id, limit: 20 }));
   const [params] = useSearchParams();
   const [followId, setFollowId] = useState<string | null>(null);
-  const [live, setLive] = useState<Run | null>(null);
   const [notice, setNotice] = useState<Notice>(params.get('connected') ? { tone: 'good', text: 'Connected. Turn on User Auto-Sync below to start syncing people.' } : null);
   const [busy, setBusy] = useState<string | null>(null);
   const i = integration.data;
@@ -24,39 +30,27 @@ export function UserSyncPage({ id }: { id: string }) {
   // Follow whichever run is queued or running: the one we started, or one found in the history.
   const activeInHistory = runs.data?.data.find(isActive) ?? null;
   const following = followId ?? activeInHistory?.id ?? null;
+  const followed = useApiQuery({ ...q.run(following ?? ''), enabled: following !== null, refetchInterval: (query) => (query.state.data && !isActive(query.state.data) ? false : 1000) });
+  const live = following !== null && followed.data?.id === following ? followed.data : null;
+  const reported = useRef(new Set<string>());
   useEffect(() => {
-    if (!followId && activeInHistory) setLive(activeInHistory);
-  }, [followId, activeInHistory]);
-
-  useInterval(
-    () => {
-      if (!following) return;
-      get<Run>(`/runs/${following}`)
-        .then((run) => {
-          setLive(run);
-          if (!isActive(run)) {
-            setFollowId(null);
-            setLive(null);
-            integration.reload();
-            runs.reload();
-            const tone = run.status === 'succeeded' ? 'good' : run.status === 'blocked' || run.status === 'partial' ? 'warn' : 'bad';
-            setNotice({
-              tone,
-              text: (
-                <span data-testid="sync-finished">
-                  Sync {run.status === 'succeeded' ? 'finished' : run.status}: <RunSummaryLine run={run} />.{' '}
-                  {run.error && <span>{run.error.message} </span>}
-                  <Link to={`/settings/user-sync/${id}/runs/${run.id}`}>{run.status === 'blocked' ? 'Review the blocked run' : 'See every change'}</Link>
-                </span>
-              ),
-            });
-          }
-        })
-        .catch(() => {});
-    },
-    1000,
-    following !== null,
-  );
+    if (!live || isActive(live) || reported.current.has(live.id)) return;
+    reported.current.add(live.id);
+    setFollowId(null);
+    void queryClient.invalidateQueries({ queryKey: ['integrations'] });
+    void queryClient.invalidateQueries({ queryKey: ['runs'] });
+    const tone = live.status === 'succeeded' ? 'good' : live.status === 'blocked' || live.status === 'partial' ? 'warn' : 'bad';
+    setNotice({
+      tone,
+      text: (
+        <span data-testid="sync-finished">
+          {runOutcome(live)}: <RunSummaryLine run={live} />.{' '}
+          {live.error && <span>{live.error.message} </span>}
+          <Link to={`/settings/user-sync/${id}/runs/${live.id}`}>{live.status === 'blocked' ? 'Review the blocked run' : 'See every change'}</Link>
+        </span>
+      ),
+    });
+  }, [live, id, queryClient]);
 
   if (integration.loading && !i) return <Spinner label="Loading User Auto-Sync…" />;
   if (integration.error || !i) {
@@ -72,13 +66,13 @@ export function UserSyncPage({ id }: { id: string }) {
   const health = HEALTH[i.health.state] ?? { label: i.health.state, tone: 'neutral' as const };
   const blockedRun = runs.data?.data.find((r) => r.status === 'blocked') ?? null;
 
-  const change = async (what: string, body: unknown, done: string) => {
+  const change = async (what: string, body: Body<'/api/v1/integrations/{id}', 'patch'>, done: string) => {
     setBusy(what);
     try {
-      const updated = await patch<Integration>(`/integrations/${id}`, body);
+      const updated = await data(client.PATCH('/api/v1/integrations/{id}', { params: { path: { id } }, body }));
       integration.set(updated);
       setNotice({ tone: 'good', text: done });
-      runs.reload();
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
       return true;
     } catch (error) {
       setNotice({ tone: 'bad', text: errorMessage(error) });
@@ -92,10 +86,9 @@ export function UserSyncPage({ id }: { id: string }) {
     setBusy('sync');
     setNotice(null);
     try {
-      const res = await post<{ runId: string }>(`/integrations/${id}/sync`, { mode });
+      const res = await data(client.POST('/api/v1/integrations/{id}/sync', { params: { path: { id } }, body: { mode } }));
       setFollowId(res.runId);
-      setLive(await get<Run>(`/runs/${res.runId}`).catch(() => null));
-      runs.reload();
+      void queryClient.invalidateQueries({ queryKey: ['runs'] });
     } catch (error) {
       if (error instanceof ApiError && error.code === 'run_in_progress' && typeof error.details.runId === 'string') {
         setFollowId(error.details.runId);
@@ -165,7 +158,8 @@ export function UserSyncPage({ id }: { id: string }) {
             <p>{i.health.message}</p>
             <NextAction integration={i} blockedRun={blockedRun} />
           </div>
-          {following && live && <RunProgressBar run={live} />}
+          {live && isActive(live) && <RunProgressBar run={live} />}
+          {followed.error !== null && following !== null && <Alert tone="bad">Cannot follow the sync: {errorMessage(followed.error)}</Alert>}
           <dl className="facts">
             <div>
               <dt>Last run</dt>
@@ -252,6 +246,22 @@ export function UserSyncPage({ id }: { id: string }) {
       <FieldMappingEditor integration={i} onSaved={(u) => integration.set(u)} />
     </>
   );
+}
+
+/** "Sync finished", "Sync blocked"… never a bare status. */
+function runOutcome(run: Run): string {
+  switch (run.status) {
+    case 'succeeded':
+      return 'Sync finished';
+    case 'partial':
+      return 'Sync partly finished';
+    case 'blocked':
+      return 'Sync blocked';
+    case 'rejected':
+      return 'Sync rejected';
+    default:
+      return 'Sync failed';
+  }
 }
 
 function NextAction({ integration: i, blockedRun }: { integration: Integration; blockedRun: Run | null }) {

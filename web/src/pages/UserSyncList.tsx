@@ -1,12 +1,12 @@
-import type { Integration, Page } from '../api/types.ts';
+import { q } from '../api/queries.ts';
 import { Badge, EmptyState, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { CADENCE_LABEL, CONNECTION, HEALTH, providerInitials, relativeTime } from '../format.ts';
-import { useApi, useTitle } from '../hooks.ts';
+import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link } from '../router.tsx';
 
 export function UserSyncListPage() {
   useTitle('User Auto-Sync');
-  const list = useApi<Page<Integration>>('/integrations');
+  const list = useApiQuery(q.integrations());
   const integrations = list.data?.data ?? [];
   return (
     <>
