@@ -91,7 +91,7 @@ describe('HiBob sandbox faults', () => {
     const log = (await (await fetch(`${sb.url}/_sandbox/requests`)).json()) as { requests: { path: string; status: number; search?: { showInactive: boolean; employees: number } }[] };
     const entry = log.requests.find((e) => e.path === '/v1/people/search');
     assert.equal(entry?.status, 200);
-    assert.deepEqual(entry?.search && { showInactive: entry.search.showInactive, employees: entry.search.employees }, { showInactive: true, employees: 20 });
+    assert.deepEqual(entry?.search && { showInactive: entry.search.showInactive, employees: entry.search.employees }, { showInactive: true, employees: sb.roster.size });
     assert.doesNotMatch(JSON.stringify(log), /token-a/);
   });
 });

@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { logAndDelay, requestPath, startHttpServer } from '../../../sandbox/shared/http-server.ts';
 import { BambooFaults } from './faults.ts';
-import { generateCompany, todayUtc } from './generator.ts';
+import { generateBaseCompany } from '../../../sandbox/base-roster.ts';
 import { HttpError, hostBase, sendApiError, sendJson, type ApiContext, type SandboxState } from './http.ts';
 import { BambooRoster } from './roster.ts';
 import { handleControl } from './routes/control.ts';
@@ -102,7 +102,8 @@ export async function startBambooSandbox(opts: BambooSandboxOptions = {}): Promi
   const pageSizeMax = opts.pageSizeMax ?? 1000;
   if (!Number.isInteger(pageSizeMax) || pageSizeMax < 1) throw new RangeError('pageSizeMax must be a whole number ≥ 1');
 
-  const company = generateCompany({ employees, seed, today: todayUtc(), ...(opts.teams ? { teams: opts.teams } : {}) });
+  // The whole company every sandbox draws from (src/sandbox/base-roster.ts): BambooHR is its system of record.
+  const company = generateBaseCompany({ employees, seed, ...(opts.teams ? { teams: opts.teams } : {}) });
   const roster = new BambooRoster(company, { seed });
   const faults = new BambooFaults();
   const state: SandboxState = { roster, faults, companyDomain, pageSizeMax, url: '' };

@@ -65,7 +65,7 @@ export class DeelRoster {
   readonly customFields = [{ id: uuid('cf:cost-code'), name: 'Cost code', type: { name: 'text' } }];
 
   constructor(opts: { employees: number; seed: number }) {
-    const { people } = sourceRoster({ source: 'deel', share: 0.5, employees: opts.employees, seed: opts.seed });
+    const { people } = sourceRoster({ source: 'deel', employees: opts.employees, seed: opts.seed });
     const idOf = new Map(people.map((p) => [p.id, uuid(`deel:${opts.seed}:${p.id}`)]));
     people.forEach((p, i) => this.people.set(idOf.get(p.id)!, this.fromSeed(p, idOf, i)));
   }

@@ -90,7 +90,7 @@ export class EhRoster {
       { id: uuid(`org:${opts.seed}:1`), name: 'Acme Pty Ltd', country: 'AU' },
       { id: uuid(`org:${opts.seed}:2`), name: 'Acme NZ Ltd', country: 'NZ' },
     ];
-    const { people } = sourceRoster({ source: 'employmenthero', share: 0.6, employees: opts.employees, seed: opts.seed });
+    const { people } = sourceRoster({ source: 'employmenthero', employees: opts.employees, seed: opts.seed });
     const ids = new Map<string, Map<string, string>>();
     people.forEach((p, i) => {
       const orgs = i % 23 === 5 ? [0, 1] : i % 7 === 3 ? [1] : [0];

@@ -2,8 +2,10 @@
  * The HiBob sandbox's people store: employees as HiBob holds them (backend ids, list-item ids for
  * department, site, title and employment type), plus the named lists those ids point into.
  *
- * Seeded people come from the shared company generator (multilingual names, reporting lines,
- * terminated people, future starters and future leavers), re-shaped into HiBob's model:
+ * Seeded people are HiBob's share of the company every sandbox draws from (src/sandbox/base-roster.ts:
+ * the same work e-mail and employee number as in BambooHR's sandbox with the same seed and size),
+ * plus people only HiBob has; multilingual names, reporting lines, terminated people, future
+ * starters and future leavers, re-shaped into HiBob's model:
  * - `id`: a 19-digit backend id; `employeeIdInCompany`: a small number.
  * - `internal.status` `Active`/`Inactive`; `internal.lifecycleStatus` `employed`, `hired` (a future
  *   starter: Inactive until the start date, as HiBob excludes them from `showInactive: false`),
@@ -12,7 +14,8 @@
  */
 import { createRng, displayNameOf, type Rng } from '../../../sandbox/names.ts';
 import { isIsoDate } from '../../bamboohr/sandbox/clock.ts';
-import { EmailAllocator, generateCompany, randomPerson, todayUtc, type SeedEmployee } from '../../bamboohr/sandbox/generator.ts';
+import { EmailAllocator, randomPerson, todayUtc, type SeedEmployee } from '../../bamboohr/sandbox/generator.ts';
+import { COMPANY_DOMAIN, sourceRoster } from '../../../sandbox/base-roster.ts';
 import { NamedLists, SUB_TEAMS } from './lists.ts';
 
 export type HibobStatus = 'Active' | 'Inactive';
@@ -116,13 +119,15 @@ export class HibobRosterError extends Error {
 }
 
 export interface HibobRosterOptions {
+  /** The size of the company HiBob holds a share of (as BambooHR's sandbox `employees`). */
   readonly employees: number;
   readonly seed: number;
-  readonly emailDomain: string;
+  /** Domain of the e-mails of people added later (default the company's). */
+  readonly emailDomain?: string;
   readonly people?: readonly HibobSeedPerson[];
 }
 
-/** Mixed into the seed so a HiBob sandbox and a BambooHR sandbox with the same seed hold different people. */
+/** Mixed into the seed for HiBob's own choices (sub-teams, backend ids). */
 const HIBOB_SALT = 0x4b0b;
 
 const EMPLOYMENT_TYPE_OF: Readonly<Record<string, string>> = {
@@ -143,12 +148,12 @@ export class HibobRoster {
 
   constructor(opts: HibobRosterOptions) {
     this.rng = createRng(opts.seed ^ HIBOB_SALT);
-    this.emails = new EmailAllocator(opts.emailDomain);
+    this.emails = new EmailAllocator(opts.emailDomain ?? COMPANY_DOMAIN);
     const today = todayUtc();
-    const company = generateCompany({ employees: opts.employees, seed: opts.seed ^ HIBOB_SALT, today, emailDomain: opts.emailDomain });
+    const { people } = sourceRoster({ source: 'hibob', employees: opts.employees, seed: opts.seed, today });
     const idOf = new Map<string, string>();
-    for (const s of company.employees) idOf.set(s.id, this.newId());
-    for (const s of company.employees) this.insert(this.fromSeed(s, idOf, today));
+    for (const s of people) idOf.set(s.id, this.newId());
+    for (const s of people) this.insert(this.fromSeed(s, idOf, today));
     for (const p of opts.people ?? []) this.add(p);
     this.versionCounter = 0;
   }

@@ -30,13 +30,17 @@ export interface HibobServiceUser {
 }
 
 export interface HibobSandboxOptions {
-  /** Generated employees (default 200, or 0 when `people` is given). */
+  /**
+   * The size of the company HiBob holds its share of (default 200, or 0 when `people` is given):
+   * with the same size and seed as a BambooHR sandbox, the people both hold have the same work
+   * e-mail and employee number (src/sandbox/base-roster.ts), and each also has people of its own.
+   */
   employees?: number;
-  /** Data seed (default 1). A HiBob and a BambooHR sandbox with the same seed hold different people. */
+  /** Data seed (default 1). */
   seed?: number;
   /** Explicit people, added after the generated ones (e.g. the same work email as a BambooHR person). */
   people?: HibobSeedPerson[];
-  /** Work e-mail domain of generated people (default `bob.acme.example`, distinct from the BambooHR sandbox's). */
+  /** Work e-mail domain of people added later without an e-mail (default the company's, `acme.example`). */
   emailDomain?: string;
   /** Default 0 = a random free port. */
   port?: number;
@@ -92,7 +96,7 @@ export async function startHibobSandbox(opts: HibobSandboxOptions = {}): Promise
   const shape = opts.shape ?? 'paths';
   if (shape !== 'both' && shape !== 'paths' && shape !== 'nested') throw new RangeError('shape must be "both", "paths" or "nested"');
   const credentials = opts.credentials ?? [DEFAULT_SERVICE_USER];
-  const roster = new HibobRoster({ employees, seed: opts.seed ?? 1, emailDomain: opts.emailDomain ?? 'bob.acme.example', people: opts.people ?? [] });
+  const roster = new HibobRoster({ employees, seed: opts.seed ?? 1, ...(opts.emailDomain ? { emailDomain: opts.emailDomain } : {}), people: opts.people ?? [] });
   const faults = new HibobFaults();
   const state: State = { roster, faults, credentials, shape, url: '', cache: null };
 
