@@ -8,10 +8,11 @@ import { hibob } from './hibob/descriptor.ts';
 import { employmenthero } from './employmenthero/descriptor.ts';
 import { deel } from './deel/descriptor.ts';
 import { entra } from './entra/descriptor.ts';
+import { google } from './google/descriptor.ts';
 
 export type { ProviderDescriptor, ProviderId } from './types.ts';
 
-export const DESCRIPTORS = { bamboohr, hibob, employmenthero, deel, entra } as const satisfies Record<ProviderId, ProviderDescriptor>;
+export const DESCRIPTORS = { bamboohr, hibob, employmenthero, deel, entra, google } as const satisfies Record<ProviderId, ProviderDescriptor>;
 
 /** Every provider id, in catalogue order. */
 export const PROVIDER_IDS = Object.keys(DESCRIPTORS) as ProviderId[];

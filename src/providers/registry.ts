@@ -11,11 +11,12 @@ import { hibobModule } from './hibob/index.ts';
 import { employmentheroModule } from './employmenthero/index.ts';
 import { deelModule } from './deel/index.ts';
 import { entraModule } from './entra/index.ts';
+import { googleModule } from './google/index.ts';
 import type { ProviderModule } from './module.ts';
 
 export type { ProviderModule } from './module.ts';
 
-export const PROVIDER_MODULES = { bamboohr: bamboohrModule, hibob: hibobModule, employmenthero: employmentheroModule, deel: deelModule, entra: entraModule } as const satisfies { [K in ProviderId]: ProviderModule<K> };
+export const PROVIDER_MODULES = { bamboohr: bamboohrModule, hibob: hibobModule, employmenthero: employmentheroModule, deel: deelModule, entra: entraModule, google: googleModule } as const satisfies { [K in ProviderId]: ProviderModule<K> };
 
 export function providerModule(provider: string): ProviderModule {
   if (!Object.hasOwn(PROVIDER_MODULES, provider)) throw new Error(`unknown provider "${provider}" (known: ${Object.keys(DESCRIPTORS).join(', ')})`);

@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import type { FieldMapping } from '../core/mapping.ts';
 import type { Scope } from '../core/scope.ts';
 
-export type ProviderId = 'bamboohr' | 'hibob' | 'employmenthero' | 'deel' | 'entra';
+export type ProviderId = 'bamboohr' | 'hibob' | 'employmenthero' | 'deel' | 'entra' | 'google';
 
 /** How an integration can authenticate. */
 export type AuthMethodKind =
@@ -54,6 +54,11 @@ export interface OAuthSpec {
   authBaseUrl(settings: Readonly<Record<string, unknown>>): string;
   readonly authorizePath: string;
   readonly tokenPath: string;
+  /**
+   * The token endpoint's origin when it is not the authorization server's (Google: sign-in at
+   * accounts.google.com, tokens at oauth2.googleapis.com); `settings.authBaseUrl` names both for a sandbox.
+   */
+  tokenBaseUrl?(settings: Readonly<Record<string, unknown>>): string;
   /** RFC 7009 revocation, when the provider has it. */
   readonly revokePath?: string;
   readonly scopes: readonly string[];

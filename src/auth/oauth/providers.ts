@@ -42,7 +42,7 @@ export function oauthProviderConfig(provider: string, settings: Readonly<Record<
   const spec = oauthSpecOf(provider);
   if (!spec) throw new Error(`${provider} does not connect by OAuth`);
   const base = spec.authBaseUrl(settings);
-  const tokenUrl = `${base}${spec.tokenPath}`;
+  const tokenUrl = `${spec.tokenBaseUrl?.(settings) ?? base}${spec.tokenPath}`;
   const official = isOfficialEndpoint(tokenUrl, spec.officialTokenEndpoint);
   return {
     provider,

@@ -2063,7 +2063,7 @@ export interface paths {
                         };
                         name?: string;
                         /** @enum {string} */
-                        provider: "bamboohr" | "hibob" | "employmenthero" | "deel" | "entra";
+                        provider: "bamboohr" | "hibob" | "employmenthero" | "deel" | "entra" | "google";
                         /**
                          * @description The provider's settings (its descriptor's settings schema, GET /providers), e.g. companyDomain and baseUrl
                          * @default {}

@@ -172,9 +172,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State): 
   try {
     if (method !== 'GET') throw new ApiError(405, `Method ${method} is not served by the sandbox (read-only directory)`, 'methodNotAllowed');
     const grant = authenticate(req, state);
+    // The `forbidden` knob: the user acted as is no admin of the customer.
+    if (faults.forbidden) throw new ApiError(403, 'Not Authorized to access this resource/api', 'forbidden');
     const rest = path.slice(API_PREFIX.length);
     let m: RegExpExecArray | null;
-    if (rest === '/users') return sendJson(res, 200, listUsers(url.searchParams, state, need(grant, 'users', state)));
+    if (rest === '/users') {
+      const body = listUsers(url.searchParams, state, need(grant, 'users', state));
+      // A page cut off mid-way (the failPage knob's `malformed`): a transient fault clients retry.
+      if (body === TRUNCATED) return send(res, 200, '{"kind": "admin#directory#users", "users": [{"id": "1', 'application/json; charset=UTF-8');
+      return sendJson(res, 200, body);
+    }
     if ((m = /^\/users\/([^/]+)$/.exec(rest))) return sendJson(res, 200, getUser(decodeURIComponent(m[1]!), url.searchParams, state, need(grant, 'users', state)));
     if (rest === '/groups') return sendJson(res, 200, listGroups(url.searchParams, state, need(grant, 'groups', state)));
     if ((m = /^\/groups\/([^/]+)$/.exec(rest))) return sendJson(res, 200, renderGroup(requireGroup(state, m[1]!, need(grant, 'groups', state)), state));
@@ -292,9 +299,13 @@ function pageOf<T>(items: readonly T[], key: (item: T) => string[], q: URLSearch
 
 // ─────────────── users ───────────────
 
-function listUsers(q: URLSearchParams, state: State, _grant: AccessGrant): Record<string, unknown> {
+const TRUNCATED = Symbol('truncated');
+
+function listUsers(q: URLSearchParams, state: State, _grant: AccessGrant): Record<string, unknown> | typeof TRUNCATED {
   const { domain } = customerOf(q, state, true);
-  const maxResults = intParam(q, 'maxResults', 1, state.maxUsersPage, 100);
+  // Validated against the method's documented range; the page served may be shorter ("maxResults":
+  // "Maximum number of results to return"), so a small maxUsersPage tests paging.
+  const maxResults = Math.min(intParam(q, 'maxResults', 1, 500, 100), state.maxUsersPage);
   const orderBy = enumParam(q, 'orderBy', ['email', 'familyName', 'givenName'] as const, null);
   const sortOrder = enumParam(q, 'sortOrder', ['ASCENDING', 'DESCENDING'] as const, 'ASCENDING');
   const projection = projectionOf(q);
@@ -314,9 +325,12 @@ function listUsers(q: URLSearchParams, state: State, _grant: AccessGrant): Recor
   const fail = state.faults.takeFailPage(number);
   if (fail && !fail.malformed) throw new ApiError(fail.status, fail.status >= 500 ? 'Internal error encountered.' : 'Bad Request', fail.status >= 500 ? 'backendError' : 'badRequest');
   const body: Record<string, unknown> = { kind: 'admin#directory#users', etag: `"users/${number}"` };
-  if (fail?.malformed) return { ...body, users: [{ id: page[0]?.id, primaryEmail: 42, name: 'not an object' }], ...(next ? { nextPageToken: next } : {}) };
+  if (fail?.malformed) return TRUNCATED;
+  const rendered = page.map((u) => renderUser(u, state, projection));
+  // The malformedRecord knob: one entry on the first page that is no user (it has no id).
+  if (state.faults.malformedRecord && number === 1 && !showDeleted) rendered.unshift({ kind: 'admin#directory#user', primaryEmail: 'not-a-user@invalid.example' });
   // Google leaves out an empty list rather than sending `users: []`.
-  if (page.length > 0) body['users'] = page.map((u) => renderUser(u, state, projection));
+  if (rendered.length > 0) body['users'] = rendered;
   if (next) body['nextPageToken'] = next;
   return body;
 }

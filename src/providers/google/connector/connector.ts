@@ -1,0 +1,91 @@
+/**
+ * The Google Workspace connector: `HrisConnector` over the Admin SDK Directory API (client.ts,
+ * normalize.ts). Settings: `customer` (default `my_customer`) or `domain`, `baseUrl`,
+ * `authBaseUrl` (the token host). Credentials: a service account `{clientEmail, privateKey,
+ * subject}` (domain-wide delegation) or OAuth tokens (`accessToken`, kept fresh by the platform).
+ *
+ * Users: `directory.users.list` with `customer=my_customer` (or `domain=`), `maxResults=500` (the
+ * method's maximum), `projection=full`, page by page by `pageToken`/`nextPageToken`. A manager is a
+ * `relations` entry holding the manager's e-mail, while ReFresh links managers by id: a first, light
+ * pass (`fields=nextPageToken,users(id,primaryEmail,aliases)`, the API's standard partial-response
+ * parameter) learns every address's user id, then the full pass streams people with `manager` set.
+ *
+ * Incremental: users.list has no changed-since, so an incremental run reads everyone; deleted users
+ * (`showDeleted=true`, listed for 20 days after deletion with `deletionTime`) are explicit delete
+ * events (`deletedIds`), so a deletion deactivates even without a full run.
+ */
+import type { RecordFailure, SourcePage, SourceRecord } from '../../../core/source-record.ts';
+import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector } from '../../../connectors/types.ts';
+import { isRecord } from '../../../connectors/http.ts';
+import { isRecordFailure } from '../../bamboohr/connector/normalize.ts';
+import { stringSetting } from '../../settings.ts';
+import { createDirectoryClient, PROVIDER, type DirectoryClient, type Query } from './client.ts';
+import { aliasesOf, normalizeGoogleUser } from './normalize.ts';
+
+/** users.list `maxResults`: "Maximum number of results to return. … maximum 500". */
+export const USERS_PAGE_MAX = 500;
+
+export interface GoogleInternals {
+  readonly now?: () => Date;
+}
+
+export function createGoogleConnector(opts: ConnectorOptions, internals: GoogleInternals = {}): HrisConnector {
+  let client: DirectoryClient | undefined;
+  const api = (): DirectoryClient => (client ??= createDirectoryClient(opts));
+  const now = internals.now ?? ((): Date => new Date());
+  const pageSize = typeof opts.settings['pageSize'] === 'number' && opts.settings['pageSize'] > 0 ? Math.min(USERS_PAGE_MAX, Math.floor(opts.settings['pageSize'])) : USERS_PAGE_MAX;
+  const domain = stringSetting(opts.settings, 'domain');
+  /** Either customer or domain (users.list: "Either the customer or the domain parameter must be provided"). */
+  const who: Query = domain ? { domain } : { customer: stringSetting(opts.settings, 'customer') ?? 'my_customer' };
+
+  async function managerIds(): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    for await (const users of api().pages('/users', { ...who, maxResults: pageSize, fields: 'nextPageToken,users(id,primaryEmail,aliases)' }, 'users')) {
+      for (const u of users) {
+        if (!isRecord(u) || typeof u['id'] !== 'string') continue;
+        if (typeof u['primaryEmail'] === 'string') ids.set(u['primaryEmail'].toLowerCase(), u['id']);
+        for (const alias of aliasesOf(u)) if (!ids.has(alias)) ids.set(alias, u['id']);
+      }
+    }
+    return ids;
+  }
+
+  async function* roster(): AsyncGenerator<SourcePage> {
+    const ids = await managerIds();
+    let any = false;
+    for await (const users of api().pages('/users', { ...who, maxResults: pageSize, projection: 'full' }, 'users')) {
+      const records: SourceRecord[] = [];
+      const failures: RecordFailure[] = [];
+      for (const raw of users) {
+        const r = normalizeGoogleUser(raw, (email) => ids.get(email));
+        if (isRecordFailure(r)) failures.push(r);
+        else records.push(r);
+      }
+      any = true;
+      yield { records, failures };
+    }
+    if (!any) yield { records: [], failures: [] };
+  }
+
+  async function deletedUserIds(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const users of api().pages('/users', { ...who, maxResults: pageSize, showDeleted: true, fields: 'nextPageToken,users(id)' }, 'users')) {
+      for (const u of users) if (isRecord(u) && typeof u['id'] === 'string') out.push(u['id']);
+    }
+    return out;
+  }
+
+  return {
+    provider: PROVIDER,
+    async checkConnection(): Promise<void> {
+      await api().get(api().url('/users', { ...who, maxResults: 1 }));
+    },
+    async fetchAll(): Promise<FullFetch> {
+      return { watermark: now().toISOString(), pages: roster() };
+    },
+    async fetchChanges(_since: string): Promise<ChangeFetch> {
+      const deletedIds = await deletedUserIds();
+      return { watermark: now().toISOString(), pages: roster(), deletedIds, changedCount: deletedIds.length };
+    },
+  };
+}
