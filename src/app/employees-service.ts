@@ -1,12 +1,14 @@
 import { parse as parseCsv } from 'csv-parse/sync';
+import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import { normalizeEmail, normalizeEmployeeNumber } from '../core/correlate.ts';
 import { cleanValue, isFieldName, type FieldName, type FieldValues } from '../core/fields.ts';
 import { CreateEmployeeBody, PatchEmployeeBody } from '../api/contract/employees.ts';
-import type { ProvenanceMap } from '../core/resolve.ts';
-import { getEmployee, searchText, type Employee } from '../store/employees.ts';
+import type { FieldPriorities, ProvenanceMap } from '../core/resolve.ts';
+import { getEmployee, searchText, stateColumns, toEmployee, type Employee } from '../store/employees.ts';
 import { newId, nowIso } from '../store/ids.ts';
-import { listIntegrations } from '../store/integrations.ts';
+import { listIntegrations, type Integration } from '../store/integrations.ts';
+import type { Database } from '../store/schema.ts';
 import { linksForEmployees } from '../store/links.ts';
 import { encodeProvenance } from '../store/provenance.ts';
 import { refreshHeadcounts } from '../store/group-headcounts.ts';
@@ -18,15 +20,17 @@ import { getFieldPriorities } from '../store/field-priorities.ts';
 
 const EMAIL = z.email();
 
+type Db = Kysely<Database> | Transaction<Database>;
+
 function cleanFields(input: Record<string, string | null>): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(input)) out[k] = v === null ? null : (cleanValue(v) ?? null);
   return out;
 }
 
-async function assertEmailFree(ctx: AppContext, tenantId: string, email: string, self?: string): Promise<void> {
+async function assertEmailFree(db: Db, tenantId: string, email: string, self?: string): Promise<void> {
   const norm = normalizeEmail(email)!;
-  const other = await ctx.store.db.selectFrom('employees').select('id').where('tenant_id', '=', tenantId).where('email_norm', '=', norm).executeTakeFirst();
+  const other = await db.selectFrom('employees').select('id').where('tenant_id', '=', tenantId).where('email_norm', '=', norm).executeTakeFirst();
   if (other && other.id !== self) throw new ApiError(409, 'email_taken', `Another employee (${other.id}) already has the email ${norm}.`, { employeeId: other.id, field: 'fields.email' });
 }
 
@@ -35,17 +39,59 @@ function checkEmail(value: string | null | undefined): void {
   if (value === null || !EMAIL.safeParse(value).success) throw new ApiError(400, 'invalid_request', 'fields.email: must be an email address', { field: 'fields.email' });
 }
 
+/** The version an If-Match names: `"7"`, `W/"7"` or `*` (any); null when it names none we could have sent. */
+export function parseIfMatch(header: string | undefined): number | '*' | undefined | null {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  if (value === '*') return '*';
+  const m = /^(?:W\/)?"(\d{1,15})"$/.exec(value);
+  return m ? Number(m[1]) : null;
+}
+
+/** The ETag of an employee: its version (grows at every write, an admin's or a sync's). */
+export function employeeEtag(version: number): string {
+  return `"${version}"`;
+}
+
+function preconditionFailed(id: string, current: number): ApiError {
+  return new ApiError(412, 'precondition_failed', `Employee ${id} changed since you read it (it is now at version ${current}): read it again (GET /employees/${id}), reapply your edit and send the new ETag in If-Match.`, { id, version: current, etag: employeeEtag(current) });
+}
+
 /**
  * Manual edits: locked fields (owned by an enabled source linked to the person) are refused with
  * the owner named; role and custom configuration are ReFresh-only and always editable.
+ *
+ * The edit is read, checked and written in one transaction, at the version it read
+ * (compare-and-set): a sync or another admin writing the person meanwhile makes it read again
+ * (without If-Match) or answer 412 (with an If-Match naming an older version). The audit entry
+ * commits with the change.
  */
-export async function patchEmployee(ctx: AppContext, tenantId: string, id: string, body: unknown, actorId: string | null = null): Promise<Employee> {
+export async function patchEmployee(ctx: AppContext, tenantId: string, id: string, body: unknown, actorId: string | null = null, ifMatch?: string): Promise<Employee> {
   const patch = validateBody(PatchEmployeeBody, body);
-  const employee = await getEmployee(ctx.store.db, tenantId, id);
-  if (!employee) throw notFound('employee', id);
-  const links = await linksForEmployees(ctx.store.db, tenantId, [id]);
+  const expected = parseIfMatch(ifMatch);
   const integrations = new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
-  const locks = fieldLocks(links, integrations, await getFieldPriorities(ctx.store.db, tenantId));
+  const overrides = await getFieldPriorities(ctx.store.db, tenantId);
+  for (let attempt = 1; ; attempt += 1) {
+    const written = await ctx.store.db.transaction().execute((trx) => writePatch(trx, tenantId, id, patch, { integrations, overrides, expected, actorId }));
+    if (written) return written;
+    // Someone wrote the person between our read and our write: read again (a few times at most).
+    if (attempt >= 5) throw new ApiError(409, 'edit_conflict', `Employee ${id} kept changing while your edit was saved; try again.`, { id });
+  }
+}
+
+async function writePatch(
+  trx: Transaction<Database>,
+  tenantId: string,
+  id: string,
+  patch: z.infer<typeof PatchEmployeeBody>,
+  opts: { integrations: ReadonlyMap<string, Integration>; overrides: FieldPriorities; expected: number | '*' | undefined | null; actorId: string | null },
+): Promise<Employee | null> {
+  const row = await trx.selectFrom('employees').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('employee', id);
+  if (opts.expected !== undefined && opts.expected !== '*' && opts.expected !== row.version) throw preconditionFailed(id, row.version);
+  const employee = toEmployee(row);
+  const links = await linksForEmployees(trx, tenantId, [id]);
+  const locks = fieldLocks(links, opts.integrations, opts.overrides);
   const fields: FieldValues = { ...employee.fields };
   const provenance: ProvenanceMap = { ...employee.provenance };
   const edits = cleanFields(patch.fields ?? {});
@@ -60,36 +106,33 @@ export async function patchEmployee(ctx: AppContext, tenantId: string, id: strin
   }
   if ('email' in edits) {
     checkEmail(edits.email);
-    await assertEmailFree(ctx, tenantId, edits.email!, id);
+    await assertEmailFree(trx, tenantId, edits.email!, id);
   }
   let status = employee.status;
   if (patch.status && patch.status !== employee.status) {
-    const owner = statusOwner(links, integrations);
+    const owner = statusOwner(links, opts.integrations);
     if (owner) throw new ApiError(409, 'field_locked', `status is managed by ${owner.name}; deactivate or rehire the person there.`, { field: 'status', integrationId: owner.id, provider: owner.provider });
     status = patch.status;
     delete provenance.status;
   }
   const role = patch.role ?? employee.role;
   const customConfig = patch.customConfig ? { ...employee.customConfig, ...patch.customConfig } : employee.customConfig;
-  const now = nowIso();
-  await ctx.store.db
+  const result = await trx
     .updateTable('employees')
-    .set({
-      fields: JSON.stringify(fields),
-      provenance: encodeProvenance(provenance),
-      status,
-      role,
-      custom_config: JSON.stringify(customConfig),
-      email_norm: normalizeEmail(fields.email) ?? null,
-      employee_number: normalizeEmployeeNumber(fields.employeeNumber) ?? null,
-      search_text: searchText(fields),
-      updated_at: now,
-    })
+    .set((eb) => ({ ...stateColumns({ status, fields, provenance }, nowIso()), role, custom_config: JSON.stringify(customConfig), version: eb('version', '+', 1) }))
     .where('tenant_id', '=', tenantId)
     .where('id', '=', id)
-    .execute();
+    .where('version', '=', row.version)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) {
+    if (opts.expected !== undefined && opts.expected !== '*') {
+      const now = await trx.selectFrom('employees').select('version').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      throw preconditionFailed(id, now?.version ?? row.version);
+    }
+    return null;
+  }
   // The person's groups count active people only.
-  if (status !== employee.status) await refreshHeadcounts(ctx.store.db, tenantId);
+  if (status !== employee.status) await refreshHeadcounts(trx, tenantId);
   const before: Record<string, unknown> = {};
   const after: Record<string, unknown> = {};
   for (const name of Object.keys(edits) as FieldName[]) {
@@ -105,9 +148,9 @@ export async function patchEmployee(ctx: AppContext, tenantId: string, id: strin
   if (status !== employee.status) note('status', employee.status, status);
   if (patch.customConfig) note('customConfig', employee.customConfig, customConfig);
   if (Object.keys(after).length > 0 || Object.keys(before).length > 0) {
-    await audit(ctx.store.db, tenantId, 'employee.updated', id, before, after, { type: 'admin', id: actorId });
+    await audit(trx, tenantId, 'employee.updated', id, before, after, { type: 'admin', id: opts.actorId });
   }
-  return (await getEmployee(ctx.store.db, tenantId, id))!;
+  return (await getEmployee(trx, tenantId, id))!;
 }
 
 export async function createEmployee(ctx: AppContext, tenantId: string, body: unknown, actorId: string | null = null): Promise<Employee> {
@@ -115,27 +158,29 @@ export async function createEmployee(ctx: AppContext, tenantId: string, body: un
   const fields = Object.fromEntries(Object.entries(cleanFields(input.fields)).filter(([, v]) => v !== null)) as FieldValues;
   if (!fields.email) throw new ApiError(400, 'invalid_request', 'fields.email: a work email is required to add an employee', { field: 'fields.email' });
   checkEmail(fields.email);
-  await assertEmailFree(ctx, tenantId, fields.email);
   const id = newId();
   const now = nowIso();
-  await ctx.store.db
-    .insertInto('employees')
-    .values({
-      id,
-      tenant_id: tenantId,
-      status: input.status,
-      role: input.role,
-      email_norm: normalizeEmail(fields.email) ?? null,
-      employee_number: normalizeEmployeeNumber(fields.employeeNumber) ?? null,
-      search_text: searchText(fields),
-      fields: JSON.stringify(fields),
-      provenance: encodeProvenance({}),
-      custom_config: JSON.stringify(input.customConfig),
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  await audit(ctx.store.db, tenantId, 'employee.created', id, null, { fields, role: input.role, status: input.status }, { type: 'admin', id: actorId });
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await assertEmailFree(trx, tenantId, fields.email!);
+    await trx
+      .insertInto('employees')
+      .values({
+        id,
+        tenant_id: tenantId,
+        status: input.status,
+        role: input.role,
+        email_norm: normalizeEmail(fields.email) ?? null,
+        employee_number: normalizeEmployeeNumber(fields.employeeNumber) ?? null,
+        search_text: searchText(fields),
+        fields: JSON.stringify(fields),
+        provenance: encodeProvenance({}),
+        custom_config: JSON.stringify(input.customConfig),
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await audit(trx, tenantId, 'employee.created', id, null, { fields, role: input.role, status: input.status }, { type: 'admin', id: actorId });
+  });
   return (await getEmployee(ctx.store.db, tenantId, id))!;
 }
 

@@ -22,7 +22,8 @@ export interface ApplyBatch {
   readonly toSeq: number;
   readonly creates: readonly NewEmployeeRow[];
   readonly links: readonly NewEmployeeLinkRow[];
-  readonly updates: readonly EmployeeWrite[];
+  /** Each with the person's version the change was planned from (null: write regardless). */
+  readonly updates: readonly { readonly write: EmployeeWrite; readonly baseVersion: number | null }[];
   readonly cases: readonly NewCorrelationCaseRow[];
 }
 
@@ -31,8 +32,8 @@ const statements = new WeakMap<SQLite.Database, ReturnType<typeof prepare>>();
 function prepare(sqlite: SQLite.Database) {
   return {
     change: sqlite.prepare(
-      `insert into run_changes (tenant_id, run_id, seq, kind, employee_id, external_id, display_name, before, after, reason, payload, applied)
-       values (@tenant_id, @run_id, @seq, @kind, @employee_id, @external_id, @display_name, @before, @after, @reason, @payload, @applied)`,
+      `insert into run_changes (tenant_id, run_id, seq, kind, employee_id, external_id, display_name, before, after, reason, payload, applied, base_version, base_hash)
+       values (@tenant_id, @run_id, @seq, @kind, @employee_id, @external_id, @display_name, @before, @after, @reason, @payload, @applied, @base_version, @base_hash)`,
     ),
     employee: sqlite.prepare(
       `insert into employees (id, tenant_id, status, role, email_norm, employee_number, search_text, fields, provenance, custom_config, created_at, updated_at)
@@ -49,7 +50,8 @@ function prepare(sqlite: SQLite.Database) {
     ),
     update: sqlite.prepare(
       `update employees set status = @status, fields = @fields, provenance = @provenance, email_norm = @email_norm, employee_number = @employee_number,
-         search_text = @search_text, updated_at = @updated_at where tenant_id = @tenant_id and id = @id`,
+         search_text = @search_text, updated_at = @updated_at, version = version + 1
+       where tenant_id = @tenant_id and id = @id and (@base_version is null or version = @base_version)`,
     ),
     applied: sqlite.prepare(`update runs set applied_through = ? where id = ?`),
     correlationCase: sqlite.prepare(
@@ -73,26 +75,32 @@ export async function writeChanges(store: Store, trx: Transaction<Database>, row
   const sqlite = store.sqlite;
   if (!sqlite) return pgInsert(trx, 'run_changes', CHANGE_COLUMNS, rows, '');
   const s = stmts(sqlite).change;
-  for (const row of rows) s.run(row);
+  for (const row of rows) s.run({ base_version: null, base_hash: null, ...row });
 }
 
-/** Applies one batch of a run's changes and moves its watermark, inside the caller's (fenced) transaction. */
-export async function writeApplyBatch(store: Store, trx: Transaction<Database>, batch: ApplyBatch): Promise<void> {
+/**
+ * Applies one batch of a run's changes and moves its watermark, inside the caller's (fenced)
+ * transaction. Answers the people not written because their version moved since planning (an
+ * admin's edit, another source's run): the caller resolves them again in the same transaction.
+ */
+export async function writeApplyBatch(store: Store, trx: Transaction<Database>, batch: ApplyBatch): Promise<string[]> {
+  const moved: string[] = [];
   const sqlite = store.sqlite;
   if (sqlite) {
     const s = stmts(sqlite);
     for (const row of batch.creates) s.employee.run(row);
     for (const row of batch.links) s.link.run(row);
-    for (const w of batch.updates) s.update.run(updateParams(batch.tenantId, w));
+    for (const u of batch.updates) if (s.update.run(updateParams(batch.tenantId, u.write, u.baseVersion)).changes === 0) moved.push(u.write.id);
     for (const row of batch.cases) s.correlationCase.run(row);
     s.applied.run(batch.toSeq, batch.runId);
-    return;
+    return moved;
   }
   await upsertCorrelationCases(trx, batch.cases);
   await pgInsert(trx, 'employees', EMPLOYEE_COLUMNS, batch.creates, 'on conflict (id) do nothing');
   await pgInsert(trx, 'employee_links', LINK_COLUMNS, batch.links, LINK_UPSERT);
-  await pgUpdateEmployees(trx, batch.tenantId, batch.updates);
+  moved.push(...(await pgUpdateEmployees(trx, batch.tenantId, batch.updates)));
   await markApplied(trx, batch.runId, batch.toSeq);
+  return moved;
 }
 
 /** Column → PostgreSQL type of the arrays each bulk statement sends (the tables' own types). */
@@ -101,6 +109,7 @@ type Columns<Row> = readonly (readonly [keyof Row & string, 'text' | 'int4'])[];
 const CHANGE_COLUMNS: Columns<NewRunChangeRow> = [
   ['tenant_id', 'text'], ['run_id', 'text'], ['seq', 'int4'], ['kind', 'text'], ['employee_id', 'text'], ['external_id', 'text'],
   ['display_name', 'text'], ['before', 'text'], ['after', 'text'], ['reason', 'text'], ['payload', 'text'], ['applied', 'int4'],
+  ['base_version', 'int4'], ['base_hash', 'text'],
 ];
 const EMPLOYEE_COLUMNS: Columns<NewEmployeeRow> = [
   ['id', 'text'], ['tenant_id', 'text'], ['status', 'text'], ['role', 'text'], ['email_norm', 'text'], ['employee_number', 'text'], ['search_text', 'text'],
@@ -135,17 +144,27 @@ async function pgInsert<Row>(trx: Transaction<Database>, table: string, columns:
 
 const UPDATE_COLUMNS = ['id', 'status', 'fields', 'provenance', 'email_norm', 'employee_number', 'search_text', 'updated_at'] as const;
 
-/** Employees' sync-owned columns, many people in one `UPDATE … FROM unnest(…)`. */
-async function pgUpdateEmployees(trx: Transaction<Database>, tenantId: string, writes: readonly EmployeeWrite[]): Promise<void> {
-  const columns: Columns<Record<(typeof UPDATE_COLUMNS)[number], unknown>> = UPDATE_COLUMNS.map((c) => [c, 'text'] as const);
+/**
+ * Employees' sync-owned columns, many people in one `UPDATE … FROM unnest(…)`, each only at the
+ * version its change was planned from (a null base writes regardless); every write moves the
+ * version. Answers the people not written because their version moved.
+ */
+async function pgUpdateEmployees(trx: Transaction<Database>, tenantId: string, updates: ApplyBatch['updates']): Promise<string[]> {
+  const columns: Columns<Record<(typeof UPDATE_COLUMNS)[number] | 'base_version', unknown>> = [...UPDATE_COLUMNS.map((c) => [c, 'text'] as const), ['base_version', 'int4']];
   const set = sql.raw(UPDATE_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = v.${c}`).join(', '));
-  for (const chunk of chunks(writes, PG_BATCH)) {
-    const rows = chunk.map((w) => ({ id: w.id, ...employeeWriteColumns(w) }));
-    await sql`update employees set ${set} from ${columnArrays(columns, rows)} as v(${sql.raw(UPDATE_COLUMNS.join(', '))})
-      where employees.tenant_id = ${tenantId} and employees.id = v.id`.execute(trx);
+  const moved: string[] = [];
+  for (const chunk of chunks(updates, PG_BATCH)) {
+    const rows = chunk.map((u) => ({ id: u.write.id, ...employeeWriteColumns(u.write), base_version: u.baseVersion }));
+    const { rows: written } = await sql<{ id: string }>`update employees set ${set}, version = employees.version + 1
+      from ${columnArrays(columns, rows)} as v(${sql.raw([...UPDATE_COLUMNS, 'base_version'].join(', '))})
+      where employees.tenant_id = ${tenantId} and employees.id = v.id and (v.base_version is null or employees.version = v.base_version)
+      returning employees.id`.execute(trx);
+    const done = new Set(written.map((r) => r.id));
+    for (const u of chunk) if (!done.has(u.write.id)) moved.push(u.write.id);
   }
+  return moved;
 }
 
-function updateParams(tenantId: string, w: EmployeeWrite) {
-  return { tenant_id: tenantId, id: w.id, ...employeeWriteColumns(w) };
+function updateParams(tenantId: string, w: EmployeeWrite, baseVersion: number | null) {
+  return { tenant_id: tenantId, id: w.id, base_version: baseVersion, ...employeeWriteColumns(w) };
 }

@@ -5,6 +5,8 @@ import type { ProvenanceMap } from '../core/resolve.ts';
 import type { Database, EmployeeRow, NewEmployeeRow } from './schema.ts';
 import { parseJson } from './ids.ts';
 import { decodeProvenance, encodeProvenance } from './provenance.ts';
+import { stableHash } from '../core/hash.ts';
+import { normalizeEmail, normalizeEmployeeNumber } from '../core/correlate.ts';
 
 export interface Employee {
   readonly id: string;
@@ -41,6 +43,14 @@ export function searchText(fields: FieldValues): string {
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * What a sync plans from: the person's status and fields (not role or custom configuration,
+ * which sync never reads nor writes). A held run is stale when this moved for one of its people.
+ */
+export function syncBaseHash(row: { status: string; fields: string }): string {
+  return stableHash({ s: row.status, f: parseJson<FieldValues>(row.fields, {}) });
+}
 
 export async function getEmployee(db: Db, tenantId: string, id: string): Promise<Employee | undefined> {
   const row = await db.selectFrom('employees').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
@@ -99,13 +109,33 @@ export function employeeWriteColumns(w: EmployeeWrite) {
   };
 }
 
-export async function updateEmployee(db: Db, tenantId: string, w: EmployeeWrite): Promise<void> {
-  await db
+/**
+ * A sync's write of one person: only the columns sync owns (never role or custom configuration),
+ * and, given `baseVersion`, only while the person is still at the version the change was planned
+ * from (compare-and-set). Every write moves the version. Answers whether the row was written.
+ */
+/** The columns of a person's resolved state, keys derived from the fields (an admin's edit, a re-resolution). */
+export function stateColumns(state: { status: PersonStatus; fields: FieldValues; provenance: ProvenanceMap }, updatedAt: string) {
+  return {
+    status: state.status,
+    fields: JSON.stringify(state.fields),
+    provenance: encodeProvenance(state.provenance),
+    email_norm: normalizeEmail(state.fields.email) ?? null,
+    employee_number: normalizeEmployeeNumber(state.fields.employeeNumber) ?? null,
+    search_text: searchText(state.fields),
+    updated_at: updatedAt,
+  };
+}
+
+export async function updateEmployee(db: Db, tenantId: string, w: EmployeeWrite, baseVersion: number | null = null): Promise<boolean> {
+  let q = db
     .updateTable('employees')
-    .set(employeeWriteColumns(w))
+    .set((eb) => ({ ...employeeWriteColumns(w), version: eb('version', '+', 1) }))
     .where('tenant_id', '=', tenantId)
-    .where('id', '=', w.id)
-    .execute();
+    .where('id', '=', w.id);
+  if (baseVersion !== null) q = q.where('version', '=', baseVersion);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export interface EmployeeQuery {

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, RunChangeRow } from './schema.ts';
 import { parseJson } from './ids.ts';
+import { normalizeEmail } from '../core/correlate.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -75,4 +76,35 @@ export async function changesForEmployee(db: Db, tenantId: string, employeeId: s
     .limit(limit)
     .execute();
   return rows.map((r) => ({ ...toRunChange(r, r.applied_through), runId: r.run_id }));
+}
+
+/**
+ * People of a run's plan written since it was planned (their version moved), with what the plan
+ * saw (base_hash) and their status and fields now, to tell a real change from a ReFresh-only edit.
+ */
+export async function movedPeople(db: Db, runId: string): Promise<{ employee_id: string; display_name: string | null; base_hash: string | null; status: string; fields: string }[]> {
+  const rows = await db
+    .selectFrom('run_changes as c')
+    .innerJoin('employees as e', (j) => j.onRef('e.id', '=', 'c.employee_id').onRef('e.tenant_id', '=', 'c.tenant_id'))
+    .select(['c.employee_id', 'c.display_name', 'c.base_hash', 'e.status', 'e.fields'])
+    .where('c.run_id', '=', runId)
+    .where('c.base_version', 'is not', null)
+    .whereRef('e.version', '!=', 'c.base_version')
+    .execute();
+  return rows.map((r) => ({ ...r, employee_id: r.employee_id! }));
+}
+
+/** Work e-mails (normalised) of people written after `since`. */
+export async function employeesWrittenSince(db: Db, tenantId: string, since: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('employees').select('email_norm').where('tenant_id', '=', tenantId).where('updated_at', '>', since).where('email_norm', 'is not', null).execute();
+  return new Set(rows.map((r) => r.email_norm!));
+}
+
+/** The work e-mails (normalised) of the people a run creates. */
+export async function createdEmails(db: Db, runId: string): Promise<string[]> {
+  const rows = await db.selectFrom('run_changes').select('after').where('run_id', '=', runId).where('kind', '=', 'created').execute();
+  return rows.flatMap((r) => {
+    const email = normalizeEmail(parseJson<{ email?: string }>(r.after, {}).email);
+    return email ? [email] : [];
+  });
 }

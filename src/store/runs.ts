@@ -201,7 +201,7 @@ export async function transitionRun(
   id: string,
   from: RunStatus,
   to: RunStatus,
-  set: { phase?: RunPhase; counts?: RunCounts; planned?: RunCounts; safeguard?: SafeguardOutcome; error?: RunError | null; cursorAfter?: string | null; finished?: boolean; workerId?: string | null } = {},
+  set: { phase?: RunPhase; counts?: RunCounts; planned?: RunCounts; safeguard?: SafeguardOutcome; error?: RunError | null; cursorAfter?: string | null; finished?: boolean; workerId?: string | null; planBasis?: unknown } = {},
 ): Promise<boolean> {
   if (!canTransition(from, to)) throw new RunTransitionError(from, to);
   const now = nowIso();
@@ -218,6 +218,7 @@ export async function transitionRun(
       ...(set.cursorAfter !== undefined && { cursor_after: set.cursorAfter }),
       ...(set.finished && { finished_at: now }),
       ...(set.workerId !== undefined && { worker_id: set.workerId }),
+      ...(set.planBasis !== undefined && { plan_basis: JSON.stringify(set.planBasis) }),
     })
     .where('id', '=', id)
     .where('status', '=', from)
@@ -231,4 +232,20 @@ export async function saveRunProgress(db: Db, id: string, phase: RunPhase, progr
     .set({ phase, progress: JSON.stringify({ phase, ...progress }), counts: JSON.stringify(counts), heartbeat_at: nowIso() })
     .where('id', '=', id)
     .execute();
+}
+
+/** A run of the same integration created after `run` that applied something (dry runs apply nothing). */
+export async function laterAppliedRun(db: Db, run: Pick<RunRow, 'id' | 'tenant_id' | 'integration_id'>): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('runs')
+    .select('id')
+    .where('tenant_id', '=', run.tenant_id)
+    .where('integration_id', '=', run.integration_id)
+    .where('dry_run', '=', 0)
+    .where('id', '>', run.id)
+    .where((eb) => eb.or([eb('applied_through', '>', 0), eb('status', 'in', ['succeeded', 'partial'])]))
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
 }

@@ -177,6 +177,10 @@ export interface RunChangesTable {
   /** JSON: what apply writes (link state, new employee), so apply can resume after a crash. */
   payload: string | null;
   applied: number;
+  /** The person's employees.version when the change was planned (0020); null for new people and group changes. */
+  base_version: Generated<number | null>;
+  /** Hash of the person's status and fields when the change was planned (0020), to tell a stale plan at approval. */
+  base_hash: Generated<string | null>;
 }
 
 export interface SyncCursorsTable {

@@ -9,7 +9,7 @@ import type { NewCorrelationCaseRow, NewEmployeeRow, RunChangeRow } from '../sto
 import { decodePayload, type ChangePayload } from './change-payload.ts';
 import type { EngineDeps } from './engine.ts';
 import type { RunWriter } from './fenced-run.ts';
-import { reresolveEmployees, sharedEmployees } from './reresolve.ts';
+import { reresolveEmployees, resolveAgain, resolveContext, sharedEmployees, type ResolveContext } from './reresolve.ts';
 
 const APPLY_BATCH = 1000;
 
@@ -28,6 +28,7 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
     .executeTakeFirstOrThrow();
   const row = (await getRunRow(db, runId))!;
   const ctx = { tenantId, integrationId: row.integration_id, runId };
+  let resolve: ResolveContext | undefined;
   let applied = 0;
   let afterSeq = 0;
   for (;;) {
@@ -39,8 +40,13 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
     const after = { ...counts };
     for (const change of batch) if (isAppliedKind(change.kind)) after[change.kind] += 1;
     const toApply = Number(total.n);
+    // People written since the plan (an admin's edit, another source's run) are not overwritten
+    // with the staged values: they are resolved again, in the same transaction, from what is stored.
+    resolve ??= await resolveContext(db, tenantId, row.integration_id);
+    const rc = resolve;
     await run.write(async (trx) => {
-      await writeApplyBatch(deps.store, trx, toApplyBatch(ctx, batch, payloads));
+      const moved = await writeApplyBatch(deps.store, trx, toApplyBatch(ctx, batch, payloads));
+      if (moved.length > 0) await resolveAgain(trx, tenantId, moved, 'changed after the run was planned: resolved again from the stored values', rc);
       await saveRunProgress(trx, runId, 'applying', { fetched: counts.fetched, total: null, applied, toApply, message: `applied ${applied} of ${toApply} changes` }, after);
     });
     Object.assign(counts, after);
@@ -93,7 +99,7 @@ function toApplyBatch(ctx: { tenantId: string; integrationId: string; runId: str
     toSeq: batch[batch.length - 1]!.seq,
     creates,
     links: payloads.flatMap((p) => (p.link ? [p.link] : [])),
-    updates: payloads.flatMap((p) => (p.employee && !p.employee.create ? [p.employee] : [])),
+    updates: payloads.flatMap((p, n) => (p.employee && !p.employee.create ? [{ write: p.employee, baseVersion: batch[n]!.base_version }] : [])),
     cases,
   };
 }

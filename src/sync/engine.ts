@@ -109,14 +109,14 @@ async function planIfNeeded(scope: RunScope, connector: () => ReturnType<typeof 
   if (outcome.verdict.blocked) {
     // Only a held run can be acted on; a dry run's verdict says what would happen, not what to do.
     const message = `${outcome.verdict.reason} Review the staged changes, then approve or reject the run.`;
-    await run.write((trx) => transitionRun(trx, row.id, 'running', 'blocked', { phase: 'planned', counts, planned, safeguard: { ...safeguard, reason: message }, error: { code: 'safeguard_blocked', message }, cursorAfter: outcome.watermark }));
+    await run.write((trx) => transitionRun(trx, row.id, 'running', 'blocked', { phase: 'planned', counts, planned, safeguard: { ...safeguard, reason: message }, error: { code: 'safeguard_blocked', message }, cursorAfter: outcome.watermark, planBasis: outcome.basis }));
     log.warn({ deactivations: outcome.deactivations }, 'run blocked by the safeguard');
     return false;
   }
   await run.write((trx) =>
     trx
       .updateTable('runs')
-      .set({ cursor_after: outcome.watermark, phase: 'applying', planned: JSON.stringify(planned), safeguard: JSON.stringify(safeguard), counts: JSON.stringify(counts) })
+      .set({ cursor_after: outcome.watermark, phase: 'applying', planned: JSON.stringify(planned), safeguard: JSON.stringify(safeguard), counts: JSON.stringify(counts), plan_basis: JSON.stringify(outcome.basis) })
       .where('id', '=', row.id)
       .execute(),
   );

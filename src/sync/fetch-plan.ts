@@ -19,11 +19,14 @@ import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import type { FencedRun } from './fenced-run.ts';
 import { Planner, type Disappearance } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
+import { planFingerprint, type PlanBasis } from './plan-basis.ts';
 
 export interface PlanOutcome {
   readonly watermark: string | null;
   readonly deactivations: number;
   readonly verdict: SafeguardVerdict;
+  /** What the plan was made from, for an approval to tell whether it still holds. */
+  readonly basis: PlanBasis;
 }
 
 /**
@@ -62,8 +65,11 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   // Counted before anything changes: the safeguard's percentage is of today's active people.
   const activeLinked = await countActiveLinked(db, row.tenant_id, integration.id);
   const index = full ? await LinkIndex.full(db, row.tenant_id, integration.id) : LinkIndex.lazy(db, row.tenant_id, integration.id);
-  const integrations = new Map((await listIntegrations(db, row.tenant_id)).map((i) => [i.id, i]));
-  const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, fieldPriorities: await getFieldPriorities(db, row.tenant_id), index, counts, now: now.toISOString() });
+  const all = await listIntegrations(db, row.tenant_id);
+  const integrations = new Map(all.map((i) => [i.id, i]));
+  const fieldPriorities = await getFieldPriorities(db, row.tenant_id);
+  const basis: PlanBasis = { fingerprint: planFingerprint(integration, all, fieldPriorities, tenant.time_zone), plannedAt: new Date().toISOString() };
+  const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, fieldPriorities, index, counts, now: now.toISOString() });
   /** Stages what the planner holds, with the run's progress, in one fenced transaction. */
   const flush = async (phase: RunPhase, message: string) => {
     const changes = planner.drain();
@@ -150,5 +156,5 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   const verdict = checkSafeguard(settings.safeguard, activeLinked, planner.deactivations);
   await flush('planned', `planned ${planner.seq} changes`);
   log.info({ full, fetched: counts.fetched, changes: planner.seq, deactivations: planner.deactivations }, 'fetch complete');
-  return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict };
+  return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict, basis };
 }

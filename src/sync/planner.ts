@@ -9,7 +9,7 @@ import { sourceViewOf } from './source-view.ts';
 import { encodePayload, withManager, type ChangePayload, type CorrelationCaseWrite } from './change-payload.ts';
 import type { Lifecycle } from '../core/source-record.ts';
 import type { Database, EmployeeLinkRow, EmployeeRow, NewEmployeeLinkRow, NewRunChangeRow } from '../store/schema.ts';
-import { employeesByIds, employeesByKeys, searchText, type EmployeeWrite } from '../store/employees.ts';
+import { employeesByIds, employeesByKeys, searchText, syncBaseHash, type EmployeeWrite } from '../store/employees.ts';
 import { linksForEmployees, type LinkIndex } from '../store/links.ts';
 import type { Integration } from '../store/integrations.ts';
 import { parseJson } from '../store/ids.ts';
@@ -255,6 +255,7 @@ export class Planner {
         after: diff?.after ?? null,
         reason,
         payload: { link: item.link, employee: this.#write(item.employeeId, next, false) },
+        base: row,
       });
       if (item.fresh) this.#noteGuess(item.e.values.managerId, seq);
     }
@@ -335,7 +336,7 @@ export class Planner {
 
   #push(
     kind: ChangeKind,
-    c: { employeeId?: string | null; externalId?: string | null; displayName?: string | null; before?: unknown; after?: unknown; reason?: string | null; payload?: ChangePayload },
+    c: { employeeId?: string | null; externalId?: string | null; displayName?: string | null; before?: unknown; after?: unknown; reason?: string | null; payload?: ChangePayload; base?: EmployeeRow },
   ): number {
     this.#seq += 1;
     this.#changes.push({
@@ -351,6 +352,9 @@ export class Planner {
       reason: c.reason ?? null,
       payload: c.payload ? encodePayload(c.payload, this.ctx.now) : null,
       applied: 0,
+      // What the change was planned from: apply compares the version, an approval the hash.
+      base_version: c.base?.version ?? null,
+      base_hash: c.base ? syncBaseHash(c.base) : null,
     });
     return this.#seq;
   }

@@ -44,7 +44,7 @@ export function runRoutes(ctx: AppContext): FastifyPluginAsync {
       },
     );
 
-    app.post('/runs/:id/approve', { schema: { tags, summary: 'Apply a run held by the safeguard (exactly once)', params: IdParams, response: responses({ 202: Run }, 404, 409) } }, async (request, reply) => {
+    app.post('/runs/:id/approve', { schema: { tags, summary: 'Apply a run held by the safeguard, exactly once and exactly as staged; 409 plan_stale (the run is set aside, nothing applied) when its people, settings or a later run moved since it was planned: start a fresh sync', params: IdParams, response: responses({ 202: Run }, 404, 409) } }, async (request, reply) => {
       return reply.status(202).send(presentRun(await approveRun(ctx, request.tenantId, request.params.id)));
     });
 

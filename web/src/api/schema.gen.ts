@@ -3333,7 +3333,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply a run held by the safeguard (exactly once) */
+        /** Apply a run held by the safeguard, exactly once and exactly as staged; 409 plan_stale (the run is set aside, nothing applied) when its people, settings or a later run moved since it was planned: start a fresh sync */
         post: {
             parameters: {
                 query?: never;

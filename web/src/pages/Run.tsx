@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { client, data, errorMessage, type Schema } from '../api/client.ts';
+import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
 import { q } from '../api/queries.ts';
 import { isActive, RunProgressBar, RunStatusBadge } from '../components/RunBits.tsx';
 import { Alert, Badge, Card, ConfirmDialog, Counts, EmptyState, ErrorState, PageHeader, Spinner } from '../components/ui.tsx';
 import { duration, fieldLabel, formatDateTime, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
-import { Link } from '../router.tsx';
+import { Link, useNavigate } from '../router.tsx';
 
 type ChangeKind = Schema<'RunChange'>['kind'];
 
@@ -32,6 +32,7 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
   const [changesVersion, setChangesVersion] = useState(0);
+  const navigate = useNavigate();
   const r = run.data;
 
   // When the run finishes, its change list is read again (what was staged is now applied).
@@ -53,11 +54,24 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
           : { tone: 'info', text: 'Rejected: nothing from this run was applied. Fix the cause in the HR system or the scope, then sync again.' },
       );
     } catch (error) {
-      setNotice({ tone: 'bad', text: errorMessage(error) });
+      // A stale plan is set aside by the server; the run's own error then offers a fresh sync.
+      if (!(error instanceof ApiError && error.code === 'plan_stale')) setNotice({ tone: 'bad', text: errorMessage(error) });
       run.reload();
     } finally {
       setBusy(false);
       setDecision(null);
+    }
+  };
+
+  const freshSync = async () => {
+    setBusy(true);
+    try {
+      const res = await data(client.POST('/api/v1/integrations/{id}/sync', { params: { path: { id: integrationId } }, body: { mode: r?.mode ?? 'incremental' } }));
+      navigate(`/settings/user-sync/${integrationId}/runs/${res.runId}`);
+    } catch (error) {
+      setNotice({ tone: 'bad', text: errorMessage(error) });
+    } finally {
+      setBusy(false);
     }
   };
 
@@ -99,7 +113,16 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
           </div>
         </div>
       )}
-      {r.error && r.status !== 'blocked' && <Alert tone="bad" title={r.error.code}>{r.error.message}</Alert>}
+      {r.error?.code === 'plan_stale' && (
+        <div className="alert alert-warn" role="status">
+          <strong className="alert-title">Not applied: the data moved since this run was planned</strong>
+          <p>{r.error.message}</p>
+          <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void freshSync()}>
+            Run a fresh sync
+          </button>
+        </div>
+      )}
+      {r.error && r.status !== 'blocked' && r.error.code !== 'plan_stale' && <Alert tone="bad" title={r.error.code}>{r.error.message}</Alert>}
       {isActive(r) && (
         <Card>
           <RunProgressBar run={r} />
