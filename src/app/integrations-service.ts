@@ -23,6 +23,7 @@ import { groupSyncNeedsRun, resolveGroupSyncPatch } from './group-sync-settings.
 import { CreateIntegrationBody, PatchIntegrationBody, SyncBody } from '../api/contract/integrations.ts';
 import { audit } from '../store/audit.ts';
 import { setPriority } from './priority-service.ts';
+import { mappingSourceFields, requireKnownSourceFields, scopeSourceFields } from './source-fields.ts';
 import type { AppContext } from './context.ts';
 import { consecutiveFailures } from '../sync/schedule.ts';
 import { countActiveLinked } from '../store/links.ts';
@@ -96,6 +97,8 @@ export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: str
   const groupSync = patch.groupSync ? resolveGroupSyncPatch(integration, patch.groupSync, userSync ?? integration.userSync) : undefined;
   let settings: Record<string, unknown> | undefined;
   if (patch.settings) settings = validateSettings(requireDescriptorOf(integration), { ...integration.settings, ...patch.settings });
+  const named = [...mappingSourceFields(patch.userSync?.fieldMapping ?? {}, 'userSync.fieldMapping'), ...(patch.userSync?.scope ? scopeSourceFields(patch.userSync.scope, 'userSync.scope') : [])];
+  await requireKnownSourceFields(ctx, integration, settings ?? integration.settings, named);
   const turnedOn = (userSync?.enabled === true && !integration.userSync.enabled) || (groupSync !== undefined && groupSyncNeedsRun(integration.groupSync, groupSync));
   const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, {
     ...(patch.name !== undefined && { name: patch.name }),

@@ -9,6 +9,7 @@ import { getTenant } from '../store/tenants.ts';
 import type { AppContext } from './context.ts';
 import { ApiError, validateBody } from './errors.ts';
 import { requireIntegration } from './integrations-service.ts';
+import { requireKnownSourceFields, scopeSourceFields } from './source-fields.ts';
 import { connectorFor } from '../sync/connector.ts';
 import { displayName } from '../sync/planner.ts';
 
@@ -40,6 +41,14 @@ export interface ScopePreview {
 const SAMPLE = 50;
 
 /**
+ * People read and judged per turn of the event loop. A preview over a large roster is CPU work
+ * (on SQLite the reads are too: the driver is synchronous); between chunks the loop serves
+ * sockets, so `/health` and other requests never wait behind a whole preview (issue 10).
+ */
+const CHUNK = 1000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * Who is in and who is out under a scope, before saving it. Conditions on ReFresh fields are
  * answered from the last fetched data (each person's stored source values); a scope that tests
  * raw provider attributes (`source.*`) is answered live from the provider, which has them.
@@ -49,6 +58,7 @@ export async function previewScope(ctx: AppContext, tenantId: string, id: string
   const scope: Scope = input.scope;
   const action = input.outOfScopeAction ?? 'deactivate';
   const integration = await requireIntegration(ctx, tenantId, id);
+  await requireKnownSourceFields(ctx, integration, integration.settings, scopeSourceFields(scope, 'scope'));
   const tenant = (await getTenant(ctx.store.db, tenantId))!;
   const today = todayIn(tenant.time_zone);
   const needsLive = scope.groups.some((g) => g.conditions.some((c) => c.field.startsWith('source.')));
@@ -64,17 +74,24 @@ export async function previewScope(ctx: AppContext, tenantId: string, id: string
       }
     }
   } else {
-    const rows = await ctx.store.db
-      .selectFrom('employee_links')
-      .leftJoin('employees', 'employees.id', 'employee_links.employee_id')
-      .select(['employee_links.external_id', 'employee_links.employee_id', 'employee_links.field_values', 'employee_links.lifecycle', 'employees.status'])
-      .where('employee_links.tenant_id', '=', tenantId)
-      .where('employee_links.integration_id', '=', id)
-      .where('employee_links.present', '=', 1)
-      .execute();
-    for (const r of rows) {
-      const values = parseJson<FieldValues>(r.field_values, {});
-      people.push({ record: { externalId: r.external_id, attributes: {}, lifecycle: parseJson<Lifecycle>(r.lifecycle, { active: false }) }, values, linked: r.employee_id !== null, activeEmployee: r.status === 'active' });
+    // Page by page (the primary key's order), letting other requests in between pages.
+    for (let after: string | undefined; ; ) {
+      let q = ctx.store.db
+        .selectFrom('employee_links')
+        .leftJoin('employees', 'employees.id', 'employee_links.employee_id')
+        .select(['employee_links.external_id', 'employee_links.employee_id', 'employee_links.field_values', 'employee_links.lifecycle', 'employees.status'])
+        .where('employee_links.tenant_id', '=', tenantId)
+        .where('employee_links.integration_id', '=', id)
+        .where('employee_links.present', '=', 1);
+      if (after !== undefined) q = q.where('employee_links.external_id', '>', after);
+      const rows = await q.orderBy('employee_links.external_id').limit(CHUNK).execute();
+      for (const r of rows) {
+        const values = parseJson<FieldValues>(r.field_values, {});
+        people.push({ record: { externalId: r.external_id, attributes: {}, lifecycle: parseJson<Lifecycle>(r.lifecycle, { active: false }) }, values, linked: r.employee_id !== null, activeEmployee: r.status === 'active' });
+      }
+      if (rows.length < CHUNK) break;
+      after = rows[rows.length - 1]!.external_id;
+      await nextTurn();
     }
   }
 
@@ -84,7 +101,8 @@ export async function previewScope(ctx: AppContext, tenantId: string, id: string
   const byRule: Record<string, number> = {};
   const sampleIn: PreviewPerson[] = [];
   const sampleOut: PreviewPerson[] = [];
-  for (const p of people) {
+  for (const [index, p] of people.entries()) {
+    if (index > 0 && index % CHUNK === 0) await nextTurn();
     const verdict = evaluateScope(scope, p.values, p.record);
     const active = decideStatus(p.record.lifecycle, today).status === 'active';
     const person: PreviewPerson = {

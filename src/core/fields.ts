@@ -32,6 +32,21 @@ export function isFieldName(name: string): name is FieldName {
   return STANDARD.has(name) || CUSTOM_KEY.test(name);
 }
 
+/** Names no field may have: as object keys they reach Object.prototype. */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+const ATTRIBUTE_NAME = /^[^\u0000-\u001f\u007f]{1,200}$/;
+
+/**
+ * What is wrong with a provider attribute's name as a field mapping or a `source.*` scope
+ * condition names it (whether the provider has it is checked against its catalogue elsewhere).
+ */
+export function attributeNameProblem(name: string): string | null {
+  if (RESERVED_NAMES.has(name.trim())) return `"${name}" is not a field name`;
+  if (name.trim() === '') return 'a provider field name is empty';
+  if (!ATTRIBUTE_NAME.test(name)) return `"${name.slice(0, 50)}" is not a field name (1–200 characters, no control characters)`;
+  return null;
+}
+
 export const ROLES = ['organization_admin', 'compliance_manager', 'member'] as const;
 export type Role = (typeof ROLES)[number];
 

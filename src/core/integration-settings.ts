@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isFieldName, type FieldName } from './fields.ts';
+import { attributeNameProblem, isFieldName, type FieldName } from './fields.ts';
 import { validateMapping, type FieldMapping } from './mapping.ts';
 import type { Scope } from './scope.ts';
 
@@ -9,23 +9,45 @@ export const CADENCE_MS: Record<Cadence, number> = { '1h': 3_600_000, '4h': 14_4
 
 const NEEDS_VALUES = new Set(['in', 'notIn']);
 
+/**
+ * How much one scope may ask of every run and preview (issue 10): conditions, values per
+ * condition, and values and characters over the whole scope. Tested by sets, a scope at these
+ * limits costs a run little; beyond them it is a 400 saying which limit.
+ */
+export const SCOPE_LIMITS = { groups: 50, conditionsPerGroup: 50, conditions: 200, valuesPerCondition: 10_000, values: 20_000, characters: 1_000_000 } as const;
+
+/** A scope condition tests a ReFresh field (`department`, `custom.team`) or a provider attribute (`source.<name>`). */
+function scopeFieldProblem(field: string): string | null {
+  if (field.startsWith('source.')) return attributeNameProblem(field.slice('source.'.length));
+  return isFieldName(field) ? null : `"${field}" is not a ReFresh field; test a standard field, custom.<key>, or a provider field as source.<name>`;
+}
+
 /** Problems are reported on the part at fault (`scope.groups.0.conditions.1.values`), so a form can show them beside it. */
 export const ScopeConditionSchema = z
   .strictObject({
     field: z.string().trim().min(1, 'choose the field the condition tests').max(200),
     operator: z.enum(['in', 'notIn', 'empty', 'notEmpty']),
-    values: z.array(z.string().max(500)).max(1000).optional(),
+    values: z.array(z.string().max(500)).max(SCOPE_LIMITS.valuesPerCondition, `at most ${SCOPE_LIMITS.valuesPerCondition.toLocaleString('en')} values in one condition`).optional(),
   })
   .superRefine((c, ctx) => {
+    const fieldProblem = scopeFieldProblem(c.field);
+    if (fieldProblem) ctx.addIssue({ code: 'custom', path: ['field'], message: fieldProblem });
     if (NEEDS_VALUES.has(c.operator) && (c.values ?? []).filter((v) => v.trim() !== '').length === 0) {
       ctx.addIssue({ code: 'custom', path: ['values'], message: 'enter at least one value' });
     }
   });
 export const ScopeGroupSchema = z.strictObject({
   name: z.string().max(200).optional(),
-  conditions: z.array(ScopeConditionSchema).min(1, 'add a condition, or remove this rule group').max(50),
+  conditions: z.array(ScopeConditionSchema).min(1, 'add a condition, or remove this rule group').max(SCOPE_LIMITS.conditionsPerGroup),
 });
-export const ScopeSchema = z.strictObject({ groups: z.array(ScopeGroupSchema).max(50) });
+export const ScopeSchema = z.strictObject({ groups: z.array(ScopeGroupSchema).max(SCOPE_LIMITS.groups) }).superRefine((scope, ctx) => {
+  const conditions = scope.groups.flatMap((g) => g.conditions);
+  const values = conditions.reduce((n, c) => n + (c.values?.length ?? 0), 0);
+  const characters = conditions.reduce((n, c) => n + (c.values ?? []).reduce((m, v) => m + v.length, 0), 0);
+  if (conditions.length > SCOPE_LIMITS.conditions) ctx.addIssue({ code: 'custom', path: ['groups'], message: `at most ${SCOPE_LIMITS.conditions} conditions in a scope (this one has ${conditions.length})` });
+  if (values > SCOPE_LIMITS.values) ctx.addIssue({ code: 'custom', path: ['groups'], message: `at most ${SCOPE_LIMITS.values.toLocaleString('en')} values in a scope (this one has ${values.toLocaleString('en')})` });
+  if (characters > SCOPE_LIMITS.characters) ctx.addIssue({ code: 'custom', path: ['groups'], message: `at most ${SCOPE_LIMITS.characters.toLocaleString('en')} characters of values in a scope` });
+});
 
 export const FieldMappingSchema = z.record(z.string(), z.string()).superRefine((mapping, ctx) => {
   for (const problem of validateMapping(mapping)) ctx.addIssue({ code: 'custom', message: problem });

@@ -1,4 +1,4 @@
-import { isFieldName, type FieldName, type FieldValues } from './fields.ts';
+import { attributeNameProblem, isFieldName, type FieldName, type FieldValues } from './fields.ts';
 import type { SourceRecord } from './source-record.ts';
 
 /** Provider field → ReFresh field. Only mapped fields are written. */
@@ -18,7 +18,11 @@ export function validateMapping(mapping: Record<string, string>): string[] {
   const problems: string[] = [];
   const targets = new Map<string, string>();
   for (const [source, target] of Object.entries(mapping)) {
-    if (source.trim() === '') problems.push('a provider field name is empty');
+    const nameProblem = attributeNameProblem(source);
+    if (nameProblem) {
+      problems.push(nameProblem);
+      continue;
+    }
     if (!isFieldName(target)) {
       problems.push(`"${target}" (mapped from "${source}") is not a ReFresh field; use one of the standard fields or custom.<key>`);
       continue;
@@ -33,10 +37,10 @@ export function validateMapping(mapping: Record<string, string>): string[] {
 export function applyMapping(record: SourceRecord, mapping: FieldMapping): FieldValues {
   const values: FieldValues = {};
   for (const [source, target] of Object.entries(mapping)) {
-    const value = source in LIFECYCLE_ATTRIBUTES
+    const value = Object.hasOwn(LIFECYCLE_ATTRIBUTES, source)
       ? LIFECYCLE_ATTRIBUTES[source as keyof typeof LIFECYCLE_ATTRIBUTES](record)
-      : record.attributes[source];
-    if (value !== undefined && value !== '') values[target] = value;
+      : Object.hasOwn(record.attributes, source) ? record.attributes[source] : undefined;
+    if (typeof value === 'string' && value !== '') values[target] = value;
   }
   return values;
 }

@@ -29,9 +29,30 @@ function fold(value: string): string {
   return value.normalize('NFKC').trim().toLocaleLowerCase('en');
 }
 
+/** Own properties only: a field named like `constructor` reads nothing from Object.prototype. */
+function own(from: Readonly<Record<string, string | undefined>>, key: string): string | undefined {
+  if (!Object.hasOwn(from, key)) return undefined;
+  const value = from[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
 function valueOf(field: string, values: FieldValues, record: SourceRecord): string | undefined {
-  if (field.startsWith('source.')) return record.attributes[field.slice('source.'.length)];
-  return values[field as keyof FieldValues];
+  if (field.startsWith('source.')) return own(record.attributes, field.slice('source.'.length));
+  return own(values, field);
+}
+
+/**
+ * Each condition's values, folded once into a set: a person is tested in one lookup, so a scope
+ * costs O(people), not O(people × values). Kept per condition object for as long as it lives.
+ */
+const wantedSets = new WeakMap<ScopeCondition, ReadonlySet<string>>();
+function wanted(condition: ScopeCondition): ReadonlySet<string> {
+  let set = wantedSets.get(condition);
+  if (!set) {
+    set = new Set((condition.values ?? []).map(fold));
+    wantedSets.set(condition, set);
+  }
+  return set;
 }
 
 function matches(condition: ScopeCondition, value: string | undefined): boolean {
@@ -42,15 +63,28 @@ function matches(condition: ScopeCondition, value: string | undefined): boolean 
       return value !== undefined;
     case 'in':
     case 'notIn': {
-      const wanted = (condition.values ?? []).map(fold);
-      const hit = value !== undefined && wanted.includes(fold(value));
+      const hit = value !== undefined && wanted(condition).has(fold(value));
       return condition.operator === 'in' ? hit : !hit;
     }
   }
 }
 
+/** Values a reason names before "and N more": a reason is read by a person, and built per person. */
+const LISTED_VALUES = 5;
+const descriptions = new WeakMap<ScopeCondition, string>();
 function describe(c: ScopeCondition): string {
-  const list = (c.values ?? []).map((v) => `"${v}"`).join(', ');
+  let text = descriptions.get(c);
+  if (text === undefined) {
+    text = describeNow(c);
+    descriptions.set(c, text);
+  }
+  return text;
+}
+
+function describeNow(c: ScopeCondition): string {
+  const values = c.values ?? [];
+  const more = values.length - LISTED_VALUES;
+  const list = values.slice(0, LISTED_VALUES).map((v) => `"${v}"`).join(', ') + (more > 0 ? ` and ${more.toLocaleString('en')} more` : '');
   switch (c.operator) {
     case 'in': return `${c.field} is one of ${list}`;
     case 'notIn': return `${c.field} is not one of ${list}`;
