@@ -2,6 +2,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DESCRIPTORS } from './providers/descriptors.ts';
 
+/** API requests a minute per API key, console user or address, unless REFRESH_RATE_LIMIT_PER_MINUTE says otherwise. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+
 /** Configuration is parsed once, here, with its defaults (DESIGN.md §3). */
 const ConfigSchema = z.object({
   PORT: z.coerce.number({ message: 'must be a port number (0–65535)' }).int('must be a port number (0–65535)').min(0, 'must be a port number (0–65535)').max(65535, 'must be a port number (0–65535)').default(8080),
@@ -36,6 +39,7 @@ const ConfigSchema = z.object({
       return patterns;
     })
     .default([]),
+  REFRESH_RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'must be a number of requests (10–100000)' }).int('must be a number of requests (10–100000)').min(10, 'must be a number of requests (10–100000)').max(100_000, 'must be a number of requests (10–100000)').default(DEFAULT_RATE_LIMIT_PER_MINUTE),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
@@ -79,6 +83,8 @@ export interface Config {
   readonly trustProxy?: boolean | number | readonly string[];
   /** REFRESH_ALLOWED_PROVIDER_HOSTS: extra host patterns provider calls may reach. */
   readonly allowedProviderHosts?: readonly string[];
+  /** REFRESH_RATE_LIMIT_PER_MINUTE: API requests a minute per API key, console user or address (×4 per address overall). */
+  readonly rateLimitPerMinute?: number;
   /** METRICS_TOKEN: the bearer token `GET /metrics` asks for (else loopback clients only). */
   readonly metricsToken?: string | undefined;
 }
@@ -133,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, mode?: 'embedde
     ...(mode ? { mode } : {}),
     trustProxy: c.TRUST_PROXY,
     allowedProviderHosts: c.REFRESH_ALLOWED_PROVIDER_HOSTS,
+    rateLimitPerMinute: c.REFRESH_RATE_LIMIT_PER_MINUTE,
     metricsToken: c.METRICS_TOKEN,
   };
 }

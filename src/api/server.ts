@@ -23,6 +23,8 @@ import { fieldPriorityRoutes } from './routes/field-priorities.ts';
 import { authRoutes } from './routes/auth.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { registerStatic } from './static.ts';
+import { registerRateLimits, type RateLimitStoreKind } from './rate-limit.ts';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../config.ts';
 import { authenticateSession } from '../auth/sessions.ts';
 
 declare module 'fastify' {
@@ -52,7 +54,23 @@ const CSP_DIRECTIVES = {
   upgradeInsecureRequests: null,
 };
 
-export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
+export interface ServerOptions {
+  /** The clock sign-in throttles and rate limits read (tests move it instead of waiting). */
+  readonly clock?: () => Date;
+  /** Where rate-limit counters live; default: the database on PostgreSQL, the process on SQLite (rate-limit.ts). */
+  readonly rateLimitStore?: RateLimitStoreKind;
+}
+
+/** Probes answer whatever the load: never rate-limited, never authenticated. */
+const PROBES = new Set(['/api/v1/health']);
+/** Open routes: their own proof (a password, an OAuth state, a webhook signature) or none needed. */
+function isOpen(path: string): boolean {
+  if (PROBES.has(path) || path === '/api/v1/openapi.json' || path === '/api/v1/auth/login') return true;
+  return path.startsWith('/api/v1/oauth/callback/') || path.startsWith('/api/v1/webhooks/bamboohr/');
+}
+
+export async function buildServer(ctx: AppContext, options: ServerOptions = {}): Promise<FastifyInstance> {
+  const clock = options.clock ?? (() => new Date());
   const trustProxy = ctx.config.trustProxy ?? false;
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'api' }) as FastifyBaseLogger,
@@ -89,6 +107,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof ApiError) {
+      if (error.status === 429 && typeof error.details.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
       return reply.status(error.status).send({ error: { code: error.code, message: error.message, details: error.details } });
     }
     if (hasZodFastifySchemaValidationErrors(error)) return reply.status(400).send(validationErrorBody(error.validationContext, error.validation));
@@ -101,11 +120,18 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(
     async (api) => {
-      api.addHook('onRequest', async (request: FastifyRequest) => {
+      const limits = await registerRateLimits(api as unknown as FastifyInstance, ctx, {
+        perMinute: ctx.config.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+        store: options.rateLimitStore ?? (ctx.store.dialect === 'postgres' ? 'database' : 'memory'),
+        clock,
+      });
+      api.addHook('onRequest', async (request: FastifyRequest, reply) => {
         const path = request.url.split('?')[0]!;
-        if (path === '/api/v1/health' || path === '/api/v1/openapi.json' || path === '/api/v1/auth/login') return;
-        if (path.startsWith('/api/v1/oauth/callback/') || path.startsWith('/api/v1/webhooks/bamboohr/')) return; // the state / the signature is the proof
-        request.tenantId = await authenticate(ctx, request);
+        if (PROBES.has(path)) return;
+        // Per address before anything else (bad keys included), then per API key or console user.
+        await limits.byAddress(request, reply);
+        if (!isOpen(path)) request.tenantId = await authenticate(ctx, request);
+        await limits.byClient(request, reply);
       });
       // /health answers at once; everything else takes its turn (fair-turns.ts).
       const turn = fairTurns();
@@ -123,7 +149,7 @@ export async function buildServer(ctx: AppContext): Promise<FastifyInstance> {
       await api.register(groupRoutes(ctx));
       await api.register(auditRoutes(ctx));
       await api.register(fieldPriorityRoutes(ctx));
-      await api.register(authRoutes(ctx));
+      await api.register(authRoutes(ctx, clock));
       await api.register(providerRoutes(ctx));
       await api.register(apiKeyRoutes(ctx));
     },

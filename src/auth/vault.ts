@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensurePrivateDir } from '../store/private-files.ts';
@@ -52,6 +52,15 @@ export class Vault {
 
   decryptJson<T>(ciphertext: string): T {
     return JSON.parse(this.decrypt(ciphertext)) as T;
+  }
+
+  /**
+   * A keyed hash (HMAC-SHA256 under the current key) for looking a value up without storing it,
+   * e.g. a client address: unlike a plain hash, nobody with only the database can test guesses.
+   * A key rotation changes every fingerprint (what they index is short-lived or re-learnt).
+   */
+  fingerprint(purpose: string, value: string): string {
+    return createHmac('sha256', this.#keys.get(this.currentKeyId)!).update(`${purpose}\0${value}`).digest('base64url');
   }
 
   /** Whether a ciphertext is under an older key and should be re-encrypted. */

@@ -12,6 +12,8 @@ import * as m0006 from './migrations/0006-apply-watermark.ts';
 import * as m0007 from './migrations/0007-integration-removal.ts';
 import * as m0008 from './migrations/0008-run-leases.ts';
 import * as m0009 from './migrations/0009-versions-and-idempotency.ts';
+import * as m0010 from './migrations/0010-sign-in-throttle.ts';
+import * as m0011 from './migrations/0011-rate-limits.ts';
 import * as m0012 from './migrations/0012-oauth-refresh-locks.ts';
 import * as m0014 from './migrations/0014-field-priorities.ts';
 import * as m0016 from './migrations/0016-employee-search.ts';
@@ -53,6 +55,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-integration-removal': m0007,
   '0008-run-leases': m0008,
   '0009-versions-and-idempotency': m0009,
+  '0010-sign-in-throttle': m0010,
+  '0011-rate-limits': m0011,
   '0012-oauth-refresh-locks': m0012,
   '0014-field-priorities': m0014,
   '0016-employee-search': m0016,

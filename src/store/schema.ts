@@ -25,6 +25,33 @@ export interface Database {
   group_memberships: GroupMembershipsTable;
   field_priorities: FieldPrioritiesTable;
   idempotency_keys: IdempotencyKeysTable;
+  sign_in_throttle: SignInThrottleTable;
+  admin_familiar_addresses: AdminFamiliarAddressesTable;
+  rate_limit_counters: RateLimitCountersTable;
+}
+
+/** Failed console sign-ins per throttled key, shared by every node (0010). */
+export interface SignInThrottleTable {
+  /** A keyed hash of the account (and whether the address is familiar to it) or of the address. */
+  key: string;
+  failures: number;
+  last_failure_at: string;
+  /** No attempt on this key is checked before then (the growing delay, or the lockout). */
+  next_allowed_at: string;
+}
+
+/** Addresses an admin signed in from successfully, as keyed hashes (0010). */
+export interface AdminFamiliarAddressesTable {
+  user_id: string;
+  address_hash: string;
+  last_seen_at: string;
+}
+
+/** One fixed-window request counter per API client, shared by every node (0011). */
+export interface RateLimitCountersTable {
+  key: string;
+  hits: number;
+  window_ends_at: string;
 }
 
 /** A create retried with the same Idempotency-Key answers what the first one made (0009). */

@@ -36,23 +36,28 @@ const ERROR_DESCRIPTIONS = {
 } as const;
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
-type ErrorResponses<S extends ErrorStatus> = { [K in S | 401 | 500]: typeof ErrorBody };
+type ErrorResponses<S extends ErrorStatus> = { [K in S | 401 | 429 | 500]: typeof ErrorBody };
 
 /**
- * A route's responses: its successes plus the error statuses it can answer (401 and 500 always
- * included; pass `{ open: true }` first for routes that need no key).
+ * A route's responses: its successes plus the error statuses it can answer (401, 429 from the
+ * rate limits, and 500 always included).
  */
 export function responses<R extends Record<number, z.ZodType>, S extends ErrorStatus = never>(ok: R, ...errors: S[]): R & ErrorResponses<S> {
   const out: Record<number, z.ZodType> = { ...ok };
-  for (const status of [...errors, 401, 500] as ErrorStatus[]) out[status] = ErrorBody.describe(ERROR_DESCRIPTIONS[status]);
+  for (const status of [...errors, 401, 429, 500] as ErrorStatus[]) out[status] = ErrorBody.describe(ERROR_DESCRIPTIONS[status]);
   return out as R & ErrorResponses<S>;
 }
 
-/** Error responses of an open route (no 401). */
-export function openResponses<R extends Record<number, z.ZodType>, S extends ErrorStatus = never>(ok: R, ...errors: S[]): R & { [K in S | 500]: typeof ErrorBody } {
+/** Error responses of an open route (no 401; 429 from the rate limits). */
+export function openResponses<R extends Record<number, z.ZodType>, S extends ErrorStatus = never>(ok: R, ...errors: S[]): R & { [K in S | 429 | 500]: typeof ErrorBody } {
   const out: Record<number, z.ZodType> = { ...ok };
-  for (const status of [...errors, 500] as ErrorStatus[]) out[status] = ErrorBody.describe(ERROR_DESCRIPTIONS[status]);
-  return out as R & { [K in S | 500]: typeof ErrorBody };
+  for (const status of [...errors, 429, 500] as ErrorStatus[]) out[status] = ErrorBody.describe(ERROR_DESCRIPTIONS[status]);
+  return out as R & { [K in S | 429 | 500]: typeof ErrorBody };
+}
+
+/** Error responses of a probe (/health…): never authenticated, never rate-limited. */
+export function probeResponses<R extends Record<number, z.ZodType>>(ok: R): R & { 500: typeof ErrorBody } {
+  return { ...ok, 500: ErrorBody.describe(ERROR_DESCRIPTIONS[500]) };
 }
 
 export const Id = z.string().min(1).max(100);

@@ -43,6 +43,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -111,6 +120,15 @@ export interface paths {
                 };
                 /** @description Signed in, but not allowed */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -191,6 +209,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -256,6 +283,15 @@ export interface paths {
                 };
                 /** @description No valid API key or console session */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -403,6 +439,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -454,6 +499,15 @@ export interface paths {
                 };
                 /** @description No valid API key or console session */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -536,6 +590,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -593,6 +656,15 @@ export interface paths {
                 };
                 /** @description No such resource in this tenant */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -696,6 +768,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -768,6 +849,15 @@ export interface paths {
                 };
                 /** @description No valid API key or console session */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -876,6 +966,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -932,6 +1031,15 @@ export interface paths {
                 };
                 /** @description No such resource in this tenant */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1046,6 +1154,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -1098,6 +1215,15 @@ export interface paths {
                 };
                 /** @description No such resource in this tenant */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1193,6 +1319,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -1238,6 +1373,15 @@ export interface paths {
                 };
                 /** @description No valid API key or console session */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1314,6 +1458,15 @@ export interface paths {
                 };
                 /** @description No valid API key or console session */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1400,6 +1553,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -1451,6 +1613,15 @@ export interface paths {
                 };
                 /** @description No valid API key or console session */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1514,6 +1685,15 @@ export interface paths {
                 };
                 /** @description No such resource in this tenant */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1596,6 +1776,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1691,6 +1880,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -1763,6 +1961,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1851,6 +2058,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -1923,6 +2139,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2034,6 +2259,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -2095,6 +2329,15 @@ export interface paths {
                 };
                 /** @description No valid API key or console session */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2165,6 +2408,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -2217,6 +2469,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2339,6 +2600,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -2425,6 +2695,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2556,6 +2835,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -2636,6 +2924,15 @@ export interface paths {
                 };
                 /** @description No such resource in this tenant */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2740,6 +3037,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -2834,6 +3140,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2943,6 +3258,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -3037,6 +3361,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -3102,6 +3435,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -3160,6 +3502,15 @@ export interface paths {
                 };
                 /** @description No such resource in this tenant */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3240,6 +3591,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -3298,6 +3658,15 @@ export interface paths {
                 };
                 /** @description No such resource in this tenant */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3374,6 +3743,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3463,6 +3841,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
                     headers: {
@@ -3532,6 +3919,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3613,6 +4009,15 @@ export interface paths {
                 };
                 /** @description No such resource in this tenant */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
