@@ -5,7 +5,7 @@ import { listIntegrations } from '../store/integrations.ts';
 import { parseJson } from '../store/ids.ts';
 import { changesForEmployee } from '../store/run-changes.ts';
 import type { EmployeeLinkRow } from '../store/schema.ts';
-import { providerName } from '../providers/descriptors.ts';
+import { descriptorOf, providerName } from '../providers/descriptors.ts';
 import { explainGroups } from './groups-service.ts';
 import { fieldLocks } from './locks.ts';
 import type { FieldName } from '../core/fields.ts';
@@ -88,6 +88,7 @@ export async function explainPerson(ctx: AppContext, tenantId: string, query: st
       const provider = source ? providerName(source.provider) : 'the source';
       summary.push(`${s.integration}: ${provider} id ${s.externalId}, ${s.presentInSource ? 'present' : 'no longer present'}, ${s.inScope ? 'in scope' : 'out of scope'} (${s.scopeReason}); status ${s.status ?? 'left alone'}: ${s.statusReason}.`);
     }
+    summary.push(...accountNotes(employee, links, [...integrations.values()]));
   }
   return {
     query,
@@ -111,4 +112,36 @@ function whyField(field: FieldName, winner: string | undefined, integrations: Re
       : `none of the field priority for ${field} (${names}) has a value; highest-ranked enabled source with one (rank ${integrations.get(winner)?.priority ?? '?'})`;
   }
   return `highest-ranked enabled source with a value (rank ${integrations.get(winner)?.priority ?? '?'})`;
+}
+
+/** Whether a provider is an identity provider (accounts, not employment: Google Workspace, Entra ID). */
+function isIdentityProvider(provider: string): boolean {
+  return (descriptorOf(provider)?.correlationAliases?.length ?? 0) > 0;
+}
+
+/**
+ * An HR person without an account, and an account without an HR person: both normal, both said.
+ * For each enabled identity provider with no account linked: how it was looked for. For an employee
+ * whom only identity providers know: that no HR source has them.
+ */
+function accountNotes(employee: Employee, links: readonly EmployeeLinkRow[], integrations: readonly Integration[]): string[] {
+  const enabled = integrations.filter((i) => i.userSync.enabled);
+  const linked = new Set(links.map((l) => l.integration_id));
+  const notes: string[] = [];
+  const email = employee.fields.email ?? null;
+  const number = employee.fields.employeeNumber ?? null;
+  for (const idp of enabled.filter((i) => isIdentityProvider(i.provider) && !linked.has(i.id))) {
+    const keys = [email ? `mail, user principal name or alias ${email}` : null, number ? `employee ID ${number}` : null].filter(Boolean).join(', nor ');
+    notes.push(
+      `${idp.name} has no account linked to this person: no account in its sync scope has ${keys || 'a matching address'}. That is normal for people without a sign-in (contractors, people not yet started); if they should have one, create the account or give it this work email as mail or alias.`,
+    );
+  }
+  const hrLinked = enabled.some((i) => !isIdentityProvider(i.provider) && linked.has(i.id));
+  const hrSources = enabled.filter((i) => !isIdentityProvider(i.provider));
+  if (!hrLinked && hrSources.length > 0 && links.some((l) => isIdentityProvider(integrations.find((i) => i.id === l.integration_id)?.provider ?? ''))) {
+    notes.push(
+      `No HR source (${hrSources.map((i) => i.name).join(', ')}) has this person: they come from an identity provider account only (an admin, service or shared account, or someone HR has not entered yet). Leave such accounts out with a scope rule on the identity provider, or add the person in the HRIS.`,
+    );
+  }
+  return notes;
 }

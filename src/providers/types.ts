@@ -146,5 +146,10 @@ export interface ProviderDescriptor<Id extends ProviderId = ProviderId> {
    * out, and the admin can change it like any scope.
    */
   readonly defaultScope?: Scope;
+  /**
+   * Source attributes holding more of a person's addresses, tried in this order when the mapped
+   * work email finds nobody (Entra ID: the user principal name, then proxy addresses).
+   */
+  readonly correlationAliases?: readonly string[];
   readonly groupAttributes: readonly GroupAttribute[];
 }

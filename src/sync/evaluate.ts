@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FieldValues } from '../core/fields.ts';
 import { decideStatus, type PersonStatus } from '../core/lifecycle.ts';
+import { alternateEmails } from '../core/correlate.ts';
 import { applyMapping } from '../core/mapping.ts';
 import { evaluateScope } from '../core/scope.ts';
 import { stableHash } from '../core/hash.ts';
@@ -20,9 +21,12 @@ export interface Evaluated {
   readonly reviewOn: string | null;
   /** Hash of what the provider sent (mapped) plus today's decision, to skip unchanged people. */
   readonly hash: string;
+  /** The record's other addresses (user principal name, aliases), tried after the email when correlating. */
+  readonly alternateEmails: readonly string[];
 }
 
-export function evaluateRecord(record: SourceRecord, settings: UserSyncSettings, today: string): Evaluated {
+/** `aliasKeys`: the source attributes holding a person's other addresses (the descriptor's `correlationAliases`). */
+export function evaluateRecord(record: SourceRecord, settings: UserSyncSettings, today: string, aliasKeys: readonly string[] = []): Evaluated {
   const values = applyMapping(record, settings.fieldMapping);
   const verdict = evaluateScope(settings.scope, values, record);
   const decision = decideStatus(record.lifecycle, today);
@@ -44,6 +48,7 @@ export function evaluateRecord(record: SourceRecord, settings: UserSyncSettings,
     // Key order is fixed by the mapping and the connector, so plain JSON is stable enough here: a
     // spurious difference would only re-plan a person, never skip a real change.
     hash: createHash('sha1').update(JSON.stringify([values, record.lifecycle, sourceStatus, verdict.inScope])).digest('base64url'),
+    alternateEmails: alternateEmails(record.attributes, aliasKeys, values.email),
   };
 }
 

@@ -14,6 +14,7 @@ import { saveRunProgress } from '../store/runs.ts';
 import type { RunRow } from '../store/schema.ts';
 import { getTenant } from '../store/tenants.ts';
 import { getFieldPriorities } from '../store/field-priorities.ts';
+import { descriptorOf } from '../providers/descriptors.ts';
 import type { EngineDeps } from './engine.ts';
 import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import type { FencedRun } from './fenced-run.ts';
@@ -46,6 +47,7 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   // The provider attribute holding a manager's id: the lazy index loads managers' links too.
   const managerAttribute = Object.entries(settings.fieldMapping).find(([, target]) => target === 'managerId')?.[0] ?? '';
   const hash = configHash(settings, tenant.time_zone);
+  const aliasKeys = descriptorOf(integration.provider)?.correlationAliases ?? [];
   const cursor = await getCursor(db, row.tenant_id, integration.id);
   let full = row.mode === 'full' || !cursor || cursor.configHash !== hash;
   let changes: ChangeFetch | undefined;
@@ -98,7 +100,7 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
       counts.fetched += 1;
       if (seen.has(record.externalId)) continue;
       seen.add(record.externalId);
-      const evaluated = evaluateRecord(record, settings, today);
+      const evaluated = evaluateRecord(record, settings, today, aliasKeys);
       if (evaluated.inScope) counts.inScope += 1;
       const known = index.get(record.externalId);
       if (known && known.present && known.hash === evaluated.hash) {

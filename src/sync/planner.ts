@@ -177,7 +177,7 @@ export class Planner {
 
   async #correlate(unlinked: readonly Evaluated[]) {
     const candidates = unlinked.filter((e) => e.inScope);
-    const emails = [...new Set(candidates.map((e) => normalizeEmail(e.values.email)).filter((x): x is string => !!x))];
+    const emails = [...new Set(candidates.flatMap((e) => [normalizeEmail(e.values.email), ...e.alternateEmails]).filter((x): x is string => !!x))];
     const numbers = [...new Set(candidates.map((e) => normalizeEmployeeNumber(e.values.employeeNumber)).filter((x): x is string => !!x))];
     const found = emails.length + numbers.length > 0 ? await employeesByKeys(this.ctx.db, this.ctx.tenantId, emails, numbers) : [];
     const foundIds = [...new Set(found.map((f) => f.id))];
@@ -191,7 +191,8 @@ export class Planner {
       const number = normalizeEmployeeNumber(e.values.employeeNumber);
       const byEmail = email ? [...new Set(found.filter((f) => f.email_norm === email).map((f) => f.id))] : [];
       const byNumber = number ? [...new Set(found.filter((f) => f.employee_number === number).map((f) => f.id))] : [];
-      out.set(e.externalId, correlate({ byEmail, byNumber, linkedInSource: linkedHere, ...(email ? { email } : {}), emailOf }));
+      const byAlias = e.alternateEmails.map((address) => ({ address, ids: [...new Set(found.filter((f) => f.email_norm === address).map((f) => f.id))] }));
+      out.set(e.externalId, correlate({ byEmail, byAlias, byNumber, linkedInSource: linkedHere, ...(email ? { email } : {}), emailOf }));
     }
     return out;
   }
@@ -381,6 +382,7 @@ export function evaluatedFromLink(row: EmployeeLinkRow, statusReason: string): E
     scopeReason: row.scope_reason,
     sourceStatus: (row.source_status as PersonStatus | null) ?? null,
     statusReason,
+    alternateEmails: [],
     reviewOn: row.review_on,
     hash: row.record_hash,
   };

@@ -111,6 +111,8 @@ export const entra: ProviderDescriptor<'entra'> = {
   // Guests (`#EXT#`, userType Guest) and resource accounts (rooms, shared mailboxes: disabled, no
   // person's name) are not people HR knows: out of scope unless the admin changes this rule.
   defaultScope: { groups: [{ name: 'People (not guests or resource accounts)', conditions: [{ field: 'source.accountKind', operator: 'in', values: ['person'] }] }] },
+  // mail first (the mapped email), then these (IdP addresses differ from HR's in case and alias).
+  correlationAliases: ['userPrincipalName', 'proxyAddresses'],
   groupAttributes: [
     { attribute: 'division', sourceKey: 'division', type: 'Division' },
     { attribute: 'department', sourceKey: 'department', type: 'Department', parent: 'division' },

@@ -137,6 +137,8 @@ export const google: ProviderDescriptor<'google'> = {
     workPhone: 'phone',
     orgUnitPath: 'custom.orgUnitPath',
   },
+  // mail first (the mapped email), then these (IdP addresses differ from HR's in case and alias).
+  correlationAliases: ['aliases'],
   groupAttributes: [
     { attribute: 'custom.orgUnitPath', sourceKey: 'orgUnitPath', type: 'Org unit' },
     { attribute: 'department', sourceKey: 'department', type: 'Department' },
