@@ -194,6 +194,9 @@ export interface ImportRowResult {
 
 const CSV_EXTRA_COLUMNS = new Set(['role', 'status']);
 
+/** One import's size (issue 10: bounded work per request); larger rosters come in several files or from an HRIS. */
+export const CSV_LIMITS = { rows: 10_000, columns: 250 } as const;
+
 /**
  * CSV import: the header names ReFresh fields (plus `role` and `status`). Each row stands alone:
  * a bad row is reported with its line number and reason, and the good rows are kept.
@@ -202,10 +205,13 @@ export async function importEmployeesCsv(ctx: AppContext, tenantId: string, csv:
   if (csv.trim() === '') throw new ApiError(400, 'invalid_request', 'The CSV is empty: send a header row (e.g. email,firstName,lastName) and one row per person.');
   let records: string[][];
   try {
-    records = parseCsv(csv, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+    // Read one record past the limit, no further: enough to know the file is too long.
+    records = parseCsv(csv, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, to: CSV_LIMITS.rows + 2 }) as string[][];
   } catch (error) {
     throw new ApiError(400, 'invalid_csv', `The CSV could not be read: ${(error as Error).message}`);
   }
+  if (records.length > CSV_LIMITS.rows + 1) throw new ApiError(413, 'too_many_rows', `The CSV has more than ${CSV_LIMITS.rows.toLocaleString('en')} rows; import at most that many at once (split the file).`, { maxRows: CSV_LIMITS.rows });
+  if ((records[0]?.length ?? 0) > CSV_LIMITS.columns) throw new ApiError(400, 'invalid_csv', `The header has more than ${CSV_LIMITS.columns} columns; import at most that many fields at once.`, { maxColumns: CSV_LIMITS.columns });
   const [header, ...rows] = records;
   const columns = (header ?? []).map((c) => c.trim());
   const unknown = columns.filter((c) => !isFieldName(c) && !CSV_EXTRA_COLUMNS.has(c));

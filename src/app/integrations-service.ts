@@ -96,7 +96,7 @@ export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: str
   }
   const groupSync = patch.groupSync ? resolveGroupSyncPatch(integration, patch.groupSync, userSync ?? integration.userSync) : undefined;
   let settings: Record<string, unknown> | undefined;
-  if (patch.settings) settings = validateSettings(requireDescriptorOf(integration), { ...integration.settings, ...patch.settings });
+  if (patch.settings) settings = validateSettings(requireDescriptorOf(integration), { ...integration.settings, ...patch.settings }, patch.settings);
   const named = [...mappingSourceFields(patch.userSync?.fieldMapping ?? {}, 'userSync.fieldMapping'), ...(patch.userSync?.scope ? scopeSourceFields(patch.userSync.scope, 'userSync.scope') : [])];
   await requireKnownSourceFields(ctx, integration, settings ?? integration.settings, named);
   const turnedOn = (userSync?.enabled === true && !integration.userSync.enabled) || (groupSync !== undefined && groupSyncNeedsRun(integration.groupSync, groupSync));

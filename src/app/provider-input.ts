@@ -7,14 +7,29 @@ import { OAuthFlowError, type OAuthApp } from '../auth/oauth/client.ts';
 import { redeemImportedGrant } from '../auth/oauth/grant-import.ts';
 import { OAuthGrantImport, SettingsError } from '../providers/settings.ts';
 import { ApiError, validateBody } from './errors.ts';
+import { describeIssue } from '../api/contract/validation.ts';
 import { refusedSettingAddress } from '../net/settings-addresses.ts';
 
-/** The settings, checked by the descriptor's schema and, for addresses, by the outbound-request policy. */
-export function validateSettings(descriptor: ProviderDescriptor, settings: unknown): Record<string, unknown> {
+/** The settings, checked by the descriptor's schema and, for addresses, by the outbound-request policy; `given`, the request's part (a PATCH's), may name no setting the provider lacks. */
+export function validateSettings(descriptor: ProviderDescriptor, settings: unknown, given: unknown = settings): Record<string, unknown> {
+  refuseUnknownSettings(descriptor, given);
   const checked = validateBody(descriptor.settings, settings, 'settings');
   const refused = refusedSettingAddress(descriptor.id, checked);
   if (refused) throw new ApiError(400, 'invalid_request', `${refused.field}: ${refused.message}`, { field: refused.field });
   return checked;
+}
+
+/**
+ * Settings the provider does not have are refused by name, as unknown fields are everywhere else
+ * in the API (the descriptors' schemas would otherwise drop them without a word).
+ */
+function refuseUnknownSettings(descriptor: ProviderDescriptor, settings: unknown): void {
+  const shape = (descriptor.settings as { shape?: Record<string, unknown> }).shape;
+  if (!shape || !settings || typeof settings !== 'object') return;
+  const unknown = Object.keys(settings).filter((key) => !Object.hasOwn(shape, key));
+  if (unknown.length === 0) return;
+  const problems = describeIssue({ path: [], code: 'unrecognized_keys', keys: unknown, message: '' }, 'settings');
+  throw new ApiError(400, 'invalid_request', problems[0]!.message, { field: problems[0]!.field, problems });
 }
 
 export interface CheckedCredentials {

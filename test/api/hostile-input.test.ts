@@ -88,6 +88,33 @@ for (const dialect of DIALECTS) {
       for (const cursor of ['AA', 'eA', 'LTE']) assert400(await raw('GET', `/runs/${run.id}/changes?cursor=${cursor}`), 'query.cursor', `run changes with cursor ${cursor}`);
     });
 
+    it('refuses unknown fields in POST /integrations, settings included, as every endpoint does', async () => {
+      const good = { provider: 'bamboohr', settings: { companyDomain: 'acme', baseUrl: h.sandbox.url } };
+      const top = await json('POST', '/integrations', { ...good, colour: 'blue' });
+      assert400(top, 'colour', 'an unknown top-level field');
+      assert.match(top.body.error.message, /unknown field/);
+      const setting = await json('POST', '/integrations', { ...good, settings: { ...good.settings, companyDomian: 'acme' } });
+      assert400(setting, 'settings.companyDomian', 'a misspelt setting');
+      assert.match(setting.body.error.message, /settings\.companyDomian: unknown field/);
+      assert400(await json('PATCH', `/integrations/${h.integration.id}`, { settings: { pageSise: 5 } }), 'settings.pageSise', 'an unknown setting in a PATCH');
+      const created = await json('POST', '/integrations', { ...good, name: 'Second BambooHR' });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal((await raw('DELETE', `/integrations/${created.body.id}`)).status, 204);
+    });
+
+    it('imports at most 10,000 CSV rows at once (413 above), reading no further than that', async () => {
+      const rows = Array.from({ length: 10_001 }, (_, i) => `bulk${i}@example.com`);
+      const tooMany = await raw('POST', '/employees/import', `email\n${rows.join('\n')}\n`, { type: 'text/csv' });
+      assert.equal(tooMany.status, 413, JSON.stringify(tooMany.body).slice(0, 300));
+      assert.equal(tooMany.body.error.code, 'too_many_rows');
+      assert.match(tooMany.body.error.message, /more than 10,000 rows/);
+      const wide = await raw('POST', '/employees/import', `email,${Array.from({ length: 300 }, (_, i) => `custom.c${i}`).join(',')}\na@example.com\n`, { type: 'text/csv' });
+      assert.equal(wide.status, 400);
+      assert.match(wide.body.error.message, /more than 250 columns/);
+      const none = await raw('GET', '/employees?q=bulk1&limit=5');
+      assert.deepEqual(none.body.data, [], 'nothing was imported from the refused file');
+    });
+
     it('still pages with the cursors it gives out', async () => {
       for (const path of ['/employees?limit=5', '/audit?limit=3', `/runs/${h.firstRun!.id}/changes?limit=4`]) {
         const first = await raw('GET', path);
