@@ -25,6 +25,9 @@
  *   every attempt fails is it `bad_data`. (A body that parses but breaks the contract is the
  *   caller's to judge, and is not retried: asking again would not change it.)
  *
+ * - With a request gate (`gate`), at most its limit of requests are in flight, and a throttled
+ *   answer pauses all of them for the same delay (request-gate.ts).
+ *
  * Credentials: callers pass their secrets in `secrets`; they are redacted from any provider
  * message. Requests and headers are never attached to errors.
  */
@@ -32,6 +35,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { HttpPolicy, RetryInfo } from './types.ts';
 import { BadDataError, BadRequestError, badData, classifyHttpFailure, safeUrl, type ProviderError } from './errors.ts';
 import { outboundPolicy, outboundRefusal } from '../net/outbound-policy.ts';
+import type { RequestGate } from './request-gate.ts';
 
 export const DEFAULT_HTTP_POLICY: HttpPolicy = Object.freeze({
   maxAttempts: 6,
@@ -98,6 +102,11 @@ export interface HttpClientOptions {
   readonly fetch?: typeof fetch | undefined;
   readonly random?: (() => number) | undefined;
   readonly sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  /**
+   * The connector's request gate: caps its requests in flight and makes every one of them wait
+   * out a provider's `Retry-After` (see request-gate.ts). Without one, requests are not limited.
+   */
+  readonly gate?: RequestGate | undefined;
 }
 
 export interface HttpRequest {
@@ -327,17 +336,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let last: AttemptOutcome | undefined;
     for (let n = 1; n <= policy.maxAttempts; n++) {
       if (callerSignal?.aborted) throw callerSignal.reason;
-      const outcome = await attempt(req);
+      const outcome = options.gate ? await options.gate.run(() => attempt(req), callerSignal) : await attempt(req);
       if (outcome.kind === 'ok') return outcome.response;
       last = outcome;
 
       let reason: RetryInfo['reason'];
       let status: number | undefined;
+      let throttled = false;
       let delay = backoffDelay(n, policy, random);
       if (outcome.kind === 'status') {
         status = outcome.response.status;
         if (!isRetryableStatus(status)) throw finalError(outcome, n);
-        const throttled = status === 429 || (status === 503 && outcome.retryAfterMs !== undefined);
+        throttled = status === 429 || (status === 503 && outcome.retryAfterMs !== undefined);
         reason = throttled ? 'rate_limited' : 'provider_unavailable';
         if (outcome.retryAfterMs !== undefined) {
           if (outcome.retryAfterMs > policy.maxRetryAfterMs) throw finalError(outcome, n, true);
@@ -350,7 +360,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       }
       if (n === policy.maxAttempts) break;
       notifyRetry({ attempt: n, delayMs: delay, reason, ...(status === undefined ? {} : { status }) });
-      await sleep(delay, callerSignal);
+      // Throttled: the wait is the gate's, so the connector's other requests wait it out too
+      // (they would be refused as well); this one waits in the gate before its next attempt.
+      if (throttled && options.gate) options.gate.pause(delay);
+      else await sleep(delay, callerSignal);
     }
     if (!last || last.kind === 'ok') throw new Error('unreachable: request loop ended without an outcome');
     throw finalError(last, policy.maxAttempts);

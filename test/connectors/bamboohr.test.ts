@@ -399,6 +399,114 @@ describe('incremental (scripted)', () => {
   });
 });
 
+describe('bulk and parallel reads (scripted)', () => {
+  it('changed people are read in bulk, 100 ids a list request; only those the list leaves out are asked one by one', async () => {
+    const ids = Array.from({ length: 250 }, (_, n) => String(n + 1));
+    const f = await fake((r) => {
+      if (r.path === '/api/v1/employees/changed') {
+        return { json: { latest: '2026-02-01T00:00:00+00:00', employees: Object.fromEntries(ids.map((id) => [id, { id, action: 'Updated' }])) } };
+      }
+      if (r.path === '/api/v1/employees') {
+        // The list leaves out 7 (not visible to the caller) and 8 (deleted since).
+        const asked = (r.query.get('filter[ids]') ?? '').split(',').filter((id) => id !== '7' && id !== '8');
+        return { json: { data: asked.map((id) => ({ employeeId: id, firstName: `P${id}`, jobTitleName: 'Clerk', status: 'active' })), meta: { total: asked.length, page: { limit: 100, nextCursor: null } } } };
+      }
+      if (r.path === '/api/v1/employees/7') return { json: { id: '7', firstName: 'Seven', status: 'Active' } };
+      if (r.path === '/api/v1/employees/8') return { status: 404, json: {} };
+      return undefined;
+    });
+    try {
+      const c = createBambooHrConnector(opts(f.url));
+      const ch = await c.fetchChanges('2026-01-01T00:00:00Z');
+      const got = await collect(ch.pages);
+      assert.deepEqual(ch.deletedIds, ['8']);
+      assert.equal(got.records.length, 249);
+      assert.equal(got.records.find((r) => r.externalId === '1')?.attributes['jobTitle'], 'Clerk');
+      assert.equal(got.records.find((r) => r.externalId === '7')?.attributes['firstName'], 'Seven');
+      const lists = f.requests.filter((r) => r.path === '/api/v1/employees');
+      assert.deepEqual(lists.map((r) => r.query.get('filter[ids]')?.split(',').length), [100, 100, 50]);
+      assert.ok(lists.every((r) => r.query.get('page[limit]') === '100' && r.query.get('fields')?.includes('workEmail')));
+      assert.deepEqual(f.requests.filter((r) => /^\/api\/v1\/employees\/\d+$/.test(r.path)).map((r) => r.path).sort(), ['/api/v1/employees/7', '/api/v1/employees/8']);
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('dataset pages are read ahead in parallel, never more than the limit at once, and handed out in order', async () => {
+    const PAGES = 9;
+    const LIMIT = 3;
+    let inFlight = 0;
+    let most = 0;
+    const held: (() => void)[] = [];
+    const order: number[] = [];
+    // Answers each page request once LIMIT of them wait (or every page left is asked for):
+    // proves the connector asks in parallel without any timing in the test.
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const u = new URL(req.url ?? '/', 'http://x');
+        const answer = (status: number, body: unknown) => {
+          res.writeHead(status, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
+        if (u.pathname === '/api/v1/employees/changed') return answer(200, { latest: '2026-01-01T00:00:00+00:00', employees: {} });
+        if (u.pathname !== '/api/v1/datasets/employee') return answer(404, {});
+        const page = Number(u.searchParams.get('page'));
+        order.push(page);
+        const send = () => {
+          inFlight -= 1;
+          answer(200, { data: [person(page * 10), person(page * 10 + 1)], pagination: { current_page: page, total_pages: PAGES, total_records: PAGES * 2 } });
+        };
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        if (page === 1) return send();
+        held.push(send);
+        const left = PAGES - Math.max(...order);
+        if (held.length >= LIMIT || left === 0) for (const s of held.splice(0)) s();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const c = createBambooHrConnector(opts(url), { concurrency: LIMIT });
+      const got = await collect((await c.fetchAll()).pages);
+      assert.deepEqual(got.records.map((r) => r.externalId), Array.from({ length: PAGES }, (_, n) => [String((n + 1) * 10), String((n + 1) * 10 + 1)]).flat());
+      assert.equal(most, LIMIT, 'pages were asked for in parallel, up to the limit');
+      assert.deepEqual([...order].sort((a, b) => a - b), Array.from({ length: PAGES }, (_, n) => n + 1), 'each page asked for once');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('a Retry-After on one of the parallel pages: waited out, the page asked again, the roster whole and in order', async () => {
+    const slept: number[] = [];
+    let throttled = false;
+    const f = await fake((r) => {
+      if (r.path === '/api/v1/employees/changed') return changedNow(r);
+      if (r.path !== '/api/v1/datasets/employee') return undefined;
+      const page = Number(r.query.get('page'));
+      if (page === 3 && !throttled) {
+        throttled = true;
+        return { status: 429, headers: { 'Retry-After': '1' }, json: {} };
+      }
+      return { json: { data: [person(page)], pagination: { current_page: page, total_pages: 6, total_records: 6 } } };
+    });
+    try {
+      // The sleep is recorded (and returns at once): the test states the waits, not the wall clock.
+      const c = createBambooHrConnector({ ...opts(f.url), sleep: async (ms) => void slept.push(ms) }, { concurrency: 4 });
+      const got = await collect((await c.fetchAll()).pages);
+      assert.deepEqual(got.records.map((r) => r.externalId), ['1', '2', '3', '4', '5', '6']);
+      assert.ok(slept.includes(1000), 'the throttled request waited its Retry-After');
+      assert.ok(slept.every((ms) => ms <= 1000), 'nothing waited longer than the provider asked (the shared pause is the same one)');
+      assert.equal(f.requests.filter((r) => r.query.get('page') === '3').length, 2);
+    } finally {
+      await f.close();
+    }
+  });
+});
+
 describe('XML answers (scripted)', () => {
   let f: Awaited<ReturnType<typeof fake>>;
   before(async () => {

@@ -12,7 +12,8 @@
  */
 import type { ConnectorOptions } from '../../../connectors/types.ts';
 import { AuthFailedError, BadRequestError, type ProviderError } from '../../../connectors/errors.ts';
-import { createHttpClient, type HttpClient, type HttpResponse } from '../../../connectors/http.ts';
+import { abortableSleep, createHttpClient, type HttpClient, type HttpResponse } from '../../../connectors/http.ts';
+import { RequestGate } from '../../../connectors/request-gate.ts';
 import { SettingsError } from '../../settings.ts';
 import { bambooApiBase } from '../descriptor.ts';
 
@@ -72,11 +73,20 @@ function resolveAuth(credentials: Readonly<Record<string, string>>): Auth {
   });
 }
 
+/**
+ * BambooHR requests one client has in flight at most. BambooHR publishes no concurrency limit; it
+ * throttles with 429 and `Retry-After` (503 before 2026-09-16), which the client's gate obeys for
+ * all its requests at once. A few parallel reads hide its latency (about 0.25 s a dataset page of
+ * 1,000) without being a burst.
+ */
+export const MAX_CONCURRENT_REQUESTS = 4;
+
 /** Creates the client; throws a ProviderError (bad_request / auth_failed) for unusable settings. */
-export function createBambooClient(opts: ConnectorOptions): BambooClient {
+export function createBambooClient(opts: ConnectorOptions, limits: { readonly maxConcurrent?: number } = {}): BambooClient {
   const baseUrl = resolveBambooBaseUrl(opts);
   const auth = resolveAuth(opts.credentials);
   const http = createHttpClient({
+    gate: new RequestGate(limits.maxConcurrent ?? MAX_CONCURRENT_REQUESTS, opts.sleep ?? abortableSleep, opts.signal),
     provider: PROVIDER,
     policy: opts.http,
     signal: opts.signal,

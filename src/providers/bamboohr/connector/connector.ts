@@ -15,11 +15,13 @@
  * partial roster is never mistaken for a complete one.
  *
  * Incremental (`fetchChanges`): `/employees/changed?since=`. Deleted → `deletedIds`. When at
- * most INCREMENTAL_FETCH_LIMIT people were inserted/updated, each is read with `get-employee`
- * (8 at a time; 404 = gone → deleted; 403 = a RecordFailure). Reading 2,000 people one by one
- * (8 in flight) beats paging a large roster's whole dataset in time and bytes, even though it is
- * more requests; beyond that, one full dataset read filtered to the changed ids (people absent
- * from it are left for the next changed call or full sync to settle, never deleted on a guess). The watermark is the changed
+ * most INCREMENTAL_FETCH_LIMIT people were inserted/updated, they are read in bulk with the
+ * list's batch fetch (`get-employees-list` with `filter[ids]`, 100 a request, in parallel up to
+ * the client's limit); the few the list does not return are read with `get-employee` (404 = gone
+ * → deleted; 403 = a RecordFailure). 1,000 changed people are 10 requests, against a large
+ * roster's whole dataset; beyond the limit, one full dataset read filtered to the changed ids
+ * (people absent from it are left for the next changed call or full sync to settle, never
+ * deleted on a guess). The watermark is the changed
  * call's `latest`, else its `Date`, else `since` (re-reading changes is harmless: apply is
  * idempotent).
  */
@@ -28,7 +30,7 @@ import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector, OrgUnitIn
 import { getMetaLists } from './meta-lists.ts';
 import { badData } from '../../../connectors/errors.ts';
 import { isRecord, parseJsonBody } from '../../../connectors/http.ts';
-import { createBambooClient, PROVIDER, type BambooClient } from './client.ts';
+import { createBambooClient, MAX_CONCURRENT_REQUESTS, PROVIDER, type BambooClient } from './client.ts';
 import {
   datasetPath,
   discoverEmployeeDataset,
@@ -38,9 +40,9 @@ import {
   openEmployeeDataset,
   type Row,
 } from './datasets-employee.ts';
-import { DEFAULT_CONCURRENCY, getEmployees } from './employee-get.ts';
+import { getEmployees } from './employee-get.ts';
 import { getChangedEmployees } from './employees-changed.ts';
-import { EMPLOYEES_PATH, listEmployees } from './employees-list.ts';
+import { EMPLOYEES_PATH, listEmployees, listEmployeesByIds } from './employees-list.ts';
 import { isRecordFailure, normalizeRow } from './normalize.ts';
 
 /** Up to this many changed people are read one by one; more → one filtered full read. */
@@ -50,6 +52,7 @@ export const INCREMENTAL_FETCH_LIMIT = 2000;
 export interface BambooHrConnectorInternals {
   readonly now?: () => Date;
   readonly incrementalFetchLimit?: number;
+  /** Requests in flight at most (the client's gate), pages read ahead, people read at once. */
   readonly concurrency?: number;
 }
 
@@ -78,10 +81,10 @@ function todayUtc(now: Date): string {
 export function createBambooHrConnector(opts: ConnectorOptions, internals: BambooHrConnectorInternals = {}): HrisConnector {
   let client: BambooClient | undefined;
   // Created on first use, so unusable settings surface as a ProviderError from the call.
-  const getClient = (): BambooClient => (client ??= createBambooClient(opts));
+  const concurrency = internals.concurrency ?? MAX_CONCURRENT_REQUESTS;
+  const getClient = (): BambooClient => (client ??= createBambooClient(opts, { maxConcurrent: concurrency }));
   const now = internals.now ?? ((): Date => new Date());
   const limit = internals.incrementalFetchLimit ?? INCREMENTAL_FETCH_LIMIT;
-  const concurrency = internals.concurrency ?? DEFAULT_CONCURRENCY;
   const rawPageSize = opts.settings['pageSize'];
   const pageSize = typeof rawPageSize === 'number' || typeof rawPageSize === 'string' ? Number(rawPageSize) : undefined;
   let fields = bambooFields(opts.settings);
@@ -94,7 +97,7 @@ export function createBambooHrConnector(opts: ConnectorOptions, internals: Bambo
 
   /** Rows of the whole roster: dataset, or the list when there is no datasets API. */
   async function openRoster(c: BambooClient): Promise<AsyncIterable<RowPage>> {
-    const opening = await openEmployeeDataset(c, { fields, pageSize, dataset: await employeeDataset(c) });
+    const opening = await openEmployeeDataset(c, { fields, pageSize, dataset: await employeeDataset(c), ahead: concurrency });
     if (opening.supported) {
       dropFields(opening.droppedFields);
       return opening.pages;
@@ -166,10 +169,18 @@ export function createBambooHrConnector(opts: ConnectorOptions, internals: Bambo
         return { ...base, pages: fromArray([]), deletedIds: [...deleted] };
       }
       if (upserts.length <= limit) {
-        const results = await getEmployees(c, upserts, { fields, concurrency, onUnknownFields: dropFields });
+        // In bulk: 100 people a list request; only those the list did not return are asked one by one.
+        const listed = await listEmployeesByIds(c, upserts, { fields });
+        const singles = await getEmployees(c, listed.missing, { fields, concurrency, onUnknownFields: dropFields });
         const records: SourceRecord[] = [];
         const failures: RecordFailure[] = [];
-        for (const r of results) {
+        const found = (id: string, row: Row): void => {
+          const n = normalizeRow(row, { today });
+          if (isRecordFailure(n)) failures.push({ externalId: id, reason: n.reason });
+          else records.push(n);
+        };
+        for (const row of listed.rows) found(String(row['employeeId'] ?? row['id']), row);
+        for (const r of singles) {
           if (r.kind === 'gone') {
             deleted.add(r.id);
           } else if (r.kind === 'forbidden') {
@@ -178,9 +189,7 @@ export function createBambooHrConnector(opts: ConnectorOptions, internals: Bambo
               reason: `BambooHR did not allow reading this employee (403)${r.message ? `: ${r.message}` : ''}`,
             });
           } else {
-            const n = normalizeRow(r.row, { today });
-            if (isRecordFailure(n)) failures.push({ externalId: r.id, reason: n.reason });
-            else records.push(n);
+            found(r.id, r.row);
           }
         }
         return { ...base, pages: fromArray([{ records, failures }]), deletedIds: [...deleted] };

@@ -20,6 +20,10 @@
  *   never look complete (engine rule 1).
  * - 400 naming unknown fields (accounts differ in their fields): page 1 is retried once without
  *   the fields the message names.
+ * - Parallel pages (`ahead`): once a page says how many there are (`total_pages`) and the next
+ *   one is the following number, the next `ahead` pages are requested at once (through the
+ *   client's request gate, which caps the requests in flight and waits out `Retry-After` for all)
+ *   and handed out in page order; every check above still runs on each page in turn.
  * - 404/405/501 on page 1 means the account has no datasets API: the caller falls back to
  *   `get-employees-list` (employees-list.ts).
  */
@@ -104,6 +108,12 @@ export interface DatasetOptions {
   readonly pageSize?: number;
   /** The dataset's name (see discoverEmployeeDataset); "employee" by default. */
   readonly dataset?: string;
+  /**
+   * Pages requested ahead of the one being read (1 = one at a time). Once page 1 has told how
+   * many pages there are, pages 2, 3, … are requested in parallel, up to this many at once
+   * (the client's request gate also caps them), and still handed out in order.
+   */
+  readonly ahead?: number;
 }
 
 export type DatasetOpening =
@@ -239,6 +249,8 @@ export async function openEmployeeDataset(client: BambooClient, options: Dataset
   }
   if (DATASET_UNSUPPORTED_STATUSES.includes(first.status)) return { supported: false, status: first.status };
 
+  const ahead = Math.max(1, Math.floor(options.ahead ?? 1));
+
   async function* pages(): AsyncGenerator<DatasetPage> {
     const seenPages = new Set<number>();
     const seenIds = new Set<string>();
@@ -247,32 +259,52 @@ export async function openEmployeeDataset(client: BambooClient, options: Dataset
     let lastTotal: number | undefined;
     let requested = 1;
     let res: HttpResponse | undefined = first;
-    for (let count = 0; ; count++) {
-      if (count >= MAX_PAGES) throw badData(PROVIDER, res?.url, `more than ${MAX_PAGES} pages`);
-      const current: HttpResponse = res ?? (await request(requested));
-      res = undefined;
-      const parsed = parsePage(current);
-      const pageNo = parsed.currentPage ?? requested;
-      if (seenPages.has(pageNo)) throw badData(PROVIDER, current.url, `page ${pageNo} was answered twice`);
-      seenPages.add(pageNo);
-      if (parsed.totalRecords !== undefined) {
-        firstTotal ??= parsed.totalRecords;
-        lastTotal = parsed.totalRecords;
-      }
-      for (const row of parsed.rows) {
-        const id = rowId(row);
-        if (id === undefined) anonymousRows++;
-        else seenIds.add(id);
-      }
-      anonymousRows += parsed.failures.length;
-      yield { page: pageNo, rows: parsed.rows, failures: parsed.failures };
+    /** Pages asked for before their turn: page number → the answer (its error kept for its turn). */
+    const early = new Map<number, Promise<HttpResponse>>();
+    const requestEarly = (page: number): void => {
+      if (early.has(page) || seenPages.has(page)) return;
+      const answer = request(page);
+      answer.catch(() => undefined); // observed when its turn comes, or dropped unread
+      early.set(page, answer);
+    };
+    try {
+      for (let count = 0; ; count++) {
+        if (count >= MAX_PAGES) throw badData(PROVIDER, res?.url, `more than ${MAX_PAGES} pages`);
+        const current: HttpResponse = res ?? (await (early.get(requested) ?? request(requested)));
+        early.delete(requested);
+        res = undefined;
+        const parsed = parsePage(current);
+        const pageNo = parsed.currentPage ?? requested;
+        if (seenPages.has(pageNo)) throw badData(PROVIDER, current.url, `page ${pageNo} was answered twice`);
+        seenPages.add(pageNo);
+        if (parsed.totalRecords !== undefined) {
+          firstTotal ??= parsed.totalRecords;
+          lastTotal = parsed.totalRecords;
+        }
+        for (const row of parsed.rows) {
+          const id = rowId(row);
+          if (id === undefined) anonymousRows++;
+          else seenIds.add(id);
+        }
+        anonymousRows += parsed.failures.length;
 
-      let next: number | undefined;
-      if (parsed.nextPage !== undefined) next = parsed.nextPage === -1 ? pageNo + 1 : parsed.nextPage;
-      else if (parsed.totalPages !== undefined && pageNo < parsed.totalPages) next = pageNo + 1;
-      if (next === undefined) break;
-      if (seenPages.has(next)) throw badData(PROVIDER, current.url, `the next page (${next}) was already read`);
-      requested = next;
+        let next: number | undefined;
+        if (parsed.nextPage !== undefined) next = parsed.nextPage === -1 ? pageNo + 1 : parsed.nextPage;
+        else if (parsed.totalPages !== undefined && pageNo < parsed.totalPages) next = pageNo + 1;
+        // Numbered pages with a known count: the following ones are asked for now, while this
+        // one is read. Anything else (a next page that is not the following number) goes one by one.
+        if (ahead > 1 && next === pageNo + 1 && parsed.totalPages !== undefined) {
+          for (let p = next; p < next + ahead && p <= parsed.totalPages; p++) requestEarly(p);
+        }
+        yield { page: pageNo, rows: parsed.rows, failures: parsed.failures };
+
+        if (next === undefined) break;
+        if (seenPages.has(next)) throw badData(PROVIDER, current.url, `the next page (${next}) was already read`);
+        requested = next;
+      }
+    } finally {
+      // Stopped early or failed: nothing waits on answers nobody will read.
+      await Promise.allSettled(early.values());
     }
     if (firstTotal !== undefined && lastTotal !== undefined) {
       const expected = Math.min(firstTotal, lastTotal);

@@ -100,3 +100,63 @@ export async function* listEmployees(client: BambooClient, options: EmployeeList
     }
   }
 }
+
+/** Statuses meaning "no employee list here" (as for the datasets API): read people one by one. */
+const LIST_UNSUPPORTED_STATUSES: readonly number[] = [404, 405, 501];
+
+/** Ids per request of a batch read: the list's page size limit (`page[limit]` at most 100). */
+export const IDS_PER_REQUEST = MAX_LIST_PAGE_SIZE;
+
+/**
+ * Many employees by id in few requests: the list's documented batch fetch (`filter[ids]=1,2,3`,
+ * the contract's `batchByIds` example), 100 ids a request, the requests in parallel (the client's
+ * request gate caps them). Answers the rows found and the ids the list did not return: the list
+ * leaves out people the caller may not see, so a missing id is not evidence of a deletion; the
+ * caller asks for those one by one (get-employee says 404 or 403), as it does for everyone when
+ * the list answers 404/405/501 (no list API on the account). Ids that are not whole numbers
+ * (the filter takes integers) are returned as missing without being asked.
+ */
+export async function listEmployeesByIds(client: BambooClient, ids: readonly string[], options: { readonly fields: readonly string[] }): Promise<{ rows: Row[]; missing: string[] }> {
+  const numeric = [...new Set(ids.filter((id) => /^\d+$/.test(id)))];
+  const fields = options.fields.filter((f) => !LIST_DEFAULT_FIELDS.has(f)).join(',');
+  const batches: string[][] = [];
+  for (let i = 0; i < numeric.length; i += IDS_PER_REQUEST) batches.push(numeric.slice(i, i + IDS_PER_REQUEST));
+  const answers = await Promise.all(
+    batches.map(async (batch) => {
+      const rows: Row[] = [];
+      let after: string | undefined;
+      const cursors = new Set<string>();
+      // One page answers a batch; the cursor is followed all the same, should the server page shorter.
+      for (;;) {
+        const res = await client.get(
+          EMPLOYEES_PATH,
+          { 'filter[ids]': batch.join(','), 'page[limit]': IDS_PER_REQUEST, 'page[after]': after, ...(fields === '' ? {} : { fields }) },
+          { acceptStatus: LIST_UNSUPPORTED_STATUSES },
+        );
+        // An account without the list: everyone in the batch is read one by one instead.
+        if (LIST_UNSUPPORTED_STATUSES.includes(res.status)) return [];
+        const body = parseJsonBody(PROVIDER, res);
+        if (!isRecord(body) || !Array.isArray(body['data'])) throw badData(PROVIDER, res.url, 'the answer has no "data" list');
+        for (const entry of body['data'] as unknown[]) if (isRecord(entry)) rows.push(toRow(entry));
+        const meta = isRecord(body['meta']) ? body['meta'] : undefined;
+        const next = isRecord(meta?.['page']) ? (meta['page'] as Record<string, unknown>)['nextCursor'] : undefined;
+        if (typeof next !== 'string' || next === '') return rows;
+        if (cursors.has(next)) throw badData(PROVIDER, res.url, 'the same page cursor was answered twice');
+        cursors.add(next);
+        after = next;
+      }
+    }),
+  );
+  const rows = answers.flat();
+  const wanted = new Set(ids);
+  const found = new Set<string>();
+  const kept: Row[] = [];
+  for (const row of rows) {
+    const id = String(row['employeeId'] ?? row['id'] ?? '').trim();
+    // Only the people asked for, each once (a server ignoring the filter must not add others).
+    if (!wanted.has(id) || found.has(id)) continue;
+    found.add(id);
+    kept.push(row);
+  }
+  return { rows: kept, missing: ids.filter((id) => !found.has(id)) };
+}
