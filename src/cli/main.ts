@@ -35,8 +35,9 @@ program.name('refresh').description('ReFresh People Sync: your HRIS, kept in ste
 program
   .command('start')
   .description('embedded all-in-one: API, console, scheduler and sync on SQLite, with a sandbox BambooHR on first start')
-  .option('--sandbox-employees <n>', 'people in the built-in sandbox (default 300; kept for later starts)', positiveInt)
-  .option('--sandbox-seed <n>', 'seed of the built-in sandbox (default 42; kept for later starts)', positiveInt)
+  .option('--sandbox <providers>', 'sandboxes to connect and sync, ranked in this order, e.g. bamboohr,hibob (default bamboohr; see refresh sandbox --help); kept for later starts')
+  .option('--sandbox-employees <n>', 'people in the company behind the built-in sandboxes (default 300; kept for later starts)', positiveInt)
+  .option('--sandbox-seed <n>', 'seed of the built-in sandboxes (default 42; kept for later starts)', positiveInt)
   .action(startCommand);
 program.command('serve').description('production API node (stateless; DATABASE_URL)').action(serveCommand);
 program.command('worker').description('production sync worker: takes runs from the database queue').action(workerCommand);
@@ -47,12 +48,16 @@ program
   .option('--dry-run', 'plan and show the changes without applying them')
   .option('--json', 'print the finished run as JSON')
   .action(syncCommand);
+// The providers and their fault knobs come from the provider modules, loaded only for this command.
+const argv = process.argv.slice(2);
+const sandboxHelp = argv.includes('sandbox') ? await import('./sandbox.ts') : null;
 program
   .command('sandbox <provider>')
-  .description('run a provider simulator on 127.0.0.1 (bamboohr)')
+  .description(`run a provider simulator on 127.0.0.1 (${sandboxHelp ? sandboxHelp.availableSandboxes().join(', ') : 'bamboohr, hibob, …'})`)
   .option('--port <n>', 'port (0 = any free port)', positiveInt, 9101)
-  .option('--employees <n>', 'people to generate', positiveInt, 300)
+  .option('--employees <n>', 'size of the company behind the sandboxes (a source holds its share of it)', positiveInt, 300)
   .option('--seed <n>', 'random seed', positiveInt, 42)
+  .addHelpText('after', () => sandboxHelp?.sandboxHelp() ?? '')
   .action(sandboxCommand);
 const TENANT = ['--tenant <id>', 'organization (default: the default one)'] as const;
 const keys = program.command('keys').description('API keys, and the credential vault key');

@@ -1,38 +1,46 @@
-import { startBambooSandbox } from '../providers/bamboohr/sandbox/server.ts';
-import { DEFAULT_SERVICE_USER, startHibobSandbox } from '../providers/hibob/sandbox/index.ts';
+/**
+ * `refresh sandbox <provider>`: one provider's simulator on 127.0.0.1, behind the common sandbox
+ * handle (src/sandbox/handle.ts), with how to connect to it and its control surface. Every provider
+ * in the registry has one; `refresh sandbox --help` lists them with their fault knobs
+ * (`POST /_sandbox/faults`). They all draw from one company (src/sandbox/base-roster.ts): started
+ * with the same --employees and --seed, the same person has the same work e-mail and employee
+ * number in each.
+ */
+import { PROVIDER_MODULES, providerModule } from '../providers/registry.ts';
 import { startGoogleSandbox } from '../providers/google/sandbox/index.ts';
-import { startEntraSandbox } from '../providers/entra/sandbox/index.ts';
+
+/** Sandboxes not yet behind a provider module (their connector is being built). */
+const UNREGISTERED = ['google'] as const;
 
 export async function sandboxCommand(provider: string, opts: { port: number; employees: number; seed: number }): Promise<void> {
-  if (provider === 'hibob') return hibobSandbox(opts);
-  if (provider === 'google') return googleSandbox(opts);
-  if (provider === 'entra') return entraSandbox(opts);
-  if (provider !== 'bamboohr') throw new Error(`No sandbox for "${provider}" yet; available: bamboohr, hibob, google, entra`);
-  const sandbox = await startBambooSandbox({ port: opts.port, employees: opts.employees, seed: opts.seed, apiKeys: ['sandbox-key'] });
-  console.log(`BambooHR sandbox on ${sandbox.url} with ${sandbox.roster.size} people (seed ${opts.seed}).`);
-  console.log(`  API key:  sandbox-key   (HTTP Basic, key as user name)`);
-  console.log(`  Connect:  POST /api/v1/integrations {"provider":"bamboohr","settings":{"companyDomain":"sandbox","baseUrl":"${sandbox.url}"},"credentials":{"apiKey":"sandbox-key"}}`);
-  console.log(`  Control:  ${sandbox.url}/_sandbox/state, POST ${sandbox.url}/_sandbox/employees, POST ${sandbox.url}/_sandbox/faults`);
-  const stop = async () => {
-    await sandbox.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  if (!Object.hasOwn(PROVIDER_MODULES, provider)) {
+    if (provider === 'google' && !Object.hasOwn(PROVIDER_MODULES, 'google')) return googleSandbox(opts);
+    throw new Error(`No sandbox for "${provider}"; available: ${availableSandboxes().join(', ')}`);
+  }
+  const { descriptor, sandbox } = providerModule(provider);
+  const handle = await sandbox.start({ port: opts.port, employees: opts.employees, seed: opts.seed });
+  const body = { provider, settings: handle.connection.settings, credentials: handle.connection.credentials };
+  console.log(`${descriptor.name} sandbox on ${handle.url} with ${handle.count()} people (company of ${opts.employees}, seed ${opts.seed}).`);
+  console.log(`  Connect:  POST /api/v1/integrations ${JSON.stringify(body)}`);
+  if (descriptor.oauth) console.log(`            (credentials: a grant to import; or create it without credentials and connect in the browser, authBaseUrl ${handle.url})`);
+  console.log(`  Control:  ${handle.url}/_sandbox/state, POST ${handle.url}/_sandbox/employees, POST ${handle.url}/_sandbox/faults (knobs: refresh sandbox --help)`);
+  stopOnSignal(() => handle.close());
 }
 
-async function hibobSandbox(opts: { port: number; employees: number; seed: number }): Promise<void> {
-  const sandbox = await startHibobSandbox({ port: opts.port, employees: opts.employees, seed: opts.seed });
-  console.log(`HiBob sandbox on ${sandbox.url} with ${sandbox.roster.size} people (seed ${opts.seed}).`);
-  console.log(`  Service user:  ${DEFAULT_SERVICE_USER.serviceUserId} / ${DEFAULT_SERVICE_USER.token}   (HTTP Basic)`);
-  console.log(`  Connect:  POST /api/v1/integrations {"provider":"hibob","settings":{"baseUrl":"${sandbox.url}"},"credentials":{"serviceUserId":"${DEFAULT_SERVICE_USER.serviceUserId}","token":"${DEFAULT_SERVICE_USER.token}"}}`);
-  console.log(`  Control:  ${sandbox.url}/_sandbox/state`);
-  const stop = async () => {
-    await sandbox.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+export function availableSandboxes(): string[] {
+  return [...Object.keys(PROVIDER_MODULES), ...UNREGISTERED.filter((id) => !Object.hasOwn(PROVIDER_MODULES, id))];
+}
+
+/** The providers and their fault knobs, for `refresh sandbox --help`. */
+export function sandboxHelp(): string {
+  const lines = ['', 'Providers and their fault knobs (POST /_sandbox/faults with {"<knob>": value}; DELETE clears them):'];
+  for (const [id, module] of Object.entries(PROVIDER_MODULES)) {
+    lines.push('', `  ${id} — ${module.descriptor.name}`);
+    const width = Math.max(...module.sandbox.knobs.map((k) => k.name.length));
+    for (const knob of module.sandbox.knobs) lines.push(`    ${knob.name.padEnd(width)}  ${knob.description}`);
+  }
+  for (const id of UNREGISTERED) if (!Object.hasOwn(PROVIDER_MODULES, id)) lines.push('', `  ${id} — simulator only (its connector is being built); knobs: see GET /_sandbox/state`);
+  return `${lines.join('\n')}\n`;
 }
 
 function stopOnSignal(close: () => Promise<void>): void {
@@ -49,14 +57,6 @@ async function googleSandbox(opts: { port: number; employees: number; seed: numb
   console.log(`Google Workspace sandbox on ${sandbox.url} (customer ${sandbox.directory.customerId}, domain ${sandbox.directory.domain}, seed ${opts.seed}).`);
   console.log(`  Service account ${sandbox.serviceAccount.clientEmail} acting as ${sandbox.adminEmail}; its key: GET ${sandbox.url}/_sandbox/credentials`);
   console.log(`  Connect:  POST /api/v1/integrations {"provider":"google","settings":{"baseUrl":"${sandbox.url}","authBaseUrl":"${sandbox.url}"},"credentials":{"serviceAccount":{"clientEmail":"…","privateKey":"…"},"subject":"${sandbox.adminEmail}"}}`);
-  console.log(`  Control:  ${sandbox.url}/_sandbox/state`);
-  stopOnSignal(sandbox.close);
-}
-
-async function entraSandbox(opts: { port: number; employees: number; seed: number }): Promise<void> {
-  const sandbox = await startEntraSandbox({ port: opts.port, employees: opts.employees, seed: opts.seed });
-  console.log(`Microsoft Entra ID sandbox on ${sandbox.url} (tenant ${sandbox.tenantId}, seed ${opts.seed}).`);
-  console.log(`  Connect:  POST /api/v1/integrations {"provider":"entra","settings":{"baseUrl":"${sandbox.url}","authBaseUrl":"${sandbox.url}","tenantId":"${sandbox.tenantId}"},"credentials":{"clientId":"${sandbox.app.clientId}","clientSecret":"${sandbox.app.clientSecret}"}}`);
   console.log(`  Control:  ${sandbox.url}/_sandbox/state`);
   stopOnSignal(sandbox.close);
 }
