@@ -7,28 +7,21 @@
  * number in each.
  */
 import { PROVIDER_MODULES, providerModule } from '../providers/registry.ts';
-import { startGoogleSandbox } from '../providers/google/sandbox/index.ts';
-
-/** Sandboxes not yet behind a provider module (their connector is being built). */
-const UNREGISTERED = ['google'] as const;
 
 export async function sandboxCommand(provider: string, opts: { port: number; employees: number; seed: number }): Promise<void> {
-  if (!Object.hasOwn(PROVIDER_MODULES, provider)) {
-    if (provider === 'google' && !Object.hasOwn(PROVIDER_MODULES, 'google')) return googleSandbox(opts);
-    throw new Error(`No sandbox for "${provider}"; available: ${availableSandboxes().join(', ')}`);
-  }
+  if (!Object.hasOwn(PROVIDER_MODULES, provider)) throw new Error(`No sandbox for "${provider}"; available: ${availableSandboxes().join(', ')}`);
   const { descriptor, sandbox } = providerModule(provider);
   const handle = await sandbox.start({ port: opts.port, employees: opts.employees, seed: opts.seed });
   const body = { provider, settings: handle.connection.settings, credentials: handle.connection.credentials };
   console.log(`${descriptor.name} sandbox on ${handle.url} with ${handle.count()} people (company of ${opts.employees}, seed ${opts.seed}).`);
   console.log(`  Connect:  POST /api/v1/integrations ${JSON.stringify(body)}`);
-  if (descriptor.oauth) console.log(`            (credentials: a grant to import; or create it without credentials and connect in the browser, authBaseUrl ${handle.url})`);
+  if (descriptor.oauth && 'refreshToken' in handle.connection.credentials) console.log(`            (credentials: a grant to import; or create it without credentials and connect in the browser, authBaseUrl ${handle.url})`);
   console.log(`  Control:  ${handle.url}/_sandbox/state, POST ${handle.url}/_sandbox/employees, POST ${handle.url}/_sandbox/faults (knobs: refresh sandbox --help)`);
   stopOnSignal(() => handle.close());
 }
 
 export function availableSandboxes(): string[] {
-  return [...Object.keys(PROVIDER_MODULES), ...UNREGISTERED.filter((id) => !Object.hasOwn(PROVIDER_MODULES, id))];
+  return Object.keys(PROVIDER_MODULES);
 }
 
 /** The providers and their fault knobs, for `refresh sandbox --help`. */
@@ -39,7 +32,6 @@ export function sandboxHelp(): string {
     const width = Math.max(...module.sandbox.knobs.map((k) => k.name.length));
     for (const knob of module.sandbox.knobs) lines.push(`    ${knob.name.padEnd(width)}  ${knob.description}`);
   }
-  for (const id of UNREGISTERED) if (!Object.hasOwn(PROVIDER_MODULES, id)) lines.push('', `  ${id} — simulator only (its connector is being built); knobs: see GET /_sandbox/state`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -50,13 +42,4 @@ function stopOnSignal(close: () => Promise<void>): void {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-}
-
-async function googleSandbox(opts: { port: number; employees: number; seed: number }): Promise<void> {
-  const sandbox = await startGoogleSandbox({ port: opts.port, employees: opts.employees, seed: opts.seed });
-  console.log(`Google Workspace sandbox on ${sandbox.url} (customer ${sandbox.directory.customerId}, domain ${sandbox.directory.domain}, seed ${opts.seed}).`);
-  console.log(`  Service account ${sandbox.serviceAccount.clientEmail} acting as ${sandbox.adminEmail}; its key: GET ${sandbox.url}/_sandbox/credentials`);
-  console.log(`  Connect:  POST /api/v1/integrations {"provider":"google","settings":{"baseUrl":"${sandbox.url}","authBaseUrl":"${sandbox.url}"},"credentials":{"serviceAccount":{"clientEmail":"…","privateKey":"…"},"subject":"${sandbox.adminEmail}"}}`);
-  console.log(`  Control:  ${sandbox.url}/_sandbox/state`);
-  stopOnSignal(sandbox.close);
 }

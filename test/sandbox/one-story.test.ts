@@ -61,6 +61,8 @@ describe('one company behind every sandbox', () => {
         const seen = numberOf.get(p.email);
         if (seen) assert.equal(p.number, seen.number, `${p.email}: employee number in ${source} and ${seen.source}`);
         else numberOf.set(p.email, { number: p.number, source });
+        // A directory may hold someone under a changed address (the one HR knows kept as an alias).
+        if (DIRECTORIES.has(source)) continue;
         const holder = emailOf.get(p.number);
         if (holder) assert.equal(p.email, holder.email, `employee number ${p.number}: ${source} and ${holder.source} give it to different people`);
         else emailOf.set(p.number, { email: p.email, source });
