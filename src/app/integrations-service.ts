@@ -4,9 +4,10 @@ import {
   asFieldMapping,
   type UserSyncSettings,
 } from '../core/integration-settings.ts';
-import { isProviderError } from '../connectors/errors.ts';
 import { DESCRIPTORS, descriptorOf, providerName } from '../providers/descriptors.ts';
-import { createConnector } from '../providers/registry.ts';
+import { requireAcceptedCredentials } from './connection-check.ts';
+import { stableHash } from '../core/hash.ts';
+import { findIdempotentResource, IdempotencyKeyTaken, type IdempotentRequest } from '../store/idempotency.ts';
 import { resolveCredentials, validateSettings } from './provider-input.ts';
 import { putIntegrationSecret } from '../store/oauth.ts';
 import {
@@ -14,10 +15,12 @@ import {
   getIntegration,
   listIntegrations,
   updateIntegration,
-  type ConnectionStatus,
   type Integration,
 } from '../store/integrations.ts';
-import { activeRun, enqueueRun, lastFinishedRun, RunConflictError, type Run } from '../store/runs.ts';
+import { activeRun, enqueueRun, lastFinishedRun, RunConflictError, type NewRun, type Run } from '../store/runs.ts';
+
+/** Who asks for a run here (the scheduler enqueues its own). */
+type EnqueueTrigger = Exclude<NewRun['trigger'], 'schedule'>;
 import { ApiError, notFound, validateBody } from './errors.ts';
 import { groupSyncNeedsRun, resolveGroupSyncPatch } from './group-sync-settings.ts';
 import { CreateIntegrationBody, PatchIntegrationBody, SyncBody } from '../api/contract/integrations.ts';
@@ -25,42 +28,61 @@ import { audit } from '../store/audit.ts';
 import { setPriority } from './priority-service.ts';
 import { mappingSourceFields, requireKnownSourceFields, scopeSourceFields } from './source-fields.ts';
 import type { AppContext } from './context.ts';
-import { consecutiveFailures } from '../sync/schedule.ts';
+import { consecutiveFailures, nextRunAt } from '../sync/schedule.ts';
 import { countActiveLinked } from '../store/links.ts';
 
 
-/** Checks credentials against the provider: the connection status an admin sees. */
-async function probe(ctx: AppContext, provider: string, settings: Record<string, unknown>, credentials: Record<string, string>): Promise<{ status: ConnectionStatus; detail: string | null }> {
-  try {
-    const connector = createConnector(provider, { baseUrl: String(settings.baseUrl ?? ''), settings, credentials, http: { maxAttempts: 2, timeoutMs: 10_000, ...ctx.engine.httpPolicy } });
-    await connector.checkConnection();
-    return { status: 'connected', detail: null };
-  } catch (error) {
-    if (isProviderError(error)) return { status: error.code === 'auth_failed' ? 'revoked' : 'error', detail: error.message };
-    throw error;
-  }
-}
+/** `Idempotency-Key` scope of a create. */
+const CREATE_SCOPE = 'integration.create';
 
-export async function createIntegrationFromRequest(ctx: AppContext, tenantId: string, body: unknown): Promise<Integration> {
+/**
+ * `POST /integrations`. Credentials are tried against the provider first: a refusal is a 4xx and
+ * nothing is stored (connection-check.ts). With an `Idempotency-Key`, the same request sent again
+ * (a double click, a retry after a lost answer) answers the integration the first one created.
+ */
+export async function createIntegrationFromRequest(ctx: AppContext, tenantId: string, body: unknown, opts: { idempotencyKey?: string | undefined } = {}): Promise<Integration> {
   const input = validateBody(CreateIntegrationBody, body);
   const descriptor = DESCRIPTORS[input.provider];
   const settings = validateSettings(descriptor, input.settings);
+  // The fingerprint names the credential fields sent, never their values (not even hashed).
+  const credentialFields = input.credentials ? Object.keys(input.credentials).sort() : null;
+  const idempotency = opts.idempotencyKey ? { scope: CREATE_SCOPE, key: opts.idempotencyKey, requestHash: stableHash({ provider: input.provider, name: input.name ?? null, settings, credentialFields }) } : undefined;
+  if (idempotency) {
+    const replayed = await replayCreate(ctx, tenantId, idempotency);
+    if (replayed) return replayed;
+  }
   const resolved = input.credentials ? await resolveCredentials(descriptor, settings, input.credentials) : null;
   const credentials = resolved?.credentials ?? null;
-  const connection = credentials ? await probe(ctx, input.provider, settings, credentials) : { status: 'disconnected' as const, detail: `Not connected yet: connect it with ${descriptor.auth.map((m) => m.label).join(' or ')}.` };
-  const integration = await createIntegration(ctx.store.db, ctx.vault, {
-    tenantId,
-    provider: input.provider,
-    name: input.name ?? descriptor.name,
-    settings,
-    credentials,
-    connection,
-    userSync: defaultUserSync(descriptor.defaultMapping, descriptor.defaultScope),
-    groupSync: DEFAULT_GROUP_SYNC,
-  });
+  if (credentials) await requireAcceptedCredentials(ctx, input.provider, settings, credentials);
+  const connection = credentials ? { status: 'connected' as const, detail: null } : { status: 'disconnected' as const, detail: `Not connected yet: connect it with ${descriptor.auth.map((m) => m.label).join(' or ')}.` };
+  let integration: Integration;
+  try {
+    integration = await createIntegration(
+      ctx.store.db,
+      ctx.vault,
+      { tenantId, provider: input.provider, name: input.name ?? descriptor.name, settings, credentials, connection, userSync: defaultUserSync(descriptor.defaultMapping, descriptor.defaultScope), groupSync: DEFAULT_GROUP_SYNC },
+      idempotency,
+    );
+  } catch (error) {
+    // Another request with the same key created it meanwhile: that one is the answer.
+    if (error instanceof IdempotencyKeyTaken && idempotency) return (await replayCreate(ctx, tenantId, idempotency))!;
+    throw error;
+  }
   // The client an imported grant was made with is the one that must refresh it.
   if (resolved?.app) await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, integration.id, 'oauth_client', resolved.app);
   await audit(ctx.store.db, tenantId, 'integration.created', integration.id, null, { provider: integration.provider, name: integration.name, connection: connection.status, method: resolved?.method.kind ?? null });
+  return integration;
+}
+
+/** The integration an earlier request with this key created, or undefined when the key is new. */
+async function replayCreate(ctx: AppContext, tenantId: string, request: IdempotentRequest): Promise<Integration | undefined> {
+  const earlier = await findIdempotentResource(ctx.store.db, tenantId, request);
+  if (!earlier) return undefined;
+  if (earlier.requestHash !== request.requestHash) {
+    throw new ApiError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different request (another provider, name, settings or kind of credentials): send a new key for a new request.', { field: 'Idempotency-Key' });
+  }
+  const integration = await getIntegration(ctx.store.db, tenantId, earlier.resourceId);
+  if (!integration) throw new ApiError(409, 'integration_removed', `The integration this request created (${earlier.resourceId}) has been removed since: send a new Idempotency-Key to create another.`, { integrationId: earlier.resourceId });
   return integration;
 }
 
@@ -114,7 +136,22 @@ export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: str
   return (await getIntegration(ctx.store.db, tenantId, id))!;
 }
 
-export async function requestSync(ctx: AppContext, tenantId: string, id: string, body: unknown, trigger: 'manual' | 'config' | 'cli' | 'start' | 'webhook' = 'manual'): Promise<Run> {
+/**
+ * After a successful Reconnect (new credentials or an OAuth grant): the schedule resumes (the next
+ * slot one cadence from now) and a verification run starts at once, so health turns from
+ * "authorisation expired" to healthy by itself, with no click on Sync now (issue 9 §4). A run
+ * already queued, running or held stays the one to follow.
+ */
+export async function resumeAfterReconnect(ctx: AppContext, tenantId: string, id: string): Promise<Integration> {
+  const integration = await requireIntegration(ctx, tenantId, id);
+  if (!integration.userSync.enabled) return integration;
+  const next = await nextRunAt(ctx.store.db, integration, null, new Date());
+  if (next !== undefined) await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { nextRunAt: next });
+  await requestSync(ctx, tenantId, id, { mode: 'incremental', dryRun: false }, 'reconnect').catch((e) => (e instanceof ApiError ? undefined : Promise.reject(e)));
+  return (await getIntegration(ctx.store.db, tenantId, id))!;
+}
+
+export async function requestSync(ctx: AppContext, tenantId: string, id: string, body: unknown, trigger: EnqueueTrigger = 'manual'): Promise<Run> {
   const options = validateBody(SyncBody, body);
   const integration = await requireIntegration(ctx, tenantId, id);
   if (integration.connection.status !== 'connected') {
@@ -194,7 +231,8 @@ export async function healthOf(ctx: AppContext, integration: Integration): Promi
   if (!integration.userSync.enabled) return h('disabled', `${name} is connected, but User Auto-Sync is off: enable it to start syncing people.`);
   if (running) return h('running', `Syncing people from ${name} now.`);
   if (!lastRun) return h('never_run', `User Auto-Sync is on and the first sync of ${name} starts shortly.`);
-  if (lastRun.status === 'blocked') return h('blocked_by_safeguard', `A sync of ${name} would deactivate ${lastRun.counts.deactivated.toLocaleString('en')} people, more than the safeguard allows, and waits for your approval.`);
+  // A held run has applied nothing: what it would do is its plan.
+  if (lastRun.status === 'blocked') return h('blocked_by_safeguard', `A sync of ${name} would deactivate ${(lastRun.planned ?? lastRun.counts).deactivated.toLocaleString('en')} people, more than the safeguard allows, and waits for your approval.`);
   if (lastRun.status === 'failed') {
     const code = lastRun.error?.code;
     const next = integration.nextRunAt;

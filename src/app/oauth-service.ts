@@ -13,16 +13,16 @@ import { ConnectBody } from '../api/contract/integrations.ts';
 import type { AppContext } from './context.ts';
 import { ApiError, validateBody } from './errors.ts';
 import { outboundPolicy } from '../net/outbound-policy.ts';
-import { requireIntegration } from './integrations-service.ts';
+import { requireIntegration, resumeAfterReconnect } from './integrations-service.ts';
+import { requireAcceptedCredentials, tryCredentials } from './connection-check.ts';
 import { audit } from '../store/audit.ts';
 import { authorizeUrl, exchangeCode, generatePkce, generateState, OAuthFlowError, revokeToken, type OAuthApp } from '../auth/oauth/client.ts';
 import { credentialsFromTokens, isOAuthCredentials, type Credentials } from '../auth/oauth/credentials.ts';
 import { oauthProviderConfig, supportsOAuth } from '../auth/oauth/providers.ts';
-import { createConnector } from '../providers/registry.ts';
-import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
+import { providerDisplayName } from '../connectors/errors.ts';
 import { descriptorOf } from '../providers/descriptors.ts';
 import { resolveCredentials } from './provider-input.ts';
-import { getIntegration, readCredentials, removeIntegration, updateIntegration, type ConnectionStatus, type Integration } from '../store/integrations.ts';
+import { getIntegration, readCredentials, removeIntegration, updateIntegration, type Integration } from '../store/integrations.ts';
 import { activeRun } from '../store/runs.ts';
 import { claimOAuthState, getIntegrationSecret, putIntegrationSecret, saveOAuthState, sha256 } from '../store/oauth.ts';
 
@@ -45,22 +45,6 @@ export function redirectUriFor(ctx: AppContext, provider: string): string {
 }
 
 
-async function probe(ctx: AppContext, integration: Integration, credentials: Credentials): Promise<{ status: ConnectionStatus; detail: string | null }> {
-  try {
-    const connector = createConnector(integration.provider, {
-      baseUrl: String(integration.settings['baseUrl'] ?? ''),
-      settings: integration.settings,
-      credentials,
-      http: { maxAttempts: 2, timeoutMs: 10_000, ...ctx.engine.httpPolicy },
-    });
-    await connector.checkConnection();
-    return { status: 'connected', detail: null };
-  } catch (error) {
-    if (isProviderError(error)) return { status: error.code === 'auth_failed' ? 'revoked' : 'error', detail: error.message };
-    throw error;
-  }
-}
-
 export type ConnectResult = { kind: 'oauth'; authorizeUrl: string; expiresAt: string; redirectUri: string } | { kind: 'reconnected'; integration: Integration };
 
 /** `POST /integrations/{id}/connect`. */
@@ -71,11 +55,12 @@ export async function startConnect(ctx: AppContext, tenantId: string, id: string
     const descriptor = descriptorOf(integration.provider);
     const resolved = descriptor ? await resolveCredentials(descriptor, integration.settings, input.credentials) : { credentials: input.credentials };
     const credentials = resolved.credentials;
+    // Tried first: refused credentials are a 422 and the stored ones (and the schedule) stay as they were.
+    await requireAcceptedCredentials(ctx, integration.provider, integration.settings, credentials);
     if ('app' in resolved && resolved.app) await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'oauth_client', resolved.app);
-    const connection = await probe(ctx, integration, credentials);
-    const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { credentials, connection }))!;
-    await audit(ctx.store.db, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: connection.status, method: 'method' in resolved ? resolved.method.kind : 'credentials' });
-    return { kind: 'reconnected', integration: updated };
+    await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { credentials, connection: { status: 'connected', detail: null } });
+    await audit(ctx.store.db, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: 'connected', method: 'method' in resolved ? resolved.method.kind : 'credentials' });
+    return { kind: 'reconnected', integration: await resumeAfterReconnect(ctx, tenantId, id) };
   }
   if (!supportsOAuth(integration.provider)) {
     throw new ApiError(400, 'oauth_unsupported', `${providerDisplayName(integration.provider)} does not connect by OAuth here: send {"credentials": {…}} to reconnect it.`);
@@ -155,13 +140,14 @@ export async function completeCallback(ctx: AppContext, provider: string, query:
     }
     throw error;
   }
-  const connection = await probe(ctx, integration, credentials);
+  // The grant is fresh: a refusal now means it lacks a permission or the settings lead elsewhere.
+  const refused = await tryCredentials(ctx, integration.provider, integration.settings, credentials);
   const updated = (await updateIntegration(ctx.store.db, ctx.vault, s.tenantId, s.integrationId, {
     credentials,
-    connection: connection.status === 'revoked' ? { status: 'error', detail: connection.detail } : connection,
+    connection: refused ? { status: 'error', detail: refused.message } : { status: 'connected', detail: null },
   }))!;
   await audit(ctx.store.db, s.tenantId, integration.connection.status === 'disconnected' && !integration.hasCredentials ? 'integration.connected' : 'integration.reconnected', s.integrationId, { connection: integration.connection.status }, { connection: updated.connection.status, method: 'oauth', scope: credentials['scope'] ?? null });
-  return updated;
+  return refused ? updated : resumeAfterReconnect(ctx, s.tenantId, s.integrationId);
 }
 
 /** `POST /integrations/{id}/disconnect`. */

@@ -3,6 +3,7 @@ import type { Vault } from '../auth/vault.ts';
 import { DEFAULT_SAFEGUARD, type GroupSyncSettings, type UserSyncSettings } from '../core/integration-settings.ts';
 import type { Database, IntegrationRow } from './schema.ts';
 import { newId, nowIso, parseJson } from './ids.ts';
+import { claimIdempotencyKey, type IdempotentRequest } from './idempotency.ts';
 
 export type ConnectionStatus = 'connected' | 'disconnected' | 'expired' | 'revoked' | 'error';
 
@@ -52,7 +53,8 @@ export interface NewIntegration {
   readonly groupSync: GroupSyncSettings;
 }
 
-export async function createIntegration(db: Kysely<Database>, vault: Vault, input: NewIntegration): Promise<Integration> {
+/** With `idempotency`, the key is claimed in the same transaction (IdempotencyKeyTaken when another request has it). */
+export async function createIntegration(db: Kysely<Database>, vault: Vault, input: NewIntegration, idempotency?: IdempotentRequest): Promise<Integration> {
   const now = nowIso();
   const id = newId();
   // New integrations rank last, so ranks stay a permutation 1..n.
@@ -83,6 +85,7 @@ export async function createIntegration(db: Kysely<Database>, vault: Vault, inpu
         updated_at: now,
       })
       .execute();
+    if (idempotency) await claimIdempotencyKey(trx, input.tenantId, idempotency, id);
     return trx.selectFrom('integrations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   });
   return toIntegration(row);

@@ -88,7 +88,7 @@ export class RunTransitionError extends Error {
 export interface NewRun {
   readonly tenantId: string;
   readonly integrationId: string;
-  readonly trigger: 'manual' | 'schedule' | 'webhook' | 'start' | 'cli' | 'config';
+  readonly trigger: 'manual' | 'schedule' | 'webhook' | 'start' | 'cli' | 'config' | 'reconnect';
   readonly mode: 'full' | 'incremental';
   readonly dryRun: boolean;
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { openHarness, serveApi, type Harness } from '../helpers/harness.ts';
+import { readCredentials } from '../../src/store/integrations.ts';
 
 for (const dialect of DIALECTS) {
   describe(`REST API on ${dialect}`, () => {
@@ -61,16 +62,59 @@ for (const dialect of DIALECTS) {
       assert.match(badMapping.body.error.message, /"mail".*not a ReFresh field/);
     });
 
-    it('creates an integration with a wrong key as not connected, says why, and refuses to enable it', async () => {
-      const res = await call('POST', '/integrations', { provider: 'bamboohr', name: 'Wrong key', settings: { companyDomain: 'acme', baseUrl: h.sandbox.url }, credentials: { apiKey: 'not-the-key' } });
-      assert.equal(res.status, 201);
-      assert.notEqual(res.body.connection.status, 'connected');
-      assert.match(res.body.connection.detail, /BambooHR/);
-      assert.equal(JSON.stringify(res.body).includes('not-the-key'), false, 'credentials never come back');
-      assert.equal(res.body.priority, 2);
-      const enable = await call('PATCH', `/integrations/${res.body.id}`, { userSync: { enabled: true } });
-      assert.equal(enable.status, 409);
-      assert.equal(enable.body.error.code, 'not_connected');
+    it('tries the credentials before saving: a refused key is a 422 that says why and stores nothing', async () => {
+      const integrations = async () => (await call('GET', '/integrations')).body.data.length as number;
+      const audits = async () => (await h.ctx.store.db.selectFrom('audit_events').select('id').execute()).length;
+      const [before, auditsBefore] = [await integrations(), await audits()];
+      const settings = { companyDomain: 'acme', baseUrl: h.sandbox.url };
+      const refused = await call('POST', '/integrations', { provider: 'bamboohr', name: 'Wrong key', settings, credentials: { apiKey: 'not-the-key' } });
+      assert.equal(refused.status, 422);
+      assert.equal(refused.body.error.code, 'credentials_rejected');
+      assert.match(refused.body.error.message, /BambooHR refused the API key.*Nothing was saved/);
+      assert.equal(refused.body.error.details.field, 'credentials');
+      assert.equal(JSON.stringify(refused.body).includes('not-the-key'), false, 'credentials never come back');
+      // Nothing answers at the address: the settings are at fault.
+      const nowhere = await call('POST', '/integrations', { provider: 'bamboohr', settings: { companyDomain: 'acme', baseUrl: 'http://127.0.0.1:1' }, credentials: { apiKey: 'any-key' } });
+      assert.equal(nowhere.status, 422, JSON.stringify(nowhere.body));
+      assert.equal(nowhere.body.error.code, 'connection_failed');
+      assert.equal(nowhere.body.error.details.field, 'settings.baseUrl');
+      // The provider is down: nothing the admin typed is wrong; try again later.
+      h.sandbox.faults.set({ outage: { count: 100, status: 503 } });
+      const down = await call('POST', '/integrations', { provider: 'bamboohr', settings, credentials: { apiKey: 'any-key' } });
+      h.sandbox.faults.clear();
+      assert.equal(down.status, 502, JSON.stringify(down.body));
+      assert.equal(down.body.error.code, 'provider_unavailable');
+      assert.equal(await integrations(), before, 'no integration was stored');
+      assert.equal(await audits(), auditsBefore, 'nothing happened, so nothing is audited');
+    });
+
+    it('an Idempotency-Key makes a create sent again (even at once) answer the same integration, never a second one', async () => {
+      const apiKey = (await readCredentials(h.ctx.store.db, h.ctx.vault, h.tenantId, h.integration.id))!.apiKey!;
+      const create = async (idempotencyKey: string, body: Record<string, unknown>) => {
+        const res = await fetch(`${base}/api/v1/integrations`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey }, body: JSON.stringify(body) });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const body = { provider: 'bamboohr', name: 'BambooHR (second)', settings: { companyDomain: 'acme', baseUrl: h.sandbox.url }, credentials: { apiKey: 'not-the-key' } };
+      const countNamed = async () => (await call('GET', '/integrations')).body.data.filter((i: { name: string }) => i.name === body.name).length as number;
+      // A refused attempt claims nothing: the same form, with the key fixed, creates it once.
+      assert.equal((await create('form-1', body)).status, 422);
+      const fixed = { ...body, credentials: { apiKey } };
+      const answers = await Promise.all([create('form-1', fixed), create('form-1', fixed), create('form-1', fixed)]);
+      for (const a of answers) assert.equal(a.status, 201, JSON.stringify(a.body));
+      assert.equal(new Set(answers.map((a) => a.body.id)).size, 1, 'one integration for one key, however many sends');
+      assert.equal(answers[0]!.body.connection.status, 'connected');
+      const later = await create('form-1', fixed);
+      assert.equal(later.body.id, answers[0]!.body.id);
+      assert.equal(await countNamed(), 1);
+      const reused = await create('form-1', { ...fixed, name: 'Another name' });
+      assert.equal(reused.status, 422);
+      assert.equal(reused.body.error.code, 'idempotency_key_reused');
+      // Removed (its history stays): the key no longer brings it back.
+      assert.equal((await call('DELETE', `/integrations/${answers[0]!.body.id}`)).status, 204);
+      const afterRemoval = await create('form-1', fixed);
+      assert.equal(afterRemoval.status, 409);
+      assert.equal(afterRemoval.body.error.code, 'integration_removed');
+      assert.equal(await countNamed(), 0);
     });
 
     it('shows the integration with its health, last run and settings', async () => {

@@ -54,6 +54,9 @@ for (const dialect of DIALECTS) {
       return { employees: employees.length, active: employees.filter((e) => e.status === 'active').length, links: links.length };
     };
     const syncNow = async (mode: 'full' | 'incremental' = 'incremental') => {
+      // Every reconnect (callback) starts a verification run: follow it to its end first.
+      const active = await ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', integrationId).where('status', 'in', ['queued', 'running']).executeTakeFirst();
+      if (active) await waitForRun(ctx.engine, tenantId, active.id);
       const res = await call('POST', `/integrations/${integrationId}/sync`, { mode });
       assert.equal(res.status, 202, JSON.stringify(res.body));
       return waitForRun(ctx.engine, tenantId, res.body.runId);
@@ -207,7 +210,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await compareAndSetCredentials(ctx.store.db, ctx.vault, tenantId, integrationId, stale!, { authType: 'oauth', accessToken: 'old', refreshToken: 'old' }), false);
     });
 
-    it('a revoked grant: the next run fails, the integration is expired, nobody is deactivated; reconnect restores it', async () => {
+    it('a revoked grant: the next run fails, the integration is expired, nobody is deactivated; reconnect restores it and resumes the schedule by itself', async () => {
       const before = await counts();
       assert.equal(before.links, 30);
       sandbox.oauth.revokeGrant();
@@ -225,8 +228,13 @@ for (const dialect of DIALECTS) {
       const reconnected = await fetch(callbackUrl, { headers: { accept: 'application/json' } });
       assert.equal(reconnected.status, 200);
       assert.equal(((await reconnected.json()) as { connection: { status: string } }).connection.status, 'connected');
-      const run = await syncNow('full');
+      // No Sync now: the reconnect set the next slot and started a verification run.
+      const after = (await call('GET', `/integrations/${integrationId}`)).body;
+      assert.ok(after.userSync.nextRunAt, 'the schedule resumed');
+      const verification = await ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', integrationId).where('trigger', '=', 'reconnect').orderBy('id', 'desc').executeTakeFirstOrThrow();
+      const run = await waitForRun(ctx.engine, tenantId, verification.id);
       assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+      assert.equal((await call('GET', `/integrations/${integrationId}`)).body.health.state, 'healthy');
       assert.deepEqual(await counts(), before, 'same people, no duplicates');
     });
 

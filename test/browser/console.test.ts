@@ -142,18 +142,19 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await page.locator('details.advanced summary').click();
     await page.getByLabel('Base URL').fill(hibob.url);
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    // A wrong token is saved but refused by HiBob: the page says so and links to reconnect.
-    await page.getByText(/Saved, but/).waitFor();
+    // A wrong token is tried first and refused by HiBob: the form says why and nothing is saved.
+    await page.getByRole('alert').filter({ hasText: /HiBob.*Nothing was saved/ }).first().waitFor();
     await screenshot('connect-hibob-refused');
-    await page.getByRole('link', { name: 'reconnect it' }).click();
-    await page.waitForURL(/\/settings\/integrations\/[\w-]+$/);
-    const hibobId = page.url().split('/').pop()!;
-    await page.getByLabel('Service user ID').fill(DEFAULT_SERVICE_USER.serviceUserId);
+    assert.equal((await listIntegrations(h.ctx.store.db, h.tenantId)).filter((i) => i.provider === 'hibob').length, 0, 'a refused connect stores nothing');
+    // Fixed on the same form: one integration, connected.
     await page.getByLabel('Token').fill(DEFAULT_SERVICE_USER.token);
-    await page.getByRole('button', { name: 'Reconnect' }).click();
-    await page.getByText('HiBob is connected again.').waitFor();
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.waitForURL(/\/settings\/user-sync\/[\w-]+\?connected=1$/);
+    const hibobs = (await listIntegrations(h.ctx.store.db, h.tenantId)).filter((i) => i.provider === 'hibob');
+    assert.deepEqual(hibobs.map((i) => i.connection.status), ['connected'], 'one HiBob integration, not one per attempt');
+    const hibobId = hibobs[0]!.id;
+    await page.goto(`${base}/settings/integrations/${hibobId}`);
     await page.getByTestId('connection-status').getByText('Connected', { exact: true }).waitFor();
-    assert.equal((await listIntegrations(h.ctx.store.db, h.tenantId)).filter((i) => i.provider === 'hibob').length, 1, 'reconnected in place, not added again');
     await screenshot('integration-hibob');
 
     await nav('Integrations').click();
@@ -463,6 +464,25 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await item.getByRole('button', { name: 'Link to Zelda Newhire' }).click();
     await page.getByText('Zelda N. is linked to Zelda Newhire.').waitFor();
     await page.getByText('Nothing to review').waitFor();
+  });
+
+  it('removes HiBob after confirming; its history stays', async () => {
+    const hibobIntegration = (await listIntegrations(h.ctx.store.db, h.tenantId)).find((i) => i.provider === 'hibob')!;
+    await page.goto(`${base}/settings/integrations/${hibobIntegration.id}`);
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove HiBob?' });
+    await dialog.getByText('Its run history and audit trail are kept.').waitFor();
+    await screenshot('remove-confirm');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.ok((await listIntegrations(h.ctx.store.db, h.tenantId)).some((i) => i.id === hibobIntegration.id), 'cancel keeps it');
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Remove integration' }).click();
+    await page.waitForURL(`${base}/settings/integrations`);
+    await page.getByTestId('integration').first().waitFor();
+    assert.equal(await page.getByTestId('integration').filter({ hasText: 'HiBob' }).count(), 0, 'no longer listed');
+    assert.equal((await listIntegrations(h.ctx.store.db, h.tenantId)).some((i) => i.id === hibobIntegration.id), false);
+    const history = await h.ctx.store.db.selectFrom('audit_events').select('action').where('entity_id', '=', hibobIntegration.id).execute();
+    assert.ok(history.some((e) => e.action === 'integration.removed') && history.some((e) => e.action === 'integration.created'), 'its audit trail stays');
   });
 
   it('disconnects BambooHR after confirming, then reconnects the same integration with an API key and by OAuth', async () => {

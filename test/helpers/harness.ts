@@ -75,12 +75,12 @@ export function testConfig(dataDir = mkdtempSync(path.join(tmpdir(), 'refresh-te
   };
 }
 
-export async function openHarness(dialect: DialectName, opts: { employees?: number; seed?: number; enable?: boolean; pageSize?: number } = {}): Promise<Harness> {
+export async function openHarness(dialect: DialectName, opts: { employees?: number; seed?: number; enable?: boolean; pageSize?: number; /** More keys the sandbox accepts (e.g. to reconnect with). */ extraApiKeys?: string[] } = {}): Promise<Harness> {
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } });
   const store = await openTestStore(dialect);
   const apiKey = `sandbox-${randomBytes(8).toString('hex')}`;
-  const sandbox = await startBambooSandbox({ employees: opts.employees ?? 40, seed: opts.seed ?? 7, port: 0, apiKeys: [apiKey] });
+  const sandbox = await startBambooSandbox({ employees: opts.employees ?? 40, seed: opts.seed ?? 7, port: 0, apiKeys: [apiKey, ...(opts.extraApiKeys ?? [])] });
   const ctx = await createContext(testConfig(), createLogger('debug', sink), {
     store,
     worker: { pollMs: 20, schedule: false },

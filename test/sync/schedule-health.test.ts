@@ -5,6 +5,9 @@ import { openHarness } from '../helpers/harness.ts';
 import { getIntegration, readCredentials } from '../../src/store/integrations.ts';
 import { healthOf, patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
 import { RunWorker, waitForRun } from '../../src/jobs/worker.ts';
+import { startConnect } from '../../src/app/oauth-service.ts';
+import type { ApiError } from '../../src/app/errors.ts';
+import { randomBytes } from 'node:crypto';
 
 const MINUTE = 60_000;
 
@@ -58,6 +61,9 @@ for (const dialect of DIALECTS) {
         s = await state();
         assert.equal(s.state, 'blocked_by_safeguard');
         assert.match(s.message, /waits for your approval/);
+        assert.equal(blocked.counts.deactivated, 0, 'a held run has applied nothing');
+        assert.match(s.message, new RegExp(`would deactivate ${blocked.planned!.deactivated} people`), 'health names what the plan would do');
+        assert.ok(blocked.planned!.deactivated > 0);
       } finally {
         await h.close();
       }
@@ -73,6 +79,46 @@ for (const dialect of DIALECTS) {
         const { health } = await healthOf(h.ctx, (await getIntegration(h.ctx.store.db, h.tenantId, h.integration.id))!);
         assert.equal(health.state, 'authorisation_expired');
         assert.match(health.message, /^Authorisation expired: BambooHR no longer accepts/);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('a Reconnect with a new key after a revoked one resumes the schedule and turns healthy with no Sync now', async () => {
+      const newKey = `sandbox-${randomBytes(8).toString('hex')}`;
+      const h = await openHarness(dialect, { employees: 12, seed: 5, extraApiKeys: [newKey] });
+      try {
+        const current = async () => (await getIntegration(h.ctx.store.db, h.tenantId, h.integration.id))!;
+        const oldKey = (await readCredentials(h.ctx.store.db, h.ctx.vault, h.tenantId, h.integration.id))!.apiKey!;
+        h.sandbox.faults.set({ revokeKey: oldKey });
+        const failed = await h.sync('full');
+        assert.equal(failed.error!.code, 'auth_failed');
+        const revoked = await current();
+        assert.equal(revoked.connection.status, 'revoked');
+        assert.equal(revoked.nextRunAt, null, 'a revoked source waits for the admin');
+        assert.equal((await healthOf(h.ctx, revoked)).health.state, 'authorisation_expired');
+
+        // A key the provider refuses changes nothing: still revoked, the old key kept, no schedule.
+        await assert.rejects(startConnect(h.ctx, h.tenantId, h.integration.id, { credentials: { apiKey: 'not-a-key-at-all' } }), (e: ApiError) => e.status === 422 && e.code === 'credentials_rejected' && /BambooHR/.test(e.message));
+        assert.equal((await current()).connection.status, 'revoked');
+        assert.equal((await current()).nextRunAt, null);
+        assert.equal((await readCredentials(h.ctx.store.db, h.ctx.vault, h.tenantId, h.integration.id))!.apiKey, oldKey);
+
+        const result = await startConnect(h.ctx, h.tenantId, h.integration.id, { credentials: { apiKey: newKey } });
+        assert.equal(result.kind, 'reconnected');
+        const reconnected = await current();
+        assert.equal(reconnected.connection.status, 'connected');
+        assert.equal(reconnected.connection.detail, null, 'the failure is cleared');
+        const nextIn = Date.parse(reconnected.nextRunAt!) - Date.now();
+        assert.ok(nextIn > 3.9 * 60 * MINUTE && nextIn <= 4 * 60 * MINUTE, `the schedule resumed: next run in ${nextIn} ms (cadence 4 h)`);
+        // Nobody pressed Sync now: the reconnect started one verification run.
+        const verifications = await h.ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', h.integration.id).where('trigger', '=', 'reconnect').execute();
+        assert.equal(verifications.length, 1);
+        const verified = await waitForRun(h.ctx.engine, h.tenantId, verifications[0]!.id);
+        assert.equal(verified.status, 'succeeded', JSON.stringify(verified.error));
+        const { health } = await healthOf(h.ctx, await current());
+        assert.equal(health.state, 'healthy', health.message);
+        assert.ok((await current()).nextRunAt, 'and the next slot is set after it');
       } finally {
         await h.close();
       }

@@ -30,6 +30,7 @@ const ERROR_DESCRIPTIONS = {
   412: 'The resource changed since it was read (If-Match)',
   413: 'The request body is too large',
   415: 'Unsupported content type',
+  422: 'Understood, but refused: e.g. the provider refused the credentials (credentials_rejected); nothing was stored',
   429: 'Too many requests; Retry-After says when to try again',
   500: 'Something went wrong on our side; it has been logged',
   502: 'The provider answered with an error',

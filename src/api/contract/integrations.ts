@@ -14,6 +14,10 @@ export const CreateIntegrationBody = z.strictObject({
   credentials: z.record(z.string().max(100), z.string().max(10_000)).optional().describe("The provider's credentials (its descriptor's credentials schema); tried before anything is stored"),
 });
 
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(200).optional().describe('Any unique string per create (e.g. a UUID per form): the same request sent again with it answers the integration it created instead of a second one'),
+});
+
 export const UserSyncPatch = z
   .strictObject({
     enabled: z.boolean(),

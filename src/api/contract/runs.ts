@@ -55,7 +55,7 @@ export const Run = z
   .object({
     id: Id,
     integrationId: Id,
-    trigger: z.string().describe('manual, schedule, webhook, start, cli or config'),
+    trigger: z.string().describe('manual, schedule, webhook, start, cli, config or reconnect (the verification run after a Reconnect)'),
     mode: z.enum(['full', 'incremental']),
     dryRun: z.boolean(),
     status: z.enum(RUN_STATUSES),

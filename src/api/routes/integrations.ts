@@ -8,7 +8,7 @@ import { setupWebhook } from '../../app/webhooks-service.ts';
 import { presentIntegration } from '../../app/presenters.ts';
 import type { Integration as StoredIntegration } from '../../store/integrations.ts';
 import { IdParams, optionalBody, NoContent, responses } from '../contract/common.ts';
-import { CreateIntegrationBody, Integration, IntegrationPage, PatchIntegrationBody, ScopePreview, ScopePreviewBody, SyncAccepted, SyncBody } from '../contract/integrations.ts';
+import { CreateIntegrationBody, IdempotencyHeaders, Integration, IntegrationPage, PatchIntegrationBody, ScopePreview, ScopePreviewBody, SyncAccepted, SyncBody } from '../contract/integrations.ts';
 import { WebhookSetup, WebhookSetupBody } from '../contract/webhooks.ts';
 
 export function integrationRoutes(ctx: AppContext): FastifyPluginAsync {
@@ -25,10 +25,22 @@ export function integrationRoutes(ctx: AppContext): FastifyPluginAsync {
       return { data: await Promise.all(list.map(present)), nextCursor: null };
     });
 
-    app.post('/integrations', { schema: { tags, summary: 'Create (and connect) an integration: credentials are tried first', body: CreateIntegrationBody, response: responses({ 201: Integration }, 400) } }, async (request, reply) => {
-      const integration = await createIntegrationFromRequest(ctx, request.tenantId, request.body);
-      return reply.status(201).send(await present(integration));
-    });
+    app.post(
+      '/integrations',
+      {
+        schema: {
+          tags,
+          summary: 'Create (and connect) an integration: credentials are tried against the provider first, and a refusal (422) or an unreachable provider (502) stores nothing. With an Idempotency-Key, the same request sent again answers the integration it created',
+          headers: IdempotencyHeaders,
+          body: CreateIntegrationBody,
+          response: responses({ 201: Integration }, 400, 409, 422, 502),
+        },
+      },
+      async (request, reply) => {
+        const integration = await createIntegrationFromRequest(ctx, request.tenantId, request.body, { idempotencyKey: request.headers['idempotency-key'] });
+        return reply.status(201).send(await present(integration));
+      },
+    );
 
     app.get('/integrations/:id', { schema: { tags, summary: 'One integration with its health', params: IdParams, response: responses({ 200: Integration }, 404) } }, async (request) => {
       return present(await requireIntegration(ctx, request.tenantId, request.params.id));

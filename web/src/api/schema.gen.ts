@@ -2280,11 +2280,14 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create (and connect) an integration: credentials are tried first */
+        /** Create (and connect) an integration: credentials are tried against the provider first, and a refusal (422) or an unreachable provider (502) stores nothing. With an Idempotency-Key, the same request sent again answers the integration it created */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description Any unique string per create (e.g. a UUID per form): the same request sent again with it answers the integration it created instead of a second one */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -2336,6 +2339,24 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Understood, but refused: e.g. the provider refused the credentials (credentials_rejected); nothing was stored */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Too many requests; Retry-After says when to try again */
                 429: {
                     headers: {
@@ -2347,6 +2368,15 @@ export interface paths {
                 };
                 /** @description Something went wrong on our side; it has been logged */
                 500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The provider answered with an error */
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4518,7 +4548,7 @@ export interface components {
             startedAt: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "partial" | "failed" | "blocked" | "rejected";
-            /** @description manual, schedule, webhook, start, cli or config */
+            /** @description manual, schedule, webhook, start, cli, config or reconnect (the verification run after a Reconnect) */
             trigger: string;
         };
         RunChange: {

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
+import { ApiError, client, data, errorMessage, type Body, type Schema } from '../api/client.ts';
 import { Alert, Card, Field, PageHeader, Placeholder, ProviderLogo } from '../components/ui.tsx';
-import { CONNECTION, PROVIDERS } from '../format.ts';
+import { PROVIDERS } from '../format.ts';
 import { useTitle } from '../hooks.ts';
 import { Link, useNavigate, useSearchParams } from '../router.tsx';
 
@@ -24,10 +24,25 @@ function checkUrl(value: string): string | null {
   }
 }
 
+/**
+ * Creates the integration; the credentials are tried first and a refusal is an error (nothing is
+ * saved). One Idempotency-Key per form: sending it again, after a lost answer or a double click,
+ * answers the integration already created rather than a second one.
+ */
+function createIntegration(formKey: string, body: Body<'/api/v1/integrations', 'post'>): Promise<Integration> {
+  return data(client.POST('/api/v1/integrations', { params: { header: { 'idempotency-key': formKey } }, body }));
+}
+
+function newFormKey(): string {
+  return crypto.randomUUID();
+}
+
 /** Maps the API's `details.field` (e.g. "credentials.apiKey") to the form field it is about. */
 function fieldOf(error: unknown, known: string[]): string | null {
   const field = error instanceof ApiError ? String(error.details.field ?? '') : '';
   if (!field) return null;
+  // Credentials the provider refused: the secret is the field to fix.
+  if (field === 'credentials') return known.find((k) => k === 'apiKey' || k === 'token') ?? null;
   if (field === 'settings' || field.includes('companyDomain')) return known.includes('domain') ? 'domain' : null;
   return known.find((k) => field.endsWith(k)) ?? null;
 }
@@ -65,17 +80,6 @@ export function ConnectPage({ provider }: { provider: string }) {
   return provider === 'hibob' ? <HibobConnect back={back} /> : <BambooConnect back={back} />;
 }
 
-function ConnectResult({ result }: { result: Integration }) {
-  return (
-    <Alert tone="bad" title={`Saved, but ${CONNECTION[result.connection.status]?.label.toLowerCase() ?? result.connection.status}`}>
-      <p>{result.connection.detail ?? 'The provider did not accept the connection.'}</p>
-      <p>
-        Check the details and <Link to={`/settings/integrations/${result.id}`}>reconnect it</Link>, or go back to <Link to="/settings/integrations">Integrations</Link>.
-      </p>
-    </Alert>
-  );
-}
-
 function BambooConnect({ back }: { back: ReactNode }) {
   const navigate = useNavigate();
   const [method, setMethod] = useState<'apiKey' | 'oauth'>('apiKey');
@@ -86,8 +90,8 @@ function BambooConnect({ back }: { back: ReactNode }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [apiError, setApiError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Integration | null>(null);
-  // An OAuth attempt saves the integration first; a retry reuses it rather than adding another.
+  const [formKey] = useState(newFormKey);
+  // An OAuth attempt saves the integration first; a retry (OAuth or API key) reuses it rather than adding another.
   const [savedId, setSavedId] = useState<string | null>(null);
 
   const validate = () => {
@@ -119,17 +123,20 @@ function BambooConnect({ back }: { back: ReactNode }) {
       if (method === 'oauth') {
         let id = savedId;
         if (!id) {
-          const created = await data(client.POST('/api/v1/integrations', { body: { provider: 'bamboohr', name: name.trim(), settings } }));
+          const created = await createIntegration(formKey, { provider: 'bamboohr', name: name.trim(), settings });
           id = created.id;
           setSavedId(id);
         }
         await startOAuth(id);
         return;
       }
-      const integration = await data(client.POST('/api/v1/integrations', { body: { provider: 'bamboohr', name: name.trim(), settings, credentials: { apiKey: apiKey.trim() } } }));
+      const credentials = { apiKey: apiKey.trim() };
+      const integration = savedId
+        ? await data(client.POST('/api/v1/integrations/{id}/connect', { params: { path: { id: savedId } }, body: { credentials } }))
+        : await createIntegration(formKey, { provider: 'bamboohr', name: name.trim(), settings, credentials });
       setApiKey('');
-      if (integration.connection.status === 'connected') navigate(`/settings/user-sync/${integration.id}?connected=1`);
-      else setResult(integration);
+      if (!('id' in integration)) throw new Error('The server answered with a sign-in address where it should have checked the API key.');
+      navigate(`/settings/user-sync/${integration.id}?connected=1`);
     } catch (error) {
       const key = fieldOf(error, ['apiKey', 'baseUrl', 'domain', 'name']);
       if (key) setErrors({ [key]: errorMessage(error) });
@@ -150,9 +157,8 @@ function BambooConnect({ back }: { back: ReactNode }) {
             <ProviderLogo initials="BH" size={36} /> Connect BambooHR
           </span>
         }
-        subtitle="ReFresh reads people from BambooHR with an API key or by signing in with BambooHR (OAuth). It checks the connection as soon as you save; nothing syncs until you enable User Auto-Sync."
+        subtitle="ReFresh reads people from BambooHR with an API key or by signing in with BambooHR (OAuth). It tries the connection with BambooHR before saving anything; nothing syncs until you enable User Auto-Sync."
       />
-      {result && <ConnectResult result={result} />}
       {apiError && <Alert tone="bad">{apiError}</Alert>}
       <Card title="Connection">
         <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Connect BambooHR">
@@ -212,7 +218,7 @@ function HibobConnect({ back }: { back: ReactNode }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [apiError, setApiError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<Integration | null>(null);
+  const [formKey] = useState(newFormKey);
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
@@ -231,15 +237,14 @@ function HibobConnect({ back }: { back: ReactNode }) {
     }
     setBusy(true);
     try {
-      const integration = await data(client.POST('/api/v1/integrations', { body: {
+      const integration = await createIntegration(formKey, {
         provider: 'hibob',
         name: name.trim(),
         settings: baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {},
         credentials: { serviceUserId: serviceUserId.trim(), token: token.trim() },
-      } }));
+      });
       setToken('');
-      if (integration.connection.status === 'connected') navigate(`/settings/user-sync/${integration.id}?connected=1`);
-      else setResult(integration);
+      navigate(`/settings/user-sync/${integration.id}?connected=1`);
     } catch (error) {
       const key = fieldOf(error, ['serviceUserId', 'token', 'baseUrl', 'name']);
       if (key) setErrors({ [key]: errorMessage(error) });
@@ -259,9 +264,8 @@ function HibobConnect({ back }: { back: ReactNode }) {
             <ProviderLogo initials="HB" size={36} /> Connect HiBob
           </span>
         }
-        subtitle="ReFresh reads people from HiBob as an API service user. It checks the credentials as soon as you save; nothing syncs until you enable User Auto-Sync."
+        subtitle="ReFresh reads people from HiBob as an API service user. It tries the credentials with HiBob before saving anything; nothing syncs until you enable User Auto-Sync."
       />
-      {result && <ConnectResult result={result} />}
       {apiError && <Alert tone="bad">{apiError}</Alert>}
       <Card title="Service user">
         <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Connect HiBob">

@@ -1,19 +1,20 @@
 import { useState } from 'react';
 import { client, data, errorMessage } from '../api/client.ts';
-import { q } from '../api/queries.ts';
+import { q, queryClient } from '../api/queries.ts';
 import { Alert, Badge, Card, ConfirmDialog, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { CONNECTION, HEALTH, formatDateTime, providerInitials, providerName, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
-import { Link, useSearchParams } from '../router.tsx';
+import { Link, useNavigate, useSearchParams } from '../router.tsx';
 import { ReconnectForm } from './Connect.tsx';
 
-/** One integration: connection status with what to do next, reconnect in place, disconnect. The OAuth callback lands here with ?connected=1. */
+/** One integration: connection status with what to do next, reconnect in place, disconnect, remove. The OAuth callback lands here with ?connected=1. */
 export function IntegrationPage({ id }: { id: string }) {
   const integration = useApiQuery(q.integration(id));
   const [params, setParams] = useSearchParams();
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
-  const [confirm, setConfirm] = useState(false);
+  const [confirm, setConfirm] = useState<'disconnect' | 'remove' | null>(null);
   const [busy, setBusy] = useState(false);
+  const navigate = useNavigate();
   const i = integration.data;
   useTitle(i ? `${i.name} · Integrations` : 'Integration');
   const back = <Link to="/settings/integrations">← Integrations</Link>;
@@ -44,7 +45,21 @@ export function IntegrationPage({ id }: { id: string }) {
       setNotice({ tone: 'bad', text: errorMessage(error) });
     } finally {
       setBusy(false);
-      setConfirm(false);
+      setConfirm(null);
+    }
+  };
+
+  // DELETE keeps the history: runs, changes and audit stay; people keep their last values, unlocked.
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await data(client.DELETE('/api/v1/integrations/{id}', { params: { path: { id: i.id } } }));
+      await queryClient.invalidateQueries({ queryKey: ['integrations'] });
+      navigate('/settings/integrations');
+    } catch (error) {
+      setNotice({ tone: 'bad', text: errorMessage(error) });
+      setBusy(false);
+      setConfirm(null);
     }
   };
 
@@ -63,11 +78,16 @@ export function IntegrationPage({ id }: { id: string }) {
           </>
         }
         actions={
-          i.connection.status !== 'disconnected' ? (
-            <button type="button" className="btn btn-ghost-danger" onClick={() => setConfirm(true)}>
-              Disconnect
+          <>
+            {i.connection.status !== 'disconnected' && (
+              <button type="button" className="btn btn-ghost-danger" onClick={() => setConfirm('disconnect')}>
+                Disconnect
+              </button>
+            )}
+            <button type="button" className="btn btn-ghost-danger" onClick={() => setConfirm('remove')}>
+              Remove
             </button>
-          ) : undefined
+          </>
         }
       />
       {justConnected && connected && !notice && (
@@ -113,7 +133,7 @@ export function IntegrationPage({ id }: { id: string }) {
               setParams({ connected: null });
               setNotice(
                 updated.connection.status === 'connected'
-                  ? { tone: 'good', text: `${updated.name} is connected again.${updated.userSync.enabled ? '' : ' Turn on User Auto-Sync to resume syncing.'}` }
+                  ? { tone: 'good', text: `${updated.name} is connected again.${updated.userSync.enabled ? ' A verification sync has started and syncing resumes on its schedule.' : ' Turn on User Auto-Sync to resume syncing.'}` }
                   : { tone: 'bad', text: `${updated.name} is ${CONNECTION[updated.connection.status]?.label.toLowerCase() ?? updated.connection.status}: ${updated.connection.detail ?? 'check the credentials.'}` },
               );
             }}
@@ -121,9 +141,13 @@ export function IntegrationPage({ id }: { id: string }) {
         </Card>
       </div>
 
-      <ConfirmDialog open={confirm} title={`Disconnect ${i.name}?`} confirmLabel="Disconnect" busy={busy} onCancel={() => setConfirm(false)} onConfirm={() => void disconnect()}>
+      <ConfirmDialog open={confirm === 'disconnect'} title={`Disconnect ${i.name}?`} confirmLabel="Disconnect" busy={busy} onCancel={() => setConfirm(null)} onConfirm={() => void disconnect()}>
         <p>ReFresh revokes and deletes the stored credentials and stops syncing from it (User Auto-Sync and Group Sync are turned off). People and their last synced values stay; fields it managed become editable.</p>
         <p>You can connect it again later: the same integration keeps its settings and links.</p>
+      </ConfirmDialog>
+      <ConfirmDialog open={confirm === 'remove'} title={`Remove ${i.name}?`} confirmLabel="Remove integration" busy={busy} onCancel={() => setConfirm(null)} onConfirm={() => void remove()}>
+        <p>ReFresh disconnects it (revoking and deleting its credentials) and removes it from your integrations. People it synced stay, with their last values, which become editable; its groups stay as manual groups.</p>
+        <p>Its run history and audit trail are kept. To sync from {providerName(i.provider)} again later, connect it as a new integration.</p>
       </ConfirmDialog>
     </>
   );
