@@ -334,6 +334,9 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await finished.getByRole('link', { name: 'Review the blocked run' }).click();
     await page.getByText('Held by the safeguard — nothing has been applied').waitFor();
     await page.getByRole('button', { name: 'Deactivated' }).click();
+    // The filtered list loads after the click: wait for it rather than count a spinner.
+    const listed = page.getByTestId('change-list').locator('.change[data-kind="deactivated"]');
+    await until(async () => (await listed.count()) === victims.length, `the ${victims.length} staged deactivations are listed`);
     assert.equal(await page.getByTestId('change-list').locator('.change').count(), victims.length);
     await screenshot('run-blocked');
     await page.getByRole('button', { name: 'Approve and apply' }).click();

@@ -90,4 +90,43 @@ describe('the refresh command, as a new user runs it', () => {
     assert.equal((missing as { code: number }).code, 1);
     assert.match((missing as { stdout: string }).stdout, /No employee and no source record matches/);
   });
+
+  it('brings its sandbox back after a restart (same address, same people), so the sandbox integration still syncs', async () => {
+    const key = output.match(/API key: +(rfk_\S+)/)![1]!;
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return (await res.json()) as any;
+    };
+    const sandboxLine = /Sandbox: +BambooHR simulator at (http:\/\/127\.0\.0\.1:\d+) \((\d+) people/;
+    const [, url, people] = output.match(sandboxLine)!;
+    const integration = (await api('GET', '/integrations')).data[0];
+    assert.equal(integration.settings.baseUrl, url);
+
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    output = '';
+    child = spawn(process.execPath, [bin, 'start'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (output += String(d)));
+    child.stderr!.on('data', (d) => (output += String(d)));
+    const deadline = Date.now() + 90_000;
+    while (!/Logs:/.test(output)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`refresh start did not come back:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(output.match(sandboxLine)!.slice(1), [url, people], `the sandbox came back as it was:\n${output}`);
+    assert.equal((await api('GET', `/integrations/${integration.id}`)).settings.baseUrl, url);
+
+    // Not a leftover: a full sync reads every person from the sandbox again, and health is healthy.
+    const { runId } = await api('POST', `/integrations/${integration.id}/sync`, { mode: 'full' });
+    let finished: { status: string; counts: { fetched: number }; error: unknown } | undefined;
+    while (!finished) {
+      const r = await api('GET', `/runs/${runId}`);
+      if (r.finishedAt) finished = r;
+      else if (Date.now() > deadline + 60_000) throw new Error(`the sync after the restart did not finish:\n${output}`);
+      else await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(finished.status, 'succeeded', JSON.stringify(finished.error));
+    assert.equal(finished.counts.fetched, Number(people));
+    assert.equal((await api('GET', `/integrations/${integration.id}`)).health.state, 'healthy');
+  });
 });

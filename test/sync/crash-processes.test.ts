@@ -131,6 +131,7 @@ describe('production mode: two workers on PostgreSQL', { skip: PG_URL ? false : 
     const seed = 61;
     const reference = await openHarness('postgres', { employees: people, seed });
     const expected = await syncedState(reference.ctx.store.db);
+    const expectedCounts = reference.firstRun!.counts;
     await reference.close();
 
     const store = await openTestStore('postgres');
@@ -179,6 +180,9 @@ describe('production mode: two workers on PostgreSQL', { skip: PG_URL ? false : 
       assert.equal(after.lease, 2);
       assert.deepEqual(await syncedState(store.db), expected);
       assert.deepEqual(await duplicateEmails(store.db), []);
+      // It counts as one run: what it reports is what one uninterrupted run reports.
+      assert.deepEqual(JSON.parse(after.counts), expectedCounts);
+      assert.equal((await store.db.selectFrom('runs').select('id').execute()).length, 1, 'one run, not two');
     } finally {
       for (const w of workers) await stop(w);
       await ctx.close();
