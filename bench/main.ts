@@ -14,7 +14,9 @@
  *   probed meanwhile.
  *
  * Everything runs from the compiled build (`tsc`), each task in a fresh process, so times and
- * peak memory are a production process's. Knobs: BENCH_SIZES (default 100000), BENCH_PARTS
+ * peak memory are a production process's. Each row is also printed to stderr as soon as it is
+ * measured, so a long or interrupted run still shows what it got. Knobs: BENCH_SIZES or
+ * BENCH_PEOPLE (default 100000; e.g. 20000 for a quick iteration), BENCH_PARTS
  * (sync,groups,api), BENCH_REGIMES (slow,fast), BENCH_SLOW_MS, BENCH_API_SECONDS (15),
  * BENCH_API_RATE (requests/s offered by the 50 clients together; 0 = as fast as they can).
  */
@@ -28,7 +30,8 @@ import { runChild, startService, storeLabel, type Service, type StoreSpec } from
 import { mb, ms, printTable, seconds, type Row } from './report.ts';
 import type { FloorResult, SyncResult, Task } from './task.ts';
 
-const SIZES = (process.env.BENCH_SIZES ?? '100000').split(',').map(Number);
+// BENCH_PEOPLE=20000 for a quick run (the targets' absolute times scale with the size).
+const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_PEOPLE ?? '100000').split(',').map(Number);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'sync,groups,api').split(','));
 const REGIMES = (process.env.BENCH_REGIMES ?? 'slow,fast').split(',') as Regime[];
 const SLOW_MS = Number(process.env.BENCH_SLOW_MS ?? 250);
@@ -216,10 +219,18 @@ function pgVersusSqlite(all: Row[]): Row[] {
   return out;
 }
 
+/** The table's rows, each also printed to stderr when measured. */
+class ProgressRows extends Array<Row> {
+  override push(...items: Row[]): number {
+    for (const r of items) console.error(`    ${r.store} · ${r.regime} · ${r.scenario}: ${r.measured} (floor ${r.floor}${r.ratio === null ? '' : `, ${r.ratio.toFixed(2)}×`}) ${r.target} → ${r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL'} — ${r.note}`);
+    return super.push(...items);
+  }
+}
+
 const sandboxes: Service[] = [];
 try {
   for (const people of SIZES) {
-    const rows: Row[] = [];
+    const rows: Row[] = new ProgressRows();
     console.error(`benchmarking ${people.toLocaleString('en')} people…`);
     const sandbox = await startService([path.join(import.meta.dirname, 'sandbox-child.js')], { BENCH_PEOPLE: String(people), BENCH_TEAMS: String(Math.round(people / 20)) });
     sandboxes.push(sandbox);

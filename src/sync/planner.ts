@@ -225,7 +225,14 @@ export class Planner {
     if (items.length === 0) return;
     const ids = [...new Set(items.map((i) => i.employeeId))];
     const employees = await employeesByIds(this.ctx.db, this.ctx.tenantId, ids);
-    const allLinks = await linksForEmployees(this.ctx.db, this.ctx.tenantId, ids);
+    // Other sources' links by person: a page of 1,000 shared people is not 1,000 scans of every link.
+    const otherLinks = new Map<string, EmployeeLinkRow[]>();
+    for (const l of await linksForEmployees(this.ctx.db, this.ctx.tenantId, ids)) {
+      if (l.integration_id === this.ctx.integration.id || !l.employee_id) continue;
+      const list = otherLinks.get(l.employee_id);
+      if (list) list.push(l);
+      else otherLinks.set(l.employee_id, [l]);
+    }
     for (const item of items) {
       const row = employees.get(item.employeeId);
       if (!row) {
@@ -233,7 +240,7 @@ export class Planner {
         continue;
       }
       const values = parseJson<FieldValues>(item.link.field_values, {});
-      const others = allLinks.filter((l) => l.employee_id === item.employeeId && l.integration_id !== this.ctx.integration.id);
+      const others = otherLinks.get(item.employeeId) ?? [];
       const views = [this.#view(item.link, values), ...others.map((l) => this.#view(l, parseJson<FieldValues>(l.field_values, {})))];
       const current = currentState(row);
       const next = resolvePerson(current, views, this.ctx.fieldPriorities);
