@@ -11,6 +11,7 @@ import { ApiError } from '../app/errors.ts';
 import { authenticateApiKey } from '../store/tenants.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoute } from './routes/metrics.ts';
 import { fairTurns } from './fair-turns.ts';
 import { integrationRoutes } from './routes/integrations.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -62,7 +63,7 @@ export interface ServerOptions {
 }
 
 /** Probes answer whatever the load: never rate-limited, never authenticated. */
-const PROBES = new Set(['/api/v1/health']);
+const PROBES = new Set(['/api/v1/health', '/api/v1/health/live', '/api/v1/health/ready']);
 /** Open routes: their own proof (a password, an OAuth state, a webhook signature) or none needed. */
 function isOpen(path: string): boolean {
   if (PROBES.has(path) || path === '/api/v1/openapi.json' || path === '/api/v1/auth/login') return true;
@@ -133,10 +134,10 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
         if (!isOpen(path)) request.tenantId = await authenticate(ctx, request);
         await limits.byClient(request, reply);
       });
-      // /health answers at once; everything else takes its turn (fair-turns.ts).
+      // Probes answer at once; everything else takes its turn (fair-turns.ts).
       const turn = fairTurns();
       api.addHook('preHandler', async (request: FastifyRequest) => {
-        if (request.url.split('?')[0] !== '/api/v1/health') await turn();
+        if (!PROBES.has(request.url.split('?')[0]!)) await turn();
       });
 
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -155,6 +156,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     },
     { prefix: '/api/v1' },
   );
+  await app.register(metricsRoute(ctx));
   // The console (web/dist) at `/`, with client routes falling back to index.html.
   await registerStatic(app as unknown as FastifyInstance);
   return app as unknown as FastifyInstance;

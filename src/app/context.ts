@@ -9,6 +9,7 @@ import { ensureTenant } from '../store/tenants.ts';
 import { startSearchIndexer } from '../store/search-index.ts';
 import { RunWorker, type WorkerOptions } from '../jobs/worker.ts';
 import type { EngineDeps } from '../sync/engine.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
 
 export interface AppContext {
   readonly config: Config;
@@ -17,6 +18,8 @@ export interface AppContext {
   readonly logger: Logger;
   readonly engine: EngineDeps;
   readonly worker: RunWorker;
+  /** This process's Prometheus metrics (GET /metrics). */
+  readonly metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -44,10 +47,12 @@ export async function createContext(config: Config, logger: Logger, opts: Contex
   installOutboundPolicy(outboundPolicyFor(config));
   const store = opts.store ?? (await openStore(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { sqliteFile: path.join(config.dataDir, 'refresh.db') }));
   await ensureTenant(store.db);
+  const metrics = createMetrics(store.db);
   const engine: EngineDeps = {
     store,
     vault,
     logger,
+    metrics,
     ...(opts.httpPolicy ? { httpPolicy: opts.httpPolicy } : {}),
     ...(opts.providerPageSize ? { providerPageSize: opts.providerPageSize } : {}),
   };
@@ -61,6 +66,7 @@ export async function createContext(config: Config, logger: Logger, opts: Contex
     logger,
     engine,
     worker,
+    metrics,
     async close() {
       await worker.stop();
       await indexer.stop();

@@ -133,17 +133,21 @@ export class RunWorker {
 
   #execute(row: Parameters<typeof executeRun>[1], lease: RunLease): void {
     this.#running += 1;
-    if (lease.lease > 1) this.#log.warn({ runId: row.id, lease: lease.lease, phase: row.phase }, 'took over a run whose previous worker stopped');
+    const log = this.#log.child({ runId: row.id, integrationId: row.integration_id });
+    if (lease.lease > 1) {
+      this.#deps.metrics?.leaseTakeover();
+      log.warn({ lease: lease.lease, phase: row.phase }, 'took over a run whose previous worker stopped');
+    }
     const lost = new AbortController();
     const heartbeat = setInterval(() => {
       renewLease(this.#deps.store.db, lease, this.#now())
         .then((held) => {
           if (!held && !lost.signal.aborted) lost.abort();
         })
-        .catch((error: unknown) => this.#log.warn({ err: error, runId: row.id }, 'heartbeat failed'));
+        .catch((error: unknown) => log.warn({ err: error }, 'heartbeat failed'));
     }, Math.max(250, Math.floor(this.#opts.leaseMs / 3)));
     const job = executeRun(this.#deps, row, lease, { signal: lost.signal, clock: this.#clock })
-      .catch((error: unknown) => this.#log.error({ err: error, runId: row.id }, 'run crashed'))
+      .catch((error: unknown) => log.error({ err: error }, 'run crashed'))
       .finally(() => {
         clearInterval(heartbeat);
         this.#running -= 1;
@@ -157,7 +161,7 @@ export class RunWorker {
   async #reclaimLocalDead(): Promise<void> {
     for (const holder of await runningHolders(this.#deps.store.db)) {
       if (!isDeadLocalWorker(holder.workerId, this.id)) continue;
-      if (await expireLease(this.#deps.store.db, holder)) this.#log.warn({ runId: holder.runId, previous: holder.workerId }, 'its process died: resuming the run now');
+      if (await expireLease(this.#deps.store.db, holder)) this.#log.warn({ runId: holder.runId, integrationId: holder.integrationId, previous: holder.workerId }, 'its process died: resuming the run now');
     }
   }
 

@@ -32,6 +32,8 @@ export interface Store {
    * connection of its own (a busy pool does not make a health check slow), on SQLite on the raw handle.
    */
   ping(): Promise<void>;
+  /** Migrations this code has that the database has not applied (readiness: none may be pending). */
+  pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -74,8 +76,21 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   // Name the migrator's tables with the schema in use (a search_path in DATABASE_URL included):
   // Kysely otherwise finds another schema's tables and migrates the wrong place.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
-  await migrateRacing(store.db, rows[0]?.schema ?? 'public');
-  return store;
+  const schema = rows[0]?.schema ?? 'public';
+  await migrateRacing(store.db, schema);
+  return { ...store, pendingMigrations: () => pendingMigrations(store.db, schema) };
+}
+
+/**
+ * What the migrator's own table lacks of this code's migrations, read directly (Kysely's
+ * `getMigrations` introspects every schema, which is slow and races with other schemas' drops).
+ * A database migrated by a newer version has more, which is fine; one that lacks ours is not ready.
+ */
+async function pendingMigrations(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  const table = schema ? sql`${sql.id(schema, 'kysely_migration')}` : sql`kysely_migration`;
+  const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+  const applied = new Set(rows.map((r) => r.name));
+  return Object.keys(MIGRATIONS).filter((name) => !applied.has(name));
 }
 
 /**
@@ -141,7 +156,7 @@ function openSqlite(file: string): Store {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const probe = sqlite.prepare('select 1');
-  return { db, dialect: 'sqlite', sqlite, ping: async () => void probe.get(), close: () => db.destroy() };
+  return { db, dialect: 'sqlite', sqlite, ping: async () => void probe.get(), pendingMigrations: () => pendingMigrations(db), close: () => db.destroy() };
 }
 
 function openPostgres(url: string, schema?: string): Store {
@@ -154,6 +169,7 @@ function openPostgres(url: string, schema?: string): Store {
     db,
     dialect: 'postgres',
     ping: async () => void (await probe.query('select 1')),
+    pendingMigrations: () => pendingMigrations(db),
     close: async () => {
       await db.destroy();
       await probe.end();

@@ -100,14 +100,15 @@ export async function renewLease(db: Db, lease: RunLease, now: Date): Promise<bo
 
 export interface RunningHolder {
   readonly runId: string;
+  readonly integrationId: string;
   readonly workerId: string;
   readonly lease: number;
 }
 
 /** Runs that are running now, with who holds them. */
 export async function runningHolders(db: Db): Promise<RunningHolder[]> {
-  const rows = await db.selectFrom('runs').select(['id', 'worker_id', 'lease']).where('status', '=', 'running').execute();
-  return rows.map((r) => ({ runId: r.id, workerId: r.worker_id ?? '', lease: r.lease }));
+  const rows = await db.selectFrom('runs').select(['id', 'integration_id', 'worker_id', 'lease']).where('status', '=', 'running').execute();
+  return rows.map((r) => ({ runId: r.id, integrationId: r.integration_id, workerId: r.worker_id ?? '', lease: r.lease }));
 }
 
 /**

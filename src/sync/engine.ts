@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import type { Vault } from '../auth/vault.ts';
 import { markAuthFailure } from '../auth/oauth/credentials.ts';
-import { emptyCounts, type RunCounts, type RunStatus } from '../core/run-states.ts';
-import { providerDisplayName as providerName } from '../connectors/errors.ts';
+import { emptyCounts, FINISHED_STATUSES, type RunCounts, type RunStatus } from '../core/run-states.ts';
+import { isProviderError, providerDisplayName as providerName } from '../connectors/errors.ts';
+import type { Metrics } from '../metrics.ts';
 import type { HttpPolicy } from '../connectors/types.ts';
 import type { Store } from '../store/db.ts';
 import { saveCursor } from '../store/cursors.ts';
@@ -34,6 +35,8 @@ export interface EngineDeps {
   /** Called after each applied batch (tests use it to simulate a crash mid-apply). */
   readonly onApplyBatch?: (runId: string, appliedSeq: number) => void | Promise<void>;
   readonly providerPageSize?: number;
+  /** Run durations, outcomes, people written and provider errors (src/metrics.ts). */
+  readonly metrics?: Metrics;
 }
 
 /** What a run's steps share: its row as claimed, its fenced writer, its integration and log. */
@@ -55,11 +58,14 @@ interface RunScope {
  * Every write goes through the run's lease (FencedRun): a worker that lost the run to another
  * stops at its next write without writing, and answers null.
  */
-export async function executeRun(deps: EngineDeps, claimed: RunRow, lease: RunLease, opts: { signal?: AbortSignal; clock?: () => Date } = {}): Promise<Run | null> {
-  const log = deps.logger.child({ runId: claimed.id, integrationId: claimed.integration_id, lease: lease.lease });
+export async function executeRun(parent: EngineDeps, claimed: RunRow, lease: RunLease, opts: { signal?: AbortSignal; clock?: () => Date } = {}): Promise<Run | null> {
+  const log = parent.logger.child({ runId: claimed.id, integrationId: claimed.integration_id, lease: lease.lease });
+  // Every line the run writes, through any step (connector, OAuth refresh, groups), names the run and its integration.
+  const deps: EngineDeps = { ...parent, logger: log };
   const run = new FencedRun(deps.store, lease, opts.clock ?? (() => new Date()), opts.signal);
   const counts: RunCounts = { ...emptyCounts(), ...parseJson<Partial<RunCounts>>(claimed.counts, {}) };
   let integration: Integration | undefined;
+  let failure: unknown;
   try {
     integration = await getIntegration(deps.store.db, claimed.tenant_id, claimed.integration_id);
     if (!integration) throw new RunFailure('integration_missing', 'The integration was removed before the run started.');
@@ -80,10 +86,23 @@ export async function executeRun(deps: EngineDeps, claimed: RunRow, lease: RunLe
       log.warn({ err: error }, "lost the run's lease to another worker: stopped without writing");
       return null;
     }
+    failure = error;
     await failRun(deps, run, claimed, integration, counts, error, log);
   }
   const row = await getRunRow(deps.store.db, claimed.id);
+  if (row && integration) recordRunMetrics(deps, integration.provider, row, failure);
   return row ? toRun(row) : null;
+}
+
+/** A run that ended here (not one handed to another worker) counts in this process's metrics. */
+function recordRunMetrics(deps: EngineDeps, provider: string, row: RunRow, failure: unknown): void {
+  const metrics = deps.metrics;
+  if (!metrics || (row.status !== 'blocked' && !FINISHED_STATUSES.includes(row.status as RunStatus))) return;
+  const started = Date.parse(row.started_at ?? row.created_at);
+  const ended = row.finished_at ? Date.parse(row.finished_at) : Date.now();
+  metrics.runFinished(provider, row.status, Math.max(0, (ended - started) / 1000));
+  if (row.dry_run !== 1) metrics.peopleWritten(provider, parseJson<Partial<RunCounts>>(row.counts, {}));
+  if (isProviderError(failure)) metrics.providerError(provider, failure.code);
 }
 
 /** Fetches and plans unless the run is past that; answers whether it goes on to apply. */

@@ -34,6 +34,7 @@ const ERROR_DESCRIPTIONS = {
   429: 'Too many requests; Retry-After says when to try again',
   500: 'Something went wrong on our side; it has been logged',
   502: 'The provider answered with an error',
+  503: 'Not ready: `error.details.checks` says which check failed',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
@@ -57,8 +58,10 @@ export function openResponses<R extends Record<number, z.ZodType>, S extends Err
 }
 
 /** Error responses of a probe (/health…): never authenticated, never rate-limited. */
-export function probeResponses<R extends Record<number, z.ZodType>>(ok: R): R & { 500: typeof ErrorBody } {
-  return { ...ok, 500: ErrorBody.describe(ERROR_DESCRIPTIONS[500]) };
+export function probeResponses<R extends Record<number, z.ZodType>, S extends ErrorStatus = never>(ok: R, ...errors: S[]): R & { [K in S | 500]: typeof ErrorBody } {
+  const out: Record<number, z.ZodType> = { ...ok };
+  for (const status of [...errors, 500] as ErrorStatus[]) out[status] = ErrorBody.describe(ERROR_DESCRIPTIONS[status]);
+  return out as R & { [K in S | 500]: typeof ErrorBody };
 }
 
 export const Id = z.string().min(1).max(100);

@@ -2220,6 +2220,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers (restart it when this fails) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Liveness"];
+                    };
+                };
+                /** @description Something went wrong on our side; it has been logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: 200 when the database answers and its migrations are current, else 503 saying why */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Readiness"];
+                    };
+                };
+                /** @description Something went wrong on our side; it has been logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not ready: `error.details.checks` says which check failed */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations": {
         parameters: {
             query?: never;
@@ -4471,6 +4570,10 @@ export interface components {
                 };
             };
         };
+        Liveness: {
+            /** @constant */
+            status: "ok";
+        };
         OAuthStart: {
             authorizeUrl: string;
             /** @description ISO 8601 date-time in UTC */
@@ -4527,6 +4630,24 @@ export interface components {
                 [key: string]: unknown;
             };
             statusPageUrl: string;
+        };
+        Readiness: {
+            checks: {
+                /**
+                 * @description The database answered a query within 2 seconds
+                 * @enum {string}
+                 */
+                database: "ok" | "unreachable";
+                /**
+                 * @description Every migration this version has is applied
+                 * @enum {string}
+                 */
+                migrations: "current" | "pending" | "unknown";
+            };
+            /** @enum {string} */
+            database: "sqlite" | "postgres";
+            /** @constant */
+            status: "ready";
         };
         Run: {
             /** @description What the run did: fetched, inScope, unchanged, skipped and failed as seen; created, updated, deactivated and reactivated as far as applied (a failed run counts only what it applied). A dry run applies nothing: its counts are what it would have done */
