@@ -4,6 +4,7 @@ import type { GroupSyncSettings, UserSyncSettings } from '../core/integration-se
 import type { Integration } from '../store/integrations.ts';
 import { ApiError } from './errors.ts';
 import { providerDisplayName } from '../connectors/errors.ts';
+import { DESCRIPTORS, descriptorOf } from '../providers/descriptors.ts';
 
 export const GroupMappingEntrySchema = z
   .object({
@@ -22,7 +23,23 @@ export const GroupMappingSchema = z
     for (const problem of validateGroupMapping(mapping)) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-export const GroupSyncPatch = z.object({ enabled: z.boolean(), mapping: GroupMappingSchema }).partial().strict();
+/**
+ * Identity providers' own groups: `"all"`, or `{"include": [...]}` (names or e-mails, `*`
+ * wildcards, case-insensitive; a picked group brings its nested groups); null turns them off.
+ */
+export const DirectoryGroupsSchema = z
+  .union([
+    z.literal('all'),
+    z.strictObject({
+      include: z
+        .array(z.string().trim().min(1, 'an include pattern is empty').max(320))
+        .min(1, 'include needs at least one group name or e-mail, e.g. ["Abt. *", "leaders@acme.example"]')
+        .max(500),
+    }),
+  ])
+  .describe('Directory groups to sync: "all", or {"include": ["Abt. *", "leaders@acme.example"]}');
+
+export const GroupSyncPatch = z.object({ enabled: z.boolean(), mapping: GroupMappingSchema, directoryGroups: DirectoryGroupsSchema.nullable() }).partial().strict();
 export type GroupSyncPatchBody = z.infer<typeof GroupSyncPatch>;
 
 /** The ReFresh attributes an integration imports (its field mapping's targets). */
@@ -37,11 +54,17 @@ export function importedAttributes(userSync: UserSyncSettings): Set<string> {
  * for the people User Auto-Sync brings in).
  */
 export function resolveGroupSyncPatch(integration: Integration, patch: GroupSyncPatchBody, userSync: UserSyncSettings): GroupSyncSettings {
+  const directoryGroups = patch.directoryGroups === undefined ? integration.groupSync.directoryGroups : (patch.directoryGroups ?? undefined);
   const next: GroupSyncSettings = {
     enabled: patch.enabled ?? integration.groupSync.enabled,
     mapping: patch.mapping ?? integration.groupSync.mapping,
+    ...(directoryGroups ? { directoryGroups } : {}),
   };
   const source = providerDisplayName(integration.provider);
+  if (patch.directoryGroups && !descriptorOf(integration.provider)?.capabilities.directoryGroups) {
+    const idps = Object.values(DESCRIPTORS).filter((d) => d.capabilities.directoryGroups).map((d) => d.name).join(' and ');
+    throw new ApiError(400, 'invalid_request', `groupSync.directoryGroups: ${source} has no groups of its own to sync; directory groups come from ${idps}. Use groupSync.mapping for ${source}'s departments, locations and the like.`, { field: 'groupSync.directoryGroups' });
+  }
   if (patch.mapping) {
     const problems = validateGroupMapping(patch.mapping, { available: importedAttributes(userSync), sourceName: source });
     if (problems.length > 0) throw new ApiError(400, 'invalid_request', `groupSync.mapping: ${problems[0]}`, { field: 'groupSync.mapping', problems });
@@ -56,8 +79,9 @@ export function resolveGroupSyncPatch(integration: Integration, patch: GroupSync
       throw new ApiError(409, 'user_sync_disabled', `Group Sync puts the people User Auto-Sync brings in from ${source} into groups; turn on User Auto-Sync for ${integration.name} first (or in the same request).`);
     }
   }
-  if (next.enabled && next.mapping.length === 0) {
-    throw new ApiError(400, 'invalid_request', 'groupSync.mapping: say which attributes become groups, e.g. [{"attribute": "department", "type": "Department"}]', { field: 'groupSync.mapping' });
+  if (next.enabled && next.mapping.length === 0 && !next.directoryGroups) {
+    const dir = descriptorOf(integration.provider)?.capabilities.directoryGroups ? ', or groupSync.directoryGroups: "all" for its own groups' : '';
+    throw new ApiError(400, 'invalid_request', `groupSync.mapping: say which attributes become groups, e.g. [{"attribute": "department", "type": "Department"}]${dir}`, { field: 'groupSync.mapping' });
   }
   return next;
 }
@@ -65,5 +89,5 @@ export function resolveGroupSyncPatch(integration: Integration, patch: GroupSync
 /** Whether a change of Group Sync settings should start a sync now. */
 export function groupSyncNeedsRun(before: GroupSyncSettings, after: GroupSyncSettings): boolean {
   if (!after.enabled) return false;
-  return !before.enabled || JSON.stringify(before.mapping) !== JSON.stringify(after.mapping);
+  return !before.enabled || JSON.stringify(before.mapping) !== JSON.stringify(after.mapping) || JSON.stringify(before.directoryGroups ?? null) !== JSON.stringify(after.directoryGroups ?? null);
 }

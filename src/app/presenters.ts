@@ -1,3 +1,4 @@
+import { descriptorOf } from '../providers/descriptors.ts';
 import { STANDARD_FIELDS, type FieldName } from '../core/fields.ts';
 import { fieldLocks } from './locks.ts';
 import type { FieldPriorities } from '../core/resolve.ts';
@@ -30,7 +31,7 @@ export function presentIntegration(i: Integration, health: Health, lastRun: Run 
       lastRun: lastRun ? presentRun(lastRun) : null,
       nextRunAt: i.nextRunAt,
     },
-    groupSync: { enabled: i.groupSync.enabled, mapping: asContract<IntegrationT['groupSync']['mapping']>(i.groupSync.mapping) },
+    groupSync: { enabled: i.groupSync.enabled, mapping: asContract<IntegrationT['groupSync']['mapping']>(i.groupSync.mapping), ...(descriptorOf(i.provider)?.capabilities.directoryGroups ? { directoryGroups: asContract<IntegrationT['groupSync']['directoryGroups']>(i.groupSync.directoryGroups ?? null) } : {}) },
     health,
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,

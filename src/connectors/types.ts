@@ -80,6 +80,27 @@ export interface HrisConnector {
    * keyed as this connector yields them, for the mapping pickers.
    */
   fetchFields?(): Promise<SourceField[]>;
+  /**
+   * Optional (identity providers): the provider's own groups with their direct members, for Group
+   * Sync's directory groups (Google groups, Entra groups).
+   */
+  fetchDirectoryGroups?(): Promise<DirectoryGroup[]>;
+}
+
+/** One of an identity provider's groups, with its direct members. */
+export interface DirectoryGroup {
+  /** The provider's id: a rename keeps it. */
+  readonly key: string;
+  readonly name: string;
+  readonly email: string | null;
+  /** "Security group", "Microsoft 365 group", "Dynamic group", … (for texts). */
+  readonly kind: string;
+  /** Direct members that are people: the ids a user record has (`SourceRecord.externalId`). */
+  readonly userIds: readonly string[];
+  /** Direct members that are groups (their keys): nesting. */
+  readonly groupKeys: readonly string[];
+  /** Direct members that are neither (service principals, devices, contacts, a whole customer), with what they are. */
+  readonly others: readonly { readonly id: string; readonly name: string; readonly what: string }[];
 }
 
 export interface OrgUnitInfo {

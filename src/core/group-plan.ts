@@ -90,7 +90,7 @@ export interface PlannedGroup {
   readonly status: 'new' | 'existing' | 'revived';
 }
 
-export type ArchiveReason = 'vanished' | 'archived_in_source' | 'unmapped';
+export type ArchiveReason = 'vanished' | 'archived_in_source' | 'unmapped' | 'deselected';
 
 export interface GroupPlan {
   /** Every group the mapping yields now (active synced groups), for previews and trees. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { attributeNameProblem, isFieldName, type FieldName } from './fields.ts';
 import { validateMapping, type FieldMapping } from './mapping.ts';
 import type { Scope } from './scope.ts';
+import type { DirectoryGroupSelection } from './directory-groups.ts';
 
 export const CADENCES = ['1h', '4h', '12h', '24h'] as const;
 export type Cadence = (typeof CADENCES)[number];
@@ -81,6 +82,8 @@ export interface UserSyncSettings {
 export interface GroupSyncSettings {
   readonly enabled: boolean;
   readonly mapping: readonly { attribute: string; type: string; parent?: string; nameTemplate?: string }[];
+  /** Identity providers: which of their own groups become ReFresh groups (absent: none). */
+  readonly directoryGroups?: DirectoryGroupSelection;
 }
 
 export const DEFAULT_SAFEGUARD: Safeguard = { maxDeactivationPercent: 20, minPopulation: 10, maxDeactivations: null };

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { Kysely, Transaction } from 'kysely';
 import { checkSafeguard } from '../core/safeguard.ts';
-import { planGroups, validateGroupMapping, type GroupMappingEntry, type GroupPerson, type GroupPlan, type OrgUnit } from '../core/group-plan.ts';
+import { planGroups, validateGroupMapping, type ExistingMembership, type ExistingSyncedGroup, type GroupMappingEntry, type GroupPerson, type GroupPlan, type OrgUnit } from '../core/group-plan.ts';
+import { DIRECTORY_GROUP_ATTRIBUTE, planDirectoryGroups, type MemberSkip } from '../core/directory-groups.ts';
 import type { FieldMapping } from '../core/mapping.ts';
 import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
-import type { HrisConnector } from '../connectors/types.ts';
+import type { DirectoryGroup, HrisConnector } from '../connectors/types.ts';
 import type { Store } from '../store/db.ts';
 import type { RunWriter } from './fenced-run.ts';
 import type { Integration } from '../store/integrations.ts';
@@ -118,16 +119,22 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
   const people = await groupPeople(db, run.tenant_id, integration.id, mappedAttributes(mapping));
   const existing = await syncedGroupsOf(db, run.tenant_id, integration.id);
   const memberships = await syncedMembershipsOf(db, run.tenant_id, integration.id);
-  let plan = planGroups({ mapping, people, orgUnits, existing, memberships, newId });
+  // Directory groups (Google groups, Entra groups) are planned apart from the mapped attributes.
+  const directoryIds = new Set(existing.filter((g) => g.attribute === DIRECTORY_GROUP_ATTRIBUTE).map((g) => g.id));
+  const attributeGroups = existing.filter((g) => !directoryIds.has(g.id));
+  let plan = planGroups({ mapping, people, orgUnits, existing: attributeGroups, memberships: memberships.filter((m) => !directoryIds.has(m.groupId)), newId });
+  const directory = await planDirectory(deps, run, integration, existing.filter((g) => directoryIds.has(g.id)), memberships.filter((m) => directoryIds.has(m.groupId)));
+  if (directory.plan) plan = mergePlans(plan, directory.plan);
+  else if (directory.failure) await skip(directory.failure);
 
   // Archiving counts towards the safeguard: vanished units beyond the threshold (of the active
   // synced groups) look like a broken source, so none is archived and nobody is taken out of them.
   // Groups of an attribute the admin took out of the mapping are archived regardless: that was asked for.
   let heldArchives = 0;
   let heldReason: string | null = null;
-  const risky = plan.archived.filter((a) => a.reason !== 'unmapped');
+  const risky = plan.archived.filter((a) => a.reason !== 'unmapped' && a.reason !== 'deselected');
   if (risky.length > 0 && !options.approveArchives) {
-    const active = existing.filter((g) => !g.archived && mapping.some((m) => m.attribute === g.attribute)).length;
+    const active = existing.filter((g) => !g.archived && (mapping.some((m) => m.attribute === g.attribute) || g.attribute === DIRECTORY_GROUP_ATTRIBUTE)).length;
     const verdict = checkSafeguard(integration.userSync.safeguard, active, risky.length);
     if (verdict.blocked) {
       heldArchives = risky.length;
@@ -138,9 +145,95 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
   }
 
   const changes = await applyGroupPlan(deps, run, integration, plan, existing, now);
-  if (heldReason) await skip(heldReason, { groups: risky.filter((a) => a.reason !== 'unmapped').map((a) => ({ id: a.id, name: a.name })) });
+  if (directory.skips.length > 0) await recordSkips(deps, run, integration, directory.skips);
+  if (heldReason) await skip(heldReason, { groups: risky.map((a) => ({ id: a.id, name: a.name })) });
   log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives }, 'groups synced');
   return { plan, changes, heldArchives, heldReason };
+}
+
+function mergePlans(a: GroupPlan, b: GroupPlan): GroupPlan {
+  return {
+    groups: [...a.groups, ...b.groups],
+    created: [...a.created, ...b.created],
+    renamed: [...a.renamed, ...b.renamed],
+    retyped: [...a.retyped, ...b.retyped],
+    moved: [...a.moved, ...b.moved],
+    archived: [...a.archived, ...b.archived],
+    revived: [...a.revived, ...b.revived],
+    membershipsAdded: [...a.membershipsAdded, ...b.membershipsAdded],
+    membershipsRemoved: [...a.membershipsRemoved, ...b.membershipsRemoved],
+  };
+}
+
+/** The group type directory groups of a provider get: "Google group", "Entra group". */
+export function directoryGroupType(provider: string): string {
+  return provider === 'google' ? 'Google group' : provider === 'entra' ? 'Entra group' : `${providerDisplayName(provider)} group`;
+}
+
+/** Why a direct user member of a directory group is not a synced member, from the integration's link for them. */
+async function memberReasons(db: Db, tenantId: string, integrationId: string): Promise<{ employeeOf: Map<string, string>; whyNot: (id: string) => string }> {
+  const rows = await db
+    .selectFrom('employee_links')
+    .select(['external_id', 'employee_id', 'present', 'in_scope', 'scope_reason', 'source_status', 'status_reason'])
+    .where('tenant_id', '=', tenantId)
+    .where('integration_id', '=', integrationId)
+    .execute();
+  const employeeOf = new Map<string, string>();
+  const byId = new Map(rows.map((r) => [r.external_id, r]));
+  for (const r of rows) if (r.employee_id && r.present === 1 && r.in_scope === 1 && r.source_status === 'active') employeeOf.set(r.external_id, r.employee_id);
+  const whyNot = (id: string): string => {
+    const r = byId.get(id);
+    if (!r) return 'not a person User Auto-Sync brings in (an external member or an account it has not read)';
+    if (r.in_scope !== 1) return `out of the sync scope (${r.scope_reason})`;
+    if (!r.employee_id) return `not a ReFresh employee (${r.status_reason})`;
+    if (r.source_status !== 'active') return `inactive (${r.status_reason})`;
+    return 'no longer in the source';
+  };
+  return { employeeOf, whyNot };
+}
+
+interface DirectoryOutcome {
+  readonly plan: GroupPlan | null;
+  readonly skips: readonly MemberSkip[];
+  /** Why directory groups were left as they are this run (the source's groups could not be read). */
+  readonly failure: string | null;
+}
+
+/**
+ * The directory groups' part of the plan: the provider's groups, the ones the settings pick, their
+ * nesting and members. A failed read of the groups changes none of them (nothing is archived).
+ */
+async function planDirectory(deps: GroupStepDeps, run: RunRow, integration: Integration, existing: readonly ExistingSyncedGroup[], memberships: readonly ExistingMembership[]): Promise<DirectoryOutcome> {
+  const selection = integration.groupSync.directoryGroups ?? null;
+  if (selection === null && existing.every((g) => g.archived)) return { plan: null, skips: [], failure: null };
+  let groups: DirectoryGroup[] = [];
+  if (selection !== null) {
+    try {
+      const connector = await deps.connector();
+      if (!connector.fetchDirectoryGroups) return { plan: null, skips: [], failure: `Directory groups were not synced: ${providerDisplayName(integration.provider)} has none.` };
+      groups = await connector.fetchDirectoryGroups();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { plan: null, skips: [], failure: `${directoryGroupType(integration.provider)}s were not synced this run: they could not be read: ${message}. People were synced; groups catch up on the next run.` };
+    }
+  }
+  const { employeeOf, whyNot } = await memberReasons(deps.store.db, run.tenant_id, integration.id);
+  const plan = planDirectoryGroups({ groups, selection, type: directoryGroupType(integration.provider), employeeOf, whyNot, existing, memberships, newId });
+  return { plan, skips: plan.skips, failure: null };
+}
+
+/** One skipped change per directory group with members who are not ReFresh employees, naming them and why. */
+async function recordSkips(deps: GroupStepDeps, run: RunRow, integration: Integration, skips: readonly MemberSkip[]): Promise<void> {
+  const type = directoryGroupType(integration.provider);
+  await deps.run.write(async (trx) => {
+    let seq = await nextSeq(trx, run.id);
+    const rows = skips.map((s) => {
+      const shown = s.skipped.slice(0, 5).map((m) => `${m.name} (${m.why})`).join('; ');
+      const more = s.skipped.length > 5 ? `; and ${s.skipped.length - 5} more` : '';
+      return changeRow(run, seq++, 'skipped', null, s.groupName, null, { group: s.groupName, skipped: s.skipped.slice(0, 100) }, `${s.skipped.length} member(s) of the ${type} are not synced: ${shown}${more}`);
+    });
+    for (const chunk of chunks(rows, 200)) await trx.insertInto('run_changes').values(chunk).execute();
+  });
 }
 
 function changeRow(run: RunRow, seq: number, kind: string, employeeId: string | null, displayName: string, before: unknown, after: unknown, reason: string | null): NewRunChangeRow {
@@ -169,6 +262,7 @@ const REASONS = {
   vanished: (source: string) => `nobody in ${source} holds this unit any more`,
   archived_in_source: (source: string) => `archived in ${source}`,
   unmapped: () => 'its attribute was taken out of the group mapping',
+  deselected: () => 'it is no longer among the directory groups Group Sync picks',
 };
 
 /** Applies a plan in one transaction with its run changes and audit events. Returns the number of changes. */

@@ -91,7 +91,7 @@ export const Integration = z
       lastRun: Run.nullable(),
       nextRunAt: Timestamp.nullable(),
     }),
-    groupSync: z.object({ enabled: z.boolean(), mapping: z.array(GroupMappingEntryOut) }),
+    groupSync: z.object({ enabled: z.boolean(), mapping: z.array(GroupMappingEntryOut), directoryGroups: z.union([z.literal('all'), z.object({ include: z.array(z.string()) })]).nullable().optional().describe('Identity providers only (Google Workspace, Entra ID): which of their own groups sync ("all" or include patterns); null: none') }),
     health: Health,
     createdAt: Timestamp,
     updatedAt: Timestamp,

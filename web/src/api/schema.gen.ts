@@ -2641,6 +2641,9 @@ export interface paths {
                 content: {
                     "application/json": {
                         groupSync?: {
+                            directoryGroups?: ("all" | {
+                                include: string[];
+                            }) | null;
                             enabled?: boolean;
                             mapping?: {
                                 attribute: string;
@@ -2895,6 +2898,10 @@ export interface paths {
                             /** @description ISO 8601 date-time in UTC */
                             createdAt: string;
                             groupSync: {
+                                /** @description Identity providers only (Google Workspace, Entra ID): which of their own groups sync ("all" or include patterns); null: none */
+                                directoryGroups?: ("all" | {
+                                    include: string[];
+                                }) | null;
                                 enabled: boolean;
                                 mapping: {
                                     attribute: string;
@@ -4523,6 +4530,10 @@ export interface components {
             /** @description ISO 8601 date-time in UTC */
             createdAt: string;
             groupSync: {
+                /** @description Identity providers only (Google Workspace, Entra ID): which of their own groups sync ("all" or include patterns); null: none */
+                directoryGroups?: ("all" | {
+                    include: string[];
+                }) | null;
                 enabled: boolean;
                 mapping: {
                     attribute: string;

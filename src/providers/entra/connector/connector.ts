@@ -26,11 +26,11 @@
  * been read to the end (the engine reads them after the pages).
  */
 import type { RecordFailure, SourcePage, SourceRecord } from '../../../core/source-record.ts';
-import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector } from '../../../connectors/types.ts';
+import type { ChangeFetch, ConnectorOptions, DirectoryGroup, FullFetch, HrisConnector } from '../../../connectors/types.ts';
 import { CursorExpiredError, badData } from '../../../connectors/errors.ts';
 import { isRecord } from '../../../connectors/http.ts';
 import { isRecordFailure } from '../../bamboohr/connector/normalize.ts';
-import { ENTRA_USER_PERMISSIONS } from '../descriptor.ts';
+import { ENTRA_GROUP_PERMISSIONS, ENTRA_USER_PERMISSIONS } from '../descriptor.ts';
 import { createGraphClient, PROVIDER, type GraphClient } from './graph.ts';
 import { normalizeUser, USER_SELECT } from './normalize.ts';
 
@@ -109,11 +109,53 @@ export function createEntraConnector(opts: ConnectorOptions, internals: EntraInt
     return u;
   }
 
+  /**
+   * Groups (operation `group_ListGroup`) and each one's direct members (`group_ListMember`; members
+   * carry `@odata.type`: `#microsoft.graph.user`, `.group` (nesting), `.servicePrincipal`, `.device`,
+   * `.orgContact`). Direct members rather than `/transitiveMembers`, so the nesting is kept: a
+   * group's headcount includes its sub-groups in ReFresh. Dynamic groups are read as they are (their
+   * members are whoever the rule holds now).
+   */
+  async function directoryGroups(): Promise<DirectoryGroup[]> {
+    const perms = ENTRA_GROUP_PERMISSIONS;
+    const raw: Record<string, unknown>[] = [];
+    for await (const { value } of graph().pages(graph().url('/groups', { $select: 'id,displayName,mail,groupTypes,securityEnabled,mailEnabled', $top: '999' }), { permissions: perms })) {
+      for (const g of value) if (isRecord(g) && typeof g['id'] === 'string') raw.push(g);
+    }
+    const out: DirectoryGroup[] = new Array(raw.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < raw.length) {
+        const i = next++;
+        const g = raw[i]!;
+        const userIds: string[] = [];
+        const groupKeys: string[] = [];
+        const others: { id: string; name: string; what: string }[] = [];
+        const url = graph().url(`/groups/${encodeURIComponent(String(g['id']))}/members`, { $select: 'id,displayName,userPrincipalName', $top: '999' });
+        for await (const { value } of graph().pages(url, { permissions: perms })) {
+          for (const m of value) {
+            if (!isRecord(m) || typeof m['id'] !== 'string') continue;
+            const type = typeof m['@odata.type'] === 'string' ? m['@odata.type'].replace('#microsoft.graph.', '') : 'directoryObject';
+            if (type === 'user') userIds.push(m['id']);
+            else if (type === 'group') groupKeys.push(m['id']);
+            else others.push({ id: m['id'], name: typeof m['displayName'] === 'string' ? m['displayName'] : m['id'], what: type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() });
+          }
+        }
+        const types = Array.isArray(g['groupTypes']) ? (g['groupTypes'] as unknown[]) : [];
+        const kind = types.includes('DynamicMembership') ? 'Dynamic group' : types.includes('Unified') ? 'Microsoft 365 group' : g['securityEnabled'] === true ? 'Security group' : 'Distribution group';
+        out[i] = { key: String(g['id']), name: typeof g['displayName'] === 'string' ? g['displayName'] : String(g['id']), email: typeof g['mail'] === 'string' ? g['mail'] : null, kind, userIds, groupKeys, others };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MANAGER_LOOKUPS, raw.length) }, worker));
+    return out;
+  }
+
   return {
     provider: PROVIDER,
     async checkConnection(): Promise<void> {
       for await (const _ of graph().pages(usersUrl(1), { permissions })) break;
     },
+    fetchDirectoryGroups: directoryGroups,
     async fetchAll(): Promise<FullFetch> {
       const watermark = await latestDeltaLink();
       return { watermark, pages: roster() };

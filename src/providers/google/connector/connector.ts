@@ -15,7 +15,7 @@
  * events (`deletedIds`), so a deletion deactivates even without a full run.
  */
 import type { RecordFailure, SourcePage, SourceRecord } from '../../../core/source-record.ts';
-import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector } from '../../../connectors/types.ts';
+import type { ChangeFetch, ConnectorOptions, DirectoryGroup, FullFetch, HrisConnector } from '../../../connectors/types.ts';
 import { isRecord } from '../../../connectors/http.ts';
 import { isRecordFailure } from '../../bamboohr/connector/normalize.ts';
 import { stringSetting } from '../../settings.ts';
@@ -75,8 +75,35 @@ export function createGoogleConnector(opts: ConnectorOptions, internals: GoogleI
     return out;
   }
 
+  /**
+   * `directory.groups.list` (customer or domain, maxResults ≤ 200) and each group's
+   * `directory.members.list` (direct members; `type` USER, GROUP — nesting — or CUSTOMER, the whole
+   * organisation, which is not expanded and is reported as skipped).
+   */
+  async function directoryGroups(): Promise<DirectoryGroup[]> {
+    const raw: Record<string, unknown>[] = [];
+    for await (const groups of api().pages('/groups', { ...who, maxResults: 200 }, 'groups')) for (const g of groups) if (isRecord(g) && typeof g['id'] === 'string') raw.push(g);
+    const out: DirectoryGroup[] = [];
+    for (const g of raw) {
+      const userIds: string[] = [];
+      const groupKeys: string[] = [];
+      const others: { id: string; name: string; what: string }[] = [];
+      for await (const members of api().pages(`/groups/${encodeURIComponent(String(g['id']))}/members`, { maxResults: 200 }, 'members')) {
+        for (const m of members) {
+          if (!isRecord(m) || typeof m['id'] !== 'string') continue;
+          if (m['type'] === 'USER') userIds.push(m['id']);
+          else if (m['type'] === 'GROUP') groupKeys.push(m['id']);
+          else others.push({ id: m['id'], name: typeof m['email'] === 'string' ? m['email'] : m['id'], what: m['type'] === 'CUSTOMER' ? 'the whole organisation (CUSTOMER)' : String(m['type'] ?? 'member').toLowerCase() });
+        }
+      }
+      out.push({ key: String(g['id']), name: typeof g['name'] === 'string' ? g['name'] : String(g['email'] ?? g['id']), email: typeof g['email'] === 'string' ? g['email'] : null, kind: 'Google group', userIds, groupKeys, others });
+    }
+    return out;
+  }
+
   return {
     provider: PROVIDER,
+    fetchDirectoryGroups: directoryGroups,
     async checkConnection(): Promise<void> {
       await api().get(api().url('/users', { ...who, maxResults: 1 }));
     },

@@ -1,0 +1,152 @@
+/**
+ * Identity-provider groups in Group Sync (Google groups, Entra groups): pure and I/O-free.
+ *
+ * - **Which.** `directoryGroups: "all"`, or `{include: [...]}`: names or e-mails, `*` matching any
+ *   run of characters, case-insensitive (`"Abt. *"`, `"leaders@acme.example"`). A selected group's
+ *   nested groups come with it (they are part of what was picked).
+ * - **Identity.** A group is keyed by (integration, `directoryGroup`, the provider's id): a rename in
+ *   the source renames the group; a group gone from the source or no longer selected is archived
+ *   (its synced memberships removed, the group and its history kept), and revived if it comes back.
+ * - **Nesting.** A group that is a member of another is its sub-group; groups may sit in several
+ *   parents in the source, ReFresh groups have one: the selected parent whose name sorts first.
+ * - **Members.** Direct user members who are ReFresh employees of this integration (linked, in
+ *   scope, active) are synced members; everyone else is skipped with a reason (a guest or account
+ *   out of the sync scope, a service principal, …). Headcounts include sub-groups (the store counts).
+ */
+import type { ArchiveReason, ExistingMembership, ExistingSyncedGroup, GroupPlan, PlannedGroup } from './group-plan.ts';
+
+/** The attribute directory groups are kept under (beside the mapped attributes' `department`, …). */
+export const DIRECTORY_GROUP_ATTRIBUTE = 'directoryGroup';
+
+export type DirectoryGroupSelection = 'all' | { readonly include: readonly string[] };
+
+export interface SourceGroup {
+  readonly key: string;
+  readonly name: string;
+  readonly email: string | null;
+  readonly userIds: readonly string[];
+  readonly groupKeys: readonly string[];
+  readonly others: readonly { readonly id: string; readonly name: string; readonly what: string }[];
+}
+
+function wildcard(pattern: string): RegExp {
+  const escaped = pattern.trim().toLocaleLowerCase('en').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`, 's');
+}
+
+/** The keys of the selected groups and every group nested in them. */
+export function selectDirectoryGroups(groups: readonly SourceGroup[], selection: DirectoryGroupSelection): Set<string> {
+  if (selection === 'all') return new Set(groups.map((g) => g.key));
+  const patterns = selection.include.map(wildcard);
+  const byKey = new Map(groups.map((g) => [g.key, g]));
+  const out = new Set<string>();
+  const add = (g: SourceGroup): void => {
+    if (out.has(g.key)) return;
+    out.add(g.key);
+    for (const child of g.groupKeys) {
+      const c = byKey.get(child);
+      if (c) add(c);
+    }
+  };
+  for (const g of groups) {
+    const names = [g.name, g.email ?? ''].map((n) => n.toLocaleLowerCase('en'));
+    if (patterns.some((p) => names.some((n) => n !== '' && p.test(n)))) add(g);
+  }
+  return out;
+}
+
+/** Why a direct member is not synced, per kind of member. */
+export interface MemberSkip {
+  readonly groupKey: string;
+  readonly groupName: string;
+  readonly skipped: readonly { readonly name: string; readonly why: string }[];
+}
+
+export interface DirectoryPlanInput {
+  readonly groups: readonly SourceGroup[];
+  /** null: directory groups are turned off (every synced one is archived as deselected). */
+  readonly selection: DirectoryGroupSelection | null;
+  /** "Entra group" / "Google group". */
+  readonly type: string;
+  /** External id → employee id, for the integration's synced people (linked, in scope, active). */
+  readonly employeeOf: ReadonlyMap<string, string>;
+  /** Why a user member is not among them (not linked, out of scope, inactive), when known. */
+  readonly whyNot: (externalId: string) => string;
+  /** This integration's directory groups synced before, and their synced memberships. */
+  readonly existing: readonly ExistingSyncedGroup[];
+  readonly memberships: readonly ExistingMembership[];
+  readonly newId: () => string;
+}
+
+export function planDirectoryGroups(input: DirectoryPlanInput): GroupPlan & { readonly skips: readonly MemberSkip[] } {
+  const selected = input.selection === null ? new Set<string>() : selectDirectoryGroups(input.groups, input.selection);
+  const chosen = input.groups.filter((g) => selected.has(g.key));
+  const existingByKey = new Map(input.existing.map((g) => [g.key, g]));
+  const idOf = new Map<string, string>();
+  for (const g of chosen) idOf.set(g.key, existingByKey.get(g.key)?.id ?? input.newId());
+  // Parent: the selected group holding this one whose name sorts first.
+  const parentKey = new Map<string, string>();
+  for (const g of [...chosen].sort((a, b) => a.name.localeCompare(b.name, 'en') || a.key.localeCompare(b.key))) {
+    for (const child of g.groupKeys) if (selected.has(child) && child !== g.key && !parentKey.has(child)) parentKey.set(child, g.key);
+  }
+  // A cycle in the source (not possible in Entra or Google, but cheap to refuse) leaves a root.
+  for (const g of chosen) {
+    const seen = new Set<string>([g.key]);
+    for (let k = parentKey.get(g.key); k !== undefined; k = parentKey.get(k)) {
+      if (seen.has(k)) {
+        parentKey.delete(g.key);
+        break;
+      }
+      seen.add(k);
+    }
+  }
+
+  const groups: PlannedGroup[] = [];
+  const skips: MemberSkip[] = [];
+  for (const g of chosen) {
+    const members = new Set<string>();
+    const skipped: { name: string; why: string }[] = g.others.map((o) => ({ name: o.name, why: `${o.what}: not a person` }));
+    for (const user of g.userIds) {
+      const employee = input.employeeOf.get(user);
+      if (employee) members.add(employee);
+      else skipped.push({ name: user, why: input.whyNot(user) });
+    }
+    if (skipped.length > 0) skips.push({ groupKey: g.key, groupName: g.name, skipped });
+    const before = existingByKey.get(g.key);
+    const parent = parentKey.get(g.key);
+    groups.push({
+      id: idOf.get(g.key)!,
+      attribute: DIRECTORY_GROUP_ATTRIBUTE,
+      key: g.key,
+      name: g.name,
+      type: input.type,
+      parentId: parent ? idOf.get(parent)! : null,
+      members,
+      status: !before ? 'new' : before.archived ? 'revived' : 'existing',
+    });
+  }
+
+  const created = groups.filter((g) => g.status === 'new');
+  const renamed: { id: string; from: string; to: string }[] = [];
+  const retyped: { id: string; name: string; from: string; to: string }[] = [];
+  const moved: { id: string; name: string; from: string | null; to: string | null }[] = [];
+  const revived: { id: string; name: string }[] = [];
+  for (const g of groups) {
+    const before = existingByKey.get(g.key);
+    if (!before) continue;
+    if (before.archived) revived.push({ id: g.id, name: g.name });
+    if (before.name !== g.name) renamed.push({ id: g.id, from: before.name, to: g.name });
+    if (before.type !== g.type) retyped.push({ id: g.id, name: g.name, from: before.type, to: g.type });
+    if (before.parentId !== g.parentId) moved.push({ id: g.id, name: g.name, from: before.parentId, to: g.parentId });
+  }
+  const inSource = new Set(input.groups.map((g) => g.key));
+  const archived: { id: string; name: string; attribute: string; reason: ArchiveReason }[] = input.existing
+    .filter((g) => !g.archived && !selected.has(g.key))
+    .map((g) => ({ id: g.id, name: g.name, attribute: g.attribute, reason: inSource.has(g.key) || input.selection === null ? 'deselected' : 'vanished' }));
+
+  const wanted = new Set(groups.flatMap((g) => [...g.members].map((e) => `${g.id}\u0000${e}`)));
+  const have = new Set(input.memberships.map((m) => `${m.groupId}\u0000${m.employeeId}`));
+  const membershipsAdded = groups.flatMap((g) => [...g.members].filter((e) => !have.has(`${g.id}\u0000${e}`)).map((employeeId) => ({ groupId: g.id, employeeId })));
+  const membershipsRemoved = input.memberships.filter((m) => !wanted.has(`${m.groupId}\u0000${m.employeeId}`));
+  return { groups, created, renamed, retyped, moved, archived, revived, membershipsAdded, membershipsRemoved, skips };
+}
