@@ -40,6 +40,7 @@ const ConfigSchema = z.object({
     })
     .default([]),
   REFRESH_RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'must be a number of requests (10–100000)' }).int('must be a number of requests (10–100000)').min(10, 'must be a number of requests (10–100000)').max(100_000, 'must be a number of requests (10–100000)').default(DEFAULT_RATE_LIMIT_PER_MINUTE),
+  METRICS_PORT: z.coerce.number({ message: 'must be a port number (1–65535)' }).int('must be a port number (1–65535)').min(1, 'must be a port number (1–65535)').max(65535, 'must be a port number (1–65535)').optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
@@ -85,6 +86,8 @@ export interface Config {
   readonly allowedProviderHosts?: readonly string[];
   /** REFRESH_RATE_LIMIT_PER_MINUTE: API requests a minute per API key, console user or address (×4 per address overall). */
   readonly rateLimitPerMinute?: number;
+  /** METRICS_PORT: where `refresh worker` serves its /metrics (its runs' metrics); none when unset. */
+  readonly metricsPort?: number | undefined;
   /** METRICS_TOKEN: the bearer token `GET /metrics` asks for (else loopback clients only). */
   readonly metricsToken?: string | undefined;
 }
@@ -141,5 +144,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, mode?: 'embedde
     allowedProviderHosts: c.REFRESH_ALLOWED_PROVIDER_HOSTS,
     rateLimitPerMinute: c.REFRESH_RATE_LIMIT_PER_MINUTE,
     metricsToken: c.METRICS_TOKEN,
+    metricsPort: c.METRICS_PORT,
   };
 }

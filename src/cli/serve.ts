@@ -1,4 +1,5 @@
 import { buildServer } from '../api/server.ts';
+import { serveMetrics } from '../api/routes/metrics.ts';
 import { ensureFirstAdmin } from '../auth/admin-users.ts';
 import { DEFAULT_TENANT_ID } from '../store/tenants.ts';
 import { ensureApiKey, openRuntime } from './runtime.ts';
@@ -29,10 +30,14 @@ export async function serveCommand(): Promise<void> {
 
 /** `refresh worker`: claims queued runs (and takes over runs whose worker died). */
 export async function workerCommand(): Promise<void> {
-  const { ctx } = await openRuntime(false, {}, 'production');
+  const { config, ctx } = await openRuntime(false, {}, 'production');
   ctx.worker.start();
   ctx.logger.info({ worker: ctx.worker.id }, 'worker started');
+  // The runs' metrics live in the worker that ran them: served on METRICS_PORT when set.
+  const metrics = config.metricsPort ? await serveMetrics(ctx, config.metricsPort, config.host) : undefined;
+  if (metrics) console.log(`Worker metrics at http://${config.host}:${config.metricsPort}/metrics.`);
   const stop = async () => {
+    await metrics?.close();
     await ctx.close();
     process.exit(0);
   };

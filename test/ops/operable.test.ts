@@ -16,6 +16,7 @@ import { requestSync } from '../../src/app/integrations-service.ts';
 import { createLogger } from '../../src/logger.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 import { claimRun, expireLease } from '../../src/store/run-lease.ts';
+import { serveMetrics } from '../../src/api/routes/metrics.ts';
 
 const METRICS_TOKEN = 'operator-token-0123456789';
 
@@ -112,6 +113,14 @@ for (const dialect of DIALECTS) {
       const ok = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}`, 'x-forwarded-for': '203.0.113.5' } });
       assert.equal(ok.status, 200);
       assert.match(await ok.text(), /refresh_runs_total/);
+      // A worker's own listener (METRICS_PORT) serves the same, with the same protection.
+      const worker = await serveMetrics({ ...h.ctx, config: { ...h.ctx.config, metricsToken: METRICS_TOKEN } }, 0, '127.0.0.1');
+      servers.push(worker);
+      const workerBase = `http://127.0.0.1:${(worker.server.address() as { port: number }).port}`;
+      assert.equal((await fetch(`${workerBase}/metrics`)).status, 401);
+      const scraped = await fetch(`${workerBase}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      assert.equal(scraped.status, 200);
+      assert.equal(sample(await scraped.text(), 'refresh_runs_total', { provider: 'bamboohr', status: 'failed' }), 1);
     });
 
     it('answers /health/live, and /health/ready only when the migrations are current', async () => {

@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../../app/context.ts';
 import { ApiError } from '../../app/errors.ts';
 
@@ -43,4 +43,19 @@ export function metricsRoute(ctx: AppContext): FastifyPluginAsync {
       return reply.header('content-type', ctx.metrics.registry.contentType).header('cache-control', 'no-store').send(body);
     });
   };
+}
+
+/**
+ * A listener with /metrics alone, for `refresh worker` (METRICS_PORT): workers execute the runs,
+ * so their run metrics live in their process and would otherwise have no way out.
+ */
+export async function serveMetrics(ctx: AppContext, port: number, host: string): Promise<FastifyInstance> {
+  const app = Fastify();
+  app.setErrorHandler((error, _request, reply) => {
+    const status = error instanceof ApiError ? error.status : 500;
+    return reply.status(status).send({ error: { code: error instanceof ApiError ? error.code : 'internal_error', message: error instanceof ApiError ? error.message : 'Something went wrong on our side.', details: {} } });
+  });
+  await app.register(metricsRoute(ctx));
+  await app.listen({ port, host });
+  return app;
 }
