@@ -2,7 +2,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import { normalizeEmail, normalizeEmployeeNumber } from '../core/correlate.ts';
-import { cleanValue, isFieldName, type FieldName, type FieldValues } from '../core/fields.ts';
+import { cleanValue, isFieldName, type FieldName, type FieldValues, type Role } from '../core/fields.ts';
+import type { PersonStatus } from '../core/lifecycle.ts';
 import { CreateEmployeeBody, PatchEmployeeBody } from '../api/contract/employees.ts';
 import type { FieldPriorities, ProvenanceMap } from '../core/resolve.ts';
 import { getEmployee, searchText, stateColumns, toEmployee, type Employee } from '../store/employees.ts';
@@ -156,32 +157,40 @@ async function writePatch(
 export async function createEmployee(ctx: AppContext, tenantId: string, body: unknown, actorId: string | null = null): Promise<Employee> {
   const input = validateBody(CreateEmployeeBody, body);
   const fields = Object.fromEntries(Object.entries(cleanFields(input.fields)).filter(([, v]) => v !== null)) as FieldValues;
+  const id = await ctx.store.db.transaction().execute((trx) => insertEmployee(trx, tenantId, { fields, role: input.role, status: input.status, customConfig: input.customConfig }, actorId));
+  return (await getEmployee(ctx.store.db, tenantId, id))!;
+}
+
+/**
+ * Adds a person by hand inside the caller's transaction (with its audit entry): a work e-mail is
+ * required and must be free. Answers the new employee's id.
+ */
+export async function insertEmployee(trx: Transaction<Database>, tenantId: string, input: { fields: FieldValues; role: Role; status: PersonStatus; customConfig: Record<string, unknown> }, actorId: string | null): Promise<string> {
+  const { fields } = input;
   if (!fields.email) throw new ApiError(400, 'invalid_request', 'fields.email: a work email is required to add an employee', { field: 'fields.email' });
   checkEmail(fields.email);
+  await assertEmailFree(trx, tenantId, fields.email);
   const id = newId();
   const now = nowIso();
-  await ctx.store.db.transaction().execute(async (trx) => {
-    await assertEmailFree(trx, tenantId, fields.email!);
-    await trx
-      .insertInto('employees')
-      .values({
-        id,
-        tenant_id: tenantId,
-        status: input.status,
-        role: input.role,
-        email_norm: normalizeEmail(fields.email) ?? null,
-        employee_number: normalizeEmployeeNumber(fields.employeeNumber) ?? null,
-        search_text: searchText(fields),
-        fields: JSON.stringify(fields),
-        provenance: encodeProvenance({}),
-        custom_config: JSON.stringify(input.customConfig),
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    await audit(trx, tenantId, 'employee.created', id, null, { fields, role: input.role, status: input.status }, { type: 'admin', id: actorId });
-  });
-  return (await getEmployee(ctx.store.db, tenantId, id))!;
+  await trx
+    .insertInto('employees')
+    .values({
+      id,
+      tenant_id: tenantId,
+      status: input.status,
+      role: input.role,
+      email_norm: normalizeEmail(fields.email) ?? null,
+      employee_number: normalizeEmployeeNumber(fields.employeeNumber) ?? null,
+      search_text: searchText(fields),
+      fields: JSON.stringify(fields),
+      provenance: encodeProvenance({}),
+      custom_config: JSON.stringify(input.customConfig),
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await audit(trx, tenantId, 'employee.created', id, null, { fields, role: input.role, status: input.status }, { type: 'admin', id: actorId });
+  return id;
 }
 
 export interface ImportRowResult {

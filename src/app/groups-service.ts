@@ -255,16 +255,16 @@ async function checkParent(ctx: AppContext, tenantId: string, groupId: string | 
   return parent;
 }
 
-async function auditAdmin(ctx: AppContext, tenantId: string, action: string, entityId: string, before: unknown, after: unknown): Promise<void> {
-  await audit(ctx.store.db, tenantId, action, entityId, before, after);
-}
-
 export async function createManualGroup(ctx: AppContext, tenantId: string, body: unknown) {
   const input = validateBody(CreateGroupBody, body);
   if (input.parentId) await checkParent(ctx, tenantId, null, input.parentId);
-  const [id] = await insertGroups(ctx.store.db, tenantId, [{ name: input.name, type: input.type, parentId: input.parentId ?? null, origin: 'manual', integrationId: null, attribute: null, sourceKey: null }]);
-  await auditAdmin(ctx, tenantId, 'group.created', id!, null, { name: input.name, type: input.type, parentId: input.parentId ?? null, origin: 'manual' });
-  return groupDetail(ctx, tenantId, id!);
+  // Each audit entry commits in the transaction of the change it describes.
+  const id = await ctx.store.db.transaction().execute(async (trx) => {
+    const [made] = await insertGroups(trx, tenantId, [{ name: input.name, type: input.type, parentId: input.parentId ?? null, origin: 'manual', integrationId: null, attribute: null, sourceKey: null }]);
+    await audit(trx, tenantId, 'group.created', made!, null, { name: input.name, type: input.type, parentId: input.parentId ?? null, origin: 'manual' });
+    return made!;
+  });
+  return groupDetail(ctx, tenantId, id);
 }
 
 export async function patchGroup(ctx: AppContext, tenantId: string, id: string, body: unknown) {
@@ -286,15 +286,17 @@ export async function patchGroup(ctx: AppContext, tenantId: string, id: string, 
     }
   }
   if (patch.parentId) await checkParent(ctx, tenantId, g.id, patch.parentId);
-  await updateGroup(ctx.store.db, tenantId, g.id, {
-    ...(patch.name !== undefined && { name: patch.name }),
-    ...(patch.type !== undefined && { type: patch.type }),
-    ...(patch.parentId !== undefined && { parentId: patch.parentId }),
-    ...(patch.archived !== undefined && patch.archived !== g.archived && { archived: patch.archived }),
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await updateGroup(trx, tenantId, g.id, {
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.type !== undefined && { type: patch.type }),
+      ...(patch.parentId !== undefined && { parentId: patch.parentId }),
+      ...(patch.archived !== undefined && patch.archived !== g.archived && { archived: patch.archived }),
+    });
+    // Moving or archiving a group changes its ancestors' headcounts.
+    if ((patch.parentId !== undefined && patch.parentId !== g.parentId) || (patch.archived !== undefined && patch.archived !== g.archived)) await refreshHeadcounts(trx, tenantId);
+    await audit(trx, tenantId, 'group.updated', g.id, { name: g.name, type: g.type, parentId: g.parentId, archived: g.archived }, patch);
   });
-  // Moving or archiving a group changes its ancestors' headcounts.
-  if ((patch.parentId !== undefined && patch.parentId !== g.parentId) || (patch.archived !== undefined && patch.archived !== g.archived)) await refreshHeadcounts(ctx.store.db, tenantId);
-  await auditAdmin(ctx, tenantId, 'group.updated', g.id, { name: g.name, type: g.type, parentId: g.parentId, archived: g.archived }, patch);
   return groupDetail(ctx, tenantId, g.id);
 }
 
@@ -310,9 +312,11 @@ export async function addManualMembers(ctx: AppContext, tenantId: string, id: st
   const found = await employeesByIds(ctx.store.db, tenantId, ids);
   const missing = ids.filter((e) => !found.has(e));
   if (missing.length > 0) throw new ApiError(400, 'invalid_request', `employeeIds: no employee ${missing.slice(0, 5).join(', ')}`, { field: 'employeeIds', missing });
-  await addMemberships(ctx.store.db, tenantId, ids.map((employeeId) => ({ groupId: g.id, employeeId, origin: 'manual' as const, integrationId: null })));
-  await refreshHeadcounts(ctx.store.db, tenantId);
-  for (const employeeId of ids) await auditAdmin(ctx, tenantId, 'group.membership_added', g.id, null, { employeeId, origin: 'manual' });
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await addMemberships(trx, tenantId, ids.map((employeeId) => ({ groupId: g.id, employeeId, origin: 'manual' as const, integrationId: null })));
+    await refreshHeadcounts(trx, tenantId);
+    for (const employeeId of ids) await audit(trx, tenantId, 'group.membership_added', g.id, null, { employeeId, origin: 'manual' });
+  });
   return { added: ids.length, groupId: g.id };
 }
 
@@ -342,9 +346,11 @@ export async function removeManualMembers(ctx: AppContext, tenantId: string, id:
     }
     throw new ApiError(404, 'not_member', `employee ${employeeId} is not a member of ${g.name}`, { employeeId });
   }
-  await removeMemberships(ctx.store.db, tenantId, 'manual', removable.map((employeeId) => ({ groupId: g.id, employeeId })));
-  await refreshHeadcounts(ctx.store.db, tenantId);
-  for (const employeeId of removable) await auditAdmin(ctx, tenantId, 'group.membership_removed', g.id, { employeeId, origin: 'manual' }, null);
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await removeMemberships(trx, tenantId, 'manual', removable.map((employeeId) => ({ groupId: g.id, employeeId })));
+    await refreshHeadcounts(trx, tenantId);
+    for (const employeeId of removable) await audit(trx, tenantId, 'group.membership_removed', g.id, { employeeId, origin: 'manual' }, null);
+  });
   const stillSynced: string[] = [];
   for (const employeeId of removable) if ((await membershipsOf(ctx.store.db, tenantId, g.id, employeeId)).length > 0) stillSynced.push(employeeId);
   return { removed: removable.length, groupId: g.id, ...(stillSynced.length > 0 ? { stillMemberThroughSync: stillSynced } : {}) };

@@ -122,14 +122,17 @@ export async function patchIntegrationFromRequest(ctx: AppContext, tenantId: str
   const named = [...mappingSourceFields(patch.userSync?.fieldMapping ?? {}, 'userSync.fieldMapping'), ...(patch.userSync?.scope ? scopeSourceFields(patch.userSync.scope, 'userSync.scope') : [])];
   await requireKnownSourceFields(ctx, integration, settings ?? integration.settings, named);
   const turnedOn = (userSync?.enabled === true && !integration.userSync.enabled) || (groupSync !== undefined && groupSyncNeedsRun(integration.groupSync, groupSync));
-  const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, {
-    ...(patch.name !== undefined && { name: patch.name }),
-    ...(settings && { settings }),
-    ...(userSync && { userSync }),
-    ...(groupSync && { groupSync }),
-    ...(userSync && !userSync.enabled && { nextRunAt: null }),
-  }))!;
-  await audit(ctx.store.db, tenantId, 'integration.updated', id, { userSync: integration.userSync, groupSync: integration.groupSync, name: integration.name }, { userSync: updated.userSync, groupSync: updated.groupSync, name: updated.name });
+  // The audit entry commits in the transaction of the change it describes.
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const updated = (await updateIntegration(trx, ctx.vault, tenantId, id, {
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(settings && { settings }),
+      ...(userSync && { userSync }),
+      ...(groupSync && { groupSync }),
+      ...(userSync && !userSync.enabled && { nextRunAt: null }),
+    }))!;
+    await audit(trx, tenantId, 'integration.updated', id, { userSync: integration.userSync, groupSync: integration.groupSync, name: integration.name }, { userSync: updated.userSync, groupSync: updated.groupSync, name: updated.name });
+  });
   if (patch.priority !== undefined) await setPriority(ctx, tenantId, id, patch.priority);
   // Enabling starts the first sync at once rather than at the next scheduled slot.
   if (turnedOn) await requestSync(ctx, tenantId, id, { mode: 'incremental', dryRun: false }, 'config').catch((e) => (e instanceof ApiError ? undefined : Promise.reject(e)));

@@ -127,5 +127,6 @@ export function presentEmployee(
     links: links.map((l) => ({ integrationId: l.integration_id, provider: integrations.get(l.integration_id)?.provider ?? null, externalId: l.external_id, present: l.present === 1 })),
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
+    version: e.version,
   };
 }

@@ -22,13 +22,14 @@ export async function setPriority(ctx: AppContext, tenantId: string, integration
   const others = before.filter((i) => i.id !== integrationId);
   const target = Math.min(Math.max(1, rank), before.length);
   const order = [...others.slice(0, target - 1), moving, ...others.slice(target - 1)];
+  const unchanged = order.every((i, n) => i.id === before[n]!.id);
   await db.transaction().execute(async (trx) => {
     for (const [n, i] of order.entries()) {
       if (i.priority !== n + 1) await trx.updateTable('integrations').set({ priority: n + 1, updated_at: nowIso() }).where('tenant_id', '=', tenantId).where('id', '=', i.id).execute();
     }
+    if (!unchanged) await audit(trx, tenantId, 'integration.priority', integrationId, { order: before.map((i) => i.id) }, { order: order.map((i) => i.id) });
   });
-  if (order.every((i, n) => i.id === before[n]!.id)) return { changed: 0 };
-  await audit(ctx.store.db, tenantId, 'integration.priority', integrationId, { order: before.map((i) => i.id) }, { order: order.map((i) => i.id) });
+  if (unchanged) return { changed: 0 };
   return reresolveShared(ctx, tenantId, `priority of ${moving.name} set to ${target}`);
 }
 

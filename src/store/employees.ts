@@ -18,6 +18,8 @@ export interface Employee {
   readonly customConfig: Record<string, unknown>;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Grows at every write (the ETag). */
+  readonly version: number;
 }
 
 export function toEmployee(row: EmployeeRow): Employee {
@@ -31,6 +33,7 @@ export function toEmployee(row: EmployeeRow): Employee {
     customConfig: parseJson(row.custom_config, {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    version: Number(row.version),
   };
 }
 

@@ -72,6 +72,7 @@ export const Employee = z
     links: z.array(z.object({ integrationId: z.string(), provider: z.string().nullable(), externalId: z.string(), present: z.boolean() })),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    version: z.number().int().describe('Grows at every write, by an admin or a sync; GET /employees/{id} sends it as the ETag ("7"), and PATCH with If-Match: "7" answers 412 once it moved'),
   })
   .meta({ id: 'Employee' });
 export type EmployeeT = z.infer<typeof Employee>;
@@ -115,3 +116,8 @@ export const Explanation = z
     summary: z.array(z.string()),
   })
   .meta({ id: 'Explanation' });
+
+/** PATCH /employees/{id}: If-Match makes the edit conditional on the version read (RFC 9110 §13.1.1). */
+export const IfMatchHeaders = z.object({
+  'if-match': z.string().max(200).optional().describe('The ETag from GET /employees/{id} ("7"): the edit is refused with 412 if the employee changed since. Without it the edit applies to the current version.'),
+});

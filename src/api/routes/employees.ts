@@ -4,7 +4,7 @@ import type { AppContext } from '../../app/context.ts';
 import { ApiError, cursorKey, notFound } from '../../app/errors.ts';
 import { presentEmployee } from '../../app/presenters.ts';
 import { explainPerson } from '../../app/explain.ts';
-import { createEmployee, importEmployeesCsv, patchEmployee } from '../../app/employees-service.ts';
+import { createEmployee, employeeEtag, importEmployeesCsv, patchEmployee } from '../../app/employees-service.ts';
 import { normalizeEmail } from '../../core/correlate.ts';
 import { getEmployee, listEmployees, toEmployee } from '../../store/employees.ts';
 import { encodeCursor } from '../../store/ids.ts';
@@ -13,7 +13,7 @@ import { linksForEmployees } from '../../store/links.ts';
 import { groupsForEmployees } from '../../store/groups.ts';
 import { getFieldPriorities } from '../../store/field-priorities.ts';
 import { IdParams, responses } from '../contract/common.ts';
-import { CreateEmployeeBody, Employee, EmployeeListQuery, EmployeePage, Explanation, ImportCsvBody, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
+import { CreateEmployeeBody, Employee, EmployeeListQuery, EmployeePage, Explanation, IfMatchHeaders, ImportCsvBody, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
 
 export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
   const integrationsOf = async (tenantId: string) => new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
@@ -65,10 +65,20 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.patch(
       '/employees/:id',
-      { schema: { tags, summary: 'Edit unlocked fields, role, status (unsynced people) and custom configuration; locked fields answer 409 field_locked', params: IdParams, body: PatchEmployeeBody, response: responses({ 200: Employee }, 400, 404, 409) } },
-      async (request) => {
-        await patchEmployee(ctx, request.tenantId, request.params.id, request.body);
-        return presentOne(request.tenantId, request.params.id);
+      {
+        schema: {
+          tags,
+          summary: 'Edit unlocked fields, role, status (unsynced people) and custom configuration; locked fields answer 409 field_locked; with If-Match, 412 when the employee changed since it was read',
+          params: IdParams,
+          headers: IfMatchHeaders,
+          body: PatchEmployeeBody,
+          response: responses({ 200: Employee }, 400, 404, 409, 412),
+        },
+      },
+      async (request, reply) => {
+        await patchEmployee(ctx, request.tenantId, request.params.id, request.body, null, request.headers['if-match']);
+        const employee = await presentOne(request.tenantId, request.params.id);
+        return reply.header('etag', employeeEtag(employee.version)).send(employee);
       },
     );
 
@@ -84,8 +94,9 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       );
     });
 
-    app.get('/employees/:id', { schema: { tags, summary: 'One employee: every field with its value, source and lock', params: IdParams, response: responses({ 200: Employee }, 404) } }, async (request) => {
-      return presentOne(request.tenantId, request.params.id);
+    app.get('/employees/:id', { schema: { tags, summary: 'One employee: every field with its value, source and lock; the ETag header is its version (for If-Match on PATCH)', params: IdParams, response: responses({ 200: Employee }, 404) } }, async (request, reply) => {
+      const employee = await presentOne(request.tenantId, request.params.id);
+      return reply.header('etag', employeeEtag(employee.version)).send(employee);
     });
 
     app.get(

@@ -999,7 +999,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One employee: every field with its value, source and lock */
+        /** One employee: every field with its value, source and lock; the ETag header is its version (for If-Match on PATCH) */
         get: {
             parameters: {
                 query?: never;
@@ -1063,11 +1063,14 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Edit unlocked fields, role, status (unsynced people) and custom configuration; locked fields answer 409 field_locked */
+        /** Edit unlocked fields, role, status (unsynced people) and custom configuration; locked fields answer 409 field_locked; with If-Match, 412 when the employee changed since it was read */
         patch: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The ETag from GET /employees/{id} ("7"): the edit is refused with 412 if the employee changed since. Without it the edit applies to the current version. */
+                    "if-match"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -1147,6 +1150,15 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The resource changed since it was read (If-Match) */
+                412: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4268,6 +4280,8 @@ export interface components {
             status: "active" | "inactive";
             /** @description ISO 8601 date-time in UTC */
             updatedAt: string;
+            /** @description Grows at every write, by an admin or a sync; GET /employees/{id} sends it as the ETag ("7"), and PATCH with If-Match: "7" answers 412 once it moved */
+            version: number;
         };
         EmployeeField: {
             locked: boolean;
