@@ -37,6 +37,8 @@ export interface Explanation {
 }
 
 /** Answers "why is (or isn't) this person synced?" from the records the engine keeps. */
+const ROLE_WORDS: Record<string, string> = { organization_admin: 'an Organization Admin', compliance_manager: 'a Compliance Manager', member: 'a member' };
+
 export async function explainPerson(ctx: AppContext, tenantId: string, query: string): Promise<Explanation> {
   const { db } = ctx.store;
   let employee: Employee | undefined = await getEmployee(db, tenantId, query);
@@ -81,7 +83,10 @@ export async function explainPerson(ctx: AppContext, tenantId: string, query: st
     for (const s of sources) summary.push(`${s.integration} has this person (id ${s.externalId}) but did not sync them: ${s.inScope ? s.statusReason : s.scopeReason}.`);
   }
   if (employee) {
-    summary.push(`Employee ${employee.id} is ${employee.status} (${employee.role}).`);
+    // Words for an admin: the person's name and role, never their id or the role's code.
+    const f = employee.fields;
+    const name = f.displayName ?? ([f.preferredName ?? f.firstName, f.lastName].filter(Boolean).join(' ') || f.email || 'This employee');
+    summary.push(`${name} is ${employee.status}, ${ROLE_WORDS[employee.role] ?? 'a member'}.`);
     if (sources.length === 0) summary.push('No source is linked: the person was added in ReFresh and only admins change them.');
     for (const s of sources) {
       const source = integrations.get(s.integrationId);

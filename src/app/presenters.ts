@@ -63,7 +63,7 @@ export function progressPercent(r: Pick<Run, 'status' | 'progress'>): number | n
 }
 
 export function presentRun(r: Run): RunT {
-  const retry = (r.progress as { retry?: RunT['progress']['retry'] }).retry ?? null;
+  const retry = r.progress.retry ?? null;
   return {
     id: r.id,
     integrationId: r.integrationId,

@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import { ApiError } from '../app/errors.ts';
 import { requestSync } from '../app/integrations-service.ts';
 import { presentRun } from '../app/presenters.ts';
+import type { RunT } from '../api/contract/runs.ts';
 import { listChanges } from '../store/run-changes.ts';
 import type { Run } from '../store/runs.ts';
 import { DEFAULT_TENANT_ID } from '../store/tenants.ts';
@@ -29,6 +30,17 @@ export function runSummary(run: Run): [string, string | number][] {
   return rows;
 }
 
+/** The bar's words: people fetched of the total, changes applied, and any wait before a retry. */
+export function progressDetail(p: RunT['progress'], now = Date.now()): string {
+  const parts = [p.total !== null ? `${p.fetched} of ${p.total} people fetched` : `${p.fetched} people fetched`];
+  if (p.toApply > 0) parts.push(`${p.applied} of ${p.toApply} changes applied`);
+  if (p.retry) {
+    const seconds = Math.max(0, Math.ceil((Date.parse(p.retry.until) - now) / 1000));
+    parts.push(`retrying after ${p.retry.status ?? p.retry.reason.replace('_', ' ')} in ${seconds} s`);
+  }
+  return parts.join(' · ');
+}
+
 export async function syncCommand(integrationId: string, opts: { full?: boolean; dryRun?: boolean; json?: boolean }): Promise<void> {
   const { config, ctx } = await openRuntime(!process.env.DATABASE_URL);
   const tenantId = DEFAULT_TENANT_ID;
@@ -46,14 +58,15 @@ export async function syncCommand(integrationId: string, opts: { full?: boolean;
   }
   ctx.worker.start();
   const interactive = process.stdout.isTTY && !opts.json;
-  const bar = interactive ? new cliProgress.SingleBar({ format: '{phase} [{bar}] {value}/{total} {message}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(1, 0, { phase: 'queued', message: '' });
+  // The bar is the whole run in percent (the API's own figure), with the phase and the people
+  // fetched of the total the provider reported; while fetching from a provider that does not say
+  // how many it has, it shows the count without pretending to know the end.
+  const bar = interactive ? new cliProgress.SingleBar({ format: '{phase} [{bar}] {percentage}% {detail}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(100, 0, { phase: 'queued'.padEnd(8), detail: '' });
   const run = await waitForRun(ctx.engine, tenantId, runId, 3_600_000, (r) => {
     if (!bar) return;
-    const p = r.progress;
-    const total = p.phase === 'applying' ? Math.max(p.toApply, 1) : Math.max(p.total ?? p.fetched, 1);
-    bar.setTotal(total);
-    bar.update(p.phase === 'applying' ? p.applied : p.fetched, { phase: p.phase.padEnd(8), message: p.message ?? '' });
+    const p = presentRun(r).progress;
+    bar.update(p.percent ?? 0, { phase: p.phase.padEnd(8), detail: progressDetail(p) });
   });
   bar?.stop();
   if (opts.json) {

@@ -29,4 +29,6 @@ export interface RecordFailure {
 export interface SourcePage {
   readonly records: readonly SourceRecord[];
   readonly failures: readonly RecordFailure[];
+  /** How many people the whole fetch holds, when the provider says (BambooHR's total_records): progress shows "N of total". */
+  readonly total?: number;
 }

@@ -17,6 +17,16 @@ export interface RunProgress {
   readonly applied: number;
   readonly toApply: number;
   readonly message: string | null;
+  /** Set while the run waits to retry a provider call; the next progress write clears it. */
+  readonly retry?: RunRetry | null;
+}
+
+/** Why and until when a run waits before retrying a provider call (e.g. after a 429). */
+export interface RunRetry {
+  readonly reason: 'rate_limited' | 'provider_unavailable' | 'network';
+  readonly status: number | null;
+  readonly attempt: number;
+  readonly until: string;
 }
 
 /** The safeguard's verdict on a run's plan: whether it held the run (or, for a dry run, would have), and why. */
@@ -224,6 +234,14 @@ export async function transitionRun(
     .where('status', '=', from)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Records that a running run waits to retry a provider call, keeping the rest of its progress. */
+export async function saveRunRetry(db: Db, id: string, retry: RunRetry): Promise<void> {
+  const row = await db.selectFrom('runs').select(['progress', 'status']).where('id', '=', id).executeTakeFirst();
+  if (!row || row.status !== 'running') return;
+  const progress = parseJson<Record<string, unknown>>(row.progress, {});
+  await db.updateTable('runs').set({ progress: JSON.stringify({ ...progress, retry }), heartbeat_at: nowIso() }).where('id', '=', id).execute();
 }
 
 export async function saveRunProgress(db: Db, id: string, phase: RunPhase, progress: Omit<RunProgress, 'phase'>, counts: RunCounts): Promise<void> {

@@ -4,7 +4,7 @@ import { searchText } from '../store/employees.ts';
 import { newId, nowIso } from '../store/ids.ts';
 import { encodeProvenance } from '../store/provenance.ts';
 import { unappliedChanges } from '../store/run-changes.ts';
-import { getRunRow, saveRunProgress } from '../store/runs.ts';
+import { getRunRow, saveRunProgress, toRun } from '../store/runs.ts';
 import type { NewCorrelationCaseRow, NewEmployeeRow, RunChangeRow } from '../store/schema.ts';
 import { decodePayload, type ChangePayload } from './change-payload.ts';
 import type { EngineDeps } from './engine.ts';
@@ -29,6 +29,8 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
   const row = (await getRunRow(db, runId))!;
   const ctx = { tenantId, integrationId: row.integration_id, runId };
   let resolve: ResolveContext | undefined;
+  // The provider's total from the fetch stays on the run while it applies.
+  const fetchedOf = toRun(row).progress.total;
   let applied = 0;
   let afterSeq = 0;
   for (;;) {
@@ -47,7 +49,7 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
     await run.write(async (trx) => {
       const moved = await writeApplyBatch(deps.store, trx, toApplyBatch(ctx, batch, payloads));
       if (moved.length > 0) await resolveAgain(trx, tenantId, moved, 'changed after the run was planned: resolved again from the stored values', rc);
-      await saveRunProgress(trx, runId, 'applying', { fetched: counts.fetched, total: null, applied, toApply, message: `applied ${applied} of ${toApply} changes` }, after);
+      await saveRunProgress(trx, runId, 'applying', { fetched: counts.fetched, total: fetchedOf, applied, toApply, message: `applied ${applied} of ${toApply} changes` }, after);
     });
     Object.assign(counts, after);
     await deps.onApplyBatch?.(runId, afterSeq);

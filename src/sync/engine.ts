@@ -5,14 +5,14 @@ import { markAuthFailure } from '../auth/oauth/credentials.ts';
 import { emptyCounts, FINISHED_STATUSES, type RunCounts, type RunStatus } from '../core/run-states.ts';
 import { isProviderError, providerDisplayName as providerName } from '../connectors/errors.ts';
 import type { Metrics } from '../metrics.ts';
-import type { HttpPolicy } from '../connectors/types.ts';
+import type { HttpPolicy, RetryInfo } from '../connectors/types.ts';
 import type { Store } from '../store/db.ts';
 import { saveCursor } from '../store/cursors.ts';
 import { parseJson } from '../store/ids.ts';
 import { getIntegration, updateIntegration, type Integration } from '../store/integrations.ts';
 import { deleteChanges } from '../store/run-changes.ts';
 import { LeaseLostError, type RunLease } from '../store/run-lease.ts';
-import { getRunRow, toRun, transitionRun, type Run, type RunError } from '../store/runs.ts';
+import { getRunRow, saveRunRetry, toRun, transitionRun, type Run, type RunError } from '../store/runs.ts';
 import type { Database, RunRow } from '../store/schema.ts';
 import { getTenant } from '../store/tenants.ts';
 import { refreshHeadcounts } from '../store/group-headcounts.ts';
@@ -71,7 +71,13 @@ export async function executeRun(parent: EngineDeps, claimed: RunRow, lease: Run
     if (!integration) throw new RunFailure('integration_missing', 'The integration was removed before the run started.');
     const found = integration;
     // One connector (one credential refresh) serves the fetch and the group step.
-    const connector = once(() => connectorFor(deps, found));
+    // A provider call that waits to retry (a 429's Retry-After) shows on the run: "retrying after 429 in 7 s".
+    const onRetry = (info: RetryInfo) => {
+      const until = new Date((deps.now?.() ?? new Date()).getTime() + info.delayMs).toISOString();
+      const retry = { reason: info.reason === 'bad_body' ? ('provider_unavailable' as const) : info.reason, status: info.status ?? null, attempt: info.attempt, until };
+      run.write((trx) => saveRunRetry(trx, claimed.id, retry)).catch((error: unknown) => log.debug({ err: error }, 'could not record the retry on the run'));
+    };
+    const connector = once(() => connectorFor(deps, found, onRetry));
     const scope: RunScope = { deps, row: claimed, run, integration, counts, log, groups: { store: deps.store, run, connector, log } };
     if (claimed.phase === 'groups') {
       // An approved hold on group archives: people were applied before; archive now.

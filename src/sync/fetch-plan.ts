@@ -72,13 +72,15 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   const fieldPriorities = await getFieldPriorities(db, row.tenant_id);
   const basis: PlanBasis = { fingerprint: planFingerprint(integration, all, fieldPriorities, tenant.time_zone), plannedAt: new Date().toISOString() };
   const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, fieldPriorities, index, counts, now: now.toISOString() });
+  /** How many people the provider says the fetch holds, once it tells. */
+  let total: number | null = null;
   /** Stages what the planner holds, with the run's progress, in one fenced transaction. */
   const flush = async (phase: RunPhase, message: string) => {
     const changes = planner.drain();
     Object.assign(reported, observedOnly(counts));
     await run.write(async (trx) => {
       await writeChanges(deps.store, trx, changes);
-      await saveRunProgress(trx, row.id, phase, { fetched: counts.fetched, total: null, applied: 0, toApply: 0, message }, reported);
+      await saveRunProgress(trx, row.id, phase, { fetched: counts.fetched, total, applied: 0, toApply: 0, message }, reported);
     });
   };
 
@@ -89,6 +91,7 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
 
   for await (const page of readAhead(fetch.pages)) {
     run.check();
+    if (page.total !== undefined) total = page.total;
     const changed: Evaluated[] = [];
     await index.ensure(page.records.flatMap((r) => [r.externalId, ...(r.attributes[managerAttribute] ? [r.attributes[managerAttribute]!] : [])]));
     for (const failure of page.failures) {

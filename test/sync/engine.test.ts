@@ -5,7 +5,10 @@ import { openHarness, type Harness } from '../helpers/harness.ts';
 import { listChanges } from '../../src/store/run-changes.ts';
 import { getCursor } from '../../src/store/cursors.ts';
 import { listEmployees, toEmployee, type Employee } from '../../src/store/employees.ts';
-import { patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
+import { patchIntegrationFromRequest, requestSync } from '../../src/app/integrations-service.ts';
+import { presentRun } from '../../src/app/presenters.ts';
+import { getRunRow, toRun } from '../../src/store/runs.ts';
+import { waitForRun } from '../../src/jobs/worker.ts';
 
 async function employees(h: Harness): Promise<Employee[]> {
   return (await listEmployees(h.ctx.store.db, h.tenantId, { limit: 10_000 })).map(toEmployee);
@@ -211,6 +214,27 @@ for (const dialect of DIALECTS) {
         const run = await h.sync('full');
         assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
         assert.equal(run.counts.deactivated, 3, 'the three removed people are deactivated once a fetch completes');
+      });
+
+      it('a run waiting on a 429 says so in its progress (status, until when), and reports the total BambooHR gave', async () => {
+        h.sandbox.faults.set({ rateLimit: { count: 1, retryAfter: 2 } });
+        const queued = await requestSync(h.ctx, h.tenantId, h.integration.id, { mode: 'full' });
+        let waiting: ReturnType<typeof presentRun>['progress']['retry'] = null;
+        const end = Date.now() + 15_000;
+        while (!waiting && Date.now() < end) {
+          const row = await getRunRow(h.ctx.store.db, queued.id);
+          waiting = row ? presentRun(toRun(row)).progress.retry : null;
+          if (!waiting) await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.ok(waiting, 'the run shows its wait while it waits');
+        assert.equal(waiting.status, 429);
+        assert.equal(waiting.reason, 'rate_limited');
+        assert.ok(Date.parse(waiting.until) > Date.now() - 2000, 'until is when the next attempt starts');
+        const run = await waitForRun(h.ctx.engine, h.tenantId, queued.id);
+        assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+        const done = presentRun(run).progress;
+        assert.equal(done.retry, null, 'a finished run waits for nothing');
+        assert.equal(done.total, h.sandbox.roster.size, "the fetch's total is BambooHR's total_records");
       });
 
       it('a revoked key fails the run as auth_failed and deactivates nobody', async () => {

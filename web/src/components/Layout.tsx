@@ -1,9 +1,12 @@
 import type { ReactNode } from 'react';
+import { q } from '../api/queries.ts';
 import { useAuth } from '../auth.tsx';
+import { useApiQuery } from '../hooks.ts';
 import { Link, useLocation } from '../router.tsx';
 
 export const NAV = [
   { to: '/settings/employees', label: 'Employees' },
+  { to: '/settings/correlation-cases', label: 'Match review' },
   { to: '/settings/groups', label: 'Groups' },
   { to: '/settings/user-sync', label: 'User Auto-Sync' },
   { to: '/settings/group-sync', label: 'Group Sync' },
@@ -14,6 +17,9 @@ export const NAV = [
 export function Layout({ children }: { children: ReactNode }) {
   const { user, signOut } = useAuth();
   const { pathname } = useLocation();
+  // People an HR system sent that need a decision: counted beside "Match review".
+  const cases = useApiQuery({ ...q.correlationCases({ status: 'open', limit: 100 }), refetchInterval: 60_000 });
+  const open = cases.data ? `${cases.data.data.length}${cases.data.nextCursor ? '+' : ''}` : null;
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -45,6 +51,11 @@ export function Layout({ children }: { children: ReactNode }) {
                 <li key={item.to}>
                   <Link to={item.to} className={active ? 'active' : undefined} aria-current={active ? 'page' : undefined}>
                     {item.label}
+                    {item.to === '/settings/correlation-cases' && open !== null && open !== '0' && (
+                      <span className="nav-count" data-testid="match-review-count">
+                        {open}
+                      </span>
+                    )}
                   </Link>
                 </li>
               );

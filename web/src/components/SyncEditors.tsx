@@ -1,6 +1,8 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
+import { q } from '../api/queries.ts';
 import { STANDARD_FIELDS, fieldLabel } from '../format.ts';
+import { useApiQuery } from '../hooks.ts';
 import { Alert, Card, Spinner } from './ui.tsx';
 
 type Integration = Schema<'Integration'>;
@@ -390,9 +392,17 @@ interface MappingRow {
 }
 
 const CUSTOM = '__custom__';
+/** A provider field the catalogue does not list (a custom field in the HR system), typed by name. */
+const OTHER = '__other__';
 
 /** Provider field → ReFresh field. Only mapped fields are written (and locked). */
 export function FieldMappingEditor({ integration, onSaved }: { integration: Integration; onSaved: (i: Integration) => void }) {
+  // The provider's field catalogue (its descriptor, GET /providers): sources are picked by label.
+  const providers = useApiQuery(q.providers());
+  const catalogue = providers.data?.data.find((p) => p.id === integration.provider)?.fields ?? [];
+  const known = new Map(catalogue.map((f) => [f.key, f.label]));
+  const sourceLabel = (key: string) => known.get(key) ?? key;
+  const [otherRows, setOtherRows] = useState<Set<number>>(new Set());
   const [rows, setRows] = useState<MappingRow[]>(() =>
     Object.entries(integration.userSync.fieldMapping).map(([source, target]) => ({
       key: nextKey(),
@@ -415,8 +425,8 @@ export function FieldMappingEditor({ integration, onSaved }: { integration: Inte
     const seenTarget = new Map<string, number>();
     for (const r of rows) {
       const s = r.source.trim();
-      if (!s) errs[`${r.key}-source`] = 'Enter the provider field.';
-      else if (seenSource.has(s)) errs[`${r.key}-source`] = `“${s}” is mapped twice.`;
+      if (!s) errs[`${r.key}-source`] = `Choose the ${integration.name} field.`;
+      else if (seenSource.has(s)) errs[`${r.key}-source`] = `“${sourceLabel(s)}” is mapped twice.`;
       seenSource.set(s, r.key);
       if (!r.target) errs[`${r.key}-target`] = 'Choose a ReFresh field.';
       else if (r.target === CUSTOM && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/.test(r.custom.trim())) errs[`${r.key}-target`] = 'Name the custom field with letters, digits, _ . or -.';
@@ -462,7 +472,32 @@ export function FieldMappingEditor({ integration, onSaved }: { integration: Inte
                     <label className="sr-only" htmlFor={`map-${r.key}-source`}>
                       Provider field {idx + 1}
                     </label>
-                    <input id={`map-${r.key}-source`} value={r.source} onChange={(e) => set(r.key, { source: e.target.value })} aria-invalid={!!errors[`${r.key}-source`]} />
+                    {otherRows.has(r.key) || (catalogue.length > 0 && r.source !== '' && !known.has(r.source)) || (catalogue.length === 0 && !providers.loading) ? (
+                      <input id={`map-${r.key}-source`} value={r.source} placeholder="The field's name in the HR system" onChange={(e) => set(r.key, { source: e.target.value })} aria-invalid={!!errors[`${r.key}-source`]} />
+                    ) : (
+                      <select
+                        id={`map-${r.key}-source`}
+                        value={r.source}
+                        aria-invalid={!!errors[`${r.key}-source`]}
+                        onChange={(e) => {
+                          if (e.target.value === OTHER) {
+                            setOtherRows((s) => new Set(s).add(r.key));
+                            set(r.key, { source: '' });
+                          } else set(r.key, { source: e.target.value });
+                        }}
+                      >
+                        <option value="">Choose…</option>
+                        {catalogue
+                          .filter((f) => f.key === r.source || !rows.some((x) => x.source === f.key))
+                          .map((f) => (
+                            <option key={f.key} value={f.key}>
+                              {f.label}
+                              {f.personal ? ' (personal)' : ''}
+                            </option>
+                          ))}
+                        <option value={OTHER}>Another field…</option>
+                      </select>
+                    )}
                     {errors[`${r.key}-source`] && <p className="field-error">{errors[`${r.key}-source`]}</p>}
                   </td>
                   <td className="arrow" aria-hidden="true">
@@ -470,7 +505,7 @@ export function FieldMappingEditor({ integration, onSaved }: { integration: Inte
                   </td>
                   <td>
                     <label className="sr-only" htmlFor={`map-${r.key}-target`}>
-                      ReFresh field for {r.source || `row ${idx + 1}`}
+                      ReFresh field for {r.source ? sourceLabel(r.source) : `row ${idx + 1}`}
                     </label>
                     <div className="mapping-target">
                       <select id={`map-${r.key}-target`} value={r.target} onChange={(e) => set(r.key, { target: e.target.value })} aria-invalid={!!errors[`${r.key}-target`]}>
@@ -494,7 +529,7 @@ export function FieldMappingEditor({ integration, onSaved }: { integration: Inte
                     {errors[`${r.key}-target`] && <p className="field-error">{errors[`${r.key}-target`]}</p>}
                   </td>
                   <td>
-                    <button type="button" className="btn btn-ghost btn-small" onClick={() => setRows((rs) => rs.filter((x) => x.key !== r.key))} aria-label={`Remove mapping of ${r.source || `row ${idx + 1}`}`}>
+                    <button type="button" className="btn btn-ghost btn-small" onClick={() => setRows((rs) => rs.filter((x) => x.key !== r.key))} aria-label={`Remove mapping of ${r.source ? sourceLabel(r.source) : `row ${idx + 1}`}`}>
                       Remove
                     </button>
                   </td>

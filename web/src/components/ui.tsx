@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { errorMessage } from '../api/client.ts';
 import type { Tone } from '../format.ts';
+import { Link } from '../router.tsx';
 
 export function Badge({ tone, children, title }: { tone: Tone; children: ReactNode; title?: string }) {
   return (
@@ -65,6 +66,15 @@ export function PageHeader({ title, subtitle, actions, back }: { title: ReactNod
         {actions && <div className="page-actions">{actions}</div>}
       </div>
     </header>
+  );
+}
+
+/** The way back to connecting an HR system, on every sync page (not only when none is connected). */
+export function GoToIntegrations({ primary = false }: { primary?: boolean }) {
+  return (
+    <Link to="/settings/integrations" className={`btn ${primary ? 'btn-primary' : 'btn-ghost'} btn-small`}>
+      Go to Integrations
+    </Link>
   );
 }
 

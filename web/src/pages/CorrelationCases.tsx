@@ -36,6 +36,7 @@ export function CorrelationCasesPage() {
     try {
       await data(client.POST('/api/v1/correlation-cases/{id}/resolve', { params: { path: { id: c.id } }, body }));
       void queryClient.invalidateQueries({ queryKey: ['employees'] });
+      void queryClient.invalidateQueries({ queryKey: ['correlation-cases'] });
       setNotice({
         tone: 'good',
         text: body.action === 'link' ? `${c.displayName ?? c.externalId} is linked to ${who(body.employeeId)}. The next sync fills their fields.` : `A new employee was created for ${c.displayName ?? c.externalId}.`,

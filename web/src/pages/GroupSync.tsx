@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
 import { q } from '../api/queries.ts';
-import { Alert, Badge, Card, EmptyState, ErrorState, LockIcon, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
+import { Alert, Badge, Card, EmptyState, ErrorState, GoToIntegrations, LockIcon, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { Headcount, Tree } from '../components/Tree.tsx';
 import { CONNECTION, fieldLabel, providerInitials, providerName, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
@@ -16,13 +16,13 @@ export function GroupSyncListPage() {
   const integrations = list.data?.data ?? [];
   return (
     <>
-      <PageHeader title="Group Sync" subtitle="Turns your HR system's org structure (divisions, departments, locations, teams) into ReFresh groups, nested and labelled." />
+      <PageHeader title="Group Sync" subtitle="Turns your HR system's org structure (divisions, departments, locations, teams) into ReFresh groups, nested and labelled." actions={<GoToIntegrations primary={integrations.length === 0} />} />
       {list.loading && !list.data ? (
         <Spinner label="Loading integrations…" />
       ) : list.error ? (
         <ErrorState error={list.error} onRetry={list.reload} />
       ) : integrations.length === 0 ? (
-        <EmptyState title="No HR system connected" action={<Link to="/settings/integrations" className="btn btn-primary">Go to Integrations</Link>}>
+        <EmptyState title="No HR system connected">
           Group Sync needs a connected integration.
         </EmptyState>
       ) : (
@@ -98,7 +98,7 @@ export function GroupSyncPage({ id }: { id: string }) {
   if (integration.error || !i || rows === null) {
     return (
       <>
-        <PageHeader title="Group Sync" back={back} />
+        <PageHeader title="Group Sync" back={back} actions={<GoToIntegrations />} />
         {integration.error || !i ? <ErrorState error={integration.error ?? 'not found'} onRetry={integration.reload} /> : <Spinner />}
       </>
     );
@@ -175,6 +175,7 @@ export function GroupSyncPage({ id }: { id: string }) {
           </span>
         }
         subtitle={`Choose which ${source} attributes become ReFresh groups, how they are labelled and nested. Synced groups follow ${source}: they are locked in ReFresh.`}
+        actions={<GoToIntegrations />}
       />
       {notice && <Alert tone={notice.tone}>{notice.text}</Alert>}
       {unavailableReason && !i.groupSync.enabled && <Alert tone="info">{unavailableReason}</Alert>}

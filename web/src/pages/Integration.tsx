@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { client, data, errorMessage } from '../api/client.ts';
 import { q, queryClient } from '../api/queries.ts';
 import { Alert, Badge, Card, ConfirmDialog, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
-import { CONNECTION, HEALTH, formatDateTime, providerInitials, providerName, type Tone } from '../format.ts';
+import { CONNECTION, HEALTH, clockTime, formatDateTime, providerInitials, providerName, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link, useNavigate, useSearchParams } from '../router.tsx';
 import { ReconnectForm } from './Connect.tsx';
@@ -10,6 +10,7 @@ import { ReconnectForm } from './Connect.tsx';
 /** One integration: connection status with what to do next, reconnect in place, disconnect, remove. The OAuth callback lands here with ?connected=1. */
 export function IntegrationPage({ id }: { id: string }) {
   const integration = useApiQuery(q.integration(id));
+  const providers = useApiQuery(q.providers());
   const [params, setParams] = useSearchParams();
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
   const [confirm, setConfirm] = useState<'disconnect' | 'remove' | null>(null);
@@ -33,6 +34,9 @@ export function IntegrationPage({ id }: { id: string }) {
   const conn = CONNECTION[i.connection.status] ?? { label: i.connection.status, tone: 'neutral' as const };
   const health = HEALTH[i.health.state] ?? { label: i.health.state, tone: 'neutral' as const };
   const connected = i.connection.status === 'connected';
+  // The provider's status page, from its descriptor (GET /providers): shown whatever the health.
+  const statusPage = providers.data?.data.find((p) => p.id === i.provider)?.statusPageUrl ?? i.health.statusPageUrl;
+  const nextAttempt = i.health.nextAttemptAt;
 
   const disconnect = async () => {
     setBusy(true);
@@ -103,11 +107,13 @@ export function IntegrationPage({ id }: { id: string }) {
           <p data-testid="connection-status">
             <Badge tone={conn.tone}>{conn.label}</Badge> <Badge tone={health.tone}>{health.label}</Badge>
           </p>
-          <p>{i.health.message}</p>
+          <p data-testid="health-message">{i.health.message}</p>
+          {nextAttempt && <p className="small">Next attempt at {clockTime(nextAttempt)}.</p>}
           {i.connection.detail && <p className={`small ${connected ? 'muted' : 'text-bad'}`}>{i.connection.detail}</p>}
-          {i.health.statusPageUrl && (
-            <p className="small">
-              <a href={i.health.statusPageUrl} target="_blank" rel="noreferrer">
+          {statusPage && (
+            <p className="small" data-testid="status-page">
+              Is {providerName(i.provider)} having trouble?{' '}
+              <a href={statusPage} target="_blank" rel="noreferrer noopener">
                 {providerName(i.provider)} status page
               </a>
             </p>

@@ -4,8 +4,8 @@ import { ApiError, client, data, errorMessage, type Body, type Schema } from '..
 import { q } from '../api/queries.ts';
 import { isActive, RunHistory, RunProgressBar, RunStatusBadge, RunSummaryLine } from '../components/RunBits.tsx';
 import { FieldMappingEditor, ScopeEditor } from '../components/SyncEditors.tsx';
-import { Alert, Badge, Card, EmptyState, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
-import { CADENCE_LABEL, CONNECTION, HEALTH, formatDateTime, providerInitials, relativeTime } from '../format.ts';
+import { Alert, Badge, Card, EmptyState, ErrorState, GoToIntegrations, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
+import { CADENCE_LABEL, CONNECTION, HEALTH, clockTime, formatDateTime, providerInitials, relativeTime } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link, useSearchParams } from '../router.tsx';
 
@@ -56,7 +56,7 @@ export function UserSyncPage({ id }: { id: string }) {
   if (integration.error || !i) {
     return (
       <>
-        <PageHeader title="User Auto-Sync" back={<Link to="/settings/user-sync">← User Auto-Sync</Link>} />
+        <PageHeader title="User Auto-Sync" back={<Link to="/settings/user-sync">← User Auto-Sync</Link>} actions={<GoToIntegrations />} />
         <ErrorState error={integration.error ?? 'not found'} onRetry={integration.reload} />
       </>
     );
@@ -129,12 +129,12 @@ export function UserSyncPage({ id }: { id: string }) {
         }
         subtitle={
           <>
-            <Badge tone={CONNECTION[i.connection.status]?.tone ?? 'neutral'}>{CONNECTION[i.connection.status]?.label ?? i.connection.status}</Badge> · Priority {i.priority} ·{' '}
-            <Link to="/settings/integrations">Integrations</Link>
+            <Badge tone={CONNECTION[i.connection.status]?.tone ?? 'neutral'}>{CONNECTION[i.connection.status]?.label ?? i.connection.status}</Badge> · Priority {i.priority}
           </>
         }
         actions={
           <>
+            <GoToIntegrations />
             <button type="button" className="btn btn-secondary" onClick={() => void syncNow('full')} disabled={!!syncDisabledReason || busy === 'sync' || following !== null} title="Fetch everyone, not only changes">
               Full sync
             </button>
@@ -156,6 +156,7 @@ export function UserSyncPage({ id }: { id: string }) {
           <div className="health" data-testid="health" data-state={i.health.state}>
             <Badge tone={health.tone}>{health.label}</Badge>
             <p>{i.health.message}</p>
+            {i.health.nextAttemptAt && <p className="small" data-testid="next-attempt">Next attempt at {clockTime(i.health.nextAttemptAt)}.</p>}
             <NextAction integration={i} blockedRun={blockedRun} />
           </div>
           {live && isActive(live) && <RunProgressBar run={live} />}

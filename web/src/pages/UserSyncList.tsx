@@ -1,5 +1,5 @@
 import { q } from '../api/queries.ts';
-import { Badge, EmptyState, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
+import { Badge, EmptyState, ErrorState, GoToIntegrations, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { CADENCE_LABEL, CONNECTION, HEALTH, providerInitials, relativeTime } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link } from '../router.tsx';
@@ -10,13 +10,13 @@ export function UserSyncListPage() {
   const integrations = list.data?.data ?? [];
   return (
     <>
-      <PageHeader title="User Auto-Sync" subtitle="Keeps ReFresh's people in step with your HR system: new hires are added, changes follow, leavers are deactivated." />
+      <PageHeader title="User Auto-Sync" subtitle="Keeps ReFresh's people in step with your HR system: new hires are added, changes follow, leavers are deactivated." actions={<GoToIntegrations primary={integrations.length === 0} />} />
       {list.loading && !list.data ? (
         <Spinner label="Loading integrations…" />
       ) : list.error ? (
         <ErrorState error={list.error} onRetry={list.reload} />
       ) : integrations.length === 0 ? (
-        <EmptyState title="No HR system connected" action={<Link to="/settings/integrations" className="btn btn-primary">Go to Integrations</Link>}>
+        <EmptyState title="No HR system connected">
           Connect an integration first; then turn on User Auto-Sync for it here.
         </EmptyState>
       ) : (

@@ -59,6 +59,7 @@ export interface BambooHrConnectorInternals {
 interface RowPage {
   readonly rows: readonly Row[];
   readonly failures: readonly RecordFailure[];
+  readonly total?: number;
 }
 
 /** The fields to request: the defaults plus `settings.extraFields`, without duplicates. */
@@ -121,7 +122,8 @@ export function createBambooHrConnector(opts: ConnectorOptions, internals: Bambo
         seen.add(r.externalId);
         records.push(r);
       }
-      yield { records, failures };
+      // The whole roster's size, when BambooHR reports it (not for the changed-people subset).
+      yield { records, failures, ...(!keep && page.total !== undefined ? { total: page.total } : {}) };
     }
   }
 

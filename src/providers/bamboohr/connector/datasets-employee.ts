@@ -101,6 +101,8 @@ export interface DatasetPage {
   readonly rows: readonly Row[];
   /** Entries of `data` that were not objects at all. */
   readonly failures: readonly RecordFailure[];
+  /** `pagination.total_records`: how many people the dataset holds. */
+  readonly total?: number;
 }
 
 export interface DatasetOptions {
@@ -296,7 +298,7 @@ export async function openEmployeeDataset(client: BambooClient, options: Dataset
         if (ahead > 1 && next === pageNo + 1 && parsed.totalPages !== undefined) {
           for (let p = next; p < next + ahead && p <= parsed.totalPages; p++) requestEarly(p);
         }
-        yield { page: pageNo, rows: parsed.rows, failures: parsed.failures };
+        yield { page: pageNo, rows: parsed.rows, failures: parsed.failures, ...(parsed.totalRecords !== undefined ? { total: parsed.totalRecords } : {}) };
 
         if (next === undefined) break;
         if (seenPages.has(next)) throw badData(PROVIDER, current.url, `the next page (${next}) was already read`);

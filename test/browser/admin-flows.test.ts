@@ -1,0 +1,174 @@
+/**
+ * Issue 14's admin flows in Debian's Chromium (playwright-core, nothing downloaded), at 1280 and
+ * 390 px: a sync's progress (phase, people fetched of the total, percentage, the wait after a
+ * 429), "Go to Integrations" on the sync pages, the provider's status page on the integration
+ * page, every section in the navigation on a phone, and on every page no raw ids, ISO timestamps
+ * or internal field names in the text an admin reads (test/helpers/admin-text.ts). Screenshots
+ * go to test-artifacts/screenshots/flows/.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { openHarness, type Harness } from '../helpers/harness.ts';
+import { adminTextProblems } from '../helpers/admin-text.ts';
+import { buildServer } from '../../src/api/server.ts';
+import { createAdminUser } from '../../src/auth/admin-users.ts';
+import { ensureConsoleBuilt } from '../../web/scripts/ensure-built.ts';
+import { descriptorOf } from '../../src/providers/descriptors.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', 'flows');
+const EMAIL = 'admin@example.com';
+const PASSWORD = 'flows-test-password';
+const WIDTHS = [1280, 390] as const;
+const SECTIONS = ['Employees', 'Match review', 'Groups', 'User Auto-Sync', 'Group Sync', 'Integrations', 'API keys'];
+const hasChromium = existsSync(CHROMIUM);
+
+describe('admin flows at 1280 and 390 px in Chromium', { skip: !hasChromium && process.env.CI !== 'true' ? `${CHROMIUM} is not installed` : false }, () => {
+  let h: Harness;
+  let app: FastifyInstance;
+  let base: string;
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  const pageErrors: string[] = [];
+
+  const setWidth = (width: number) => page.setViewportSize({ width, height: width === 390 ? 844 : 860 });
+  const screenshot = (name: string, width: number) => page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
+  /** The page's visible text holds no id, ISO timestamp or internal name. */
+  const assertCleanText = async (where: string) => {
+    const text = await page.locator('body').innerText();
+    assert.deepEqual(adminTextProblems(text), [], `text an admin reads on ${where}`);
+  };
+  const settle = async () => {
+    await page.locator('h1').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    await page.locator('.spinner').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
+  };
+
+  before(async () => {
+    if (!hasChromium) throw new Error(`${CHROMIUM} is missing and CI=true: install Debian's chromium (apt-get install chromium); nothing downloads a browser.`);
+    ensureConsoleBuilt({ quiet: true });
+    rmSync(SHOTS, { recursive: true, force: true });
+    mkdirSync(SHOTS, { recursive: true });
+    h = await openHarness('sqlite', { employees: 40, seed: 21, pageSize: 5 });
+    await createAdminUser(h.ctx.store.db, { tenantId: h.tenantId, email: EMAIL, password: PASSWORD });
+    app = await buildServer(h.ctx);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    userDataDir = mkdtempSync(path.join(tmpdir(), 'refresh-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 860 },
+    });
+    context.setDefaultTimeout(15_000);
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
+    });
+    await page.goto(`${base}/login`);
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/settings/user-sync`);
+  });
+
+  after(async () => {
+    await context?.close();
+    await app?.close();
+    await h?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  });
+
+  for (const width of WIDTHS) {
+    it(`at ${width} px, a running sync shows its phase, people fetched of the total, a percentage and the wait after a 429`, async () => {
+      await setWidth(width);
+      await page.goto(`${base}/settings/user-sync/${h.integration.id}`);
+      await page.getByRole('button', { name: 'Sync now' }).waitFor();
+      // Throttled once (Retry-After 3 s), then slow pages: long enough to watch every part.
+      h.sandbox.faults.set({ rateLimit: { count: 1, retryAfter: 3 }, slowMs: 400 });
+      await page.getByRole('button', { name: 'Full sync' }).click();
+      const progress = page.getByTestId('run-progress');
+      await progress.getByTestId('run-retry').filter({ hasText: /^Retrying after 429 in [1-3] s$/ }).waitFor();
+      await progress.getByRole('list', { name: 'Sync steps' }).getByText('Fetching').waitFor();
+      await screenshot('sync-retrying', width);
+      // Polled every second: one of the readings while fetching shows "N of total people fetched · P%".
+      const readings: string[] = [];
+      const wanted = new RegExp(`^\\d+ of ${h.sandbox.roster.size} people fetched · \\d+%$`);
+      const end = Date.now() + 40_000;
+      while (!readings.some((r) => wanted.test(r)) && Date.now() < end) {
+        const counts = page.locator('[data-testid="run-progress"][data-phase="fetching"]').getByTestId('run-progress-counts');
+        if ((await counts.count()) > 0) readings.push((await counts.innerText().catch(() => '')).trim());
+        else readings.push(`[${(await page.getByTestId('run-progress').getAttribute('data-phase', { timeout: 200 }).catch(() => 'none')) ?? ''}] ${(await page.getByTestId('health').innerText().catch(() => '')).slice(0, 200)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(readings.some((r) => wanted.test(r)), `fetching showed people of the total with a percentage; saw ${JSON.stringify([...new Set(readings)])}`);
+      const value = Number(await progress.getByRole('progressbar').getAttribute('aria-valuenow'));
+      assert.ok(value >= 0 && value <= 100, 'the bar has a percentage');
+      await assertCleanText(`the running sync (${width} px)`);
+      await screenshot('sync-progress', width);
+      await page.getByTestId('sync-finished').filter({ hasText: 'Sync finished' }).waitFor({ timeout: 30_000 });
+      h.sandbox.faults.clear();
+      assert.equal(await page.getByTestId('sync-finished').filter({ hasText: '—' }).count(), 0);
+      await assertCleanText(`the finished sync (${width} px)`);
+    });
+  }
+
+  it('every page at 1280 and 390 px: sync pages lead to Integrations, the integration page links the status page, a phone shows every section, and no text has raw ids, ISO timestamps or internal names', async () => {
+    // An open match case, so Match review has something to show and count.
+    const employee = await h.ctx.store.db.selectFrom('employees').select('id').limit(2).execute();
+    await h.ctx.store.db
+      .insertInto('correlation_cases')
+      .values({ id: randomUUID(), tenant_id: h.tenantId, integration_id: h.integration.id, external_id: 'bh-9001', display_name: 'Ambiguous Person', email: null, reason: 'no work email; the name matches 2 employees', candidates: JSON.stringify(employee.map((e) => e.id)), status: 'open', resolution: null, run_id: null, created_at: new Date().toISOString(), resolved_at: null })
+      .execute();
+    const lastRun = await h.ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', h.integration.id).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+    const someone = employee[0]!.id;
+    const statusPage = descriptorOf('bamboohr')!.statusPageUrl;
+    const pages: { name: string; path: string; check?: () => Promise<void> }[] = [
+      { name: 'integrations', path: '/settings/integrations' },
+      {
+        name: 'integration',
+        path: `/settings/integrations/${h.integration.id}`,
+        check: async () => assert.equal(await page.getByTestId('status-page').getByRole('link', { name: 'BambooHR status page' }).getAttribute('href'), statusPage),
+      },
+      { name: 'user-sync-list', path: '/settings/user-sync', check: () => page.getByRole('link', { name: 'Go to Integrations' }).waitFor() },
+      { name: 'user-sync', path: `/settings/user-sync/${h.integration.id}`, check: () => page.getByRole('link', { name: 'Go to Integrations' }).waitFor() },
+      { name: 'run', path: `/settings/user-sync/${h.integration.id}/runs/${lastRun.id}` },
+      { name: 'employees', path: '/settings/employees' },
+      { name: 'employee', path: `/settings/employees/${someone}` },
+      { name: 'match-review', path: '/settings/correlation-cases', check: () => page.getByTestId('correlation-case').first().waitFor() },
+      { name: 'groups', path: '/settings/groups' },
+      { name: 'group-sync-list', path: '/settings/group-sync', check: () => page.getByRole('link', { name: 'Go to Integrations' }).waitFor() },
+      { name: 'group-sync', path: `/settings/group-sync/${h.integration.id}`, check: () => page.getByRole('link', { name: 'Go to Integrations' }).waitFor() },
+      { name: 'api-keys', path: '/settings/api-keys' },
+    ];
+    for (const width of WIDTHS) {
+      await setWidth(width);
+      for (const p of pages) {
+        await page.goto(`${base}${p.path}`);
+        await settle();
+        await p.check?.();
+        const nav = page.getByRole('navigation', { name: 'Settings' });
+        for (const section of SECTIONS) {
+          const link = nav.getByRole('link', { name: new RegExp(`^${section}`) });
+          const box = await link.boundingBox();
+          assert.ok(box && box.x >= 0 && box.x + box.width <= width && box.y >= 0, `"${section}" is in view in the navigation at ${width} px on ${p.name}`);
+        }
+        await nav.getByTestId('match-review-count').filter({ hasText: /^\d+\+?$/ }).waitFor();
+        const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+        assert.ok(Number(overflow) <= 1, `no sideways scrolling on ${p.name} at ${width} px (overflow ${String(overflow)}px)`);
+        await assertCleanText(`${p.name} at ${width} px`);
+        await screenshot(p.name, width);
+      }
+    }
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the console');
+  });
+});
