@@ -342,6 +342,8 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await page.getByRole('button', { name: 'Approve and apply' }).click();
     const dialog = page.getByRole('dialog', { name: 'Apply this run?' });
     await dialog.waitFor();
+    // A held run has applied nothing: the dialog states what approving will do, not a zero.
+    await dialog.getByText(`${victims.length} people will be deactivated`).waitFor();
     await dialog.getByRole('button', { name: 'Approve and apply' }).click();
     await page.getByRole('heading', { level: 1 }).getByText('Succeeded').waitFor({ timeout: 30_000 });
     await screenshot('run-approved');

@@ -86,7 +86,9 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
     );
   }
 
-  const c = r.counts;
+  // A held run has applied nothing yet: its summary and the approval dialog show what it plans.
+  const held = r.status === 'blocked' && r.planned !== null;
+  const c = held && r.planned ? r.planned : r.counts;
   return (
     <>
       <PageHeader
@@ -128,7 +130,7 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
           <RunProgressBar run={r} />
         </Card>
       )}
-      <Card title="Summary">
+      <Card title={held ? 'Summary (planned, not yet applied)' : 'Summary'}>
         <Counts
           items={[
             ['Fetched', c.fetched],
