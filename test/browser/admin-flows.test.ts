@@ -93,8 +93,9 @@ describe('admin flows at 1280 and 390 px in Chromium', { skip: !hasChromium && p
       await setWidth(width);
       await page.goto(`${base}/settings/user-sync/${h.integration.id}`);
       await page.getByRole('button', { name: 'Sync now' }).waitFor();
-      // Throttled once (Retry-After 3 s), then slow pages: long enough to watch every part.
-      h.sandbox.faults.set({ rateLimit: { count: 1, retryAfter: 3 }, slowMs: 400 });
+      // Throttled once (Retry-After 3 s), then slow pages: pages after the first are fetched 4 at a
+      // time, so each must take long enough (1.5 s) for the console's 1 s poll to see the fetch.
+      h.sandbox.faults.set({ rateLimit: { count: 1, retryAfter: 3 }, slowMs: 1500 });
       await page.getByRole('button', { name: 'Full sync' }).click();
       const progress = page.getByTestId('run-progress');
       await progress.getByTestId('run-retry').filter({ hasText: /^Retrying after 429 in [1-3] s$/ }).waitFor();

@@ -84,7 +84,7 @@ describe('the refresh command, as a new user runs it', () => {
     const people = (await (await fetch(`http://127.0.0.1:${port}/api/v1/employees?limit=1&status=active`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { fields: { email: { value: string } } }[] };
     const email = people.data[0]!.fields.email.value;
     const { stdout } = await run(process.execPath, [bin, 'doctor', email.toUpperCase()], { env: env(), timeout: 60_000 });
-    assert.match(stdout, /is active \(member\)/);
+    assert.match(stdout, /is active, a member\./);
     assert.match(stdout, /BambooHR \(sandbox\): BambooHR id \d+, present, in scope/);
     const missing = await run(process.execPath, [bin, 'doctor', 'nobody@nowhere.example'], { env: env(), timeout: 60_000 }).catch((e: { code: number; stdout: string }) => e);
     assert.equal((missing as { code: number }).code, 1);
