@@ -9,11 +9,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, launchConsoleBrowser } from '../helpers/chromium.ts';
 import { openHarness, type Harness } from '../helpers/harness.ts';
 import { adminTextProblems } from '../helpers/admin-text.ts';
 import { buildServer } from '../../src/api/server.ts';
@@ -21,7 +21,6 @@ import { createAdminUser } from '../../src/auth/admin-users.ts';
 import { ensureConsoleBuilt } from '../../web/scripts/ensure-built.ts';
 import { descriptorOf } from '../../src/providers/descriptors.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', 'flows');
 const EMAIL = 'admin@example.com';
 const PASSWORD = 'flows-test-password';
@@ -61,19 +60,7 @@ describe('admin flows at 1280 and 390 px in Chromium', { skip: !hasChromium && p
     app = await buildServer(h.ctx);
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'refresh-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 860 },
-    });
-    context.setDefaultTimeout(15_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
-    });
+    ({ context, page, userDataDir } = await launchConsoleBrowser(pageErrors));
     await page.goto(`${base}/login`);
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill(PASSWORD);

@@ -7,11 +7,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, launchConsoleBrowser } from '../helpers/chromium.ts';
 import { openHarness, type Harness } from '../helpers/harness.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { createAdminUser } from '../../src/auth/admin-users.ts';
@@ -21,7 +21,6 @@ import { startHibobSandbox, DEFAULT_SERVICE_USER, type HibobSandbox } from '../.
 import type { Config } from '../../src/config.ts';
 import { previewScope, type ScopePreview } from '../../src/app/scope-preview.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
 const EMAIL = 'admin@example.com';
 const OAUTH_CLIENT = { clientId: 'console-test-client', clientSecret: 'console-test-secret' };
@@ -68,20 +67,7 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     Object.assign(h.ctx.config as Config & Record<string, unknown>, { publicUrl: base, oauthClients: { bamboohr: OAUTH_CLIENT } });
     h.sandbox.oauth.clients.set(OAUTH_CLIENT.clientId, { ...OAUTH_CLIENT, redirectUris: [`${base}/api/v1/oauth/callback/bamboohr`] });
     hibob = await startHibobSandbox({ employees: 6, seed: 5 });
-    userDataDir = mkdtempSync(path.join(tmpdir(), 'refresh-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 860 },
-    });
-    context.setDefaultTimeout(15_000);
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    // Console errors other than expected HTTP failures (a 401 before sign-in, the 409 refusal), e.g. CSP violations.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text());
-    });
+    ({ context, page, userDataDir } = await launchConsoleBrowser(pageErrors));
   });
 
   after(async () => {
