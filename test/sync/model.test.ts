@@ -181,7 +181,7 @@ function commands() {
     ),
     fc.integer({ min: 1, max: 6 }).map((n) =>
       cmd(`HRIS terminates ${n}`, always, async (_m, r) => {
-        for (const p of r.h.sandbox.roster.list().filter((x) => x.status === 'Active' && x.workEmail).slice(0, n)) r.h.sandbox.roster.terminate(p.id, '2022-02-02');
+        for (const p of r.h.sandbox.roster.list().filter((x) => x.status === 'Active' && x.workEmail).slice(0, n)) r.h.sandbox.roster.terminate(p.id);
       }),
     ),
     fc.nat().map((i) =>
