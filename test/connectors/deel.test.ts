@@ -170,14 +170,33 @@ for (const dialect of DIALECTS) {
       const tokenCalls = sb.faults.requests.length; // the token endpoint is outside the API log; the sync below is inside it
       await call('PATCH', `/integrations/${id}`, { userSync: { enabled: true } });
       const first = await ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', id).executeTakeFirstOrThrow();
-      assert.equal((await waitForRun(ctx.engine, tenantId, first.id)).status, 'succeeded');
+      const run = await waitForRun(ctx.engine, tenantId, first.id);
+      assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
       assert.ok(sb.faults.requests.length > tokenCalls);
+      assert.equal(run.counts.fetched, sb.roster.size, 'the whole roster was read with the OAuth access token');
+      // Everyone working (not inactive) with a work e-mail is an employee linked to this integration.
+      const working = sb.roster.list().filter((p) => p.workEmail && p.hiring_status !== 'inactive').map((p) => p.workEmail!.toLowerCase());
+      const synced = new Set((await emailsOf(id)).map((e) => e?.toLowerCase()));
+      assert.ok(working.length > 0);
+      assert.deepEqual(working.filter((e) => !synced.has(e)), [], 'every working person synced');
 
+      // A grant made elsewhere, imported headlessly: redeemed at once, then a sync with its tokens.
       const { refreshToken } = sb.oauth.issueGrant('deel-app');
+      const refreshes = sb.oauth.stats.refreshes;
       const imported = await call('POST', '/integrations', { provider: 'deel', name: 'Deel (imported)', settings: { baseUrl: sb.url, authBaseUrl: sb.url }, credentials: { clientId: 'deel-app', clientSecret: client.clientSecret, refreshToken } });
       assert.equal(imported.status, 201, JSON.stringify(imported.body));
       assert.equal(imported.body.connection.status, 'connected');
+      assert.equal(sb.oauth.stats.refreshes, refreshes + 1, 'the imported refresh token was redeemed once');
+      const importedId = imported.body.id as string;
+      await call('PATCH', `/integrations/${importedId}`, { userSync: { enabled: true } });
+      const importedFirst = await ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', importedId).executeTakeFirstOrThrow();
+      const importedRun = await waitForRun(ctx.engine, tenantId, importedFirst.id);
+      assert.equal(importedRun.status, 'succeeded', JSON.stringify(importedRun.error));
+      assert.equal(importedRun.counts.fetched, sb.roster.size);
+      const viaImport = new Set((await emailsOf(importedId)).map((e) => e?.toLowerCase()));
+      assert.deepEqual(working.filter((e) => !viaImport.has(e)), [], 'the imported grant syncs the same people, linked to the same employees');
       assert.equal(sb.oauth.stats.reuses, 0);
+      assert.ok((sb.oauth.summary()['grants'] as { revoked: boolean }[]).every((g) => !g.revoked), 'no grant was revoked');
     });
   });
 }

@@ -194,8 +194,15 @@ for (const dialect of DIALECTS) {
         assert.equal(sb.oauth.stats.refreshes, refreshes + 1);
       }
       assert.equal(sb.oauth.stats.reuses, 0);
-      const run = await waitForRun(ctx.engine, tenantId, (await call('POST', `/integrations/${integration.id}/sync`, { mode: 'full', dryRun: true })).body.runId);
+      // And it syncs with the imported grant's tokens: everyone read, no grant revoked.
+      assert.equal((await call('PATCH', `/integrations/${integration.id}`, { userSync: { enabled: true } })).status, 200);
+      const queued = await ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', integration.id).where('dry_run', '=', 0).executeTakeFirstOrThrow();
+      const run = await waitForRun(ctx.engine, tenantId, queued.id);
       assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+      assert.equal(run.counts.fetched, new Set(sb.roster.list().map((e) => e.company_email?.toLowerCase() ?? e.id)).size, 'one record per person, across organisations');
+      const linked = await ctx.store.db.selectFrom('employee_links').select('employee_id').where('integration_id', '=', integration.id).execute();
+      assert.ok(linked.length > 0, 'people linked to the imported integration');
+      assert.ok((sb.oauth.summary()['grants'] as { revoked: boolean }[]).every((g) => !g.revoked), 'no grant was revoked');
     });
   });
 }
