@@ -57,20 +57,24 @@ export async function createIntegrationFromRequest(ctx: AppContext, tenantId: st
   const connection = credentials ? { status: 'connected' as const, detail: null } : { status: 'disconnected' as const, detail: `Not connected yet: connect it with ${descriptor.auth.map((m) => m.label).join(' or ')}.` };
   let integration: Integration;
   try {
-    integration = await createIntegration(
-      ctx.store.db,
-      ctx.vault,
-      { tenantId, provider: input.provider, name: input.name ?? descriptor.name, settings, credentials, connection, userSync: defaultUserSync(descriptor.defaultMapping, descriptor.defaultScope), groupSync: DEFAULT_GROUP_SYNC },
-      idempotency,
-    );
+    // The integration, the OAuth client of an imported grant (the one that must refresh it) and
+    // the audit entry commit together.
+    integration = await ctx.store.db.transaction().execute(async (trx) => {
+      const made = await createIntegration(
+        trx,
+        ctx.vault,
+        { tenantId, provider: input.provider, name: input.name ?? descriptor.name, settings, credentials, connection, userSync: defaultUserSync(descriptor.defaultMapping, descriptor.defaultScope), groupSync: DEFAULT_GROUP_SYNC },
+        idempotency,
+      );
+      if (resolved?.app) await putIntegrationSecret(trx, ctx.vault, tenantId, made.id, 'oauth_client', resolved.app);
+      await audit(trx, tenantId, 'integration.created', made.id, null, { provider: made.provider, name: made.name, connection: connection.status, method: resolved?.method.kind ?? null });
+      return made;
+    });
   } catch (error) {
     // Another request with the same key created it meanwhile: that one is the answer.
     if (error instanceof IdempotencyKeyTaken && idempotency) return (await replayCreate(ctx, tenantId, idempotency))!;
     throw error;
   }
-  // The client an imported grant was made with is the one that must refresh it.
-  if (resolved?.app) await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, integration.id, 'oauth_client', resolved.app);
-  await audit(ctx.store.db, tenantId, 'integration.created', integration.id, null, { provider: integration.provider, name: integration.name, connection: connection.status, method: resolved?.method.kind ?? null });
   return integration;
 }
 

@@ -15,6 +15,8 @@ import { ApiError, validateBody } from './errors.ts';
 import { outboundPolicy } from '../net/outbound-policy.ts';
 import { requireIntegration, resumeAfterReconnect } from './integrations-service.ts';
 import { requireAcceptedCredentials, tryCredentials } from './connection-check.ts';
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.ts';
 import { audit } from '../store/audit.ts';
 import { authorizeUrl, exchangeCode, generatePkce, generateState, OAuthFlowError, revokeToken, type OAuthApp } from '../auth/oauth/client.ts';
 import { credentialsFromTokens, isOAuthCredentials, type Credentials } from '../auth/oauth/credentials.ts';
@@ -57,9 +59,11 @@ export async function startConnect(ctx: AppContext, tenantId: string, id: string
     const credentials = resolved.credentials;
     // Tried first: refused credentials are a 422 and the stored ones (and the schedule) stay as they were.
     await requireAcceptedCredentials(ctx, integration.provider, integration.settings, credentials);
-    if ('app' in resolved && resolved.app) await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'oauth_client', resolved.app);
-    await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, { credentials, connection: { status: 'connected', detail: null } });
-    await audit(ctx.store.db, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: 'connected', method: 'method' in resolved ? resolved.method.kind : 'credentials' });
+    await ctx.store.db.transaction().execute(async (trx) => {
+      if ('app' in resolved && resolved.app) await putIntegrationSecret(trx, ctx.vault, tenantId, id, 'oauth_client', resolved.app);
+      await updateIntegration(trx, ctx.vault, tenantId, id, { credentials, connection: { status: 'connected', detail: null } });
+      await audit(trx, tenantId, 'integration.reconnected', id, { connection: integration.connection.status }, { connection: 'connected', method: 'method' in resolved ? resolved.method.kind : 'credentials' });
+    });
     return { kind: 'reconnected', integration: await resumeAfterReconnect(ctx, tenantId, id) };
   }
   if (!supportsOAuth(integration.provider)) {
@@ -142,45 +146,61 @@ export async function completeCallback(ctx: AppContext, provider: string, query:
   }
   // The grant is fresh: a refusal now means it lacks a permission or the settings lead elsewhere.
   const refused = await tryCredentials(ctx, integration.provider, integration.settings, credentials);
-  const updated = (await updateIntegration(ctx.store.db, ctx.vault, s.tenantId, s.integrationId, {
-    credentials,
-    connection: refused ? { status: 'error', detail: refused.message } : { status: 'connected', detail: null },
-  }))!;
-  await audit(ctx.store.db, s.tenantId, integration.connection.status === 'disconnected' && !integration.hasCredentials ? 'integration.connected' : 'integration.reconnected', s.integrationId, { connection: integration.connection.status }, { connection: updated.connection.status, method: 'oauth', scope: credentials['scope'] ?? null });
+  const updated = await ctx.store.db.transaction().execute(async (trx) => {
+    const saved = (await updateIntegration(trx, ctx.vault, s.tenantId, s.integrationId, {
+      credentials,
+      connection: refused ? { status: 'error', detail: refused.message } : { status: 'connected', detail: null },
+    }))!;
+    await audit(trx, s.tenantId, integration.connection.status === 'disconnected' && !integration.hasCredentials ? 'integration.connected' : 'integration.reconnected', s.integrationId, { connection: integration.connection.status }, { connection: saved.connection.status, method: 'oauth', scope: credentials['scope'] ?? null });
+    return saved;
+  });
   return refused ? updated : resumeAfterReconnect(ctx, s.tenantId, s.integrationId);
 }
 
-/** `POST /integrations/{id}/disconnect`. */
-/** DELETE /integrations/{id}: disconnect (revoking a grant), then remove it, keeping its history. */
+/** DELETE /integrations/{id}: disconnect (revoking a grant), then remove it, keeping its history, in one transaction with both audit entries. */
 export async function removeIntegrationFromRequest(ctx: AppContext, tenantId: string, id: string): Promise<void> {
   const integration = await requireIntegration(ctx, tenantId, id);
   const running = await activeRun(ctx.store.db, tenantId, id);
   if (running) throw new ApiError(409, 'run_in_progress', `A sync of ${integration.name} is ${running.status}; remove the integration once it has finished.`, { runId: running.id });
-  await disconnect(ctx, tenantId, id);
-  await removeIntegration(ctx.store.db, tenantId, id);
-  await audit(ctx.store.db, tenantId, 'integration.removed', id, { name: integration.name, provider: integration.provider, priority: integration.priority }, null);
+  const revoked = await revokeGrant(ctx, integration);
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await recordDisconnect(ctx, trx, integration, revoked);
+    await removeIntegration(trx, tenantId, id);
+    await audit(trx, tenantId, 'integration.removed', id, { name: integration.name, provider: integration.provider, priority: integration.priority }, null);
+  });
 }
 
+/** `POST /integrations/{id}/disconnect`: revokes where the provider can, then deletes the credentials and pauses syncs with the audit entry. */
 export async function disconnect(ctx: AppContext, tenantId: string, id: string): Promise<{ integration: Integration; revoked: boolean }> {
   const integration = await requireIntegration(ctx, tenantId, id);
-  const credentials = await readCredentials(ctx.store.db, ctx.vault, tenantId, id).catch(() => null);
+  const revoked = await revokeGrant(ctx, integration);
+  const updated = await ctx.store.db.transaction().execute((trx) => recordDisconnect(ctx, trx, integration, revoked));
+  return { integration: updated, revoked };
+}
+
+/** Ends an OAuth grant at the provider (RFC 7009) where it supports that; answers whether it did. */
+async function revokeGrant(ctx: AppContext, integration: Integration): Promise<boolean> {
+  const credentials = await readCredentials(ctx.store.db, ctx.vault, integration.tenantId, integration.id).catch(() => null);
+  if (!credentials || !isOAuthCredentials(credentials) || !supportsOAuth(integration.provider)) return false;
+  const app = await getIntegrationSecret<OAuthApp>(ctx.store.db, ctx.vault, integration.tenantId, integration.id, 'oauth_client');
+  if (!app) return false;
+  const cfg = oauthProviderConfig(integration.provider, integration.settings);
   let revoked = false;
-  if (credentials && isOAuthCredentials(credentials) && supportsOAuth(integration.provider)) {
-    const app = await getIntegrationSecret<OAuthApp>(ctx.store.db, ctx.vault, tenantId, id, 'oauth_client');
-    if (app) {
-      const cfg = oauthProviderConfig(integration.provider, integration.settings);
-      // Revoking the refresh token ends the grant (RFC 7009 §2.1); the access token too, for servers that do not cascade.
-      if (credentials['refreshToken']) revoked = await revokeToken(cfg, app, credentials['refreshToken'], 'refresh_token');
-      if (credentials['accessToken']) revoked = (await revokeToken(cfg, app, credentials['accessToken'], 'access_token')) || revoked;
-    }
-  }
-  const updated = (await updateIntegration(ctx.store.db, ctx.vault, tenantId, id, {
+  // Revoking the refresh token ends the grant (RFC 7009 §2.1); the access token too, for servers that do not cascade.
+  if (credentials['refreshToken']) revoked = await revokeToken(cfg, app, credentials['refreshToken'], 'refresh_token');
+  if (credentials['accessToken']) revoked = (await revokeToken(cfg, app, credentials['accessToken'], 'access_token')) || revoked;
+  return revoked;
+}
+
+/** Deletes the credentials and pauses syncs, with the audit entry, inside the caller's transaction. */
+async function recordDisconnect(ctx: AppContext, trx: Transaction<Database>, integration: Integration, revoked: boolean): Promise<Integration> {
+  const updated = (await updateIntegration(trx, ctx.vault, integration.tenantId, integration.id, {
     credentials: null,
     connection: { status: 'disconnected', detail: `Disconnected by an admin at ${new Date().toISOString()}; credentials deleted${revoked ? ' and the grant revoked' : ''}. Connect it again to resume syncing.` },
     userSync: { ...integration.userSync, enabled: false },
     groupSync: { ...integration.groupSync, enabled: false },
     nextRunAt: null,
   }))!;
-  await audit(ctx.store.db, tenantId, 'integration.disconnected', id, { connection: integration.connection.status, userSync: integration.userSync.enabled }, { connection: 'disconnected', revoked });
-  return { integration: updated, revoked };
+  await audit(trx, integration.tenantId, 'integration.disconnected', integration.id, { connection: integration.connection.status, userSync: integration.userSync.enabled }, { connection: 'disconnected', revoked });
+  return updated;
 }

@@ -41,6 +41,14 @@ export function webhookUrl(ctx: AppContext, integrationId: string): string {
   return `${publicBaseUrl(ctx)}/api/v1/webhooks/bamboohr/${encodeURIComponent(integrationId)}`;
 }
 
+/** Stores the webhook's secret in one transaction with its audit entry. */
+async function saveWebhookSecret(ctx: AppContext, tenantId: string, id: string, secret: WebhookSecret, after: Record<string, unknown>): Promise<void> {
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await putIntegrationSecret(trx, ctx.vault, tenantId, id, 'webhook', secret);
+    await audit(trx, tenantId, 'integration.webhook_set', id, null, after);
+  });
+}
+
 /** `POST /integrations/{id}/webhook`: returns the URL, and the secret once when ReFresh made or received it. */
 export async function setupWebhook(ctx: AppContext, tenantId: string, id: string, body: unknown): Promise<{ url: string; secret?: string; registered: boolean; webhookId?: string }> {
   const input = validateBody(WebhookSetupBody, body);
@@ -48,14 +56,12 @@ export async function setupWebhook(ctx: AppContext, tenantId: string, id: string
   if (!descriptorOf(integration.provider)?.capabilities.webhooks) throw new ApiError(400, 'webhooks_unsupported', `${integration.name} does not send webhooks to ReFresh.`);
   const url = webhookUrl(ctx, id);
   if (input.secret) {
-    await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'webhook', { secret: input.secret } satisfies WebhookSecret);
-    await audit(ctx.store.db, tenantId, 'integration.webhook_set', id, null, { url, registered: false });
+    await saveWebhookSecret(ctx, tenantId, id, { secret: input.secret }, { url, registered: false });
     return { url, registered: false };
   }
   if (!input.register) {
     const secret = randomBytes(32).toString('hex');
-    await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'webhook', { secret } satisfies WebhookSecret);
-    await audit(ctx.store.db, tenantId, 'integration.webhook_set', id, null, { url, registered: false });
+    await saveWebhookSecret(ctx, tenantId, id, { secret }, { url, registered: false });
     return { url, secret, registered: false };
   }
   if (integration.connection.status !== 'connected') {
@@ -68,8 +74,7 @@ export async function setupWebhook(ctx: AppContext, tenantId: string, id: string
     const created = JSON.parse(res.text) as { id?: unknown; privateKey?: unknown };
     if (typeof created.privateKey !== 'string') throw new ApiError(502, 'provider_bad_data', 'BambooHR created the webhook but sent no private key; delete it in BambooHR and try again.');
     const webhookId = String(created.id ?? '');
-    await putIntegrationSecret(ctx.store.db, ctx.vault, tenantId, id, 'webhook', { secret: created.privateKey, providerWebhookId: webhookId } satisfies WebhookSecret);
-    await audit(ctx.store.db, tenantId, 'integration.webhook_set', id, null, { url, registered: true, webhookId });
+    await saveWebhookSecret(ctx, tenantId, id, { secret: created.privateKey, providerWebhookId: webhookId }, { url, registered: true, webhookId });
     return { url, secret: created.privateKey, registered: true, webhookId };
   } catch (error) {
     if (isProviderError(error)) throw new ApiError(502, error.code, error.message);

@@ -4,6 +4,7 @@ import { DEFAULT_SAFEGUARD, type GroupSyncSettings, type UserSyncSettings } from
 import type { Database, IntegrationRow } from './schema.ts';
 import { newId, nowIso, parseJson } from './ids.ts';
 import { claimIdempotencyKey, type IdempotentRequest } from './idempotency.ts';
+import { withinTransaction } from './transaction.ts';
 
 export type ConnectionStatus = 'connected' | 'disconnected' | 'expired' | 'revoked' | 'error';
 
@@ -53,12 +54,15 @@ export interface NewIntegration {
   readonly groupSync: GroupSyncSettings;
 }
 
-/** With `idempotency`, the key is claimed in the same transaction (IdempotencyKeyTaken when another request has it). */
+/**
+ * With `idempotency`, the key is claimed in the same transaction (IdempotencyKeyTaken when another
+ * request has it). Inside the caller's transaction when `db` is one.
+ */
 export async function createIntegration(db: Kysely<Database>, vault: Vault, input: NewIntegration, idempotency?: IdempotentRequest): Promise<Integration> {
   const now = nowIso();
   const id = newId();
   // New integrations rank last, so ranks stay a permutation 1..n.
-  const row = await db.transaction().execute(async (trx) => {
+  const row = await withinTransaction(db, async (trx) => {
     const { n } = await trx
       .selectFrom('integrations')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -156,10 +160,11 @@ export async function dueIntegrations(db: Kysely<Database>, now: string): Promis
 /**
  * Removes an integration: its links go (people keep their last values, now unlocked), ranks close
  * up to stay a permutation, and the row stays, marked removed, so runs and audit keep their history.
+ * Inside the caller's transaction when `db` is one.
  */
 export async function removeIntegration(db: Kysely<Database>, tenantId: string, id: string): Promise<void> {
   const now = nowIso();
-  await db.transaction().execute(async (trx) => {
+  await withinTransaction(db, async (trx) => {
     await trx.deleteFrom('employee_links').where('tenant_id', '=', tenantId).where('integration_id', '=', id).execute();
     // Its groups and memberships stay, as the admin's now (like a field's last value).
     await trx

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS } from '../helpers/dialects.ts';
-import { openHarness, serveApi, type Harness } from '../helpers/harness.ts';
+import { apiCaller, openHarness, serveApi, type Harness } from '../helpers/harness.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 
 /**
@@ -20,13 +20,8 @@ for (const dialect of DIALECTS) {
     let base: string;
     let key: string;
     const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-      const res = await fetch(`${base}/api/v1${path}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      return { status: res.status, etag: res.headers.get('etag'), body: (text ? JSON.parse(text) : null) as Json };
+      const res = await apiCaller({ base, key })(method, path, body, headers);
+      return { ...res, etag: res.headers.get('etag'), body: res.body as Json };
     };
     const activePeople = () => h.sandbox.roster.list().filter((p) => p.status === 'Active' && p.workEmail);
     const byEmail = async (email: string) => (await call('GET', `/employees?email=${encodeURIComponent(email)}`)).body.data[0];

@@ -43,18 +43,18 @@ export async function serveApi(h: Harness): Promise<{ app: FastifyInstance; base
   return { app, key, base: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
 }
 
-export type ApiCall = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+export type ApiCall = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; body: any; headers: Headers }>;
 
-/** Calls `/api/v1{path}` on a served API with an admin key; the body parsed as JSON (null when empty). */
+/** Calls `/api/v1{path}` on a served API with an admin key (and any more headers); the body parsed as JSON (null when empty). */
 export function apiCaller(api: { base: string; key: string }): ApiCall {
-  return async (method, path, body) => {
+  return async (method, path, body, headers = {}) => {
     const res = await fetch(`${api.base}/api/v1${path}`, {
       method,
-      headers: { authorization: `Bearer ${api.key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${api.key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null, headers: res.headers };
   };
 }
 

@@ -25,15 +25,21 @@ export function apiKeyRoutes(ctx: AppContext): FastifyPluginAsync {
     });
 
     app.post('/api-keys', { schema: { tags, summary: 'Create an API key: the key is in this answer only, once', body: CreateApiKeyBody, response: responses({ 201: CreatedApiKey }, 400, 403) } }, async (request, reply) => {
-      const { key, info } = await createApiKey(ctx.store.db, request.tenantId, request.body.name);
-      await audit(ctx.store.db, request.tenantId, 'api_key.created', info.id, null, { name: info.name, prefix: info.prefix }, actorOf(request));
+      // The key and its audit entry commit together.
+      const { key, info } = await ctx.store.db.transaction().execute(async (trx) => {
+        const made = await createApiKey(trx, request.tenantId, request.body.name);
+        await audit(trx, request.tenantId, 'api_key.created', made.info.id, null, { name: made.info.name, prefix: made.info.prefix }, actorOf(request));
+        return made;
+      });
       return reply.status(201).send({ ...info, key });
     });
 
     app.delete('/api-keys/:id', { schema: { tags, summary: 'Revoke an API key: it stops working at once', params: IdParams, response: responses({ 204: NoContent }, 403, 404) } }, async (request, reply) => {
-      const revoked = await revokeApiKey(ctx.store.db, request.tenantId, request.params.id);
-      if (!revoked) throw notFound('API key', request.params.id);
-      await audit(ctx.store.db, request.tenantId, 'api_key.revoked', revoked.id, { name: revoked.name, prefix: revoked.prefix }, null, actorOf(request));
+      await ctx.store.db.transaction().execute(async (trx) => {
+        const revoked = await revokeApiKey(trx, request.tenantId, request.params.id);
+        if (!revoked) throw notFound('API key', request.params.id);
+        await audit(trx, request.tenantId, 'api_key.revoked', revoked.id, { name: revoked.name, prefix: revoked.prefix }, null, actorOf(request));
+      });
       return reply.status(204).send();
     });
   };

@@ -24,9 +24,13 @@ export function authRoutes(ctx: AppContext, clock: () => Date): FastifyPluginAsy
         const tenantId = request.body.tenantId ?? DEFAULT_TENANT_ID;
         // 429 (with Retry-After) when throttled, 401 for a wrong email or password.
         const user = await checkSignIn(ctx, { tenantId, email, password, address: request.ip, now: clock() });
-        const session = await createSession(ctx.store.db, tenantId, user.id);
+        // The session and its audit entry commit together; the cookie is set once both have.
+        const session = await ctx.store.db.transaction().execute(async (trx) => {
+          const made = await createSession(trx, tenantId, user.id);
+          await audit(trx, tenantId, 'admin.signed_in', user.id, null, { email: user.email }, { type: 'admin', id: user.id });
+          return made;
+        });
         setSessionCookie(reply, request, session.id);
-        await audit(ctx.store.db, tenantId, 'admin.signed_in', user.id, null, { email: user.email }, { type: 'admin', id: user.id });
         return { user: presentUser({ id: user.id, tenantId: user.tenant_id, email: user.email, role: user.role as AdminUser['role'], createdAt: user.created_at }), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
       },
     );
