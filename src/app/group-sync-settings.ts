@@ -61,10 +61,7 @@ export function resolveGroupSyncPatch(integration: Integration, patch: GroupSync
     ...(directoryGroups ? { directoryGroups } : {}),
   };
   const source = providerDisplayName(integration.provider);
-  if (patch.directoryGroups && !descriptorOf(integration.provider)?.capabilities.directoryGroups) {
-    const idps = Object.values(DESCRIPTORS).filter((d) => d.capabilities.directoryGroups).map((d) => d.name).join(' and ');
-    throw new ApiError(400, 'invalid_request', `groupSync.directoryGroups: ${source} has no groups of its own to sync; directory groups come from ${idps}. Use groupSync.mapping for ${source}'s departments, locations and the like.`, { field: 'groupSync.directoryGroups' });
-  }
+  if (patch.directoryGroups) requireDirectoryGroups(integration, 'groupSync.directoryGroups');
   if (patch.mapping) {
     const problems = validateGroupMapping(patch.mapping, { available: importedAttributes(userSync), sourceName: source });
     if (problems.length > 0) throw new ApiError(400, 'invalid_request', `groupSync.mapping: ${problems[0]}`, { field: 'groupSync.mapping', problems });
@@ -84,6 +81,14 @@ export function resolveGroupSyncPatch(integration: Integration, patch: GroupSync
     throw new ApiError(400, 'invalid_request', `groupSync.mapping: say which attributes become groups, e.g. [{"attribute": "department", "type": "Department"}]${dir}`, { field: 'groupSync.mapping' });
   }
   return next;
+}
+
+/** Refuses (400) an integration whose provider has no groups of its own (an HRIS). */
+export function requireDirectoryGroups(integration: Integration, field: string): void {
+  if (descriptorOf(integration.provider)?.capabilities.directoryGroups) return;
+  const source = providerDisplayName(integration.provider);
+  const idps = Object.values(DESCRIPTORS).filter((d) => d.capabilities.directoryGroups).map((d) => d.name).join(' and ');
+  throw new ApiError(400, 'invalid_request', `${field}: ${source} has no groups of its own to sync; directory groups come from ${idps}. Use groupSync.mapping for ${source}'s departments, locations and the like.`, { field });
 }
 
 /** Whether a change of Group Sync settings should start a sync now. */

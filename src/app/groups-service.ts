@@ -4,7 +4,7 @@ import { ApiError, cursorKey, notFound, validateBody } from './errors.ts';
 import { importedAttributes } from './group-sync-settings.ts';
 import { CreateGroupBody, GroupListPage, GroupPreviewBody, MembersBody, PatchGroupBody, type GroupListQueryT, type GroupSyncPreview, type MemberListQuery } from '../api/contract/groups.ts';
 import { asContract } from '../api/contract/common.ts';
-import { planGroups, subtreeHeadcounts, toTree, validateGroupMapping, type GroupMappingEntry } from '../core/group-plan.ts';
+import { planCounts, planGroups, subtreeHeadcounts, toTree, validateGroupMapping, type GroupMappingEntry } from '../core/group-plan.ts';
 import { groupPeople, mappedAttributes } from '../sync/group-step.ts';
 import { providerDisplayName } from '../connectors/errors.ts';
 import { getIntegration, listIntegrations, type Integration } from '../store/integrations.ts';
@@ -363,7 +363,7 @@ const PREVIEW_GROUPS = 200;
  * The nodes of a forest an answer of `budget` nodes shows: the roots, then level by level whole
  * families (a node's children all, or none: its `childCount` tells).
  */
-function keepFamilies<T extends { children: T[] }>(roots: readonly T[], budget: number): Set<T> {
+export function keepFamilies<T extends { children: T[] }>(roots: readonly T[], budget: number): Set<T> {
   const kept = new Set<T>(roots);
   let room = budget - roots.length;
   for (let level: readonly T[] = roots; level.length > 0 && room > 0; ) {
@@ -420,13 +420,7 @@ export async function previewGroupSync(ctx: AppContext, tenantId: string, integr
     groups: strip(tree as Planned[]),
     groupsTotal: plan.groups.length,
     changes: {
-      create: plan.created.length,
-      rename: plan.renamed.length,
-      move: plan.moved.length,
-      archive: plan.archived.length,
-      revive: plan.revived.length,
-      membershipsAdded: plan.membershipsAdded.length,
-      membershipsRemoved: plan.membershipsRemoved.length,
+      ...planCounts(plan),
       archived: plan.archived.map((a) => ({ id: a.id, name: a.name, reason: a.reason })),
     },
     ...(people.length === 0 ? { note: `No people from ${integration.name} yet: run a sync first; the preview uses the last fetched data.` } : {}),

@@ -34,10 +34,16 @@ function wildcard(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`, 's');
 }
 
+/** Whether an include pattern picks a group itself (by its name or e-mail). */
+export function patternPicks(pattern: string): (g: Pick<SourceGroup, 'name' | 'email'>) => boolean {
+  const re = wildcard(pattern);
+  return (g) => [g.name, g.email ?? ''].some((n) => n !== '' && re.test(n.toLocaleLowerCase('en')));
+}
+
 /** The keys of the selected groups and every group nested in them. */
 export function selectDirectoryGroups(groups: readonly SourceGroup[], selection: DirectoryGroupSelection): Set<string> {
   if (selection === 'all') return new Set(groups.map((g) => g.key));
-  const patterns = selection.include.map(wildcard);
+  const picks = selection.include.map(patternPicks);
   const byKey = new Map(groups.map((g) => [g.key, g]));
   const out = new Set<string>();
   const add = (g: SourceGroup): void => {
@@ -48,9 +54,31 @@ export function selectDirectoryGroups(groups: readonly SourceGroup[], selection:
       if (c) add(c);
     }
   };
+  for (const g of groups) if (picks.some((pick) => pick(g))) add(g);
+  return out;
+}
+
+/**
+ * The distinct people (user members) in each group and the groups nested in it, as the source
+ * holds them: what the admin knows the group as, before ReFresh leaves out who it does not sync.
+ */
+export function sourcePeopleCounts(groups: readonly SourceGroup[]): Map<string, number> {
+  const byKey = new Map(groups.map((g) => [g.key, g]));
+  const out = new Map<string, number>();
   for (const g of groups) {
-    const names = [g.name, g.email ?? ''].map((n) => n.toLocaleLowerCase('en'));
-    if (patterns.some((p) => names.some((n) => n !== '' && p.test(n)))) add(g);
+    const people = new Set<string>();
+    const seen = new Set<string>();
+    const stack = [g.key];
+    while (stack.length > 0) {
+      const k = stack.pop()!;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const h = byKey.get(k);
+      if (!h) continue;
+      for (const u of h.userIds) people.add(u);
+      stack.push(...h.groupKeys);
+    }
+    out.set(g.key, people.size);
   }
   return out;
 }

@@ -105,6 +105,19 @@ export interface GroupPlan {
   readonly membershipsRemoved: readonly ExistingMembership[];
 }
 
+/** How many of each change a plan holds: what a preview tells the admin the next sync would do. */
+export function planCounts(plan: GroupPlan) {
+  return {
+    create: plan.created.length,
+    rename: plan.renamed.length,
+    move: plan.moved.length,
+    archive: plan.archived.length,
+    revive: plan.revived.length,
+    membershipsAdded: plan.membershipsAdded.length,
+    membershipsRemoved: plan.membershipsRemoved.length,
+  };
+}
+
 /** ReFresh fields that make sense as groups (plus every `custom.<key>`). */
 export const GROUPABLE_FIELDS = ['department', 'division', 'location', 'jobTitle', 'employmentStatus', 'employmentType'] as const;
 

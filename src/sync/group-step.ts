@@ -171,7 +171,7 @@ export function directoryGroupType(provider: string): string {
 }
 
 /** Why a direct user member of a directory group is not a synced member, from the integration's link for them. */
-async function memberReasons(db: Db, tenantId: string, integrationId: string): Promise<{ employeeOf: Map<string, string>; whyNot: (id: string) => string }> {
+export async function memberReasons(db: Db, tenantId: string, integrationId: string): Promise<{ employeeOf: Map<string, string>; whyNot: (id: string) => string }> {
   const rows = await db
     .selectFrom('employee_links')
     .select(['external_id', 'employee_id', 'present', 'in_scope', 'scope_reason', 'source_status', 'status_reason'])

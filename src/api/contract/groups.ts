@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GroupMappingSchema } from '../../app/group-sync-settings.ts';
+import { DirectoryGroupsSchema, GroupMappingSchema } from '../../app/group-sync-settings.ts';
 import { Id, QueryBoolean, Timestamp, pageOf, paging } from './common.ts';
 import { GroupMappingEntryOut } from './integrations.ts';
 
@@ -41,6 +41,11 @@ export const MemberParams = z.strictObject({ id: Id, employeeId: Id });
 export const RemoveMemberQuery = z.strictObject({ employeeId: Id.optional() });
 
 export const GroupPreviewBody = z.strictObject({ mapping: GroupMappingSchema.optional(), limit: z.number().int().min(1).max(1000).optional().describe('How many groups the tree shows at most (default 200); childCount tells what each has') });
+
+export const DirectoryPreviewBody = z.strictObject({
+  directoryGroups: DirectoryGroupsSchema.optional().describe('The selection to preview (default: the saved one, else "all")'),
+  limit: z.number().int().min(1).max(1000).optional().describe('How many groups the tree and the list of groups left out show at most (default 200)'),
+});
 
 // ---- responses ----
 
@@ -132,3 +137,51 @@ export const GroupSyncPreview = z
     note: z.string().optional(),
   })
   .meta({ id: 'GroupSyncPreview' });
+
+type DirectoryPreviewNodeT = {
+  id: string | null;
+  key: string;
+  name: string;
+  email: string | null;
+  kind: string;
+  pickedBy: string;
+  status: string;
+  people: number;
+  headcount: number;
+  skipped: number;
+  childCount: number;
+  children: DirectoryPreviewNodeT[];
+};
+export const DirectoryPreviewNode: z.ZodType<DirectoryPreviewNodeT> = z
+  .object({
+    id: z.string().nullable().describe('The ReFresh group it is synced as; null for a group the next sync would create'),
+    key: z.string().describe("The provider's id of the group"),
+    name: z.string(),
+    email: z.string().nullable(),
+    kind: z.string().describe('"Security group", "Microsoft 365 group", "Dynamic group", "Google group", …'),
+    pickedBy: z.string().describe('Why it is picked: "all", the include pattern that names it, or "nested in <group>"'),
+    status: z.enum(['new', 'existing', 'revived']),
+    people: z.number().int().describe('Distinct people in the group and its nested groups in the source'),
+    headcount: z.number().int().describe('Distinct ReFresh employees it would count, sub-groups included (what the Groups tree shows after the sync)'),
+    skipped: z.number().int().describe('Direct members that would not be synced (not ReFresh employees: guests, people out of scope, service principals, …)'),
+    childCount: z.number().int().describe('Nested groups it has; children holds those that fit in the answer'),
+    get children() {
+      return z.array(DirectoryPreviewNode);
+    },
+  })
+  .meta({ id: 'DirectoryPreviewNode' });
+
+export const DirectoryGroupsPreview = z
+  .object({
+    basis: z.literal('live from the provider'),
+    type: z.string().describe('The type the groups get: "Google group" or "Entra group"'),
+    directoryGroups: DirectoryGroupsSchema,
+    total: z.number().int().describe('Groups in the source'),
+    selected: z.number().int().describe('Groups the selection picks, nested ones included'),
+    patterns: z.array(z.object({ pattern: z.string(), matches: z.number().int() })).describe('Each include pattern and how many groups it names itself (0: a typo?)'),
+    groups: z.array(DirectoryPreviewNode).describe('The picked groups as they would nest'),
+    left: z.array(z.object({ key: z.string(), name: z.string(), email: z.string().nullable(), kind: z.string(), people: z.number().int() })).describe('Groups the selection leaves out (the first ones by name)'),
+    leftTotal: z.number().int(),
+    changes: z.object({ create: z.number().int(), rename: z.number().int(), move: z.number().int(), archive: z.number().int(), revive: z.number().int(), membershipsAdded: z.number().int(), membershipsRemoved: z.number().int() }),
+  })
+  .meta({ id: 'DirectoryGroupsPreview' });

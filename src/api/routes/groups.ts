@@ -2,9 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { addManualMembers, createManualGroup, groupDetail, listGroupsFor, listMembers, patchGroup, previewGroupSync, removeManualMembers } from '../../app/groups-service.ts';
+import { previewDirectoryGroups } from '../../app/directory-preview.ts';
 import { IdParams, optionalBody, responses } from '../contract/common.ts';
 import {
   CreateGroupBody,
+  DirectoryGroupsPreview,
+  DirectoryPreviewBody,
   GroupDetail,
   GroupListPage,
   GroupListQuery,
@@ -71,6 +74,20 @@ export function groupRoutes(ctx: AppContext): FastifyPluginAsync {
       '/groups/:id/members/:employeeId',
       { schema: { tags, summary: 'Remove one manual member; a synced membership answers 409', params: MemberParams, response: responses({ 200: MembersRemoved }, 404, 409) } },
       async (request) => removeManualMembers(ctx, request.tenantId, request.params.id, { employeeId: request.params.employeeId }),
+    );
+
+    app.post(
+      '/integrations/:id/group-sync/directory-preview',
+      {
+        schema: {
+          tags: ['integrations', 'groups'],
+          summary: 'Which Google or Entra groups a directoryGroups selection ("all" or include patterns) picks, nested, with people and headcounts, read live from the provider, without saving',
+          params: IdParams,
+          body: optionalBody(DirectoryPreviewBody),
+          response: responses({ 200: DirectoryGroupsPreview }, 400, 404, 409, 502),
+        },
+      },
+      async (request) => previewDirectoryGroups(ctx, request.tenantId, request.params.id, request.body ?? {}),
     );
 
     app.post(

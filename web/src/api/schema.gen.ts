@@ -3009,6 +3009,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/{id}/group-sync/directory-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Which Google or Entra groups a directoryGroups selection ("all" or include patterns) picks, nested, with people and headcounts, read live from the provider, without saving */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The selection to preview (default: the saved one, else "all") */
+                        directoryGroups?: "all" | {
+                            include: string[];
+                        };
+                        /** @description How many groups the tree and the list of groups left out show at most (default 200) */
+                        limit?: number;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DirectoryGroupsPreview"];
+                    };
+                };
+                /** @description The request is not valid; `error.details.field` names the part at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API key or console session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource in this tenant */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state (e.g. field_locked, run_in_progress); the message says what to do */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side; it has been logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The provider answered with an error */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations/{id}/group-sync/preview": {
         parameters: {
             query?: never;
@@ -4251,6 +4363,68 @@ export interface components {
             resolvedAt: string | null;
             /** @enum {string} */
             status: "open" | "resolved";
+        };
+        DirectoryGroupsPreview: {
+            /** @constant */
+            basis: "live from the provider";
+            changes: {
+                archive: number;
+                create: number;
+                membershipsAdded: number;
+                membershipsRemoved: number;
+                move: number;
+                rename: number;
+                revive: number;
+            };
+            /** @description Directory groups to sync: "all", or {"include": ["Abt. *", "leaders@acme.example"]} */
+            directoryGroups: "all" | {
+                include: string[];
+            };
+            /** @description The picked groups as they would nest */
+            groups: components["schemas"]["DirectoryPreviewNode"][];
+            /** @description Groups the selection leaves out (the first ones by name) */
+            left: {
+                email: string | null;
+                key: string;
+                kind: string;
+                name: string;
+                people: number;
+            }[];
+            leftTotal: number;
+            /** @description Each include pattern and how many groups it names itself (0: a typo?) */
+            patterns: {
+                matches: number;
+                pattern: string;
+            }[];
+            /** @description Groups the selection picks, nested ones included */
+            selected: number;
+            /** @description Groups in the source */
+            total: number;
+            /** @description The type the groups get: "Google group" or "Entra group" */
+            type: string;
+        };
+        DirectoryPreviewNode: {
+            /** @description Nested groups it has; children holds those that fit in the answer */
+            childCount: number;
+            children: components["schemas"]["DirectoryPreviewNode"][];
+            email: string | null;
+            /** @description Distinct ReFresh employees it would count, sub-groups included (what the Groups tree shows after the sync) */
+            headcount: number;
+            /** @description The ReFresh group it is synced as; null for a group the next sync would create */
+            id: string | null;
+            /** @description The provider's id of the group */
+            key: string;
+            /** @description "Security group", "Microsoft 365 group", "Dynamic group", "Google group", … */
+            kind: string;
+            name: string;
+            /** @description Distinct people in the group and its nested groups in the source */
+            people: number;
+            /** @description Why it is picked: "all", the include pattern that names it, or "nested in <group>" */
+            pickedBy: string;
+            /** @description Direct members that would not be synced (not ReFresh employees: guests, people out of scope, service principals, …) */
+            skipped: number;
+            /** @enum {string} */
+            status: "new" | "existing" | "revived";
         };
         Employee: {
             /** @description ISO 8601 date-time in UTC */

@@ -3,6 +3,7 @@ import { ApiError, client, data, errorMessage, type Schema } from '../api/client
 import { q } from '../api/queries.ts';
 import { Alert, Badge, Card, EmptyState, ErrorState, GoToIntegrations, LockIcon, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { Headcount, Tree } from '../components/Tree.tsx';
+import { DirectoryGroupsCard } from '../components/DirectoryGroups.tsx';
 import { CONNECTION, fieldLabel, providerInitials, providerName, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 
@@ -39,6 +40,7 @@ export function GroupSyncListPage() {
                   </div>
                   <p className="muted small">
                     {i.groupSync.mapping.length === 0 ? 'No attributes mapped to groups yet.' : `Groups from: ${i.groupSync.mapping.map((m) => `${fieldLabel(m.attribute)} → ${m.type}`).join(', ')}`}
+                    {i.groupSync.directoryGroups && ` ${providerName(i.provider)} groups: ${i.groupSync.directoryGroups === 'all' ? 'all' : i.groupSync.directoryGroups.include.join(', ')}.`}
                   </p>
                   <div className="link-row">
                     <Link to={`/settings/group-sync/${i.id}`} className="btn btn-primary btn-small" aria-label={`Open Group Sync for ${i.name}`}>
@@ -74,6 +76,7 @@ const toMapping = (rows: Row[]): GroupMappingEntry[] =>
 export function GroupSyncPage({ id }: { id: string }) {
   const [pollUntil, setPollUntil] = useState(0);
   const integration = useApiQuery(q.integration(id));
+  const providers = useApiQuery(q.providers());
   // After enabling or changing the mapping a run starts: the synced groups are read again while it works.
   const groups = useApiQuery({ ...q.groupTree({ integrationId: id, limit: 1000 }), refetchInterval: () => (Date.now() < pollUntil ? 1500 : false) });
   const i = integration.data;
@@ -105,6 +108,8 @@ export function GroupSyncPage({ id }: { id: string }) {
   }
 
   const source = providerName(i.provider);
+  // Identity providers (the descriptor's directoryGroups capability) have groups of their own.
+  const hasDirectoryGroups = providers.data?.data.find((p) => p.id === i.provider)?.capabilities.directoryGroups === true;
   const connected = i.connection.status === 'connected';
   // The attributes this integration imports (its field mapping's targets) can become groups.
   const available = [...new Set(Object.values(i.userSync.fieldMapping))].filter((a) => a !== 'email' && a !== 'managerId').sort((a, b) => fieldLabel(a).localeCompare(fieldLabel(b)));
@@ -123,7 +128,7 @@ export function GroupSyncPage({ id }: { id: string }) {
       if (!r.type.trim()) e[`type-${r.key}`] = 'Enter a type label, e.g. Department.';
       if (r.nameTemplate?.trim() && !r.nameTemplate.includes('{value}')) e[`nameTemplate-${r.key}`] = 'The name template needs {value}.';
     }
-    if (enabled && rows.length === 0) e.mapping = 'Add at least one attribute to turn Group Sync on.';
+    if (enabled && rows.length === 0 && !i.groupSync.directoryGroups) e.mapping = hasDirectoryGroups ? `Add at least one attribute, or pick ${source} groups below, to turn Group Sync on.` : 'Add at least one attribute to turn Group Sync on.';
     setErrors(e);
     const first = Object.keys(e)[0];
     if (first) document.getElementById(`gs-${first}`)?.focus();
@@ -275,6 +280,18 @@ export function GroupSyncPage({ id }: { id: string }) {
           </div>
         </form>
       </Card>
+
+      {hasDirectoryGroups && (
+        <DirectoryGroupsCard
+          integration={i}
+          source={source}
+          onSaved={(updated) => {
+            integration.set(updated);
+            setEnabled(updated.groupSync.enabled);
+            if (updated.groupSync.enabled) setPollUntil(Date.now() + 20_000);
+          }}
+        />
+      )}
 
       <div className="grid-2">
         <Card title="Preview">
