@@ -4,17 +4,17 @@ import { z } from 'zod';
 import { normalizeEmail, normalizeEmployeeNumber } from '../core/correlate.ts';
 import { cleanValue, isFieldName, type FieldName, type FieldValues, type Role } from '../core/fields.ts';
 import type { PersonStatus } from '../core/lifecycle.ts';
-import { CreateEmployeeBody, PatchEmployeeBody } from '../api/contract/employees.ts';
+import { CreateEmployeeBody, EmployeeListQuery, PatchEmployeeBody } from '../api/contract/employees.ts';
 import type { FieldPriorities, ProvenanceMap } from '../core/resolve.ts';
-import { getEmployee, searchText, stateColumns, toEmployee, type Employee } from '../store/employees.ts';
-import { newId, nowIso } from '../store/ids.ts';
+import { countEmployees, EMPLOYEE_SORTS, getEmployee, listEmployees, searchText, sortValueOf, stateColumns, toEmployee, type Employee, type EmployeeKeyset, type EmployeeSort } from '../store/employees.ts';
+import { decodeCursor, encodeCursor, newId, nowIso } from '../store/ids.ts';
 import { listIntegrations, type Integration } from '../store/integrations.ts';
 import type { Database } from '../store/schema.ts';
 import { linksForEmployees } from '../store/links.ts';
 import { encodeProvenance } from '../store/provenance.ts';
 import { refreshHeadcounts } from '../store/group-headcounts.ts';
 import type { AppContext } from './context.ts';
-import { ApiError, notFound, validateBody } from './errors.ts';
+import { ApiError, badCursor, cursorKey, notFound, validateBody } from './errors.ts';
 import { audit } from '../store/audit.ts';
 import { fieldLocks, statusOwner } from './locks.ts';
 import { getFieldPriorities } from '../store/field-priorities.ts';
@@ -251,4 +251,60 @@ export async function importEmployeesCsv(ctx: AppContext, tenantId: string, csv:
     }
   }
   return { created: results.filter((r) => r.status === 'created').length, failed: results.filter((r) => r.status === 'failed').length, rows: results };
+}
+
+/** A sorted page's cursor: the sort, its direction, the last row's sort value (null when too long to carry) and id. */
+type SortCursor = [EmployeeSort, 'asc' | 'desc', string | null, string];
+
+/** Sort values longer than this are not carried in the cursor; the next page reads the row's current value instead. */
+const CURSOR_VALUE_MAX = 300;
+
+function decodeSortCursor(cursor: string | undefined, by: EmployeeSort, order: 'asc' | 'desc'): SortCursor | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const text = decodeCursor(cursor, 1000);
+  let parsed: unknown;
+  try {
+    parsed = text === null ? null : JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
+  const ok =
+    Array.isArray(parsed) && parsed.length === 4 && (EMPLOYEE_SORTS as readonly unknown[]).includes(parsed[0]) && (parsed[1] === 'asc' || parsed[1] === 'desc') && (parsed[2] === null || typeof parsed[2] === 'string') && typeof parsed[3] === 'string' && parsed[3].length <= 100;
+  if (!ok) throw badCursor();
+  const c = parsed as SortCursor;
+  if (c[0] !== by || c[1] !== order) throw new ApiError(400, 'invalid_request', 'query.cursor: this cursor belongs to another sort order; start again from the first page (no cursor)', { field: 'query.cursor' });
+  return c;
+}
+
+/**
+ * GET /employees: one page in the asked order, keyset-paged on (sort value, id) so a cursor stays
+ * exact however many people share a department or a status, and the total the filters match.
+ * Without `sort`, id order with the id as the cursor (as before).
+ */
+export async function listEmployeePage(db: Kysely<Database>, tenantId: string, query: z.infer<typeof EmployeeListQuery>): Promise<{ rows: Employee[]; total: number; nextCursor: string | null }> {
+  const { q, email, status, integrationId, groupId, department, role, sort, order, limit, cursor } = query;
+  const filters = {
+    ...(q ? { q } : {}),
+    ...(email !== undefined ? { email: normalizeEmail(email) ?? '' } : {}),
+    ...(status ? { status } : {}),
+    ...(integrationId ? { integrationId } : {}),
+    ...(groupId ? { groupId } : {}),
+    ...(department ? { department } : {}),
+    ...(role ? { role } : {}),
+  };
+  let after: string | EmployeeKeyset | undefined;
+  if (!sort) after = cursorKey(cursor);
+  else {
+    const c = decodeSortCursor(cursor, sort, order);
+    if (c) after = { value: c[2] ?? (await sortValueOf(db, tenantId, sort, c[3])), id: c[3] };
+  }
+  const rows = await listEmployees(db, tenantId, { ...filters, limit: limit + 1, ...(sort ? { sort: { by: sort, desc: order === 'desc' } } : {}), ...(after !== undefined ? { after } : {}) });
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  let nextCursor: string | null = null;
+  if (rows.length > limit && last) {
+    const value = last.sort_key ?? '';
+    nextCursor = sort ? encodeCursor(JSON.stringify([sort, order, value.length <= CURSOR_VALUE_MAX ? value : null, last.id] satisfies SortCursor)) : encodeCursor(last.id);
+  }
+  return { rows: page.map(toEmployee), total: await countEmployees(db, tenantId, filters), nextCursor };
 }

@@ -141,6 +141,15 @@ export async function updateEmployee(db: Db, tenantId: string, w: EmployeeWrite,
   return Number(result.numUpdatedRows) === 1;
 }
 
+export const EMPLOYEE_SORTS = ['name', 'email', 'department', 'status', 'source', 'updated'] as const;
+export type EmployeeSort = (typeof EMPLOYEE_SORTS)[number];
+
+/** Where the previous page ended: its last row's sort value and id (the tie-break). */
+export interface EmployeeKeyset {
+  readonly value: string;
+  readonly id: string;
+}
+
 export interface EmployeeQuery {
   readonly q?: string;
   readonly email?: string;
@@ -149,16 +158,107 @@ export interface EmployeeQuery {
   readonly integrationId?: string;
   /** Only members of this group or of its sub-groups. */
   readonly groupId?: string;
+  /** Department, case-insensitive and exact (after trimming). */
+  readonly department?: string;
+  readonly role?: Role;
+  /** Sort column and direction; id order when absent. */
+  readonly sort?: { readonly by: EmployeeSort; readonly desc: boolean };
   readonly limit: number;
-  readonly after?: string;
+  /** Id order: the last id of the previous page; with `sort`, its keyset. */
+  readonly after?: string | EmployeeKeyset;
 }
 
-export async function listEmployees(db: Db, tenantId: string, query: EmployeeQuery): Promise<EmployeeRow[]> {
+/** A field's value from the fields JSON (text in both stores); the name inline, so PostgreSQL sees one expression in GROUP BY and ORDER BY. */
+function fieldSql(db: Db, name: string): RawBuilder<string | null> {
+  return db.getExecutor().adapter instanceof SqliteAdapter ? sql<string | null>`json_extract(employees.fields, ${sql.lit(`$.${name}`)})` : sql<string | null>`(employees.fields::jsonb ->> ${sql.lit(name)})`;
+}
+
+/**
+ * The value a column sorts by, never null (an empty value sorts first ascending), the same
+ * expression for the ORDER BY and for the keyset comparison so a cursor stays exact: name as the
+ * console shows it (display name, else preferred or first name and last name, else e-mail),
+ * lower-cased; the source is the first linked integration's name ('' for ReFresh-only people).
+ */
+function sortSql(db: Db, tenantId: string, by: EmployeeSort): RawBuilder<string> {
+  const f = (name: string) => fieldSql(db, name);
+  switch (by) {
+    case 'name':
+      return sql<string>`lower(coalesce(nullif(${f('displayName')}, ''), nullif(trim(coalesce(nullif(${f('preferredName')}, ''), ${f('firstName')}, '') || ' ' || coalesce(${f('lastName')}, '')), ''), employees.email_norm, ''))`;
+    case 'email':
+      return sql<string>`coalesce(employees.email_norm, '')`;
+    case 'department':
+      return sql<string>`lower(coalesce(${f('department')}, ''))`;
+    case 'status':
+      return sql<string>`employees.status`;
+    case 'source':
+      return sql<string>`coalesce((select min(lower(i.name)) from employee_links l join integrations i on i.id = l.integration_id where l.tenant_id = ${tenantId} and l.employee_id = employees.id and i.removed_at is null), '')`;
+    case 'updated':
+      return sql<string>`employees.updated_at`;
+  }
+}
+
+type ListedRow = EmployeeRow & { sort_key?: string };
+
+/** One person's current sort value ('' when they are gone: the page then continues from the start of the ties). */
+export async function sortValueOf(db: Db, tenantId: string, by: EmployeeSort, id: string): Promise<string> {
+  const row = await db.selectFrom('employees').select(sortSql(db, tenantId, by).as('v')).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+  return row?.v ?? '';
+}
+
+export async function listEmployees(db: Db, tenantId: string, query: EmployeeQuery): Promise<ListedRow[]> {
   const search = query.q ? await searchPlan(db, query.q, query.limit) : undefined;
+  let q = filteredEmployees(db, tenantId, query, search);
+  const sort = query.sort;
+  if (!sort) {
+    if (typeof query.after === 'string') q = q.where('id', '>', query.after);
+    return q.selectAll().orderBy('id').limit(query.limit).execute();
+  }
+  const key = sortSql(db, tenantId, sort.by);
+  const after = query.after;
+  if (after !== undefined && typeof after !== 'string') {
+    q = sort.desc
+      ? q.where(sql<boolean>`(${key} < ${after.value} or (${key} = ${after.value} and employees.id < ${after.id}))`)
+      : q.where(sql<boolean>`(${key} > ${after.value} or (${key} = ${after.value} and employees.id > ${after.id}))`);
+  }
+  const dir = sort.desc ? sql`desc` : sql`asc`;
+  return q
+    .selectAll()
+    .select(key.as('sort_key'))
+    .orderBy(sql`${key} ${dir}`)
+    .orderBy(sql`employees.id ${dir}`)
+    .limit(query.limit)
+    .execute();
+}
+
+/** How many people the query's filters (not its page) match. */
+export async function countEmployees(db: Db, tenantId: string, query: Omit<EmployeeQuery, 'limit' | 'after' | 'sort'>): Promise<number> {
+  const search = query.q ? await searchPlan(db, query.q, 1000) : undefined;
+  const row = await filteredEmployees(db, tenantId, query, search).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Departments in use, as written (the first spelling of each, case-insensitively), sorted. */
+export async function listDepartments(db: Db, tenantId: string, limit = 500): Promise<string[]> {
+  const dept = fieldSql(db, 'department');
+  const rows = await db
+    .selectFrom('employees')
+    .select((eb) => eb.fn.min(dept).as('name'))
+    .where('tenant_id', '=', tenantId)
+    .where(sql<boolean>`coalesce(${dept}, '') <> ''`)
+    .groupBy(sql`lower(${dept})`)
+    .orderBy(sql`lower(${dept})`)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => String(r.name));
+}
+
+function filteredEmployees(db: Db, tenantId: string, query: Omit<EmployeeQuery, 'limit' | 'after' | 'sort'>, search: { condition: RawBuilder<boolean>; drives: boolean } | undefined) {
   // With few matches the search index drives (`+` keeps SQLite from walking the tenant's id index instead).
-  let q = db.selectFrom('employees').selectAll().where(search?.drives ? sql<boolean>`+employees.tenant_id = ${tenantId}` : sql<boolean>`employees.tenant_id = ${tenantId}`);
+  let q = db.selectFrom('employees').where(search?.drives ? sql<boolean>`+employees.tenant_id = ${tenantId}` : sql<boolean>`employees.tenant_id = ${tenantId}`);
   if (query.email !== undefined) q = q.where('email_norm', '=', query.email);
   if (query.status !== undefined) q = q.where('status', '=', query.status);
+  if (query.role !== undefined) q = q.where('role', '=', query.role);
+  if (query.department !== undefined) q = q.where(sql<boolean>`lower(trim(coalesce(${fieldSql(db, 'department')}, ''))) = lower(${query.department.trim()})`);
   if (search) q = q.where(search.condition);
   if (query.integrationId === 'none') {
     q = q.where(({ not, exists, selectFrom }) => not(exists(selectFrom('employee_links').select('employee_links.external_id').whereRef('employee_links.employee_id', '=', 'employees.id'))));
@@ -173,8 +273,7 @@ export async function listEmployees(db: Db, tenantId: string, query: EmployeeQue
     const tree = sql<{ id: string }>`with recursive tree(id) as (select id from groups where tenant_id = ${tenantId} and id = ${query.groupId} union select g.id from groups g join tree on g.parent_id = tree.id where g.tenant_id = ${tenantId} and g.archived = 0) select id from tree`;
     q = q.where(sql<boolean>`exists (select 1 from group_memberships m where m.tenant_id = ${tenantId} and m.employee_id = employees.id and m.group_id in (${tree}))`);
   }
-  if (query.after) q = q.where('id', '>', query.after);
-  return q.orderBy('id').limit(query.limit).execute();
+  return q;
 }
 
 /** Up to this many matches, the index's matches are read and sorted; beyond, employees are read in id order until a page is full. */

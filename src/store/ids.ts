@@ -39,7 +39,7 @@ export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
 }
 
-const BASE64URL = /^[A-Za-z0-9_-]{1,800}$/;
+const BASE64URL = /^[A-Za-z0-9_-]{1,2000}$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
@@ -47,12 +47,12 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * canonical base64url of well-formed UTF-8 text without control characters (so a forged `AA`,
  * which decodes to a NUL, never reaches a query).
  */
-export function decodeCursor(cursor: string): string | null {
-  if (!BASE64URL.test(cursor)) return null;
+export function decodeCursor(cursor: string, maxChars = 200): string | null {
+  if (!BASE64URL.test(cursor) || cursor.length > Math.min(2000, maxChars * 4)) return null;
   const bytes = Buffer.from(cursor, 'base64url');
   if (bytes.toString('base64url') !== cursor || !isUtf8(bytes)) return null;
   const key = bytes.toString('utf8');
-  return key.length > 0 && key.length < 200 && !CONTROL.test(key) ? key : null;
+  return key.length > 0 && key.length < maxChars && !CONTROL.test(key) ? key : null;
 }
 
 export function parseJson<T>(text: string | null, fallback: T): T {

@@ -9,70 +9,40 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, launchConsoleBrowser } from '../helpers/chromium.ts';
+import type { Page } from 'playwright-core';
 import { openHarness, type Harness } from '../helpers/harness.ts';
-import { adminTextProblems } from '../helpers/admin-text.ts';
-import { buildServer } from '../../src/api/server.ts';
-import { createAdminUser } from '../../src/auth/admin-users.ts';
-import { ensureConsoleBuilt } from '../../web/scripts/ensure-built.ts';
+import { CHROMIUM, openConsoleSession, WIDTHS, type ConsoleSession } from '../helpers/console-session.ts';
 import { descriptorOf } from '../../src/providers/descriptors.ts';
 
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', 'flows');
 const EMAIL = 'admin@example.com';
 const PASSWORD = 'flows-test-password';
-const WIDTHS = [1280, 390] as const;
 const SECTIONS = ['Employees', 'Match review', 'Groups', 'User Auto-Sync', 'Group Sync', 'Integrations', 'API keys'];
 const hasChromium = existsSync(CHROMIUM);
 
 describe('admin flows at 1280 and 390 px in Chromium', { skip: !hasChromium && process.env.CI !== 'true' ? `${CHROMIUM} is not installed` : false }, () => {
   let h: Harness;
-  let app: FastifyInstance;
+  let session: ConsoleSession;
   let base: string;
-  let context: BrowserContext;
   let page: Page;
-  let userDataDir: string;
-  const pageErrors: string[] = [];
-
-  const setWidth = (width: number) => page.setViewportSize({ width, height: width === 390 ? 844 : 860 });
-  const screenshot = (name: string, width: number) => page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true });
-  /** The page's visible text holds no id, ISO timestamp or internal name. */
-  const assertCleanText = async (where: string) => {
-    const text = await page.locator('body').innerText();
-    assert.deepEqual(adminTextProblems(text), [], `text an admin reads on ${where}`);
-  };
-  const settle = async () => {
-    await page.locator('h1').first().waitFor();
-    await page.waitForLoadState('networkidle');
-    await page.locator('.spinner').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
-  };
+  let pageErrors: string[];
+  const setWidth = (width: number) => session.setWidth(width);
+  const screenshot = (name: string, width: number) => session.screenshot(name, width);
+  const assertCleanText = (where: string) => session.assertCleanText(where);
+  const settle = () => session.settle();
 
   before(async () => {
     if (!hasChromium) throw new Error(`${CHROMIUM} is missing and CI=true: install Debian's chromium (apt-get install chromium); nothing downloads a browser.`);
-    ensureConsoleBuilt({ quiet: true });
-    rmSync(SHOTS, { recursive: true, force: true });
-    mkdirSync(SHOTS, { recursive: true });
     h = await openHarness('sqlite', { employees: 40, seed: 21, pageSize: 5 });
-    await createAdminUser(h.ctx.store.db, { tenantId: h.tenantId, email: EMAIL, password: PASSWORD });
-    app = await buildServer(h.ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    ({ context, page, userDataDir } = await launchConsoleBrowser(pageErrors));
-    await page.goto(`${base}/login`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${base}/settings/user-sync`);
+    session = await openConsoleSession(h, { shots: SHOTS, email: EMAIL, password: PASSWORD });
+    ({ base, page, pageErrors } = session);
   });
 
   after(async () => {
-    await context?.close();
-    await app?.close();
+    await session?.close();
     await h?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   for (const width of WIDTHS) {

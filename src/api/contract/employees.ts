@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isFieldName, ROLES, STANDARD_FIELDS } from '../../core/fields.ts';
 import { Id, Timestamp, pageOf, paging } from './common.ts';
+import { EMPLOYEE_SORTS } from '../../store/employees.ts';
 
 // ---- requests ----
 
@@ -46,6 +47,10 @@ export const EmployeeListQuery = z.strictObject({
   status: z.enum(['active', 'inactive']).optional(),
   integrationId: z.string().max(100).optional().describe('People linked to this source; `none` for people added in ReFresh only'),
   groupId: z.string().max(100).optional().describe('Members of the group or its sub-groups'),
+  department: z.string().max(200).optional().describe('Department, exact but case-insensitive (GET /employees/departments lists them)'),
+  role: z.enum(ROLES).optional(),
+  sort: z.enum(EMPLOYEE_SORTS).optional().describe('Sort column (name as shown, e-mail, department, status, source = the linked integration\'s name, updated = last change); id order when absent. A cursor belongs to its sort and order'),
+  order: z.enum(['asc', 'desc']).default('asc'),
   ...paging,
 });
 
@@ -77,7 +82,9 @@ export const Employee = z
   .meta({ id: 'Employee' });
 export type EmployeeT = z.infer<typeof Employee>;
 
-export const EmployeePage = pageOf(Employee);
+export const EmployeePage = pageOf(Employee).extend({ total: z.number().int().describe('How many people match the filters (all pages)') });
+
+export const DepartmentList = z.object({ data: z.array(z.string()).describe('Departments in use, sorted, each spelled as one of its people has it') });
 
 /** The CSV file itself, sent as the body with Content-Type: text/csv. */
 export const ImportCsvBody = z.string().describe('The CSV: a header row, then one row per person');

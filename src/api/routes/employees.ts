@@ -1,19 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
-import { ApiError, cursorKey, notFound } from '../../app/errors.ts';
+import { ApiError, notFound } from '../../app/errors.ts';
 import { presentEmployee } from '../../app/presenters.ts';
 import { explainPerson } from '../../app/explain.ts';
-import { createEmployee, employeeEtag, importEmployeesCsv, patchEmployee } from '../../app/employees-service.ts';
-import { normalizeEmail } from '../../core/correlate.ts';
-import { getEmployee, listEmployees, toEmployee } from '../../store/employees.ts';
-import { encodeCursor } from '../../store/ids.ts';
+import { createEmployee, employeeEtag, importEmployeesCsv, listEmployeePage, patchEmployee } from '../../app/employees-service.ts';
+import { getEmployee, listDepartments } from '../../store/employees.ts';
 import { listIntegrations } from '../../store/integrations.ts';
 import { linksForEmployees } from '../../store/links.ts';
 import { groupsForEmployees } from '../../store/groups.ts';
 import { getFieldPriorities } from '../../store/field-priorities.ts';
 import { IdParams, responses } from '../contract/common.ts';
-import { CreateEmployeeBody, Employee, EmployeeListQuery, EmployeePage, Explanation, IfMatchHeaders, ImportCsvBody, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
+import { CreateEmployeeBody, DepartmentList, Employee, EmployeeListQuery, EmployeePage, Explanation, IfMatchHeaders, ImportCsvBody, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
 
 export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
   const integrationsOf = async (tenantId: string) => new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
@@ -29,30 +27,28 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get(
       '/employees',
-      { schema: { tags, summary: 'Employees, paged; q searches name, email, number and title; filter by status, source (integrationId, or none) and group (with sub-groups)', querystring: EmployeeListQuery, response: responses({ 200: EmployeePage }, 400) } },
+      {
+        schema: {
+          tags,
+          summary: 'Employees, paged, with the total the filters match; q searches name, email, number and title; filter by status, source (integrationId, or none), group (with sub-groups), department and role; sort by name, email, department, status, source or updated',
+          querystring: EmployeeListQuery,
+          response: responses({ 200: EmployeePage }, 400),
+        },
+      },
       async (request) => {
-        const { q, email, status, integrationId, groupId, limit, cursor } = request.query;
-        const after = cursorKey(cursor);
-        const rows = await listEmployees(ctx.store.db, request.tenantId, {
-          limit: limit + 1,
-          ...(q ? { q } : {}),
-          ...(email !== undefined ? { email: normalizeEmail(email) ?? '' } : {}),
-          ...(status ? { status } : {}),
-          ...(integrationId ? { integrationId } : {}),
-          ...(groupId ? { groupId } : {}),
-          ...(after ? { after } : {}),
-        });
-        const page = rows.slice(0, limit).map(toEmployee);
-        const links = await linksForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
+        const { rows, total, nextCursor } = await listEmployeePage(ctx.store.db, request.tenantId, request.query);
+        const ids = rows.map((e) => e.id);
+        const links = await linksForEmployees(ctx.store.db, request.tenantId, ids);
         const integrations = await integrationsOf(request.tenantId);
-        const groups = await groupsForEmployees(ctx.store.db, request.tenantId, page.map((e) => e.id));
+        const groups = await groupsForEmployees(ctx.store.db, request.tenantId, ids);
         const overrides = await getFieldPriorities(ctx.store.db, request.tenantId);
-        return {
-          data: page.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations, groups.get(e.id), overrides)),
-          nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null,
-        };
+        return { data: rows.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations, groups.get(e.id), overrides)), total, nextCursor };
       },
     );
+
+    app.get('/employees/departments', { schema: { tags, summary: 'The departments people are in (for the department filter)', response: responses({ 200: DepartmentList }) } }, async (request) => ({
+      data: await listDepartments(ctx.store.db, request.tenantId),
+    }));
 
     app.post(
       '/employees',

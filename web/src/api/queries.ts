@@ -6,7 +6,7 @@ import { QueryClient, queryOptions } from '@tanstack/react-query';
 import { ApiError, client, data, type Page, type Schema } from './client.ts';
 import type { paths } from './schema.gen.ts';
 
-type Query<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
+export type Query<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
 
 /** 4xx answers are final (retrying asks the same question); network errors and 5xx are retried. */
 function retry(failures: number, error: unknown): boolean {
@@ -28,6 +28,7 @@ export const q = {
   runs: (query: Query<'/api/v1/runs'>) => queryOptions({ queryKey: ['runs', query], queryFn: ({ signal }) => data(client.GET('/api/v1/runs', { params: { query }, signal })) }),
   run: (id: string) => queryOptions({ queryKey: ['run', id], queryFn: ({ signal }) => data(client.GET('/api/v1/runs/{id}', { params: { path: { id } }, signal })) }),
   employees: (query: Query<'/api/v1/employees'>) => queryOptions({ queryKey: ['employees', query], queryFn: ({ signal }) => data(client.GET('/api/v1/employees', { params: { query }, signal })) }),
+  departments: () => queryOptions({ queryKey: ['employees', 'departments'], queryFn: ({ signal }) => data(client.GET('/api/v1/employees/departments', { signal })) }),
   employee: (id: string) => queryOptions({ queryKey: ['employee', id], queryFn: ({ signal }) => data(client.GET('/api/v1/employees/{id}', { params: { path: { id } }, signal })) }),
   explain: (id: string) => queryOptions({ queryKey: ['employee', id, 'explain'], queryFn: ({ signal }) => data(client.GET('/api/v1/employees/{id}/explain', { params: { path: { id } }, signal })) }),
   /** The group tree (view=tree answers GroupNodes, with children). */

@@ -801,12 +801,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Employees, paged; q searches name, email, number and title; filter by status, source (integrationId, or none) and group (with sub-groups) */
+        /** Employees, paged, with the total the filters match; q searches name, email, number and title; filter by status, source (integrationId, or none), group (with sub-groups), department and role; sort by name, email, department, status, source or updated */
         get: {
             parameters: {
                 query?: {
                     /** @description The nextCursor of the previous page */
                     cursor?: string;
+                    /** @description Department, exact but case-insensitive (GET /employees/departments lists them) */
+                    department?: string;
                     /** @description Exact, case-insensitive */
                     email?: string;
                     /** @description Members of the group or its sub-groups */
@@ -815,8 +817,12 @@ export interface paths {
                     integrationId?: string;
                     /** @description Page size, 1–1000 */
                     limit?: number;
+                    order?: "asc" | "desc";
                     /** @description Searches name, email, employee number and job title */
                     q?: string;
+                    role?: "organization_admin" | "compliance_manager" | "member";
+                    /** @description Sort column (name as shown, e-mail, department, status, source = the linked integration's name, updated = last change); id order when absent. A cursor belongs to its sort and order */
+                    sort?: "name" | "email" | "department" | "status" | "source" | "updated";
                     status?: "active" | "inactive";
                 };
                 header?: never;
@@ -835,6 +841,8 @@ export interface paths {
                             data: components["schemas"]["Employee"][];
                             /** @description Pass as cursor for the next page; null on the last page */
                             nextCursor: string | null;
+                            /** @description How many people match the filters (all pages) */
+                            total: number;
                         };
                     };
                 };
@@ -1227,6 +1235,72 @@ export interface paths {
                 };
                 /** @description No such resource in this tenant */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side; it has been logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/employees/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The departments people are in (for the department filter) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Departments in use, sorted, each spelled as one of its people has it */
+                            data: string[];
+                        };
+                    };
+                };
+                /** @description No valid API key or console session */
+                401: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -1,24 +1,36 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
-import { q as queries } from '../api/queries.ts';
+import { q as queries, type Query } from '../api/queries.ts';
 import { Alert, Badge, Card, EmptyState, ErrorState, Field, PageHeader, Spinner } from '../components/ui.tsx';
-import { personName, ROLE_LABEL } from '../format.ts';
+import { formatDateTime, personName, ROLE_LABEL } from '../format.ts';
 import { useApiQuery, useDebounced, useTitle } from '../hooks.ts';
 
 type ImportResult = Schema<'ImportResult'>;
 import { Link, useNavigate, useSearchParams } from '../router.tsx';
 
-const PAGE_SIZE = 50;
+const PAGE_SIZES = [25, 50, 100, 200] as const;
+const DEFAULT_PAGE_SIZE = 50;
 
-/** Keyset-paged: each page asks for `cursor`, so page 2,000 of 100,000 people is as fast as page 1. */
+type SortKey = NonNullable<Query<'/api/v1/employees'>['sort']>;
+const SORT_LABEL: Record<SortKey, string> = { name: 'Name', email: 'Email', department: 'Department', status: 'Status', source: 'Source', updated: 'Last updated' };
+const SORT_KEYS = Object.keys(SORT_LABEL) as SortKey[];
+
+/** Keyset-paged: each page asks for `cursor`, so page 2,000 of 100,000 people is as fast as page 1, in any sort order. */
 export function EmployeesPage() {
   useTitle('Employees');
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const source = params.get('source') ?? '';
   const group = params.get('group') ?? '';
+  const department = params.get('department') ?? '';
+  const role = params.get('role') ?? '';
+  const sort: SortKey = (SORT_KEYS as string[]).includes(params.get('sort') ?? '') ? (params.get('sort') as SortKey) : 'name';
+  const order = params.get('order') === 'desc' ? 'desc' : 'asc';
+  const sizeParam = Number(params.get('size'));
+  const pageSize = (PAGE_SIZES as readonly number[]).includes(sizeParam) ? sizeParam : DEFAULT_PAGE_SIZE;
   const integrations = useApiQuery(queries.integrations());
   const groups = useApiQuery(queries.groupList({ limit: 1000 }));
+  const departments = useApiQuery(queries.departments());
   const [q, setQ] = useState(params.get('q') ?? '');
   const debounced = useDebounced(q.trim(), 250);
   // Cursors of the pages before the current one, for "Previous".
@@ -27,26 +39,51 @@ export function EmployeesPage() {
   const [panel, setPanel] = useState<'add' | 'import' | null>(null);
   const cases = useApiQuery(queries.correlationCases({ status: 'open', limit: 100 }));
   const openCases = cases.data?.data.length ?? 0;
+  /** A new filter, sort or page size starts again from page 1. */
+  const refilter = (next: Record<string, string | null>) => {
+    setTrail([]);
+    setParams({ ...next, cursor: null });
+  };
 
   useEffect(() => {
-    if ((params.get('q') ?? '') !== debounced) {
-      setTrail([]);
-      setParams({ q: debounced, cursor: null });
-    }
+    if ((params.get('q') ?? '') !== debounced) refilter({ q: debounced });
   }, [debounced]);
 
   const list = useApiQuery(
     queries.employees({
-      limit: PAGE_SIZE,
+      limit: pageSize,
+      sort,
+      order,
       ...(params.get('q') ? { q: params.get('q')! } : {}),
       ...(status === 'active' || status === 'inactive' ? { status } : {}),
       ...(source ? { integrationId: source } : {}),
       ...(group ? { groupId: group } : {}),
+      ...(department ? { department } : {}),
+      ...(role === 'member' || role === 'compliance_manager' || role === 'organization_admin' ? { role } : {}),
       ...(cursor ? { cursor } : {}),
     }),
   );
   const rows = list.data?.data ?? [];
+  const total = list.data?.total ?? 0;
   const pageNo = trail.length + 1;
+  const firstShown = (pageNo - 1) * pageSize + 1;
+  const integrationName = new Map((integrations.data?.data ?? []).map((i) => [i.id, i.name]));
+  const sourceOf = (e: Schema<'Employee'>) => [...new Set(e.links.map((l) => integrationName.get(l.integrationId)).filter(Boolean))].join(', ') || 'ReFresh only';
+  const filtered = !!(params.get('q') || status || source || group || department || role);
+
+  const sortHeader = (key: SortKey, className?: string) => (
+    <th scope="col" className={className} aria-sort={sort === key ? (order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+      <button
+        type="button"
+        className="th-sort"
+        onClick={() => refilter({ sort: key, order: sort === key && order === 'asc' ? 'desc' : 'asc' })}
+        aria-label={`Sort by ${SORT_LABEL[key].toLowerCase()}${sort === key ? (order === 'asc' ? ', now A to Z' : ', now Z to A') : ''}`}
+      >
+        {SORT_LABEL[key]}
+        <span aria-hidden="true">{sort === key ? (order === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+      </button>
+    </th>
+  );
 
   return (
     <>
@@ -80,14 +117,7 @@ export function EmployeesPage() {
           </div>
           <div className="field">
             <label htmlFor="employee-status">Status</label>
-            <select
-              id="employee-status"
-              value={status}
-              onChange={(e) => {
-                setTrail([]);
-                setParams({ status: e.target.value, cursor: null });
-              }}
-            >
+            <select id="employee-status" value={status} onChange={(e) => refilter({ status: e.target.value })}>
               <option value="">All</option>
               <option value="active">Active</option>
               <option value="inactive">Inactive</option>
@@ -95,14 +125,7 @@ export function EmployeesPage() {
           </div>
           <div className="field">
             <label htmlFor="employee-source">Source</label>
-            <select
-              id="employee-source"
-              value={source}
-              onChange={(e) => {
-                setTrail([]);
-                setParams({ source: e.target.value, cursor: null });
-              }}
-            >
+            <select id="employee-source" value={source} onChange={(e) => refilter({ source: e.target.value })}>
               <option value="">All sources</option>
               {(integrations.data?.data ?? []).map((i) => (
                 <option key={i.id} value={i.id}>
@@ -113,15 +136,19 @@ export function EmployeesPage() {
             </select>
           </div>
           <div className="field">
+            <label htmlFor="employee-department">Department</label>
+            <select id="employee-department" value={department} onChange={(e) => refilter({ department: e.target.value })}>
+              <option value="">All departments</option>
+              {(departments.data?.data ?? []).map((d) => (
+                <option key={d} value={d}>
+                  {d}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
             <label htmlFor="employee-group">Group</label>
-            <select
-              id="employee-group"
-              value={group}
-              onChange={(e) => {
-                setTrail([]);
-                setParams({ group: e.target.value, cursor: null });
-              }}
-            >
+            <select id="employee-group" value={group} onChange={(e) => refilter({ group: e.target.value })}>
               <option value="">All groups</option>
               {(groups.data?.data ?? []).map((g) => (
                 <option key={g.id} value={g.id}>
@@ -130,13 +157,37 @@ export function EmployeesPage() {
               ))}
             </select>
           </div>
+          <div className="field">
+            <label htmlFor="employee-role">Role</label>
+            <select id="employee-role" value={role} onChange={(e) => refilter({ role: e.target.value })}>
+              <option value="">All roles</option>
+              {Object.entries(ROLE_LABEL).map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="employee-sort">Sort by</label>
+            <select id="employee-sort" value={`${sort}:${order}`} onChange={(e) => { const [by, dir] = e.target.value.split(':'); refilter({ sort: by ?? 'name', order: dir ?? 'asc' }); }}>
+              {SORT_KEYS.flatMap((key) => [
+                <option key={`${key}:asc`} value={`${key}:asc`}>
+                  {SORT_LABEL[key]}, {key === 'updated' ? 'oldest first' : 'A to Z'}
+                </option>,
+                <option key={`${key}:desc`} value={`${key}:desc`}>
+                  {SORT_LABEL[key]}, {key === 'updated' ? 'newest first' : 'Z to A'}
+                </option>,
+              ])}
+            </select>
+          </div>
         </form>
         {list.loading && !list.data ? (
           <Spinner label="Loading employees…" />
         ) : list.error ? (
           <ErrorState error={list.error} onRetry={list.reload} />
         ) : rows.length === 0 ? (
-          params.get('q') || status || source || group ? (
+          filtered ? (
             <EmptyState title="Nobody matches">Try another name or email, or clear the filters.</EmptyState>
           ) : (
             <EmptyState title="No employees yet" action={<Link to="/settings/user-sync" className="btn btn-primary">Go to User Auto-Sync</Link>}>
@@ -145,23 +196,26 @@ export function EmployeesPage() {
           )
         ) : (
           <>
+            <p className="muted small" data-testid="employee-total" aria-live="polite">
+              {total.toLocaleString()} {total === 1 ? 'person' : 'people'}
+              {filtered ? ' match' : ''} · showing {firstShown.toLocaleString()}–{(firstShown + rows.length - 1).toLocaleString()}
+            </p>
             <div className="table-wrap" aria-busy={list.loading}>
               <table className="table employees-table">
-                <caption className="sr-only">Employees, page {pageNo}</caption>
+                <caption className="sr-only">
+                  Employees, page {pageNo}, sorted by {SORT_LABEL[sort].toLowerCase()}
+                </caption>
                 <thead>
                   <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Email</th>
-                    <th scope="col" className="hide-sm">
-                      Job title
-                    </th>
-                    <th scope="col" className="hide-sm">
-                      Department
-                    </th>
+                    {sortHeader('name')}
+                    {sortHeader('email')}
+                    {sortHeader('department', 'hide-sm')}
                     <th scope="col" className="hide-sm">
                       Role
                     </th>
-                    <th scope="col">Status</th>
+                    {sortHeader('source', 'hide-sm')}
+                    {sortHeader('updated', 'hide-sm')}
+                    {sortHeader('status')}
                   </tr>
                 </thead>
                 <tbody>
@@ -171,9 +225,12 @@ export function EmployeesPage() {
                         <Link to={`/settings/employees/${e.id}`}>{personName(e.fields)}</Link>
                       </td>
                       <td className="truncate">{e.fields.email?.value ?? '—'}</td>
-                      <td className="hide-sm">{e.fields.jobTitle?.value ?? '—'}</td>
-                      <td className="hide-sm">{e.fields.department?.value ?? '—'}</td>
+                      <td className="hide-sm" data-testid="employee-department">
+                        {e.fields.department?.value ?? '—'}
+                      </td>
                       <td className="hide-sm">{ROLE_LABEL[e.role] ?? e.role}</td>
+                      <td className="hide-sm">{sourceOf(e)}</td>
+                      <td className="hide-sm">{formatDateTime(e.updatedAt)}</td>
                       <td>
                         <Badge tone={e.status === 'active' ? 'good' : 'neutral'}>{e.status === 'active' ? 'Active' : 'Inactive'}</Badge>
                       </td>
@@ -196,8 +253,18 @@ export function EmployeesPage() {
                 ← Previous
               </button>
               <span className="muted small">
-                Page {pageNo} · {rows.length} shown
+                Page {pageNo} of {Math.max(1, Math.ceil(total / pageSize)).toLocaleString()}
               </span>
+              <label className="pager-size muted small">
+                Per page{' '}
+                <select value={pageSize} onChange={(e) => refilter({ size: e.target.value })} aria-label="People per page">
+                  {PAGE_SIZES.map((n) => (
+                    <option key={n} value={n}>
+                      {n}
+                    </option>
+                  ))}
+                </select>
+              </label>
               <button
                 type="button"
                 className="btn btn-secondary btn-small"
