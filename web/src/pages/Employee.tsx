@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { client, data, errorMessage, type Body, type Schema } from '../api/client.ts';
+import { ApiError, client, data, errorMessage, type Body, type Schema } from '../api/client.ts';
 import { q } from '../api/queries.ts';
 import { useAuth } from '../auth.tsx';
 import { Alert, Badge, Card, EmptyState, ErrorState, LockIcon, PageHeader, Spinner } from '../components/ui.tsx';
@@ -13,6 +13,9 @@ type Role = Employee['role'];
 import { Link } from '../router.tsx';
 
 const ROLES: Role[] = ['organization_admin', 'compliance_manager', 'member'];
+
+/** What a 412 means to the admin; the page then shows the other change (their own edit stays in its form). */
+const STALE_EDIT = 'Someone changed this employee after you opened it, so your change was not saved. Their change is shown now: check it, then save yours again if it is still needed.';
 
 export function EmployeePage({ id }: { id: string }) {
   const employee = useApiQuery(q.employee(id));
@@ -35,18 +38,29 @@ export function EmployeePage({ id }: { id: string }) {
     );
   }
 
-  /** Saves; a refusal is shown where the edit was made (inline) or at the top. Returns the error message, or null. */
+  /**
+   * Saves, on condition that nobody changed the person since this page read them (If-Match with
+   * the version read, which the API sends as the ETag). A refusal is shown where the edit was made
+   * (inline) or at the top. Returns the error message, or null.
+   */
   const save = async (body: Body<'/api/v1/employees/{id}', 'patch'>, done: string, inline = false): Promise<string | null> => {
     try {
-      const updated = await data(client.PATCH('/api/v1/employees/{id}', { params: { path: { id } }, body }));
+      const updated = await data(client.PATCH('/api/v1/employees/{id}', { params: { path: { id }, header: { 'if-match': `"${e.version}"` } }, body }));
       employee.set(updated);
       setNotice({ tone: 'good', text: done });
       setHistoryVersion((v) => v + 1);
       return null;
     } catch (error) {
+      // 412: the edit was not saved; show what they changed (the edit being made stays in its form).
+      const stale = error instanceof ApiError && error.status === 412;
+      const message = stale ? STALE_EDIT : errorMessage(error);
+      if (stale) {
+        employee.reload();
+        setHistoryVersion((v) => v + 1);
+      }
       if (inline) setNotice(null);
-      else setNotice({ tone: 'bad', text: errorMessage(error) });
-      return errorMessage(error);
+      else setNotice({ tone: 'bad', text: message });
+      return message;
     }
   };
 
@@ -204,7 +218,11 @@ function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Emplo
               <span className="muted small">from {field.source.provider}</span>
             ) : null}
             {canEdit && (
-              <button type="button" className="btn btn-ghost btn-small" onClick={() => setEditing(true)} aria-label={`Edit ${fieldLabel(name)}`}>
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => {
+                  // From the value shown now (a reload may have changed it since this row was made).
+                  setValue(field.value ?? '');
+                  setEditing(true);
+                }} aria-label={`Edit ${fieldLabel(name)}`}>
                 Edit
               </button>
             )}
