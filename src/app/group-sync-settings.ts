@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validateGroupMapping } from '../core/group-plan.ts';
+import { groupMappingProblems, type GroupMappingEntry, type GroupMappingProblem } from '../core/group-plan.ts';
 import type { GroupSyncSettings, UserSyncSettings } from '../core/integration-settings.ts';
 import type { Integration } from '../store/integrations.ts';
 import { ApiError } from './errors.ts';
@@ -20,8 +20,25 @@ export const GroupMappingSchema = z
   .array(GroupMappingEntrySchema)
   .max(20, 'at most 20 attributes can become groups')
   .superRefine((mapping, ctx) => {
-    for (const problem of validateGroupMapping(mapping)) ctx.addIssue({ code: 'custom', message: problem });
+    for (const problem of groupMappingProblems(mapping)) ctx.addIssue({ code: 'custom', path: problemPath(problem), message: problem.message });
   });
+
+function problemPath(problem: GroupMappingProblem): (string | number)[] {
+  return problem.index === undefined ? [] : [problem.index, ...(problem.part ? [problem.part] : [])];
+}
+
+/**
+ * A 400 for a mapping's problems against the integration (`at`: where the request put the
+ * mapping, e.g. `groupSync.mapping`), naming the entry and part at fault as schema errors do.
+ */
+export function requireValidGroupMapping(mapping: readonly GroupMappingEntry[], at: string, opts: { available: ReadonlySet<string>; sourceName: string }): void {
+  const problems = groupMappingProblems(mapping, opts).map((p) => {
+    const field = [at, ...problemPath(p)].join('.');
+    return { field, message: `${field}: ${p.message}` };
+  });
+  const first = problems[0];
+  if (first) throw new ApiError(400, 'invalid_request', first.message, { field: first.field, problems });
+}
 
 /**
  * Identity providers' own groups: `"all"`, or `{"include": [...]}` (names or e-mails, `*`
@@ -63,8 +80,7 @@ export function resolveGroupSyncPatch(integration: Integration, patch: GroupSync
   const source = providerDisplayName(integration.provider);
   if (patch.directoryGroups) requireDirectoryGroups(integration, 'groupSync.directoryGroups');
   if (patch.mapping) {
-    const problems = validateGroupMapping(patch.mapping, { available: importedAttributes(userSync), sourceName: source });
-    if (problems.length > 0) throw new ApiError(400, 'invalid_request', `groupSync.mapping: ${problems[0]}`, { field: 'groupSync.mapping', problems });
+    requireValidGroupMapping(patch.mapping, 'groupSync.mapping', { available: importedAttributes(userSync), sourceName: source });
   }
   if (next.enabled && !integration.groupSync.enabled) {
     if (integration.connection.status !== 'connected') {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { AppContext } from './context.ts';
 import { ApiError, cursorKey, notFound, validateBody } from './errors.ts';
-import { importedAttributes } from './group-sync-settings.ts';
+import { importedAttributes, requireValidGroupMapping } from './group-sync-settings.ts';
 import { CreateGroupBody, GroupListPage, GroupPreviewBody, MembersBody, PatchGroupBody, type GroupListQueryT, type GroupSyncPreview, type MemberListQuery } from '../api/contract/groups.ts';
 import { asContract } from '../api/contract/common.ts';
-import { planCounts, planGroups, subtreeHeadcounts, toTree, validateGroupMapping, type GroupMappingEntry } from '../core/group-plan.ts';
+import { planCounts, planGroups, subtreeHeadcounts, toTree, type GroupMappingEntry } from '../core/group-plan.ts';
 import { groupPeople, mappedAttributes } from '../sync/group-step.ts';
 import { providerDisplayName } from '../connectors/errors.ts';
 import { getIntegration, listIntegrations, type Integration } from '../store/integrations.ts';
@@ -391,8 +391,7 @@ export async function previewGroupSync(ctx: AppContext, tenantId: string, integr
   const integration = await getIntegration(ctx.store.db, tenantId, integrationId);
   if (!integration) throw notFound('integration', integrationId);
   const mapping = (input.mapping ?? integration.groupSync.mapping) as readonly GroupMappingEntry[];
-  const problems = validateGroupMapping(mapping, { available: importedAttributes(integration.userSync), sourceName: providerDisplayName(integration.provider) });
-  if (problems.length > 0) throw new ApiError(400, 'invalid_request', `mapping: ${problems[0]}`, { field: 'mapping', problems });
+  requireValidGroupMapping(mapping, 'mapping', { available: importedAttributes(integration.userSync), sourceName: providerDisplayName(integration.provider) });
   const people = await groupPeople(ctx.store.db, tenantId, integration.id, mappedAttributes(mapping));
   const existing = await syncedGroupsOf(ctx.store.db, tenantId, integration.id);
   const memberships = await syncedMembershipsOf(ctx.store.db, tenantId, integration.id);

@@ -29,15 +29,45 @@ export interface SourceGroup {
   readonly others: readonly { readonly id: string; readonly name: string; readonly what: string }[];
 }
 
-function wildcard(pattern: string): RegExp {
-  const escaped = pattern.trim().toLocaleLowerCase('en').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`, 's');
+/**
+ * Whether `text` matches `pattern`, where `*` is any run of characters (both already folded).
+ * One pass that goes back only to the last `*`: at most pattern × text steps, whatever the
+ * pattern (a regular expression built from `*a*a*a…b` backtracks for minutes on one group name).
+ */
+export function wildcardMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && pattern[p] !== '*' && pattern[p] === text[t]) {
+      p += 1;
+      t += 1;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p;
+      p += 1;
+      resume = t;
+    } else if (star >= 0) {
+      p = star + 1;
+      resume += 1;
+      t = resume;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === '*') p += 1;
+  return p === pattern.length;
+}
+
+function wildcard(pattern: string): (name: string) => boolean {
+  const folded = pattern.trim().toLocaleLowerCase('en');
+  return (name) => wildcardMatch(folded, name);
 }
 
 /** Whether an include pattern picks a group itself (by its name or e-mail). */
 export function patternPicks(pattern: string): (g: Pick<SourceGroup, 'name' | 'email'>) => boolean {
-  const re = wildcard(pattern);
-  return (g) => [g.name, g.email ?? ''].some((n) => n !== '' && re.test(n.toLocaleLowerCase('en')));
+  const matches = wildcard(pattern);
+  return (g) => [g.name, g.email ?? ''].some((n) => n !== '' && matches(n.toLocaleLowerCase('en')));
 }
 
 /** The keys of the selected groups and every group nested in them. */

@@ -28,12 +28,13 @@ export type FieldValues = Partial<Record<FieldName, string>>;
 const STANDARD = new Set<string>(STANDARD_FIELDS);
 const CUSTOM_KEY = /^custom\.[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
-export function isFieldName(name: string): name is FieldName {
-  return STANDARD.has(name) || CUSTOM_KEY.test(name);
-}
-
 /** Names no field may have: as object keys they reach Object.prototype. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A standard field, or `custom.<key>` whose key (and each dotted part of it) is not a reserved name. */
+export function isFieldName(name: string): name is FieldName {
+  return STANDARD.has(name) || (CUSTOM_KEY.test(name) && !name.slice('custom.'.length).split('.').some((part) => RESERVED_NAMES.has(part)));
+}
 const ATTRIBUTE_NAME = /^[^\u0000-\u001f\u007f]{1,200}$/;
 
 /**

@@ -137,39 +137,56 @@ export function applyNameTemplate(template: string | undefined, vars: { value: s
   return text.trim().slice(0, 200) || vars.value;
 }
 
+/** One problem with a group mapping: the entry and part at fault (when there is one), in words an admin can act on. */
+export interface GroupMappingProblem {
+  readonly index?: number;
+  readonly part?: 'attribute' | 'type' | 'parent' | 'nameTemplate';
+  readonly message: string;
+}
+
 /**
- * The problems with a mapping, in words an admin can act on; empty when it is valid.
- * `available`, when given, is the set of attributes the integration actually imports.
+ * The attributes a mapping may name, in words: the groupable ones the integration imports when
+ * `available` is known, else every groupable ReFresh field.
  */
-export function validateGroupMapping(mapping: readonly GroupMappingEntry[], opts: { available?: ReadonlySet<string>; sourceName?: string } = {}): string[] {
-  const problems: string[] = [];
+function allowedAttributes(available: ReadonlySet<string> | undefined): string {
+  if (!available) return `one of ${GROUPABLE_FIELDS.join(', ')} or custom.<key>`;
+  const imported = [...available].filter(isGroupableAttribute);
+  return imported.length > 0 ? `one of the attributes it imports: ${imported.join(', ')}` : 'an attribute its field mapping writes (none of them can become groups yet)';
+}
+
+/**
+ * The problems with a mapping, each with the entry and part at fault; empty when it is valid.
+ * `available`, when given, is the set of attributes the integration actually imports (the targets
+ * of its field mapping, whose provider fields are checked against the provider's catalogue).
+ */
+export function groupMappingProblems(mapping: readonly GroupMappingEntry[], opts: { available?: ReadonlySet<string>; sourceName?: string } = {}): GroupMappingProblem[] {
+  const problems: GroupMappingProblem[] = [];
   const seen = new Set<string>();
   for (const [i, entry] of mapping.entries()) {
-    const at = `mapping[${i}]`;
     const attribute = entry.attribute?.trim?.() ?? '';
     if (attribute === '') {
-      problems.push(`${at}: attribute is required, e.g. "department"`);
+      problems.push({ index: i, part: 'attribute', message: `attribute is required, e.g. "department"` });
       continue;
     }
     if (!isGroupableAttribute(attribute)) {
-      problems.push(`${at}: "${attribute}" cannot become groups; use one of ${GROUPABLE_FIELDS.join(', ')} or custom.<key>`);
+      problems.push({ index: i, part: 'attribute', message: `"${attribute.slice(0, 80)}" cannot become groups; use ${allowedAttributes(opts.available)}` });
     } else if (opts.available && !opts.available.has(attribute)) {
-      problems.push(`${at}: "${attribute}" is not imported from ${opts.sourceName ?? 'this source'} (no field mapping writes it), so no group could be made from it; map a field to "${attribute}" under User Auto-Sync → Field mapping first`);
+      problems.push({ index: i, part: 'attribute', message: `"${attribute}" is not imported from ${opts.sourceName ?? 'this source'} (no field mapping writes it), so no group could be made from it; use ${allowedAttributes(opts.available)}, or map a field to "${attribute}" under User Auto-Sync → Field mapping first` });
     }
-    if (seen.has(attribute)) problems.push(`${at}: "${attribute}" is mapped twice; map each attribute once`);
+    if (seen.has(attribute)) problems.push({ index: i, part: 'attribute', message: `"${attribute}" is mapped twice; map each attribute once` });
     seen.add(attribute);
-    if (!entry.type || entry.type.trim() === '') problems.push(`${at} (${attribute}): type is required, e.g. "Department"`);
+    if (!entry.type || entry.type.trim() === '') problems.push({ index: i, part: 'type', message: `type is required, e.g. "Department"` });
     if (entry.nameTemplate !== undefined) {
-      if (!entry.nameTemplate.includes('{value}')) problems.push(`${at} (${attribute}): nameTemplate must contain {value}, e.g. "{value} team"`);
+      if (!entry.nameTemplate.includes('{value}')) problems.push({ index: i, part: 'nameTemplate', message: `nameTemplate must contain {value}, e.g. "{value} team"` });
       for (const m of entry.nameTemplate.matchAll(/\{(\w+)\}/g)) {
-        if (!TEMPLATE_VARS.has(m[1]!)) problems.push(`${at} (${attribute}): nameTemplate placeholder {${m[1]}} is unknown; use {value}, {type} or {attribute}`);
+        if (!TEMPLATE_VARS.has(m[1]!)) problems.push({ index: i, part: 'nameTemplate', message: `nameTemplate placeholder {${m[1]}} is unknown; use {value}, {type} or {attribute}` });
       }
     }
   }
   const byAttribute = new Map(mapping.map((e) => [e.attribute, e]));
-  for (const entry of mapping) {
+  for (const [i, entry] of mapping.entries()) {
     if (entry.parent !== undefined && entry.parent !== entry.attribute && !byAttribute.has(entry.parent)) {
-      problems.push(`"${entry.attribute}" is nested under "${entry.parent}", which is not in the mapping; add {"attribute": "${entry.parent}", "type": "…"} or remove the parent`);
+      problems.push({ index: i, part: 'parent', message: `"${entry.attribute}" is nested under "${entry.parent.slice(0, 80)}", which is not in the mapping; add {"attribute": "${entry.parent.slice(0, 80)}", "type": "…"} or remove the parent` });
     }
   }
   // Cycles: walk up from each entry; report each cycle once, starting where the mapping lists it first.
@@ -189,7 +206,7 @@ export function validateGroupMapping(mapping: readonly GroupMappingEntry[], opts
           const first = mapping.findIndex((e) => cycle.includes(e.attribute));
           const start = cycle.indexOf(mapping[first]!.attribute);
           const ordered = [...cycle.slice(start), ...cycle.slice(0, start)];
-          problems.push(`${[...ordered, ordered[0]].join(' → ')} is a cycle; groups can only nest in one direction`);
+          problems.push({ index: first, part: 'parent', message: `${[...ordered, ordered[0]].join(' → ')} is a cycle; groups can only nest in one direction` });
         }
         break;
       }
@@ -198,6 +215,11 @@ export function validateGroupMapping(mapping: readonly GroupMappingEntry[], opts
     }
   }
   return problems;
+}
+
+/** The problems with a mapping as sentences, each entry's named `mapping[i]` (see groupMappingProblems); empty when it is valid. */
+export function validateGroupMapping(mapping: readonly GroupMappingEntry[], opts: { available?: ReadonlySet<string>; sourceName?: string } = {}): string[] {
+  return groupMappingProblems(mapping, opts).map((p) => (p.index !== undefined && p.part !== 'parent' ? `mapping[${p.index}]: ${p.message}` : p.message));
 }
 
 interface Unit {

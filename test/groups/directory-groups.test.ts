@@ -15,7 +15,8 @@ import { waitForRun } from '../../src/jobs/worker.ts';
 import { DEFAULT_TENANT_ID } from '../../src/store/tenants.ts';
 import { startEntraSandbox, type EntraSandbox } from '../../src/providers/entra/sandbox/index.ts';
 import { startGoogleSandbox, type GoogleSandbox } from '../../src/providers/google/sandbox/server.ts';
-import { selectDirectoryGroups } from '../../src/core/directory-groups.ts';
+import fc from 'fast-check';
+import { selectDirectoryGroups, wildcardMatch } from '../../src/core/directory-groups.ts';
 import { ApiError } from '../../src/app/errors.ts';
 import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
 import { FAST_HTTP, testConfig } from '../helpers/harness.ts';
@@ -35,6 +36,18 @@ describe('directory group selection', () => {
     assert.deepEqual([...selectDirectoryGroups(groups, { include: ['Engineering'] })].sort(), ['a', 'b', 'd']);
     assert.equal(selectDirectoryGroups(groups, 'all').size, 5);
     assert.equal(selectDirectoryGroups(groups, { include: ['Abt.'] }).size, 0, 'a pattern without * matches whole names only');
+    assert.deepEqual([...selectDirectoryGroups(groups, { include: ['*.*'] })].sort(), ['a', 'b', 'l', 'x'], 'a dot is a dot, not any character');
+  });
+
+  it('match * as a regular expression would, but without its backtracking on patterns like *a*a*a…b', () => {
+    const reference = (pattern: string, text: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 's').test(text);
+    const chars = fc.string({ unit: fc.constantFrom('a', 'b', '*', '.', '('), maxLength: 8 });
+    fc.assert(fc.property(chars, fc.string({ unit: fc.constantFrom('a', 'b', '.', '('), maxLength: 10 }), (pattern, text) => wildcardMatch(pattern, text) === reference(pattern, text)), { numRuns: 2000 });
+    // A saved include pattern of this shape held a node for minutes per group name before.
+    const hostile = `${'*a'.repeat(150)}*b`;
+    const name = 'a'.repeat(300);
+    assert.equal(selectDirectoryGroups([{ key: 'h', name, email: null, userIds: [], groupKeys: [], others: [] }], { include: [hostile] }).size, 0);
+    assert.equal(wildcardMatch(hostile, `${name}b`), true);
   });
 });
 

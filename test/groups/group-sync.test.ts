@@ -66,9 +66,26 @@ for (const dialect of DIALECTS) {
       const unimported = await call('PATCH', `/integrations/${h.integration.id}`, { groupSync: { enabled: true, mapping: [{ attribute: 'custom.team', type: 'Team' }] } });
       assert.equal(unimported.status, 400);
       assert.match(unimported.body.error.message, /"custom.team" is not imported from BambooHR/);
+      // Names that reach Object.prototype, and names the integration does not import, are refused at the entry at fault, saying what may be used.
+      for (const attribute of ['__proto__', 'constructor', 'prototype', 'custom.__proto__', 'custom.constructor', 'custom.a.prototype']) {
+        const res = await call('PATCH', `/integrations/${h.integration.id}`, { groupSync: { mapping: [{ attribute: 'department', type: 'Department' }, { attribute, type: 'X' }] } });
+        assert.equal(res.status, 400, `${attribute}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.details.field, 'groupSync.mapping.1.attribute', attribute);
+        assert.match(res.body.error.message, new RegExp(`^groupSync\\.mapping\\.1\\.attribute: "${attribute.replace(/\./g, '\\.')}" cannot become groups; use one of department, division`), attribute);
+      }
+      assert.equal(unimported.body.error.details.field, 'groupSync.mapping.0.attribute');
+      assert.match(unimported.body.error.message, /use one of the attributes it imports: [^;]*department/);
+      const field = await call('PATCH', `/integrations/${h.integration.id}`, { userSync: { fieldMapping: { workEmail: 'email', department: 'custom.__proto__' } } });
+      assert.equal(field.status, 400, 'a field mapping may not write custom.__proto__ either');
+      assert.match(field.body.error.message, /"custom.__proto__" \(mapped from "department"\) is not a ReFresh field/);
+      const previewed = await call('POST', `/integrations/${h.integration.id}/group-sync/preview`, { mapping: [{ attribute: 'constructor', type: 'X' }] });
+      assert.equal(previewed.status, 400);
+      assert.equal(previewed.body.error.details.field, 'mapping.0.attribute');
       const parent = await call('PATCH', `/integrations/${h.integration.id}`, { groupSync: { mapping: [{ attribute: 'department', type: 'Department', parent: 'division' }] } });
       assert.equal(parent.status, 400);
       assert.match(parent.body.error.message, /nested under "division", which is not in the mapping/);
+      assert.equal(parent.body.error.details.field, 'groupSync.mapping.0.parent');
+      assert.deepEqual((await call('GET', `/integrations/${h.integration.id}`)).body.groupSync.mapping, [], 'no refused mapping was saved');
       assert.equal((await groups()).length, 0, 'nothing saved or synced');
     });
 
