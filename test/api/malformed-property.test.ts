@@ -156,7 +156,7 @@ function requestsFor(ctx: Context): fc.Arbitrary<Request> {
       const contentType = Object.keys(content)[0];
       const body: fc.Arbitrary<{ body?: string | Buffer; contentType?: string }> = contentType
         ? fc.oneof(
-            { weight: 5, arbitrary: valueOf(ctx, content[contentType]!.schema as Schema).map((v) => ({ body: contentType.includes('json') ? JSON.stringify(v) ?? 'null' : String(v), contentType })) },
+            { weight: 5, arbitrary: valueOf(ctx, content[contentType]!.schema as Schema).map((v) => ({ body: contentType.includes('json') || typeof v !== 'string' ? JSON.stringify(v) ?? 'null' : v, contentType })) },
             { weight: 2, arbitrary: rawBodies.map((b) => ({ body: b, contentType })) },
             { weight: 1, arbitrary: fc.tuple(rawBodies, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1')).map(([b, t]) => ({ body: b, contentType: t })) },
           )
