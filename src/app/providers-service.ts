@@ -27,7 +27,7 @@ function build(d: ProviderDescriptor) {
     settings: jsonSchema(d.settings),
     auth: d.auth.map((m) => ({ kind: m.kind, label: m.label, help: m.help, credentialLabel: m.credentialLabel, credentials: jsonSchema(m.credentials) })),
     oauth: d.oauth
-      ? { scopes: [...d.oauth.scopes], rotatesRefreshTokens: d.oauth.rotatesRefreshTokens, officialTokenEndpoint: d.oauth.officialTokenEndpoint }
+      ? { scopes: [...d.oauth.scopes], rotatesRefreshTokens: d.oauth.rotatesRefreshTokens, officialTokenEndpoint: d.oauth.officialTokenEndpoint, appConfigured: false }
       : null,
     capabilities: { ...d.capabilities },
     fields: d.fields.map((f) => ({ ...f })),

@@ -33,9 +33,9 @@ export const sandboxSettings = {
  */
 export const OAuthGrantImport = z
   .object({
-    clientId: z.string().trim().min(1, 'credentials.clientId is required (the OAuth client the grant was made with)').meta({ title: 'Client ID' }),
-    clientSecret: z.string().min(1, 'credentials.clientSecret is required').meta({ title: 'Client secret', writeOnly: true }),
-    refreshToken: z.string().min(1, 'credentials.refreshToken is required (the grant to import)').meta({ title: 'Refresh token', writeOnly: true }),
+    clientId: z.string().trim().min(1, 'credentials.clientId is required (the OAuth client the grant was made with)').meta({ title: 'Client ID', description: 'The OAuth app the grant was made with.' }),
+    clientSecret: z.string().min(1, 'credentials.clientSecret is required').meta({ title: 'Client secret', description: "That app's secret. Stored encrypted and never shown again.", writeOnly: true }),
+    refreshToken: z.string().min(1, 'credentials.refreshToken is required (the grant to import)').meta({ title: 'Refresh token', description: 'The grant to import; it is redeemed at once, so it cannot be used anywhere else afterwards.', writeOnly: true }),
   })
   .strict();
 

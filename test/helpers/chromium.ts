@@ -27,3 +27,12 @@ export async function launchConsoleBrowser(pageErrors: string[]): Promise<{ cont
   });
   return { context, page, userDataDir };
 }
+
+/** Signs in to the console at /login and waits for the page it lands on (User Auto-Sync). */
+export async function signIn(page: Page, base: string, email: string, password: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/settings/user-sync`);
+}

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
-import { CHROMIUM, launchConsoleBrowser } from './chromium.ts';
+import { CHROMIUM, launchConsoleBrowser, signIn } from './chromium.ts';
 import type { Harness } from './harness.ts';
 import { adminTextProblems } from './admin-text.ts';
 import { buildServer } from '../../src/api/server.ts';
@@ -44,11 +44,7 @@ export async function openConsoleSession(h: Harness, opts: { shots: string; emai
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const pageErrors: string[] = [];
   const { context, page, userDataDir } = await launchConsoleBrowser(pageErrors);
-  await page.goto(`${base}/login`);
-  await page.getByLabel('Email').fill(opts.email);
-  await page.getByLabel('Password').fill(opts.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${base}/settings/user-sync`);
+  await signIn(page, base, opts.email, opts.password);
   return {
     app,
     base,

@@ -6,23 +6,6 @@ type RunStatus = Schema<'Run'>['status'];
 
 export type Tone = 'good' | 'warn' | 'bad' | 'info' | 'neutral';
 
-export const PROVIDERS: { id: string; name: string; initials: string; auth: string; available: boolean; blurb: string }[] = [
-  { id: 'bamboohr', name: 'BambooHR', initials: 'BH', auth: 'API key or OAuth 2.0', available: true, blurb: 'People, org structure and terminations from BambooHR.' },
-  { id: 'hibob', name: 'HiBob', initials: 'HB', auth: 'Service user (ID and token)', available: true, blurb: 'People, departments and sites from HiBob.' },
-  { id: 'employmenthero', name: 'Employment Hero', initials: 'EH', auth: 'OAuth 2.0', available: false, blurb: 'Employees across your Employment Hero organisations.' },
-  { id: 'deel', name: 'Deel', initials: 'DE', auth: 'OAuth 2.0', available: false, blurb: 'Employees and contractors from Deel.' },
-  { id: 'google', name: 'Google Workspace', initials: 'GW', auth: 'OAuth 2.0', available: false, blurb: 'Users and groups from the Google Admin directory.' },
-  { id: 'entra', name: 'Microsoft Entra ID', initials: 'ME', auth: 'OAuth 2.0', available: false, blurb: 'Users and groups from Microsoft Graph.' },
-];
-
-export function providerName(id: string): string {
-  return PROVIDERS.find((p) => p.id === id)?.name ?? id;
-}
-
-export function providerInitials(id: string): string {
-  return PROVIDERS.find((p) => p.id === id)?.initials ?? id.slice(0, 2).toUpperCase();
-}
-
 export const CONNECTION: Record<ConnectionStatus, { label: string; tone: Tone }> = {
   connected: { label: 'Connected', tone: 'good' },
   disconnected: { label: 'Not connected', tone: 'neutral' },

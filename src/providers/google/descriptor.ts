@@ -49,8 +49,9 @@ const Settings = z.object({
 const email = (what: string) => z.string().trim().min(1, `${what} is required`).regex(/^[^@\s]+@[^@\s]+$/, `${what} must be an e-mail address`);
 const ServiceAccountFlat = z
   .object({
-    clientEmail: email('credentials.clientEmail').meta({ title: 'Service account e-mail', description: 'client_email of the JSON key file' }),
-    privateKey: z.string().min(1, 'credentials.privateKey is required (private_key of the JSON key file)').meta({ title: 'Private key', description: 'private_key of the JSON key file (PEM). Stored encrypted and never shown again.', writeOnly: true }),
+    // `x-key-file`: the member of Google's JSON key file that holds it (the console fills it from the file).
+    clientEmail: email('credentials.clientEmail').meta({ title: 'Service account e-mail', description: 'client_email of the JSON key file', 'x-key-file': 'client_email' }),
+    privateKey: z.string().min(1, 'credentials.privateKey is required (private_key of the JSON key file)').meta({ title: 'Private key', description: 'private_key of the JSON key file (PEM). Stored encrypted and never shown again.', writeOnly: true, 'x-key-file': 'private_key' }),
     subject: email('credentials.subject').meta({ title: 'Admin to act as', description: 'A super admin (or an admin with read rights on users and groups) of your Workspace.' }),
   })
   .strict();

@@ -4894,6 +4894,8 @@ export interface components {
             initials: string;
             name: string;
             oauth: {
+                /** @description Whether this ReFresh has its own OAuth app for the provider: when false, signing in in the browser needs the organization's own app (oauthClient of POST /integrations/{id}/connect) */
+                appConfigured: boolean;
                 officialTokenEndpoint: string;
                 rotatesRefreshTokens: boolean;
                 scopes: string[];

@@ -16,7 +16,7 @@ const patternsOf = (text: string): string[] =>
     .filter(Boolean);
 
 /**
- * An identity provider's own groups (Google groups, Entra groups) in Group Sync: none, all, or those
+ * An identity provider's own groups (the directoryGroups capability of its descriptor) in Group Sync: none, all, or those
  * whose names or e-mails match patterns; Preview asks the provider which groups that picks, nested,
  * with people and headcounts, before anything is saved.
  */

@@ -1,8 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
-import { q } from '../api/queries.ts';
 import { STANDARD_FIELDS, fieldLabel } from '../format.ts';
-import { useApiQuery } from '../hooks.ts';
+import { sourceLabel, useProvider, useProviders } from '../providers.ts';
 import { Alert, Card, Spinner } from './ui.tsx';
 
 type Integration = Schema<'Integration'>;
@@ -88,6 +87,7 @@ const plural = (n: number, one: string, many: string) => `${n.toLocaleString()} 
 
 /** Who is synced: OR across rule groups, AND within one; plus what happens to people who leave scope. */
 export function ScopeEditor({ integration, onSaved }: { integration: Integration; onSaved: (i: Integration) => void }) {
+  const provider = useProvider(integration.provider);
   const [groups, setGroups] = useState<GroupDraft[]>(() => draftsOf(integration));
   const [outOfScope, setOutOfScope] = useState<OutOfScopeAction>(integration.userSync.outOfScopeAction);
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -170,8 +170,12 @@ export function ScopeEditor({ integration, onSaved }: { integration: Integration
               {fieldLabel(f)}
             </option>
           ))}
-          <option value="source.employmentHistoryStatus">Employment status in BambooHR</option>
-          <option value="source.location">Location in BambooHR</option>
+          {/* The provider's own attributes ("Location in <provider>"), from its descriptor. */}
+          {provider?.fields.map((f) => (
+            <option key={f.key} value={`source.${f.key}`}>
+              {sourceLabel(provider, f.key)}
+            </option>
+          ))}
         </datalist>
         {groups.map((g, gi) => (
           <fieldset key={g.key} className="rule-group">
@@ -398,7 +402,7 @@ const OTHER = '__other__';
 /** Provider field → ReFresh field. Only mapped fields are written (and locked). */
 export function FieldMappingEditor({ integration, onSaved }: { integration: Integration; onSaved: (i: Integration) => void }) {
   // The provider's field catalogue (its descriptor, GET /providers): sources are picked by label.
-  const providers = useApiQuery(q.providers());
+  const providers = useProviders();
   const catalogue = providers.data?.data.find((p) => p.id === integration.provider)?.fields ?? [];
   const known = new Map(catalogue.map((f) => [f.key, f.label]));
   const sourceLabel = (key: string) => known.get(key) ?? key;

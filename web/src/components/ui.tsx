@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { errorMessage } from '../api/client.ts';
 import type { Tone } from '../format.ts';
+import { useProvider } from '../providers.ts';
 import { Link } from '../router.tsx';
 
 export function Badge({ tone, children, title }: { tone: Tone; children: ReactNode; title?: string }) {
@@ -99,6 +100,16 @@ export function ProviderLogo({ initials, size = 40 }: { initials: string; size?:
       {initials}
     </span>
   );
+}
+
+/** An integration's provider logo, from its descriptor (blank until the descriptors have arrived). */
+export function ProviderMark({ provider, size }: { provider: string; size?: number }) {
+  return <ProviderLogo initials={useProvider(provider)?.initials ?? ''} {...(size ? { size } : {})} />;
+}
+
+/** An integration's provider name, from its descriptor (nothing until the descriptors have arrived). */
+export function ProviderName({ provider }: { provider: string }) {
+  return <>{useProvider(provider)?.name ?? ''}</>;
 }
 
 export function LockIcon() {

@@ -1,27 +1,26 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, client, data, errorMessage, type Body, type Schema } from '../api/client.ts';
-import { Alert, Card, Field, PageHeader, Placeholder, ProviderLogo } from '../components/ui.tsx';
-import { PROVIDERS } from '../format.ts';
+import { Alert, Card, ErrorState, Field, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
 import { useTitle } from '../hooks.ts';
+import { checkValue, connectChoices, formFields, fromKeyFile, ownAppFields, useProvider, useProviders, valueOf, type ConnectChoice, type FormField, type Provider } from '../providers.ts';
 import { Link, useNavigate, useSearchParams } from '../router.tsx';
 
 type Integration = Schema<'Integration'>;
+type Values = Record<string, string>;
+type Errors = Record<string, string>;
 
-const DOMAIN = /^[A-Za-z0-9-]{1,63}$/;
+/** Form ids: settings, credentials and the own OAuth app live side by side in one form. */
+const settingId = (key: string) => `setting-${key}`;
+const credentialId = (key: string) => `credential-${key}`;
+const appId = (key: string) => `app-${key}`;
 
-/** Sends the browser to the provider's consent page; the callback comes back to /settings/integrations/{id}?connected=1. */
-export async function startOAuth(integrationId: string): Promise<void> {
-  const res = await data(client.POST('/api/v1/integrations/{id}/connect', { params: { path: { id: integrationId } }, body: {} }));
+/**
+ * Sends the browser to the provider's consent page (with the organization's own OAuth app when
+ * given); the callback comes back to /settings/integrations/{id}?connected=1.
+ */
+export async function startOAuth(integrationId: string, oauthClient?: { clientId: string; clientSecret: string }): Promise<void> {
+  const res = await data(client.POST('/api/v1/integrations/{id}/connect', { params: { path: { id: integrationId } }, body: oauthClient ? { oauthClient } : {} }));
   if ('authorizeUrl' in res) window.location.assign(res.authorizeUrl);
-}
-
-function checkUrl(value: string): string | null {
-  try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? null : 'The base URL must start with http:// or https://.';
-  } catch {
-    return 'Enter a full URL, like https://api.bamboohr.com or http://127.0.0.1:9101.';
-  }
 }
 
 /**
@@ -33,25 +32,67 @@ function createIntegration(formKey: string, body: Body<'/api/v1/integrations', '
   return data(client.POST('/api/v1/integrations', { params: { header: { 'idempotency-key': formKey } }, body }));
 }
 
-function newFormKey(): string {
-  return crypto.randomUUID();
-}
-
-/** Maps the API's `details.field` (e.g. "credentials.apiKey") to the form field it is about. */
-function fieldOf(error: unknown, known: string[]): string | null {
+/** The form input the API's `details.field` ("credentials.apiKey", "settings.baseUrl") is about. */
+function inputOf(error: unknown, settings: FormField[], choice: ConnectChoice): string | null {
   const field = error instanceof ApiError ? String(error.details.field ?? '') : '';
   if (!field) return null;
-  // Credentials the provider refused: the secret is the field to fix.
-  if (field === 'credentials') return known.find((k) => k === 'apiKey' || k === 'token') ?? null;
-  if (field === 'settings' || field.includes('companyDomain')) return known.includes('domain') ? 'domain' : null;
-  return known.find((k) => field.endsWith(k)) ?? null;
+  const [area, key] = field.split('.', 2) as [string, string | undefined];
+  if (area === 'credentials') {
+    // Credentials the provider refused: the secret is the input to fix.
+    const f = choice.fields.find((x) => x.key === key) ?? choice.fields.find((x) => x.kind === 'secret');
+    return f ? credentialId(f.key) : null;
+  }
+  if (area === 'settings') {
+    const f = settings.find((x) => x.key === key) ?? settings.find((x) => !x.advanced);
+    return f ? settingId(f.key) : null;
+  }
+  return area === 'name' ? 'connect-name' : null;
 }
 
-export function ConnectPage({ provider }: { provider: string }) {
-  const info = PROVIDERS.find((p) => p.id === provider);
+/** Checks the inputs the chosen way of connecting needs; errors keyed by input id. */
+function checkInputs(provider: Provider, choice: ConnectChoice, values: Values, settings: FormField[]): Errors {
+  const errors: Errors = {};
+  for (const f of settings) {
+    const e = checkValue(f, values[settingId(f.key)] ?? '');
+    if (e) errors[settingId(f.key)] = e;
+  }
+  for (const f of choice.fields) {
+    const e = checkValue(f, values[credentialId(f.key)] ?? '');
+    if (e) errors[credentialId(f.key)] = e;
+  }
+  if (choice.browser) {
+    const [id, secret] = ownAppFields(provider);
+    const given = (values[appId(id!.key)] ?? '').trim() || (values[appId(secret!.key)] ?? '').trim();
+    // Both or neither, unless this ReFresh has no app of its own for the provider: then both.
+    if (given || !provider.oauth?.appConfigured) {
+      for (const f of [id!, secret!]) if (!(values[appId(f.key)] ?? '').trim()) errors[appId(f.key)] = `Enter the ${f.label.replace(/^OAuth app /, 'OAuth app’s ')}.`;
+    }
+  }
+  return errors;
+}
+
+function credentialsOf(choice: ConnectChoice, values: Values): Record<string, string> {
+  return Object.fromEntries(choice.fields.map((f) => [f.key, String(valueOf(f, values[credentialId(f.key)] ?? ''))]));
+}
+
+function ownAppOf(provider: Provider, values: Values): { clientId: string; clientSecret: string } | undefined {
+  const [id, secret] = ownAppFields(provider);
+  const clientId = (values[appId(id!.key)] ?? '').trim();
+  const clientSecret = values[appId(secret!.key)] ?? '';
+  return clientId && clientSecret ? { clientId, clientSecret } : undefined;
+}
+
+function focusFirst(errors: Errors): void {
+  const first = Object.keys(errors)[0];
+  if (first) document.getElementById(first)?.focus();
+}
+
+export function ConnectPage({ provider: id }: { provider: string }) {
+  const providers = useProviders();
+  const provider = providers.data?.data.find((p) => p.id === id);
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  useTitle(`Connect ${info?.name ?? provider}`);
+  useTitle(provider ? `Connect ${provider.name}` : 'Connect');
   const back = <Link to="/settings/integrations">← Integrations</Link>;
   const reconnect = params.get('reconnect');
   // Reconnecting keeps the same integration: that happens on its page.
@@ -59,145 +100,117 @@ export function ConnectPage({ provider }: { provider: string }) {
     if (reconnect) navigate(`/settings/integrations/${encodeURIComponent(reconnect)}`, { replace: true });
   }, [reconnect, navigate]);
   if (reconnect) return null;
-  if (!info) {
+  if (providers.loading && !providers.data) return <Spinner label="Loading the connect form…" />;
+  if (providers.error) {
+    return (
+      <>
+        <PageHeader title="Connect" back={back} />
+        <ErrorState error={providers.error} onRetry={providers.reload} />
+      </>
+    );
+  }
+  if (!provider) {
     return (
       <>
         <PageHeader title="Unknown provider" back={back} />
-        <Alert tone="bad">There is no provider called “{provider}”.</Alert>
+        <Alert tone="bad">There is no provider called “{id}”.</Alert>
       </>
     );
   }
-  if (!info.available) {
-    return (
-      <>
-        <PageHeader title={`Connect ${info.name}`} back={back} />
-        <Placeholder title={`${info.name} is coming soon`}>
-          <p>The {info.name} connector is being built. Until then you can connect BambooHR or HiBob.</p>
-        </Placeholder>
-      </>
-    );
-  }
-  return provider === 'hibob' ? <HibobConnect back={back} /> : <BambooConnect back={back} />;
+  return <ConnectForm provider={provider} back={back} />;
 }
 
-function BambooConnect({ back }: { back: ReactNode }) {
+/** The connect form of one provider, built from its descriptor: settings, then how to connect and its credentials. */
+function ConnectForm({ provider, back }: { provider: Provider; back: ReactNode }) {
   const navigate = useNavigate();
-  const [method, setMethod] = useState<'apiKey' | 'oauth'>('apiKey');
-  const [name, setName] = useState('BambooHR');
-  const [domain, setDomain] = useState('');
-  const [baseUrl, setBaseUrl] = useState('');
-  const [apiKey, setApiKey] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const choices = connectChoices(provider);
+  const settings = formFields(provider.settings);
+  const [choiceId, setChoiceId] = useState(choices[0]!.id);
+  const choice = choices.find((c) => c.id === choiceId) ?? choices[0]!;
+  const [name, setName] = useState(provider.name);
+  const [values, setValues] = useState<Values>({});
+  const [errors, setErrors] = useState<Errors>({});
   const [apiError, setApiError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [formKey] = useState(newFormKey);
-  // An OAuth attempt saves the integration first; a retry (OAuth or API key) reuses it rather than adding another.
+  const [formKey] = useState(() => crypto.randomUUID());
+  // A browser sign-in saves the integration first; a retry (any way) reuses it rather than adding another.
   const [savedId, setSavedId] = useState<string | null>(null);
-
-  const validate = () => {
-    const e: Record<string, string> = {};
-    if (!domain.trim() && !baseUrl.trim()) e.domain = 'Enter your company domain (or a base URL under Advanced).';
-    else if (domain.trim() && !DOMAIN.test(domain.trim())) e.domain = 'Use only the subdomain: acme for acme.bamboohr.com.';
-    const urlError = baseUrl.trim() ? checkUrl(baseUrl.trim()) : null;
-    if (urlError) e.baseUrl = urlError;
-    if (method === 'apiKey' && !apiKey.trim()) e.apiKey = 'Enter the API key (BambooHR → your name → API Keys).';
-    if (!name.trim()) e.name = 'Give the integration a name.';
-    return e;
-  };
+  const set = (id: string, v: string) => setValues((vs) => ({ ...vs, [id]: v }));
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
-    const e = validate();
+    const e = checkInputs(provider, choice, values, settings);
+    if (!name.trim()) e['connect-name'] = 'Give the integration a name.';
     setErrors(e);
     setApiError(null);
-    const first = Object.keys(e)[0];
-    if (first) {
-      document.getElementById(`connect-${first}`)?.focus();
-      return;
+    if (Object.keys(e).length) return focusFirst(e);
+    const settingsBody: Record<string, unknown> = {};
+    for (const f of settings) {
+      const raw = values[settingId(f.key)] ?? '';
+      if (raw.trim() && (f.kind !== 'boolean' || raw === 'true')) settingsBody[f.key] = valueOf(f, raw);
     }
-    const settings: Record<string, string> = {};
-    if (domain.trim()) settings.companyDomain = domain.trim();
-    if (baseUrl.trim()) settings.baseUrl = baseUrl.trim();
     setBusy(true);
     try {
-      if (method === 'oauth') {
+      if (choice.browser) {
         let id = savedId;
         if (!id) {
-          const created = await createIntegration(formKey, { provider: 'bamboohr', name: name.trim(), settings });
-          id = created.id;
+          id = (await createIntegration(formKey, { provider: provider.id as Body<'/api/v1/integrations', 'post'>['provider'], name: name.trim(), settings: settingsBody })).id;
           setSavedId(id);
         }
-        await startOAuth(id);
+        await startOAuth(id, ownAppOf(provider, values));
         return;
       }
-      const credentials = { apiKey: apiKey.trim() };
+      const credentials = credentialsOf(choice, values);
       const integration = savedId
         ? await data(client.POST('/api/v1/integrations/{id}/connect', { params: { path: { id: savedId } }, body: { credentials } }))
-        : await createIntegration(formKey, { provider: 'bamboohr', name: name.trim(), settings, credentials });
-      setApiKey('');
-      if (!('id' in integration)) throw new Error('The server answered with a sign-in address where it should have checked the API key.');
+        : await createIntegration(formKey, { provider: provider.id as Body<'/api/v1/integrations', 'post'>['provider'], name: name.trim(), settings: settingsBody, credentials });
+      // Secrets leave the form once used.
+      setValues((vs) => Object.fromEntries(Object.entries(vs).filter(([k]) => !choice.fields.some((f) => f.kind === 'secret' && credentialId(f.key) === k))));
+      if (!('id' in integration)) throw new Error('The server answered with a sign-in address where it should have checked the credentials.');
       navigate(`/settings/user-sync/${integration.id}?connected=1`);
     } catch (error) {
-      const key = fieldOf(error, ['apiKey', 'baseUrl', 'domain', 'name']);
-      if (key) setErrors({ [key]: errorMessage(error) });
-      setApiError(savedId && method === 'oauth' ? `${errorMessage(error)} The integration is saved as not connected; you can try again here or from Integrations.` : errorMessage(error));
+      const input = inputOf(error, settings, choice);
+      if (input) setErrors({ [input]: errorMessage(error) });
+      setApiError(savedId && choice.browser ? `${errorMessage(error)} The integration is saved as not connected; you can try again here or from Integrations.` : errorMessage(error));
     } finally {
       setBusy(false);
     }
   };
 
-  const describedBy = (id: string) => (errors[id] ? `connect-${id}-error` : `connect-${id}-hint`);
-
+  const main = settings.filter((f) => !f.advanced);
+  const advanced = settings.filter((f) => f.advanced);
   return (
     <>
       <PageHeader
         back={back}
         title={
           <span className="title-with-logo">
-            <ProviderLogo initials="BH" size={36} /> Connect BambooHR
+            <ProviderLogo initials={provider.initials} size={36} /> Connect {provider.name}
           </span>
         }
-        subtitle="ReFresh reads people from BambooHR with an API key or by signing in with BambooHR (OAuth). It tries the connection with BambooHR before saving anything; nothing syncs until you enable User Auto-Sync."
+        subtitle={`${provider.blurb} ReFresh tries the connection with ${provider.name} before saving anything; nothing syncs until you enable User Auto-Sync.`}
       />
       {apiError && <Alert tone="bad">{apiError}</Alert>}
       <Card title="Connection">
-        <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Connect BambooHR">
-          <Field label="Name" htmlFor="connect-name" hint="Shown in Settings; for example “BambooHR” or “BambooHR (EU)”." error={errors.name ?? null}>
-            <input id="connect-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors.name} aria-describedby={describedBy('name')} maxLength={100} />
+        <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label={`Connect ${provider.name}`}>
+          <Field label="Name" htmlFor="connect-name" hint={`Shown in Settings; for example “${provider.name}” or “${provider.name} (EU)”.`} error={errors['connect-name'] ?? null}>
+            <input id="connect-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors['connect-name']} aria-describedby={describedBy('connect-name', errors)} maxLength={100} />
           </Field>
-          <Field label="Company domain" htmlFor="connect-domain" hint="The subdomain of your BambooHR address: acme for acme.bamboohr.com." error={errors.domain ?? null}>
-            <div className="input-affix">
-              <input id="connect-domain" value={domain} onChange={(e) => setDomain(e.target.value)} aria-invalid={!!errors.domain} aria-describedby={describedBy('domain')} placeholder="acme" autoComplete="off" />
-              <span className="affix" aria-hidden="true">
-                .bamboohr.com
-              </span>
-            </div>
-          </Field>
-          <fieldset className="radio-group">
-            <legend>How to connect</legend>
-            <label>
-              <input type="radio" name="connect-method" value="apiKey" checked={method === 'apiKey'} onChange={() => setMethod('apiKey')} /> With an API key
-            </label>
-            <label>
-              <input type="radio" name="connect-method" value="oauth" checked={method === 'oauth'} onChange={() => setMethod('oauth')} /> Sign in with BambooHR (OAuth 2.0)
-            </label>
-          </fieldset>
-          {method === 'apiKey' ? (
-            <Field label="API key" htmlFor="connect-apiKey" hint="Create one in BambooHR under your name → API Keys. It is stored encrypted and never shown again." error={errors.apiKey ?? null}>
-              <input id="connect-apiKey" type="password" value={apiKey} onChange={(e) => setApiKey(e.target.value)} aria-invalid={!!errors.apiKey} aria-describedby={describedBy('apiKey')} autoComplete="off" />
-            </Field>
-          ) : (
-            <p className="muted small">You will be sent to BambooHR to approve read access, then brought back here.</p>
+          {main.map((f) => (
+            <FieldInput key={f.key} id={settingId(f.key)} field={f} values={values} set={set} errors={errors} />
+          ))}
+          <CredentialInputs provider={provider} choices={choices} choice={choice} onChoose={setChoiceId} values={values} set={set} errors={errors} setErrors={setErrors} radioName="connect-method" />
+          {advanced.length > 0 && (
+            <details className="advanced" open={advanced.some((f) => !!values[settingId(f.key)] || !!errors[settingId(f.key)])}>
+              <summary>Advanced</summary>
+              {advanced.map((f) => (
+                <FieldInput key={f.key} id={settingId(f.key)} field={f} values={values} set={set} errors={errors} />
+              ))}
+            </details>
           )}
-          <details className="advanced" open={!!baseUrl || !!errors.baseUrl}>
-            <summary>Advanced</summary>
-            <Field label="Base URL" htmlFor="connect-baseUrl" hint="Only for a sandbox or a regional host, e.g. http://127.0.0.1:9101. Leave empty for BambooHR itself." error={errors.baseUrl ?? null}>
-              <input id="connect-baseUrl" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} aria-invalid={!!errors.baseUrl} aria-describedby={describedBy('baseUrl')} placeholder="https://api.bamboohr.com" autoComplete="off" />
-            </Field>
-          </details>
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={busy}>
-              {busy ? (method === 'oauth' ? 'Opening BambooHR…' : 'Checking the connection…') : method === 'oauth' ? 'Continue to BambooHR' : 'Connect'}
+              {busy ? (choice.browser ? `Opening ${provider.name}…` : 'Checking the connection…') : choice.browser ? `Continue to ${provider.name}` : 'Connect'}
             </button>
             <Link to="/settings/integrations" className="btn btn-ghost">
               Cancel
@@ -209,162 +222,151 @@ function BambooConnect({ back }: { back: ReactNode }) {
   );
 }
 
-function HibobConnect({ back }: { back: ReactNode }) {
-  const navigate = useNavigate();
-  const [name, setName] = useState('HiBob');
-  const [serviceUserId, setServiceUserId] = useState('');
-  const [token, setToken] = useState('');
-  const [baseUrl, setBaseUrl] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [apiError, setApiError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [formKey] = useState(newFormKey);
+function describedBy(id: string, errors: Errors): string {
+  return errors[id] ? `${id}-error` : `${id}-hint`;
+}
 
-  const submit = async (ev: FormEvent) => {
-    ev.preventDefault();
-    const e: Record<string, string> = {};
-    if (!name.trim()) e.name = 'Give the integration a name.';
-    if (!serviceUserId.trim()) e.serviceUserId = 'Enter the service user ID (HiBob → Settings → Integrations → Service users).';
-    if (!token.trim()) e.token = 'Enter the service user token.';
-    const urlError = baseUrl.trim() ? checkUrl(baseUrl.trim()) : null;
-    if (urlError) e.baseUrl = urlError;
-    setErrors(e);
-    setApiError(null);
-    const first = Object.keys(e)[0];
-    if (first) {
-      document.getElementById(`hibob-${first}`)?.focus();
-      return;
-    }
-    setBusy(true);
-    try {
-      const integration = await createIntegration(formKey, {
-        provider: 'hibob',
-        name: name.trim(),
-        settings: baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {},
-        credentials: { serviceUserId: serviceUserId.trim(), token: token.trim() },
-      });
-      setToken('');
-      navigate(`/settings/user-sync/${integration.id}?connected=1`);
-    } catch (error) {
-      const key = fieldOf(error, ['serviceUserId', 'token', 'baseUrl', 'name']);
-      if (key) setErrors({ [key]: errorMessage(error) });
-      setApiError(errorMessage(error));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const describedBy = (id: string) => (errors[id] ? `hibob-${id}-error` : `hibob-${id}-hint`);
-
+/** One input, by its kind: text, address, secret (never shown again), list (comma-separated) or yes/no. */
+function FieldInput({ id, field, values, set, errors }: { id: string; field: FormField; values: Values; set: (id: string, v: string) => void; errors: Errors }) {
+  const value = values[id] ?? '';
+  const common = { id, 'aria-invalid': !!errors[id], 'aria-describedby': describedBy(id, errors), autoComplete: 'off' } as const;
+  if (field.kind === 'boolean') {
+    return (
+      <Field label={field.label} htmlFor={id} hint={field.help} error={errors[id] ?? null}>
+        <input {...common} type="checkbox" checked={value === 'true'} onChange={(e) => set(id, e.target.checked ? 'true' : '')} />
+      </Field>
+    );
+  }
+  const hint = field.kind === 'list' ? `${field.help ?? ''} Separate several with commas.`.trim() : field.help;
+  const input =
+    field.keyFile && field.kind === 'secret' ? (
+      <textarea {...common} rows={4} value={value} onChange={(e) => set(id, e.target.value)} spellCheck={false} />
+    ) : (
+      <input {...common} type={field.kind === 'secret' ? 'password' : field.kind === 'url' ? 'url' : 'text'} value={value} onChange={(e) => set(id, e.target.value)} placeholder={field.placeholder ?? undefined} />
+    );
   return (
-    <>
-      <PageHeader
-        back={back}
-        title={
-          <span className="title-with-logo">
-            <ProviderLogo initials="HB" size={36} /> Connect HiBob
+    <Field label={field.label} htmlFor={id} hint={hint} error={errors[id] ?? null}>
+      {field.suffix ? (
+        <div className="input-affix">
+          {input}
+          <span className="affix" aria-hidden="true">
+            {field.suffix}
           </span>
-        }
-        subtitle="ReFresh reads people from HiBob as an API service user. It tries the credentials with HiBob before saving anything; nothing syncs until you enable User Auto-Sync."
-      />
-      {apiError && <Alert tone="bad">{apiError}</Alert>}
-      <Card title="Service user">
-        <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Connect HiBob">
-          <Field label="Name" htmlFor="hibob-name" hint="Shown in Settings." error={errors.name ?? null}>
-            <input id="hibob-name" value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!errors.name} aria-describedby={describedBy('name')} maxLength={100} />
-          </Field>
-          <HibobCredentialFields serviceUserId={serviceUserId} token={token} setServiceUserId={setServiceUserId} setToken={setToken} errors={errors} />
-          <details className="advanced" open={!!baseUrl || !!errors.baseUrl}>
-            <summary>Advanced</summary>
-            <Field label="Base URL" htmlFor="hibob-baseUrl" hint="Only for a sandbox, e.g. http://127.0.0.1:9102. Leave empty for HiBob itself (api.hibob.com)." error={errors.baseUrl ?? null}>
-              <input id="hibob-baseUrl" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} aria-invalid={!!errors.baseUrl} aria-describedby={describedBy('baseUrl')} placeholder="https://api.hibob.com" autoComplete="off" />
-            </Field>
-          </details>
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={busy}>
-              {busy ? 'Checking the connection…' : 'Connect'}
-            </button>
-            <Link to="/settings/integrations" className="btn btn-ghost">
-              Cancel
-            </Link>
-          </div>
-        </form>
-      </Card>
-    </>
+        </div>
+      ) : (
+        input
+      )}
+    </Field>
   );
 }
 
-function HibobCredentialFields(props: { serviceUserId: string; token: string; setServiceUserId: (v: string) => void; setToken: (v: string) => void; errors: Record<string, string> }) {
-  const { errors } = props;
+/** How to connect (when there is a choice), its help, and the inputs it needs. Shared by Connect and Reconnect. */
+function CredentialInputs(props: {
+  provider: Provider;
+  choices: ConnectChoice[];
+  choice: ConnectChoice;
+  onChoose: (id: string) => void;
+  values: Values;
+  set: (id: string, v: string) => void;
+  errors: Errors;
+  setErrors: (e: Errors) => void;
+  radioName: string;
+}) {
+  const { provider, choices, choice, values, set, errors } = props;
+  const fromFile = choice.fields.filter((f) => f.keyFile);
+  const app = ownAppFields(provider);
+  const readKeyFile = (text: string) => {
+    const got = fromKeyFile(choice.fields, text);
+    if ('error' in got) return props.setErrors({ 'key-file': got.error });
+    props.setErrors({});
+    for (const [k, v] of Object.entries(got.values)) set(credentialId(k), v);
+  };
   return (
     <>
-      <Field label="Service user ID" htmlFor="hibob-serviceUserId" hint="HiBob → Settings → Integrations → Service users. Give it read access to People." error={errors.serviceUserId ?? null}>
-        <input
-          id="hibob-serviceUserId"
-          value={props.serviceUserId}
-          onChange={(e) => props.setServiceUserId(e.target.value)}
-          aria-invalid={!!errors.serviceUserId}
-          aria-describedby={errors.serviceUserId ? 'hibob-serviceUserId-error' : 'hibob-serviceUserId-hint'}
-          autoComplete="off"
-        />
-      </Field>
-      <Field label="Token" htmlFor="hibob-token" hint="Shown once when the service user is created. Stored encrypted and never shown again." error={errors.token ?? null}>
-        <input
-          id="hibob-token"
-          type="password"
-          value={props.token}
-          onChange={(e) => props.setToken(e.target.value)}
-          aria-invalid={!!errors.token}
-          aria-describedby={errors.token ? 'hibob-token-error' : 'hibob-token-hint'}
-          autoComplete="off"
-        />
-      </Field>
+      {choices.length > 1 && (
+        <fieldset className="radio-group">
+          <legend>How to connect</legend>
+          {choices.map((c) => (
+            <label key={c.id}>
+              <input type="radio" name={props.radioName} value={c.id} checked={c.id === choice.id} onChange={() => props.onChoose(c.id)} /> {c.label}
+            </label>
+          ))}
+        </fieldset>
+      )}
+      <p className="muted small" data-testid="method-help">
+        {choice.browser ? `${choice.help} You will be sent to ${provider.name} and brought back here.` : choice.help}
+      </p>
+      {fromFile.length > 0 && (
+        <Field label="JSON key file" htmlFor="key-file" hint={`Fills ${fromFile.map((f) => f.label.toLowerCase()).join(' and ')} from the key file you downloaded. The file is read here, in your browser.`} error={errors['key-file'] ?? null}>
+          <input
+            id="key-file"
+            type="file"
+            accept="application/json,.json"
+            aria-describedby={describedBy('key-file', errors)}
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (file) void file.text().then(readKeyFile);
+            }}
+          />
+        </Field>
+      )}
+      {choice.fields.map((f) => (
+        <FieldInput key={f.key} id={credentialId(f.key)} field={f} values={values} set={set} errors={errors} />
+      ))}
+      {choice.browser &&
+        (app.every((f) => f.required) ? (
+          app.map((f) => <FieldInput key={f.key} id={appId(f.key)} field={f} values={values} set={set} errors={errors} />)
+        ) : (
+          <details className="advanced" open={app.some((f) => !!values[appId(f.key)] || !!errors[appId(f.key)])}>
+            <summary>Your own OAuth app</summary>
+            {app.map((f) => (
+              <FieldInput key={f.key} id={appId(f.key)} field={f} values={values} set={set} errors={errors} />
+            ))}
+          </details>
+        ))}
     </>
   );
 }
 
 /**
  * Reconnect in place (`POST /integrations/{id}/connect`): the same integration keeps its settings,
- * links and history. BambooHR: a new API key, or OAuth (sent to BambooHR and back).
+ * links and history. Every way the provider connects, from its descriptor.
  */
 export function ReconnectForm({ integration, onReconnected }: { integration: Integration; onReconnected: (i: Integration) => void }) {
-  const bamboo = integration.provider === 'bamboohr';
-  const [method, setMethod] = useState<'apiKey' | 'oauth'>('apiKey');
-  const [apiKey, setApiKey] = useState('');
-  const [serviceUserId, setServiceUserId] = useState('');
-  const [token, setToken] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const provider = useProvider(integration.provider);
+  if (!provider) return <Spinner label="Loading the form…" />;
+  return <ReconnectWith provider={provider} integration={integration} onReconnected={onReconnected} />;
+}
+
+function ReconnectWith({ provider, integration, onReconnected }: { provider: Provider; integration: Integration; onReconnected: (i: Integration) => void }) {
+  const choices = connectChoices(provider);
+  const [choiceId, setChoiceId] = useState(choices[0]!.id);
+  const choice = choices.find((c) => c.id === choiceId) ?? choices[0]!;
+  const [values, setValues] = useState<Values>({});
+  const [errors, setErrors] = useState<Errors>({});
   const [apiError, setApiError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const set = (id: string, v: string) => setValues((vs) => ({ ...vs, [id]: v }));
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
-    const e: Record<string, string> = {};
-    if (bamboo && method === 'apiKey' && !apiKey.trim()) e.apiKey = 'Enter the API key (BambooHR → your name → API Keys).';
-    if (!bamboo && !serviceUserId.trim()) e.serviceUserId = 'Enter the service user ID.';
-    if (!bamboo && !token.trim()) e.token = 'Enter the service user token.';
+    const e = checkInputs(provider, choice, values, []);
     setErrors(e);
     setApiError(null);
-    const first = Object.keys(e)[0];
-    if (first) {
-      document.getElementById(bamboo ? 'reconnect-apiKey' : `hibob-${first}`)?.focus();
-      return;
-    }
+    if (Object.keys(e).length) return focusFirst(e);
     setBusy(true);
     try {
-      if (bamboo && method === 'oauth') {
-        await startOAuth(integration.id);
+      if (choice.browser) {
+        await startOAuth(integration.id, ownAppOf(provider, values));
         return;
       }
-      const credentials: Record<string, string> = bamboo ? { apiKey: apiKey.trim() } : { serviceUserId: serviceUserId.trim(), token: token.trim() };
-      const answer = await data(client.POST('/api/v1/integrations/{id}/connect', { params: { path: { id: integration.id } }, body: { credentials } }));
+      const answer = await data(client.POST('/api/v1/integrations/{id}/connect', { params: { path: { id: integration.id } }, body: { credentials: credentialsOf(choice, values) } }));
       if (!('connection' in answer)) throw new Error('The server answered with a sign-in address where it should have checked the credentials.');
-      const updated = answer;
-      setApiKey('');
-      setToken('');
-      onReconnected(updated);
+      setValues({});
+      onReconnected(answer);
     } catch (error) {
-      const key = fieldOf(error, ['apiKey', 'serviceUserId', 'token']);
-      if (key) setErrors({ [key]: errorMessage(error) });
+      const input = inputOf(error, [], choice);
+      if (input) setErrors({ [input]: errorMessage(error) });
       setApiError(errorMessage(error));
     } finally {
       setBusy(false);
@@ -374,35 +376,10 @@ export function ReconnectForm({ integration, onReconnected }: { integration: Int
   return (
     <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label={`Reconnect ${integration.name}`}>
       {apiError && <Alert tone="bad">{apiError}</Alert>}
-      {bamboo && (
-        <fieldset className="radio-group">
-          <legend>How to connect</legend>
-          <label>
-            <input type="radio" name="reconnect-method" value="apiKey" checked={method === 'apiKey'} onChange={() => setMethod('apiKey')} /> With an API key
-          </label>
-          <label>
-            <input type="radio" name="reconnect-method" value="oauth" checked={method === 'oauth'} onChange={() => setMethod('oauth')} /> Sign in with BambooHR (OAuth 2.0)
-          </label>
-        </fieldset>
-      )}
-      {bamboo && method === 'apiKey' && (
-        <Field label="API key" htmlFor="reconnect-apiKey" hint="A new or current BambooHR API key. Stored encrypted and never shown again." error={errors.apiKey ?? null}>
-          <input
-            id="reconnect-apiKey"
-            type="password"
-            value={apiKey}
-            onChange={(e) => setApiKey(e.target.value)}
-            aria-invalid={!!errors.apiKey}
-            aria-describedby={errors.apiKey ? 'reconnect-apiKey-error' : 'reconnect-apiKey-hint'}
-            autoComplete="off"
-          />
-        </Field>
-      )}
-      {bamboo && method === 'oauth' && <p className="muted small">You will be sent to BambooHR to approve read access, then brought back to this page.</p>}
-      {!bamboo && <HibobCredentialFields serviceUserId={serviceUserId} token={token} setServiceUserId={setServiceUserId} setToken={setToken} errors={errors} />}
+      <CredentialInputs provider={provider} choices={choices} choice={choice} onChoose={setChoiceId} values={values} set={set} errors={errors} setErrors={setErrors} radioName="reconnect-method" />
       <div className="form-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Checking the connection…' : bamboo && method === 'oauth' ? 'Continue to BambooHR' : integration.connection.status === 'connected' ? 'Replace credentials' : 'Reconnect'}
+          {busy ? 'Checking the connection…' : choice.browser ? `Continue to ${provider.name}` : integration.connection.status === 'connected' ? 'Replace credentials' : 'Reconnect'}
         </button>
       </div>
     </form>

@@ -1,11 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, client, data, errorMessage, type Schema } from '../api/client.ts';
 import { q } from '../api/queries.ts';
-import { Alert, Badge, Card, EmptyState, ErrorState, GoToIntegrations, LockIcon, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
+import { Alert, Badge, Card, EmptyState, ErrorState, GoToIntegrations, LockIcon, PageHeader, ProviderMark, ProviderName, Spinner } from '../components/ui.tsx';
 import { Headcount, Tree } from '../components/Tree.tsx';
 import { DirectoryGroupsCard } from '../components/DirectoryGroups.tsx';
-import { CONNECTION, fieldLabel, providerInitials, providerName, type Tone } from '../format.ts';
+import { CONNECTION, fieldLabel, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
+import { useProvider } from '../providers.ts';
 
 type GroupMappingEntry = Schema<'Integration'>['groupSync']['mapping'][number];
 type GroupSyncPreview = Schema<'GroupSyncPreview'>;
@@ -31,7 +32,7 @@ export function GroupSyncListPage() {
           <ul className="integration-list">
             {integrations.map((i) => (
               <li key={i.id} className="integration-item" data-testid="groupsync-integration">
-                <ProviderLogo initials={providerInitials(i.provider)} />
+                <ProviderMark provider={i.provider} />
                 <div className="integration-main">
                   <div className="integration-title">
                     <h3>{i.name}</h3>
@@ -40,7 +41,12 @@ export function GroupSyncListPage() {
                   </div>
                   <p className="muted small">
                     {i.groupSync.mapping.length === 0 ? 'No attributes mapped to groups yet.' : `Groups from: ${i.groupSync.mapping.map((m) => `${fieldLabel(m.attribute)} → ${m.type}`).join(', ')}`}
-                    {i.groupSync.directoryGroups && ` ${providerName(i.provider)} groups: ${i.groupSync.directoryGroups === 'all' ? 'all' : i.groupSync.directoryGroups.include.join(', ')}.`}
+                    {i.groupSync.directoryGroups && (
+                      <>
+                        {' '}
+                        <ProviderName provider={i.provider} /> groups: {i.groupSync.directoryGroups === 'all' ? 'all' : i.groupSync.directoryGroups.include.join(', ')}.
+                      </>
+                    )}
                   </p>
                   <div className="link-row">
                     <Link to={`/settings/group-sync/${i.id}`} className="btn btn-primary btn-small" aria-label={`Open Group Sync for ${i.name}`}>
@@ -76,7 +82,7 @@ const toMapping = (rows: Row[]): GroupMappingEntry[] =>
 export function GroupSyncPage({ id }: { id: string }) {
   const [pollUntil, setPollUntil] = useState(0);
   const integration = useApiQuery(q.integration(id));
-  const providers = useApiQuery(q.providers());
+  const provider = useProvider(integration.data?.provider ?? '');
   // After enabling or changing the mapping a run starts: the synced groups are read again while it works.
   const groups = useApiQuery({ ...q.groupTree({ integrationId: id, limit: 1000 }), refetchInterval: () => (Date.now() < pollUntil ? 1500 : false) });
   const i = integration.data;
@@ -107,9 +113,10 @@ export function GroupSyncPage({ id }: { id: string }) {
     );
   }
 
-  const source = providerName(i.provider);
+  // The provider's name from its descriptor; the integration's own name until it has arrived.
+  const source = provider?.name ?? i.name;
   // Identity providers (the descriptor's directoryGroups capability) have groups of their own.
-  const hasDirectoryGroups = providers.data?.data.find((p) => p.id === i.provider)?.capabilities.directoryGroups === true;
+  const hasDirectoryGroups = provider?.capabilities.directoryGroups === true;
   const connected = i.connection.status === 'connected';
   // The attributes this integration imports (its field mapping's targets) can become groups.
   const available = [...new Set(Object.values(i.userSync.fieldMapping))].filter((a) => a !== 'email' && a !== 'managerId').sort((a, b) => fieldLabel(a).localeCompare(fieldLabel(b)));
@@ -176,7 +183,7 @@ export function GroupSyncPage({ id }: { id: string }) {
         back={back}
         title={
           <span className="title-with-logo">
-            <ProviderLogo initials={providerInitials(i.provider)} size={36} /> Group Sync · {i.name}
+            <ProviderMark provider={i.provider} size={36} /> Group Sync · {i.name}
           </span>
         }
         subtitle={`Choose which ${source} attributes become ReFresh groups, how they are labelled and nested. Synced groups follow ${source}: they are locked in ReFresh.`}

@@ -1,16 +1,17 @@
 import { useState } from 'react';
 import { client, data, errorMessage } from '../api/client.ts';
 import { q, queryClient } from '../api/queries.ts';
-import { Alert, Badge, Card, ConfirmDialog, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
-import { CONNECTION, HEALTH, clockTime, formatDateTime, providerInitials, providerName, type Tone } from '../format.ts';
+import { Alert, Badge, Card, ConfirmDialog, ErrorState, PageHeader, ProviderMark, Spinner } from '../components/ui.tsx';
+import { CONNECTION, HEALTH, clockTime, formatDateTime, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
+import { useProvider } from '../providers.ts';
 import { Link, useNavigate, useSearchParams } from '../router.tsx';
 import { ReconnectForm } from './Connect.tsx';
 
 /** One integration: connection status with what to do next, reconnect in place, disconnect, remove. The OAuth callback lands here with ?connected=1. */
 export function IntegrationPage({ id }: { id: string }) {
   const integration = useApiQuery(q.integration(id));
-  const providers = useApiQuery(q.providers());
+  const provider = useProvider(integration.data?.provider ?? '');
   const [params, setParams] = useSearchParams();
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
   const [confirm, setConfirm] = useState<'disconnect' | 'remove' | null>(null);
@@ -35,7 +36,8 @@ export function IntegrationPage({ id }: { id: string }) {
   const health = HEALTH[i.health.state] ?? { label: i.health.state, tone: 'neutral' as const };
   const connected = i.connection.status === 'connected';
   // The provider's status page, from its descriptor (GET /providers): shown whatever the health.
-  const statusPage = providers.data?.data.find((p) => p.id === i.provider)?.statusPageUrl ?? i.health.statusPageUrl;
+  const statusPage = provider?.statusPageUrl ?? i.health.statusPageUrl;
+  const source = provider?.name ?? i.name;
   const nextAttempt = i.health.nextAttemptAt;
 
   const disconnect = async () => {
@@ -73,12 +75,12 @@ export function IntegrationPage({ id }: { id: string }) {
         back={back}
         title={
           <span className="title-with-logo">
-            <ProviderLogo initials={providerInitials(i.provider)} size={36} /> {i.name}
+            <ProviderMark provider={i.provider} size={36} /> {i.name}
           </span>
         }
         subtitle={
           <>
-            {providerName(i.provider)} · Priority {i.priority} · <Badge tone={conn.tone}>{conn.label}</Badge>
+            {provider ? `${provider.name} · ` : ''}Priority {i.priority} · <Badge tone={conn.tone}>{conn.label}</Badge>
           </>
         }
         actions={
@@ -112,9 +114,9 @@ export function IntegrationPage({ id }: { id: string }) {
           {i.connection.detail && <p className={`small ${connected ? 'muted' : 'text-bad'}`}>{i.connection.detail}</p>}
           {statusPage && (
             <p className="small" data-testid="status-page">
-              Is {providerName(i.provider)} having trouble?{' '}
+              Is {source} having trouble?{' '}
               <a href={statusPage} target="_blank" rel="noreferrer noopener">
-                {providerName(i.provider)} status page
+                {source} status page
               </a>
             </p>
           )}
@@ -153,7 +155,7 @@ export function IntegrationPage({ id }: { id: string }) {
       </ConfirmDialog>
       <ConfirmDialog open={confirm === 'remove'} title={`Remove ${i.name}?`} confirmLabel="Remove integration" busy={busy} onCancel={() => setConfirm(null)} onConfirm={() => void remove()}>
         <p>ReFresh disconnects it (revoking and deleting its credentials) and removes it from your integrations. People it synced stay, with their last values, which become editable; its groups stay as manual groups.</p>
-        <p>Its run history and audit trail are kept. To sync from {providerName(i.provider)} again later, connect it as a new integration.</p>
+        <p>Its run history and audit trail are kept. To sync from {source} again later, connect it as a new integration.</p>
       </ConfirmDialog>
     </>
   );

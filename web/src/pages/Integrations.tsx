@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { client, data, errorMessage, type Schema } from '../api/client.ts';
 import { q } from '../api/queries.ts';
-import { Alert, Badge, Card, ConfirmDialog, EmptyState, ErrorState, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
-import { CONNECTION, PROVIDERS, providerInitials, providerName } from '../format.ts';
+import { Alert, Badge, Card, ConfirmDialog, EmptyState, ErrorState, PageHeader, ProviderLogo, ProviderMark, Spinner } from '../components/ui.tsx';
+import { CONNECTION } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
+import { useProviders, type Provider } from '../providers.ts';
 import { Link, useSearchParams } from '../router.tsx';
 
 type Integration = Schema<'Integration'>;
@@ -11,6 +12,9 @@ type Integration = Schema<'Integration'>;
 export function IntegrationsPage() {
   useTitle('Integrations');
   const list = useApiQuery(q.integrations());
+  const providers = useProviders();
+  const catalogue = providers.data?.data ?? [];
+  const nameOf = (id: string) => catalogue.find((p) => p.id === id)?.name;
   const [confirm, setConfirm] = useState<Integration | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [message, setMessage] = useState<{ tone: 'good' | 'bad'; text: string } | null>(null);
@@ -64,7 +68,7 @@ export function IntegrationsPage() {
         ) : list.error ? (
           <ErrorState error={list.error} onRetry={list.reload} />
         ) : integrations.length === 0 ? (
-          <EmptyState title="No integrations yet">Connect BambooHR or HiBob below to start syncing people into ReFresh.</EmptyState>
+          <EmptyState title="No integrations yet">Connect your HR system below to start syncing people into ReFresh.</EmptyState>
         ) : (
           <>
             {integrations.length > 1 && <p className="muted small">Priority decides which source wins when several provide the same field: 1 is the highest.</p>}
@@ -74,7 +78,7 @@ export function IntegrationsPage() {
                 const needsReconnect = i.connection.status !== 'connected';
                 return (
                   <li key={i.id} className="integration-item" data-testid="integration" data-integration-id={i.id}>
-                    <ProviderLogo initials={providerInitials(i.provider)} />
+                    <ProviderMark provider={i.provider} />
                     <div className="integration-main">
                       <div className="integration-title">
                         <h3>
@@ -83,7 +87,7 @@ export function IntegrationsPage() {
                         <Badge tone={conn.tone}>{conn.label}</Badge>
                       </div>
                       <p className="muted small">
-                        {providerName(i.provider)} · <span data-testid="priority">Priority {i.priority}</span>
+                        {nameOf(i.provider) ? `${nameOf(i.provider)} · ` : ''}<span data-testid="priority">Priority {i.priority}</span>
                         {i.userSync.enabled ? ' · User Auto-Sync on' : ' · User Auto-Sync off'}
                         {i.groupSync.enabled ? ' · Group Sync on' : ''}
                       </p>
@@ -132,25 +136,27 @@ export function IntegrationsPage() {
       </Card>
 
       <Card title="Add an integration">
-        <ul className="catalogue">
-          {PROVIDERS.map((p) => (
-            <li key={p.id} className={`catalogue-item${p.available ? '' : ' catalogue-soon'}`}>
-              <ProviderLogo initials={p.initials} size={44} />
-              <div>
-                <h3>{p.name}</h3>
-                <p className="muted small">{p.blurb}</p>
-                <p className="muted small">Connects with: {p.auth}</p>
-              </div>
-              {p.available ? (
+        {providers.loading && !providers.data ? (
+          <Spinner label="Loading the providers…" />
+        ) : providers.error ? (
+          <ErrorState error={providers.error} onRetry={providers.reload} />
+        ) : (
+          <ul className="catalogue">
+            {catalogue.map((p) => (
+              <li key={p.id} className="catalogue-item" data-testid="catalogue-item">
+                <ProviderLogo initials={p.initials} size={44} />
+                <div>
+                  <h3>{p.name}</h3>
+                  <p className="muted small">{p.blurb}</p>
+                  <p className="muted small">Connects with: {connectsWith(p)}</p>
+                </div>
                 <Link to={`/settings/integrations/connect/${p.id}`} className="btn btn-primary btn-small" aria-label={`Connect ${p.name}`}>
                   Connect
                 </Link>
-              ) : (
-                <Badge tone="neutral">Coming soon</Badge>
-              )}
-            </li>
-          ))}
-        </ul>
+              </li>
+            ))}
+          </ul>
+        )}
       </Card>
 
       <ConfirmDialog
@@ -166,4 +172,9 @@ export function IntegrationsPage() {
       </ConfirmDialog>
     </>
   );
+}
+
+/** "API key or Sign in with … (OAuth 2.0)": the provider's ways to connect, from its descriptor. */
+function connectsWith(p: Provider): string {
+  return p.auth.map((m) => m.label).join(' or ');
 }

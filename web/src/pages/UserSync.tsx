@@ -4,8 +4,8 @@ import { ApiError, client, data, errorMessage, type Body, type Schema } from '..
 import { q } from '../api/queries.ts';
 import { isActive, RunHistory, RunProgressBar, RunStatusBadge, RunSummaryLine } from '../components/RunBits.tsx';
 import { FieldMappingEditor, ScopeEditor } from '../components/SyncEditors.tsx';
-import { Alert, Badge, Card, EmptyState, ErrorState, GoToIntegrations, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
-import { CADENCE_LABEL, CONNECTION, HEALTH, clockTime, formatDateTime, providerInitials, relativeTime } from '../format.ts';
+import { Alert, Badge, Card, EmptyState, ErrorState, GoToIntegrations, PageHeader, ProviderMark, Spinner } from '../components/ui.tsx';
+import { CADENCE_LABEL, CONNECTION, HEALTH, clockTime, formatDateTime, relativeTime } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link, useSearchParams } from '../router.tsx';
 
@@ -124,7 +124,7 @@ export function UserSyncPage({ id }: { id: string }) {
         back={<Link to="/settings/user-sync">← User Auto-Sync</Link>}
         title={
           <span className="title-with-logo">
-            <ProviderLogo initials={providerInitials(i.provider)} size={36} /> {i.name}
+            <ProviderMark provider={i.provider} size={36} /> {i.name}
           </span>
         }
         subtitle={

@@ -1,6 +1,6 @@
 import { q } from '../api/queries.ts';
-import { Badge, EmptyState, ErrorState, GoToIntegrations, PageHeader, ProviderLogo, Spinner } from '../components/ui.tsx';
-import { CADENCE_LABEL, CONNECTION, HEALTH, providerInitials, relativeTime } from '../format.ts';
+import { Badge, EmptyState, ErrorState, GoToIntegrations, PageHeader, ProviderMark, Spinner } from '../components/ui.tsx';
+import { CADENCE_LABEL, CONNECTION, HEALTH, relativeTime } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link } from '../router.tsx';
 
@@ -27,7 +27,7 @@ export function UserSyncListPage() {
             return (
               <li key={i.id} className="card sync-card">
                 <div className="sync-card-head">
-                  <ProviderLogo initials={providerInitials(i.provider)} />
+                  <ProviderMark provider={i.provider} />
                   <div>
                     <h2>
                       <Link to={`/settings/user-sync/${i.id}`}>{i.name}</Link>
