@@ -68,6 +68,8 @@ export interface LoadPlan {
   readonly listPaths: string[];
   readonly searchPaths: string[];
   readonly groupPaths: string[];
+  /** POST path of the Group Sync preview of the (only) integration. */
+  readonly previewPath: string;
 }
 
 /**
@@ -113,7 +115,30 @@ export async function planLoad(url: string): Promise<LoadPlan> {
     ...Array.from({ length: 100 }, () => `/api/v1/groups?limit=100&cursor=${encodeURIComponent(encodeCursor(pick(groupIds)))}`),
     ...Array.from({ length: 100 }, () => `/api/v1/groups/${pick(groupIds)}`),
   ];
-  return { listPaths, searchPaths, groupPaths };
+  const integrations = await getJson<{ data: { id: string }[] }>(`${url}/api/v1/integrations`);
+  const previewPath = `/api/v1/integrations/${integrations.data[0]!.id}/group-sync/preview`;
+  return { listPaths, searchPaths, groupPaths, previewPath };
+}
+
+interface PreviewNode {
+  children: PreviewNode[];
+}
+
+/** What one Group Sync preview answers: how many groups it shows of how many it plans. */
+export async function previewShape(url: string, previewPath: string): Promise<{ shown: number; total: number; ms: number }> {
+  const start = performance.now();
+  const res = await fetch(`${url}${previewPath}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+  if (!res.ok) throw new Error(`POST ${previewPath}: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { groups: PreviewNode[]; groupsTotal: number };
+  const ms = performance.now() - start;
+  const count = (nodes: readonly PreviewNode[]): number => nodes.reduce((n, g) => n + 1 + count(g.children), 0);
+  return { shown: count(body.groups), total: body.groupsTotal, ms };
+}
+
+/** The Group Sync preview (a POST) by `connections` clients for `seconds`: latency and failures. */
+export async function runPreviewLoad(url: string, previewPath: string, opts: Pick<LoadOptions, 'connections' | 'seconds'>): Promise<Pick<LoadResult, 'p50' | 'p99' | 'rps' | 'requests' | 'failures'>> {
+  const r = (await autocannon({ url: `${url}${previewPath}`, method: 'POST', body: '{}', connections: opts.connections, duration: opts.seconds, headers: { ...auth, 'content-type': 'application/json' } })) as Result;
+  return { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, requests: r.requests.total, failures: r.errors + r.timeouts + r.non2xx };
 }
 
 export interface LoadResult {

@@ -9,6 +9,8 @@ declare module 'autocannon' {
   }
   export interface Options {
     url: string;
+    method?: string;
+    body?: string;
     connections?: number;
     duration?: number;
     amount?: number;

@@ -47,7 +47,12 @@ export async function runChild<T>(script: string, env: Record<string, string>, a
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  child.stdout.on('data', (d) => (out += String(d)));
+  // BENCH_LOG_LEVEL (e.g. info): the child's log lines (on its stdout) are passed on to stderr.
+  const showLogs = Boolean(env.BENCH_LOG_LEVEL ?? process.env.BENCH_LOG_LEVEL);
+  child.stdout.on('data', (d) => {
+    out += String(d);
+    if (showLogs) process.stderr.write(d as Buffer);
+  });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const line = out.split('\n').find((l) => l.startsWith(RESULT));
   if (code !== 0 || !line) throw new Error(`bench child ${script} exited with ${code}: ${out.slice(-2000)}`);

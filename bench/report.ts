@@ -20,9 +20,14 @@ export const seconds = (s: number) => `${s.toFixed(2)} s`;
 export const ms = (v: number) => `${v.toFixed(1)} ms`;
 export const mb = (v: number) => `${v.toFixed(0)} MB`;
 
+/** The table's `met?` cell: yes, NO, or – for a figure shown for information. */
+export function metWord(pass: boolean | null): string {
+  return pass === null ? '–' : pass ? 'yes' : 'NO';
+}
+
 export function printTable(title: string, rows: readonly Row[]): void {
-  const header = ['store', 'regime', 'scenario', 'measured', 'floor', 'ratio', 'target', 'result', 'note'];
-  const body = rows.map((r) => [r.store, r.regime, r.scenario, r.measured, r.floor, r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`, r.target, r.pass === null ? 'info' : r.pass ? 'PASS' : 'FAIL', r.note]);
+  const header = ['store', 'regime', 'scenario', 'measured', 'floor', 'ratio', 'target', 'met?', 'note'];
+  const body = rows.map((r) => [r.store, r.regime, r.scenario, r.measured, r.floor, r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`, r.target, metWord(r.pass), r.note]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(`\n${title}\n`);

@@ -57,7 +57,7 @@ async function openContext(spec: StoreSpec): Promise<AppContext> {
     secretKey: process.env.BENCH_SECRET_KEY!,
     logLevel: 'warn',
   };
-  return createContext(config, createLogger('warn'), { store, worker: { pollMs: 5, schedule: false } });
+  return createContext(config, createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn'), { store, worker: { pollMs: 5, schedule: false } });
 }
 
 /** Creates the integration and turns User Auto-Sync on: the first run is queued, not started. */
