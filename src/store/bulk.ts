@@ -18,8 +18,8 @@ import { markApplied } from './run-changes.ts';
 export interface ApplyBatch {
   readonly tenantId: string;
   readonly runId: string;
-  readonly fromSeq: number;
-  readonly toSeq: number;
+  /** The run's apply watermark after this batch, or null: the batch's change rows are recorded applied themselves. */
+  readonly toSeq: number | null;
   readonly creates: readonly NewEmployeeRow[];
   readonly links: readonly NewEmployeeLinkRow[];
   /** Each with the person's version the change was planned from (null: write regardless). */
@@ -92,14 +92,14 @@ export async function writeApplyBatch(store: Store, trx: Transaction<Database>, 
     for (const row of batch.links) s.link.run(row);
     for (const u of batch.updates) if (s.update.run(updateParams(batch.tenantId, u.write, u.baseVersion)).changes === 0) moved.push(u.write.id);
     for (const row of batch.cases) s.correlationCase.run(row);
-    s.applied.run(batch.toSeq, batch.runId);
+    if (batch.toSeq !== null) s.applied.run(batch.toSeq, batch.runId);
     return moved;
   }
   await upsertCorrelationCases(trx, batch.cases);
   await pgInsert(trx, 'employees', EMPLOYEE_COLUMNS, batch.creates, 'on conflict (id) do nothing');
   await pgInsert(trx, 'employee_links', LINK_COLUMNS, batch.links, LINK_UPSERT);
   moved.push(...(await pgUpdateEmployees(trx, batch.tenantId, batch.updates)));
-  await markApplied(trx, batch.runId, batch.toSeq);
+  if (batch.toSeq !== null) await markApplied(trx, batch.runId, batch.toSeq);
   return moved;
 }
 

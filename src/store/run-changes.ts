@@ -62,6 +62,18 @@ export async function deleteChanges(db: Db, runId: string): Promise<void> {
   await db.deleteFrom('run_changes').where('run_id', '=', runId).execute();
 }
 
+/** A run's staged changes, not its applied ones (a run resumed mid-fetch plans the rest again). */
+export async function deleteUnappliedChanges(db: Db, runId: string): Promise<void> {
+  await db.deleteFrom('run_changes').where('run_id', '=', runId).where('applied', '=', 0).execute();
+}
+
+const PEOPLE_KINDS: readonly ChangeKind[] = ['created', 'updated', 'deactivated', 'reactivated', 'skipped', 'failed', 'noop'];
+
+/** The people changes a run recorded applied with their page (see Planner.drainApplicable). */
+export async function appliedPeopleChanges(db: Db, runId: string): Promise<Pick<RunChangeRow, 'seq' | 'kind' | 'external_id' | 'employee_id' | 'after'>[]> {
+  return db.selectFrom('run_changes').select(['seq', 'kind', 'external_id', 'employee_id', 'after']).where('run_id', '=', runId).where('applied', '=', 1).where('kind', 'in', PEOPLE_KINDS).orderBy('seq').execute();
+}
+
 export async function changesForEmployee(db: Db, tenantId: string, employeeId: string, limit: number): Promise<(RunChange & { runId: string })[]> {
   const rows = await db
     .selectFrom('run_changes')

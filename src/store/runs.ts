@@ -261,7 +261,14 @@ export async function laterAppliedRun(db: Db, run: Pick<RunRow, 'id' | 'tenant_i
     .where('integration_id', '=', run.integration_id)
     .where('dry_run', '=', 0)
     .where('id', '>', run.id)
-    .where((eb) => eb.or([eb('applied_through', '>', 0), eb('status', 'in', ['succeeded', 'partial'])]))
+    .where((eb) =>
+      eb.or([
+        eb('applied_through', '>', 0),
+        eb('status', 'in', ['succeeded', 'partial']),
+        // A run that applies with its pages records its changes applied (Planner.drainApplicable).
+        eb.exists(eb.selectFrom('run_changes').select('seq').whereRef('run_changes.run_id', '=', 'runs.id').where('run_changes.applied', '=', 1)),
+      ]),
+    )
     .orderBy('id')
     .limit(1)
     .executeTakeFirst();

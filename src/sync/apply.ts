@@ -5,8 +5,9 @@ import { newId, nowIso } from '../store/ids.ts';
 import { encodeProvenance } from '../store/provenance.ts';
 import { unappliedChanges } from '../store/run-changes.ts';
 import { getRunRow, saveRunProgress, toRun } from '../store/runs.ts';
-import type { NewCorrelationCaseRow, NewEmployeeRow, RunChangeRow } from '../store/schema.ts';
-import { decodePayload, type ChangePayload } from './change-payload.ts';
+import type { Database, NewCorrelationCaseRow, NewEmployeeRow, RunChangeRow } from '../store/schema.ts';
+import type { Transaction } from 'kysely';
+import { decodePayload, type ChangePayload, type PayloadContext } from './change-payload.ts';
 import type { EngineDeps } from './engine.ts';
 import type { RunWriter } from './fenced-run.ts';
 import { reresolveEmployees, resolveAgain, resolveContext, sharedEmployees, type ResolveContext } from './reresolve.ts';
@@ -25,6 +26,7 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('run_id', '=', runId)
     .where('payload', 'is not', null)
+    .where('applied', '=', 0)
     .executeTakeFirstOrThrow();
   const row = (await getRunRow(db, runId))!;
   const ctx = { tenantId, integrationId: row.integration_id, runId };
@@ -47,8 +49,7 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
     resolve ??= await resolveContext(db, tenantId, row.integration_id);
     const rc = resolve;
     await run.write(async (trx) => {
-      const moved = await writeApplyBatch(deps.store, trx, toApplyBatch(ctx, batch, payloads));
-      if (moved.length > 0) await resolveAgain(trx, tenantId, moved, 'changed after the run was planned: resolved again from the stored values', rc);
+      await writePlanned(deps, trx, ctx, batch, payloads, rc, { watermark: true });
       await saveRunProgress(trx, runId, 'applying', { fetched: counts.fetched, total: fetchedOf, applied, toApply, message: `applied ${applied} of ${toApply} changes` }, after);
     });
     Object.assign(counts, after);
@@ -56,7 +57,23 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
   }
 }
 
-function toApplyBatch(ctx: { tenantId: string; integrationId: string; runId: string }, batch: readonly RunChangeRow[], payloads: readonly ChangePayload[]): ApplyBatch {
+/** The parts of a change row applying it needs (a staged row read back, or one just planned). */
+type ChangeToApply = Pick<RunChangeRow, 'seq'> & Partial<Pick<RunChangeRow, 'external_id' | 'display_name' | 'base_version'>>;
+
+/**
+ * Writes planned changes (people, links, correlation cases) inside the caller's fenced
+ * transaction. People written since the plan (an admin's edit, another source's run) are not
+ * overwritten with the planned values: they are resolved again, in the same transaction, from
+ * what is stored. `watermark`: the batch is the run's staged changes in order, so it moves the
+ * run's apply watermark; otherwise the rows say themselves that they are applied.
+ */
+export async function writePlanned(deps: EngineDeps, trx: Transaction<Database>, ctx: PayloadContext, batch: readonly ChangeToApply[], payloads: readonly ChangePayload[], rc: ResolveContext, opts: { watermark: boolean }): Promise<void> {
+  if (batch.length === 0) return;
+  const moved = await writeApplyBatch(deps.store, trx, { ...toApplyBatch(ctx, batch, payloads), toSeq: opts.watermark ? batch[batch.length - 1]!.seq : null });
+  if (moved.length > 0) await resolveAgain(trx, ctx.tenantId, moved, 'changed after the run was planned: resolved again from the stored values', rc);
+}
+
+function toApplyBatch(ctx: PayloadContext, batch: readonly ChangeToApply[], payloads: readonly ChangePayload[]): Omit<ApplyBatch, 'toSeq'> {
   const creates = payloads.flatMap((p): NewEmployeeRow[] => {
     const e = p.employee;
     if (!e?.create) return [];
@@ -83,7 +100,7 @@ function toApplyBatch(ctx: { tenantId: string; integrationId: string; runId: str
       tenant_id: ctx.tenantId,
       integration_id: ctx.integrationId,
       external_id: change.external_id!,
-      display_name: change.display_name,
+      display_name: change.display_name ?? null,
       email: c.email,
       reason: c.reason,
       candidates: JSON.stringify(c.candidates),
@@ -97,11 +114,9 @@ function toApplyBatch(ctx: { tenantId: string; integrationId: string; runId: str
   return {
     tenantId: ctx.tenantId,
     runId: ctx.runId,
-    fromSeq: batch[0]!.seq,
-    toSeq: batch[batch.length - 1]!.seq,
     creates,
     links: payloads.flatMap((p) => (p.link ? [p.link] : [])),
-    updates: payloads.flatMap((p, n) => (p.employee && !p.employee.create ? [{ write: p.employee, baseVersion: batch[n]!.base_version }] : [])),
+    updates: payloads.flatMap((p, n) => (p.employee && !p.employee.create ? [{ write: p.employee, baseVersion: batch[n]!.base_version ?? null }] : [])),
     cases,
   };
 }

@@ -10,7 +10,7 @@ import type { Store } from '../store/db.ts';
 import { saveCursor } from '../store/cursors.ts';
 import { parseJson } from '../store/ids.ts';
 import { getIntegration, updateIntegration, type Integration } from '../store/integrations.ts';
-import { deleteChanges } from '../store/run-changes.ts';
+import { deleteUnappliedChanges } from '../store/run-changes.ts';
 import { LeaseLostError, type RunLease } from '../store/run-lease.ts';
 import { getRunRow, saveRunRetry, toRun, transitionRun, type Run, type RunError } from '../store/runs.ts';
 import type { Database, RunRow } from '../store/schema.ts';
@@ -116,9 +116,11 @@ async function planIfNeeded(scope: RunScope, connector: () => ReturnType<typeof 
   const { deps, row, run, counts, log, integration } = scope;
   if (row.phase !== 'queued' && row.phase !== 'fetching' && row.phase !== 'planned') return true;
   if (row.phase !== 'queued') {
-    log.warn('resuming a run that stopped mid-fetch: nothing was applied, fetching again');
+    // Staged changes are planned again from a new fetch; what a streaming run applied with its
+    // pages stays applied, and the new fetch carries on after it (see fetchAndPlan).
+    log.warn('resuming a run that stopped mid-fetch: fetching again, keeping what it applied');
     Object.assign(counts, emptyCounts());
-    await run.write((trx) => deleteChanges(trx, row.id));
+    await run.write((trx) => deleteUnappliedChanges(trx, row.id));
   }
   const started = performance.now();
   const planned = emptyCounts();

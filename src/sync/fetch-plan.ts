@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { decideStatus, todayIn, type PersonStatus } from '../core/lifecycle.ts';
-import { observedOnly, type RunCounts, type RunPhase } from '../core/run-states.ts';
+import { APPLIED_KINDS, emptyCounts, isAppliedKind, observedOnly, type RunCounts, type RunPhase } from '../core/run-states.ts';
 import { checkSafeguard, type SafeguardVerdict } from '../core/safeguard.ts';
 import type { Lifecycle } from '../core/source-record.ts';
 import { CursorExpiredError, providerDisplayName as providerName } from '../connectors/errors.ts';
@@ -20,6 +20,9 @@ import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import type { FencedRun } from './fenced-run.ts';
 import { Planner, type Disappearance } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
+import { writePlanned } from './apply.ts';
+import { resolveContext, type ResolveContext } from './reresolve.ts';
+import { appliedPeopleChanges } from '../store/run-changes.ts';
 import { planFingerprint, type PlanBasis } from './plan-basis.ts';
 
 export interface PlanOutcome {
@@ -66,22 +69,46 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
 
   // Counted before anything changes: the safeguard's percentage is of today's active people.
   const activeLinked = await countActiveLinked(db, row.tenant_id, integration.id);
+  // What this run applied before its worker died mid-fetch (a run that applies with its pages).
+  const resumed = await appliedPeopleChanges(db, row.id);
+  // A run the safeguard cannot hold (no limit applies: a first sync, a source below its minimum
+  // population without a cap) applies its pages as they come, so processing hides behind the
+  // fetch and nothing is staged only to be read back. Any other run stages everything and
+  // applies after the complete fetch and the safeguard's verdict: a held run has applied nothing.
+  // Status changes wait for the complete fetch either way (Planner.drainApplicable).
+  const streaming = row.dry_run !== 1 && (resumed.length > 0 || !checkSafeguard(settings.safeguard, activeLinked, Number.MAX_SAFE_INTEGER).blocked);
+  const payloadContext = { tenantId: row.tenant_id, integrationId: integration.id, runId: row.id };
+  const applied = emptyCounts();
   const index = full ? await LinkIndex.full(db, row.tenant_id, integration.id) : LinkIndex.lazy(db, row.tenant_id, integration.id);
   const all = await listIntegrations(db, row.tenant_id);
   const integrations = new Map(all.map((i) => [i.id, i]));
   const fieldPriorities = await getFieldPriorities(db, row.tenant_id);
   const basis: PlanBasis = { fingerprint: planFingerprint(integration, all, fieldPriorities, tenant.time_zone), plannedAt: new Date().toISOString() };
   const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, fieldPriorities, index, counts, now: now.toISOString() });
+  planner.restore(resumed);
+  const alreadyApplied = new Set(resumed.flatMap((r) => (r.external_id ? [r.external_id] : [])));
+  for (const r of resumed) {
+    if (isAppliedKind(r.kind)) applied[r.kind] += 1;
+    if (isAppliedKind(r.kind) || r.kind === 'skipped' || r.kind === 'failed') counts[r.kind] += 1;
+  }
+  let resolve: ResolveContext | undefined;
   /** How many people the provider says the fetch holds, once it tells. */
   let total: number | null = null;
   /** Stages what the planner holds, with the run's progress, in one fenced transaction. */
   const flush = async (phase: RunPhase, message: string) => {
-    const changes = planner.drain();
-    Object.assign(reported, observedOnly(counts));
+    const { apply, stage } = streaming ? planner.drainApplicable() : { apply: [], stage: planner.drain() };
+    const after = { ...applied };
+    for (const c of apply) if (isAppliedKind(c.row.kind)) after[c.row.kind] += 1;
+    if (apply.length > 0) resolve ??= await resolveContext(db, row.tenant_id, integration.id);
+    const rc = resolve;
     await run.write(async (trx) => {
-      await writeChanges(deps.store, trx, changes);
-      await saveRunProgress(trx, row.id, phase, { fetched: counts.fetched, total, applied: 0, toApply: 0, message }, reported);
+      await writeChanges(deps.store, trx, [...apply.map((c) => c.row), ...stage]);
+      if (rc) await writePlanned(deps, trx, payloadContext, apply.map((c) => c.row), apply.map((c) => c.payload ?? {}), rc, { watermark: false });
+      await saveRunProgress(trx, row.id, phase, { fetched: counts.fetched, total, applied: 0, toApply: 0, message }, { ...observedOnly(counts), ...pick(after) });
     });
+    Object.assign(applied, after);
+    Object.assign(reported, observedOnly(counts), pick(applied));
+    if (apply.length > 0) await deps.onApplyBatch?.(row.id, apply[apply.length - 1]!.row.seq);
   };
 
   await flush('fetching', `fetching people from ${providerName(integration.provider)}`);
@@ -105,6 +132,8 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
       seen.add(record.externalId);
       const evaluated = evaluateRecord(record, settings, today, aliasKeys);
       if (evaluated.inScope) counts.inScope += 1;
+      // Applied before this run's worker died: counted from its change, not planned again.
+      if (alreadyApplied.has(record.externalId)) continue;
       const known = index.get(record.externalId);
       if (known && known.present && known.hash === evaluated.hash) {
         // Known but never linked (e.g. terminated before we first saw them): someone matching may
@@ -158,8 +187,15 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
       }),
   );
 
-  const verdict = checkSafeguard(settings.safeguard, activeLinked, planner.deactivations);
+  // A streaming run has applied people: it is not held (it could not be when it began; resumed,
+  // the people it applied since are not the population the percentage is of).
+  const verdict = checkSafeguard(settings.safeguard, resumed.length > 0 ? 0 : activeLinked, planner.deactivations);
   await flush('planned', `planned ${planner.seq} changes`);
-  log.info({ full, fetched: counts.fetched, changes: planner.seq, deactivations: planner.deactivations }, 'fetch complete');
+  log.info({ full, streaming, fetched: counts.fetched, changes: planner.seq, applied: APPLIED_KINDS.reduce((n, k) => n + applied[k], 0), deactivations: planner.deactivations }, 'fetch complete');
   return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict, basis };
+}
+
+/** The applied kinds of `counts` (what a run reports as done). */
+function pick(counts: RunCounts): Pick<RunCounts, (typeof APPLIED_KINDS)[number]> {
+  return Object.fromEntries(APPLIED_KINDS.map((k) => [k, counts[k]])) as Pick<RunCounts, (typeof APPLIED_KINDS)[number]>;
 }

@@ -49,15 +49,39 @@ interface PlanContext {
   readonly now: string;
 }
 
+/** A change as planned: its row (payload not yet encoded) and what applying it writes. */
+export interface PlannedChange {
+  readonly row: NewRunChangeRow;
+  readonly payload: ChangePayload | undefined;
+  /** The manager (external id) whose employee id the change's values name, when not linked before the run. */
+  manager?: string;
+}
+
+/** A page's changes as the fetch hands them on: applied now with the page, or staged for later. */
+export interface DrainedChanges {
+  /** Applied in the page's transaction (rows marked applied, without a payload to read back). */
+  readonly apply: readonly PlannedChange[];
+  /** Staged with their payload, applied after the fetch. */
+  readonly stage: readonly NewRunChangeRow[];
+}
+
+/** What a resumed run already applied, as its change rows say. */
+export type AppliedChangeRow = Pick<NewRunChangeRow, 'seq' | 'kind' | 'external_id' | 'employee_id' | 'after'>;
+
 /**
- * Turns evaluated source records into staged changes. Nothing is written to employees or links
- * here: the run's changes are applied only after the fetch completed (and the safeguard passed).
+ * Turns evaluated source records into changes. Nothing is written to employees or links here:
+ * the fetch either stages them, applied only after the fetch completed (and the safeguard
+ * passed), or, in a run the safeguard cannot hold, applies most of them with their page
+ * (see drainApplicable).
  */
 export class Planner {
   #seq = 0;
-  readonly #changes: NewRunChangeRow[] = [];
+  readonly #changes: PlannedChange[] = [];
+  /** New people (external ids) whose creation is applied: their reports can be applied too. */
+  readonly #appliedCreates = new Set<string>();
   /** New people planned in this run: externalId → employee id. */
   readonly #created = new Map<string, string>();
+  readonly #createdIds = new Set<string>();
   /**
    * Employee ids handed out in this run, by source record: a new person keeps the id a report
    * already pointed at as its manager. Ids are time-ordered so a first sync appends to the
@@ -87,8 +111,57 @@ export class Planner {
     return this.#seq;
   }
 
+  /** Every change planned since the last drain, staged (payload encoded) to be applied after the fetch. */
   drain(): NewRunChangeRow[] {
-    return this.#changes.splice(0, this.#changes.length);
+    return this.#changes.splice(0, this.#changes.length).map((c) => this.#staged(c));
+  }
+
+  /**
+   * For a run the safeguard cannot hold: the changes that can be applied right now, with their
+   * page, and the rest staged. Held back are status changes (deactivations and reactivations wait
+   * for the complete fetch and the safeguard's verdict) and people whose manager is not applied
+   * yet (a manager the run has not reached may never be created: its id is a guess, settled after
+   * the fetch). A manager created in the same page counts, so a page applies its own hierarchy.
+   */
+  drainApplicable(): DrainedChanges {
+    const pending = this.#changes.splice(0, this.#changes.length);
+    const ready = new Set<PlannedChange>();
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const c of pending) {
+        if (ready.has(c) || c.row.kind === 'deactivated' || c.row.kind === 'reactivated') continue;
+        if (c.manager !== undefined && !this.#appliedCreates.has(c.manager)) continue;
+        ready.add(c);
+        grew = true;
+        if (c.row.kind === 'created') this.#appliedCreates.add(c.row.external_id!);
+      }
+    }
+    return {
+      apply: pending.filter((c) => ready.has(c)).map((c) => ({ ...c, row: { ...c.row, applied: 1 } })),
+      stage: pending.filter((c) => !ready.has(c)).map((c) => this.#staged(c)),
+    };
+  }
+
+  /**
+   * A run resumed after its worker died mid-fetch carries on after what it already applied: the
+   * next change numbers follow them, and the people it created keep their ids and e-mails.
+   */
+  restore(applied: readonly AppliedChangeRow[]): void {
+    for (const r of applied) {
+      this.#seq = Math.max(this.#seq, r.seq);
+      if (r.external_id) this.planned.add(r.external_id);
+      if (r.kind !== 'created' || !r.external_id || !r.employee_id) continue;
+      this.#created.set(r.external_id, r.employee_id);
+      this.#createdIds.add(r.employee_id);
+      this.#ids.set(r.external_id, r.employee_id);
+      this.#appliedCreates.add(r.external_id);
+      const email = normalizeEmail(parseJson<FieldValues>(r.after ?? null, {}).email);
+      if (email) this.#claimedEmails.set(email, r.external_id);
+    }
+  }
+
+  #staged(c: PlannedChange): NewRunChangeRow {
+    return { ...c.row, payload: c.payload ? encodePayload(c.payload, this.ctx.now) : null };
   }
 
   failure(externalId: string | undefined, reason: string): void {
@@ -179,7 +252,9 @@ export class Planner {
     const candidates = unlinked.filter((e) => e.inScope);
     const emails = [...new Set(candidates.flatMap((e) => [normalizeEmail(e.values.email), ...e.alternateEmails]).filter((x): x is string => !!x))];
     const numbers = [...new Set(candidates.map((e) => normalizeEmployeeNumber(e.values.employeeNumber)).filter((x): x is string => !!x))];
-    const found = emails.length + numbers.length > 0 ? await employeesByKeys(this.ctx.db, this.ctx.tenantId, emails, numbers) : [];
+    // People this run created are its own (a streaming run has applied them): a second record
+    // with their e-mail is a duplicate of the source (#planCreate says so), not a match.
+    const found = (emails.length + numbers.length > 0 ? await employeesByKeys(this.ctx.db, this.ctx.tenantId, emails, numbers) : []).filter((f) => !this.#createdIds.has(f.id));
     const foundIds = [...new Set(found.map((f) => f.id))];
     const linkedHere = new Set(
       (await linksForEmployees(this.ctx.db, this.ctx.tenantId, foundIds)).filter((l) => l.integration_id === this.ctx.integration.id).map((l) => l.employee_id!),
@@ -206,6 +281,7 @@ export class Planner {
     this.#claimedEmails.set(email, e.externalId);
     const id = this.#idFor(e.externalId);
     this.#created.set(e.externalId, id);
+    this.#createdIds.add(id);
     const values = this.#translate(e.values);
     const link = this.#linkRow(e, id, values);
     const state = resolvePerson({ status: 'active', fields: {}, provenance: {} }, [this.#view(link, values)], this.ctx.fieldPriorities);
@@ -278,8 +354,11 @@ export class Planner {
     this.#push('skipped', { externalId: e.externalId, displayName: displayName(e.values), reason, payload: { link: this.#linkRow(e, null), ...(correlationCase ? { correlationCase } : {}) } });
   }
 
+  /** Called right after #push of the change `seq` whose values name this manager. */
   #noteGuess(managerExternalId: string | undefined, seq: number): void {
-    if (!managerExternalId || this.ctx.index.get(managerExternalId)?.employeeId || this.#created.has(managerExternalId)) return;
+    if (!managerExternalId || this.ctx.index.get(managerExternalId)?.employeeId) return;
+    this.#changes[this.#changes.length - 1]!.manager = managerExternalId;
+    if (this.#created.has(managerExternalId)) return;
     const list = this.#managerGuesses.get(managerExternalId) ?? [];
     list.push(seq);
     this.#managerGuesses.set(managerExternalId, list);
@@ -347,7 +426,7 @@ export class Planner {
     c: { employeeId?: string | null; externalId?: string | null; displayName?: string | null; before?: unknown; after?: unknown; reason?: string | null; payload?: ChangePayload; base?: EmployeeRow },
   ): number {
     this.#seq += 1;
-    this.#changes.push({
+    const row: NewRunChangeRow = {
       tenant_id: this.ctx.tenantId,
       run_id: this.ctx.runId,
       seq: this.#seq,
@@ -358,12 +437,13 @@ export class Planner {
       before: c.before ? JSON.stringify(c.before) : null,
       after: c.after ? JSON.stringify(c.after) : null,
       reason: c.reason ?? null,
-      payload: c.payload ? encodePayload(c.payload, this.ctx.now) : null,
+      payload: null,
       applied: 0,
       // What the change was planned from: apply compares the version, an approval the hash.
       base_version: c.base?.version ?? null,
       base_hash: c.base ? syncBaseHash(c.base) : null,
-    });
+    };
+    this.#changes.push({ row, payload: c.payload });
     return this.#seq;
   }
 }

@@ -86,10 +86,14 @@ describe('embedded mode: kill -9 in the middle of a sync, then start again', () 
     }, first);
     let second: Child | undefined;
     try {
-      // Another process (this one) watches the database and kills the product mid-apply.
+      // Another process (this one) watches the database and kills the product mid-apply. A first
+      // sync (the safeguard cannot hold it) applies with its pages, while it still fetches: its
+      // changes say so themselves; a staged run moves its watermark.
       const running = await until('the first sync to be applying', () => {
         try {
-          return db.prepare(`select id, applied_through from runs where status = 'running' and phase = 'applying' and applied_through > 0`).get() as { id: string; applied_through: number } | undefined;
+          return db
+            .prepare(`select id, applied_through from runs where status = 'running' and (applied_through > 0 or exists (select 1 from run_changes c where c.run_id = runs.id and c.applied = 1))`)
+            .get() as { id: string; applied_through: number } | undefined;
         } catch {
           return undefined; // the schema is still being created
         }

@@ -315,8 +315,9 @@ for (const dialect of DIALECTS) {
           assert.equal(crashed.status, 'failed');
           const partial = (await employees(h)).length;
           assert.ok(partial > 0 && partial < referenceCount, `expected a partial apply, got ${partial}`);
-          // A worker that died would leave the run running; simulate that and let another worker resume it.
-          await h.ctx.store.db.updateTable('runs').set({ status: 'running', phase: 'applying', lease_until: '2000-01-01T00:00:00.000Z', finished_at: null }).where('id', '=', runRow.id).execute();
+          // A worker that died would leave the run running, in the phase it was in (a first sync
+          // applies with its pages, so that is mid-fetch); simulate that and let another worker resume it.
+          await h.ctx.store.db.updateTable('runs').set({ status: 'running', lease_until: '2000-01-01T00:00:00.000Z', finished_at: null }).where('id', '=', runRow.id).execute();
           const { RunWorker } = await import('../../src/jobs/worker.ts');
           const rescuer = new RunWorker(h.ctx.engine, { pollMs: 20, schedule: false });
           rescuer.start();
