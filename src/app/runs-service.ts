@@ -2,7 +2,8 @@ import type { AppContext } from './context.ts';
 import { ApiError, notFound } from './errors.ts';
 import { getRun, getRunRow, transitionRun, type Run } from '../store/runs.ts';
 import { audit } from '../store/audit.ts';
-import { currentFingerprint, planStaleness, type Staleness } from '../sync/plan-basis.ts';
+import { currentFingerprint, heldArchivesStaleness, planStaleness, type Staleness } from '../sync/plan-basis.ts';
+import { getIntegration } from '../store/integrations.ts';
 
 /**
  * Approving moves a blocked run back to the queue at its apply phase, exactly as it was staged:
@@ -17,16 +18,18 @@ export async function approveRun(ctx: AppContext, tenantId: string, id: string):
   if (!run) throw notFound('run', id);
   refuseDryRun(run, 'approved');
   if (run.status !== 'blocked') throw new ApiError(409, 'run_not_blocked', `Run ${id} is ${run.status}; only a blocked run can be approved.`, { status: run.status });
-  // People not applied yet: what they were planned from must still hold. (A run held on group
-  // archives applied its people already; its group step plans the archives again on approval.)
+  // What the held changes were planned from must still hold: the people not applied yet, or (a
+  // run held on group archives, its people applied) the archives it holds.
   const checkPlan = run.phase === 'planned';
+  const checkArchives = run.phase === 'groups';
   const fingerprint = checkPlan ? await currentFingerprint(ctx.store.db, tenantId, run.integrationId) : null;
+  const integration = checkArchives ? await getIntegration(ctx.store.db, tenantId, run.integrationId) : undefined;
   const outcome = await ctx.store.db.transaction().execute(async (trx): Promise<{ moved: boolean; stale?: Staleness }> => {
     const row = await getRunRow(trx, id);
-    if (checkPlan && row) {
-      const stale = await planStaleness(trx, row, fingerprint);
+    if ((checkPlan || checkArchives) && row) {
+      const stale = checkPlan ? await planStaleness(trx, row, fingerprint) : await heldArchivesStaleness(trx, row, integration);
       if (stale.reasons.length > 0) {
-        const moved = await transitionRun(trx, id, 'blocked', 'rejected', { finished: true, error: { code: 'plan_stale', message: staleMessage(stale) } });
+        const moved = await transitionRun(trx, id, 'blocked', 'rejected', { finished: true, error: { code: 'plan_stale', message: staleMessage(stale, checkArchives) } });
         if (moved) await audit(trx, tenantId, 'run.stale', id, { status: 'blocked' }, { status: 'rejected', reasons: stale.reasons });
         return { moved, stale };
       }
@@ -38,16 +41,17 @@ export async function approveRun(ctx: AppContext, tenantId: string, id: string):
   });
   if (!outcome.moved) throw new ApiError(409, 'run_not_blocked', `Run ${id} was already approved or rejected.`);
   if (outcome.stale) {
-    throw new ApiError(409, 'plan_stale', staleMessage(outcome.stale), { runId: id, integrationId: run.integrationId, reasons: outcome.stale.reasons, employeeIds: outcome.stale.people.map((p) => p.id) });
+    throw new ApiError(409, 'plan_stale', staleMessage(outcome.stale, checkArchives), { runId: id, integrationId: run.integrationId, reasons: outcome.stale.reasons, employeeIds: outcome.stale.people.map((p) => p.id) });
   }
   ctx.worker.wake();
   return (await getRun(ctx.store.db, tenantId, id))!;
 }
 
-function staleMessage(stale: Staleness): string {
+function staleMessage(stale: Staleness, heldArchives: boolean): string {
   const named = stale.people.map((p) => p.name ?? p.id);
   const reasons = stale.reasons.join('; ') + (named.length > 0 ? ` (${named.join(', ')}${stale.reasons.some((r) => /^\d+ of its/.test(r)) ? ', …' : ''})` : '');
-  return `This run's changes were planned from data that has moved since: ${reasons}. Nothing was applied and the run was set aside. Run a fresh sync to plan again from today's data.`;
+  const what = heldArchives ? 'None of the group archives it held was applied (its people were synced before)' : 'Nothing was applied';
+  return `This run's changes were planned from data that has moved since: ${reasons}. ${what} and the run was set aside. Run a fresh sync to plan again from today's data.`;
 }
 
 export async function rejectRun(ctx: AppContext, tenantId: string, id: string): Promise<Run> {

@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.ts';
 import type { HttpPolicy, RetryInfo } from '../connectors/types.ts';
 import type { Store } from '../store/db.ts';
 import { saveCursor } from '../store/cursors.ts';
-import { parseJson } from '../store/ids.ts';
+import { nowIso, parseJson } from '../store/ids.ts';
 import { getIntegration, updateIntegration, type Integration } from '../store/integrations.ts';
 import { deleteUnappliedChanges } from '../store/run-changes.ts';
 import { LeaseLostError, type RunLease } from '../store/run-lease.ts';
@@ -21,7 +21,8 @@ import { connectorFor } from './connector.ts';
 import { configHash } from './evaluate.ts';
 import { FencedRun } from './fenced-run.ts';
 import { fetchAndPlan } from './fetch-plan.ts';
-import { runGroupStep, type GroupStepDeps } from './group-step.ts';
+import { runGroupStep, type GroupStepDeps, type GroupStepResult } from './group-step.ts';
+import { groupFingerprint, type PlanBasis } from './plan-basis.ts';
 import { classifyRunError, RunFailure } from './run-errors.ts';
 import { nextRunAt } from './schedule.ts';
 
@@ -80,10 +81,13 @@ export async function executeRun(parent: EngineDeps, claimed: RunRow, lease: Run
     const connector = once(() => connectorFor(deps, found, onRetry));
     const scope: RunScope = { deps, row: claimed, run, integration, counts, log, groups: { store: deps.store, run, connector, log } };
     if (claimed.phase === 'groups') {
-      // An approved hold on group archives: people were applied before; archive now.
-      const groups = await runGroupStep(scope.groups, claimed, integration, { approveArchives: true });
+      // An approved hold on group archives: people were applied before; archive the groups the
+      // admin approved. An archive the plan has now beyond those is held again, never applied unseen.
+      const approved = new Set(parseJson<PlanBasis | null>(claimed.plan_basis, null)?.heldArchives?.groups ?? []);
+      const groups = await runGroupStep(scope.groups, claimed, integration, { approvedArchives: approved });
       await refreshHeadcountsIfChanged(scope, groups.changes);
-      await finishRun(scope, 'succeeded', null);
+      if (groups.heldReason) await holdGroupArchives(scope, groups);
+      else await finishRun(scope, 'succeeded', null);
     } else if (await planIfNeeded(scope, connector)) {
       await applyAndFinish(scope);
     }
@@ -160,8 +164,7 @@ async function applyAndFinish(scope: RunScope): Promise<void> {
     const groups = await runGroupStep(scope.groups, row, integration);
     await refreshHeadcountsIfChanged(scope, groups.changes);
     if (groups.heldReason) {
-      // People are synced; the group archives wait for an admin, like a held deactivation.
-      await finishRun(scope, 'blocked', { code: 'safeguard_blocked', message: groups.heldReason });
+      await holdGroupArchives(scope, groups);
       return;
     }
   }
@@ -170,6 +173,17 @@ async function applyAndFinish(scope: RunScope): Promise<void> {
   const error: RunError | null = status === 'partial' ? { code: 'records_failed', message: `${counts.failed} records could not be read from ${providerName(integration.provider)}; see the run's changes for each reason. Everyone else was synced.` } : null;
   await finishRun(scope, status, error);
   log.info({ counts, status }, 'run finished');
+}
+
+/**
+ * People are synced; the group archives wait for an admin, like a held deactivation. The run
+ * records which archives it holds and the settings they were planned from, so an approval can
+ * check nothing moved (plan_stale) and applies those archives only.
+ */
+async function holdGroupArchives(scope: RunScope, groups: GroupStepResult): Promise<void> {
+  const basis = parseJson<PlanBasis | null>((await getRunRow(scope.deps.store.db, scope.row.id))?.plan_basis ?? null, null);
+  const heldArchives = { fingerprint: groupFingerprint(scope.integration), heldAt: nowIso(), groups: groups.heldGroups };
+  await finishRun(scope, 'blocked', { code: 'safeguard_blocked', message: groups.heldReason! }, { ...basis, heldArchives });
 }
 
 /**
@@ -187,7 +201,7 @@ async function refreshHeadcountsIfChanged(scope: RunScope, groupChanges: number)
  * everything it was asked about, or people were applied before group archives were held), the
  * next slot is set, and the run takes its final status, so whoever sees it finished sees both.
  */
-async function finishRun(scope: RunScope, status: Extract<RunStatus, 'succeeded' | 'partial' | 'blocked'>, error: RunError | null): Promise<void> {
+async function finishRun(scope: RunScope, status: Extract<RunStatus, 'succeeded' | 'partial' | 'blocked'>, error: RunError | null, planBasis?: PlanBasis | Partial<PlanBasis>): Promise<void> {
   const { deps, row, run, counts, integration } = scope;
   const current = (await getRunRow(deps.store.db, row.id))!;
   const cursorHash = await currentConfigHash(deps, integration);
@@ -195,7 +209,7 @@ async function finishRun(scope: RunScope, status: Extract<RunStatus, 'succeeded'
   await run.write(async (trx) => {
     if (status !== 'partial' && current.cursor_after) await saveCursor(trx, row.tenant_id, row.integration_id, current.cursor_after, cursorHash);
     await setNextRun(deps, trx, integration, next);
-    await transitionRun(trx, row.id, 'running', status, status === 'blocked' ? { phase: 'groups', counts, error } : { phase: 'done', counts, finished: true, error });
+    await transitionRun(trx, row.id, 'running', status, status === 'blocked' ? { phase: 'groups', counts, error, ...(planBasis && { planBasis }) } : { phase: 'done', counts, finished: true, error });
   });
 }
 

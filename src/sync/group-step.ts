@@ -64,13 +64,19 @@ export interface GroupStepResult {
   readonly plan: GroupPlan | null;
   readonly changes: number;
   readonly heldArchives: number;
+  /** The groups whose archiving was held (the run waits for approval). */
+  readonly heldGroups: readonly string[];
   /** Why archives were held (the run waits for approval), or null. */
   readonly heldReason: string | null;
 }
 
 export interface GroupStepOptions {
-  /** An admin approved archives the safeguard held: apply them this time. */
-  readonly approveArchives?: boolean;
+  /**
+   * The archives an admin approved (the groups the safeguard held): these are applied this time.
+   * Any other archive the plan has now goes through the safeguard again, so an approval never
+   * archives more than it was shown.
+   */
+  readonly approvedArchives?: ReadonlySet<string>;
 }
 
 /** What the engine hands the group step: the run's store and fenced writer, and the connector it already made (one credential refresh per run). */
@@ -99,7 +105,7 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
       await trx.insertInto('run_changes').values(changeRow(run, seq, 'skipped', null, 'Group Sync', null, after, reason)).execute();
     });
     log.warn({ reason }, 'group sync skipped');
-    return { plan: null, changes: 0, heldArchives: 0, heldReason: null };
+    return { plan: null, changes: 0, heldArchives: 0, heldGroups: [], heldReason: null };
   };
 
   const problems = validateGroupMapping(mapping);
@@ -132,8 +138,8 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
   // Groups of an attribute the admin took out of the mapping are archived regardless: that was asked for.
   let heldArchives = 0;
   let heldReason: string | null = null;
-  const risky = plan.archived.filter((a) => a.reason !== 'unmapped' && a.reason !== 'deselected');
-  if (risky.length > 0 && !options.approveArchives) {
+  const risky = plan.archived.filter((a) => a.reason !== 'unmapped' && a.reason !== 'deselected' && !options.approvedArchives?.has(a.id));
+  if (risky.length > 0) {
     const active = existing.filter((g) => !g.archived && (mapping.some((m) => m.attribute === g.attribute) || g.attribute === DIRECTORY_GROUP_ATTRIBUTE)).length;
     const verdict = checkSafeguard(integration.userSync.safeguard, active, risky.length);
     if (verdict.blocked) {
@@ -148,7 +154,7 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
   if (directory.skips.length > 0) await recordSkips(deps, run, integration, directory.skips);
   if (heldReason) await skip(heldReason, { groups: risky.map((a) => ({ id: a.id, name: a.name })) });
   log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives }, 'groups synced');
-  return { plan, changes, heldArchives, heldReason };
+  return { plan, changes, heldArchives, heldGroups: heldReason ? risky.map((a) => a.id) : [], heldReason };
 }
 
 function mergePlans(a: GroupPlan, b: GroupPlan): GroupPlan {

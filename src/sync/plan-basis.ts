@@ -17,6 +17,22 @@ export interface PlanBasis {
   readonly fingerprint: string;
   /** When the fetch began: people written after it may collide with a person the plan creates. */
   readonly plannedAt: string;
+  /** Set when the run is held on group archives (its people applied): what an approval archives. */
+  readonly heldArchives?: HeldArchives;
+}
+
+/** The group archives a run holds for approval, and what they were planned from. */
+export interface HeldArchives {
+  /** groupFingerprint of the integration when they were held. */
+  readonly fingerprint: string;
+  readonly heldAt: string;
+  /** The groups an approval archives (no other). */
+  readonly groups: readonly string[];
+}
+
+/** The settings a group plan depends on: Group Sync's own (mapping, directory groups) and the field mapping its attributes come through. */
+export function groupFingerprint(integration: Integration): string {
+  return stableHash({ groupSync: integration.groupSync, fieldMapping: integration.userSync.fieldMapping });
 }
 
 /**
@@ -71,4 +87,28 @@ export async function planStaleness(trx: Transaction<Database>, run: RunRow, fin
     }
   }
   return { reasons, people: moved.slice(0, 3).map((m) => ({ id: m.employee_id, name: m.display_name })) };
+}
+
+/**
+ * Checks, for a run held on group archives (people already applied), that what they were planned
+ * from still holds: the Group Sync settings and field mapping are the same, no later run of the
+ * integration applied anything, and none of the held groups was changed since (renamed, moved,
+ * archived, unlinked from its source by an admin or a removal).
+ */
+export async function heldArchivesStaleness(trx: Transaction<Database>, run: RunRow, integration: Integration | undefined): Promise<Staleness> {
+  const held = run.plan_basis ? (JSON.parse(run.plan_basis) as PlanBasis).heldArchives : undefined;
+  if (!held) return { reasons: ['the group archives it holds were not recorded with it'], people: [] };
+  const reasons: string[] = [];
+  if (!integration || groupFingerprint(integration) !== held.fingerprint) reasons.push("the integration's Group Sync settings or field mapping changed");
+  const later = await laterAppliedRun(trx, run);
+  if (later) reasons.push(`run ${later} of this integration applied changes after this one was held`);
+  const rows = held.groups.length === 0 ? [] : await trx.selectFrom('groups').select(['id', 'name', 'updated_at', 'archived', 'origin', 'integration_id']).where('tenant_id', '=', run.tenant_id).where('id', 'in', [...held.groups]).execute();
+  const changed = rows.filter((g) => g.updated_at > held.heldAt || g.archived === 1 || g.origin !== 'synced' || g.integration_id !== run.integration_id);
+  const gone = held.groups.length - rows.length;
+  const n = changed.length + gone;
+  if (n > 0) {
+    const names = changed.slice(0, 3).map((g) => g.name).join(', ');
+    reasons.push(`${n === 1 ? 'one of the groups it would archive was' : `${n} of the groups it would archive were`} changed since${names ? ` (${names}${n > 3 ? ', …' : ''})` : ''}`);
+  }
+  return { reasons, people: [] };
 }

@@ -328,6 +328,67 @@ for (const dialect of DIALECTS) {
       await patchIntegrationFromRequest(h.ctx, h.tenantId, h.integration.id, { userSync: { safeguard: { maxDeactivations: null } } });
     });
 
+    /** Moves everyone out of a location group the source still lists, so the next run wants to archive it (held by a zero cap). */
+    const holdArchiveOf = async () => {
+      await patchIntegrationFromRequest(h.ctx, h.tenantId, h.integration.id, { userSync: { safeguard: { maxDeactivations: 0 } } });
+      const locations = (await active()).filter((g) => g.attribute === 'location' && synced().some((p) => p.location === g.name));
+      const [loc, other, third] = locations;
+      assert.ok(loc && other && third, 'three locations with people');
+      for (const p of synced().filter((x) => x.location === loc.name)) h.sandbox.roster.update(p.id, { location: other.name });
+      const run = await h.sync('incremental');
+      assert.equal(run.status, 'blocked', JSON.stringify(run.error));
+      assert.equal(run.phase, 'groups');
+      return { run, loc, other, third };
+    };
+    const locationOption = (name: string) => h.sandbox.roster.lists().find((l) => l.alias === 'location')!.options.find((o) => o.name === name)!;
+
+    it('approving a run held on group archives after the Group Sync settings changed answers 409 plan_stale and archives nothing', async () => {
+      const { run, loc } = await holdArchiveOf();
+      const mapping = (await call('GET', `/integrations/${h.integration.id}`)).body.groupSync.mapping;
+      const renamed = mapping.map((m: { attribute: string; type: string }) => (m.attribute === 'location' ? { ...m, type: 'Office' } : m));
+      assert.equal((await call('PATCH', `/integrations/${h.integration.id}`, { groupSync: { mapping: renamed } })).status, 200);
+      const res = await call('POST', `/runs/${run.id}/approve`);
+      assert.equal(res.status, 409, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, 'plan_stale');
+      assert.match(res.body.error.message, /Group Sync settings or field mapping changed.*None of the group archives it held was applied/);
+      const after = (await call('GET', `/runs/${run.id}`)).body;
+      assert.equal(after.status, 'rejected');
+      assert.equal(after.error.code, 'plan_stale');
+      assert.equal((await groups()).find((g) => g.id === loc.id)!.archived, false, 'nothing archived');
+      // Putting the mapping back starts a fresh run: it plans again, holds the same archive, and its approval applies it.
+      assert.equal((await call('PATCH', `/integrations/${h.integration.id}`, { groupSync: { mapping } })).status, 200);
+      const latest = await h.ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', h.integration.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
+      assert.notEqual(latest.id, run.id);
+      const fresh = await waitForRun(h.ctx.engine, h.tenantId, latest.id);
+      assert.equal(fresh.status, 'blocked');
+      assert.equal((await call('POST', `/runs/${fresh.id}/approve`)).status, 202);
+      assert.equal((await waitForRun(h.ctx.engine, h.tenantId, fresh.id)).status, 'succeeded');
+      assert.equal((await groups()).find((g) => g.id === loc.id)!.archived, true);
+    });
+
+    it('an approval archives only the groups it was shown: one the source archived meanwhile is held again, not archived unseen', async () => {
+      const { run, loc, third } = await holdArchiveOf();
+      // While the run waits, the source archives another location its people still hold.
+      locationOption(third.name).archived = true;
+      try {
+        assert.equal((await call('POST', `/runs/${run.id}/approve`)).status, 202);
+        const again = await waitForRun(h.ctx.engine, h.tenantId, run.id);
+        assert.equal(again.status, 'blocked', 'held again on the archive nobody approved');
+        assert.match(again.error!.message, new RegExp(`would archive 1 of \\d+ synced groups \\(${third.name}\\)`));
+        assert.equal((await groups()).find((g) => g.id === loc.id)!.archived, true, 'the approved archive was applied');
+        assert.equal((await groups()).find((g) => g.id === third.id)!.archived, false, 'the one nobody saw was not');
+        assert.ok((await membersOf(third.id)).length > 0, 'and keeps its members');
+        assert.equal((await call('POST', `/runs/${run.id}/approve`)).status, 202);
+        assert.equal((await waitForRun(h.ctx.engine, h.tenantId, run.id)).status, 'succeeded');
+        assert.equal((await groups()).find((g) => g.id === third.id)!.archived, true, 'archived once approved in turn');
+      } finally {
+        locationOption(third.name).archived = false;
+        await patchIntegrationFromRequest(h.ctx, h.tenantId, h.integration.id, { userSync: { safeguard: { maxDeactivations: null } } });
+      }
+      await h.sync('incremental');
+      assert.equal((await groups()).find((g) => g.id === third.id)!.archived, false, 'revived when the source lists it again');
+    });
+
     it('manual groups: create, nest, rename; cycles refused; headcount counts sub-groups\' people once', async () => {
       const people = (await listEmployees(h.ctx.store.db, h.tenantId, { limit: 3, status: 'active' })).map(toEmployee);
       const top = (await call('POST', '/groups', { name: 'All Hands', type: 'Community' })).body as Group;
