@@ -55,8 +55,10 @@ export async function previewDirectoryGroups(ctx: AppContext, tenantId: string, 
   const plan = planDirectoryGroups({ groups, selection, type, employeeOf, whyNot, existing, memberships, newId: () => `new-${++n}` });
 
   const byKey = new Map(groups.map((g) => [g.key, g]));
-  const people = sourcePeopleCounts(groups);
-  const headcounts = subtreeHeadcounts(plan.groups, new Map(plan.groups.map((g) => [g.id, g.members])));
+  // A group holding the whole organisation (Google's CUSTOMER member) holds everyone the source listed.
+  const listed = groups.some((g) => g.everyone) ? (await db.selectFrom('employee_links').select('external_id').where('tenant_id', '=', tenantId).where('integration_id', '=', id).where('present', '=', 1).execute()).map((r) => r.external_id) : [];
+  const people = sourcePeopleCounts(groups, listed);
+  const headcounts = subtreeHeadcounts(plan.groups, new Map(plan.groups.map((g) => [g.id, g.members])), undefined, plan.alsoIn);
   const skipped = new Map(plan.skips.map((s) => [s.groupKey, s.skipped.length]));
   const picks = selection === 'all' ? [] : selection.include.map((pattern) => ({ pattern, picks: patternPicks(pattern) }));
   const nameOfId = new Map(plan.groups.map((g) => [g.id, g.name]));
@@ -83,6 +85,7 @@ export async function previewDirectoryGroups(ctx: AppContext, tenantId: string, 
         people: people.get(g.key) ?? 0,
         headcount: headcounts.get(g.id) ?? 0,
         skipped: skipped.get(g.key) ?? 0,
+        alsoIn: plan.alsoIn.filter((l) => l.groupId === g.id).map((l) => nameOfId.get(l.parentId)!).sort((a, b) => a.localeCompare(b, 'en')),
       };
     }),
   );

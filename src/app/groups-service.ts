@@ -18,7 +18,9 @@ import {
   groupMembers,
   groupsPage,
   insertGroups,
+  linkedChildrenOf,
   membershipsOf,
+  otherParentsOf,
   removeMemberships,
   syncedGroupsOf,
   syncedMembershipsOf,
@@ -89,7 +91,33 @@ async function matchingPage(ctx: AppContext, tenantId: string, filter: GroupFilt
   return out;
 }
 
-type TreeNode = ReturnType<typeof presentGroup> & { childCount: number; children: TreeNode[] };
+type TreeNode = ReturnType<typeof presentGroup> & { childCount: number; alsoIn?: { id: string; name: string }[]; alsoHere?: { id: string; name: string; type: string; headcount: number }[]; children: TreeNode[] };
+
+/**
+ * Adds each group's further parents (`alsoIn`) and, in a tree, the groups nested in it as a further
+ * parent (`alsoHere`): a group nested in two groups in the source sits in the tree once and is
+ * named under its other parent (src/core/directory-groups.ts).
+ */
+async function withLinks<T extends { id: string; alsoIn?: unknown; children?: T[]; alsoHere?: unknown }>(ctx: AppContext, tenantId: string, nodes: T[], tree: boolean): Promise<T[]> {
+  const all: T[] = [];
+  const walk = (list: readonly T[]) => {
+    for (const n of list) {
+      all.push(n);
+      if (n.children) walk(n.children);
+    }
+  };
+  walk(nodes);
+  const ids = all.map((n) => n.id);
+  const parents = await otherParentsOf(ctx.store.db, tenantId, ids);
+  const linked = tree ? await linkedChildrenOf(ctx.store.db, tenantId, ids) : new Map<string, Group[]>();
+  for (const n of all) {
+    const p = parents.get(n.id);
+    if (p) n.alsoIn = p;
+    const l = linked.get(n.id);
+    if (l) n.alsoHere = l.map((g) => ({ id: g.id, name: g.name, type: g.type, headcount: g.headcount }));
+  }
+  return nodes;
+}
 
 /**
  * Groups under `roots`, level by level, until the answer holds `budget` groups in all: a large
@@ -150,11 +178,11 @@ export async function listGroupsFor(ctx: AppContext, tenantId: string, query: Gr
 
   if (query.view === 'flat') {
     const rows = await matchingPage(ctx, tenantId, { ...filter, ...(query.parentId ? { parentId: query.parentId } : {}) }, test, query.limit + 1);
-    return pageOf(rows, rows.slice(0, query.limit).map((g) => presentGroup(g, integrations)));
+    return pageOf(rows, await withLinks(ctx, tenantId, rows.slice(0, query.limit).map((g): PresentedGroup & { alsoIn?: { id: string; name: string }[] } => presentGroup(g, integrations)), false));
   }
   if (!filtered) {
     const rows = await groupsPage(ctx.store.db, tenantId, { ...filter, parentId: query.parentId ?? null }, query.limit + 1);
-    return pageOf(rows, await subtrees(ctx, tenantId, rows.slice(0, query.limit), query.limit, includeArchived, integrations));
+    return pageOf(rows, await withLinks(ctx, tenantId, await subtrees(ctx, tenantId, rows.slice(0, query.limit), query.limit, includeArchived, integrations), true));
   }
   // Matches with their ancestors, each match with its sub-groups.
   const rows = await matchingPage(ctx, tenantId, filter, test, query.limit + 1);
@@ -185,7 +213,7 @@ export async function listGroupsFor(ctx: AppContext, tenantId: string, query: Gr
     if (!attached && !roots.includes(child)) roots.push(child);
   }
   roots.sort((a, b) => a.name.localeCompare(b.name, 'en'));
-  return pageOf(rows, roots);
+  return pageOf(rows, await withLinks(ctx, tenantId, roots, true));
 }
 
 async function requireGroup(ctx: AppContext, tenantId: string, id: string): Promise<Group> {
@@ -226,8 +254,12 @@ export async function groupDetail(ctx: AppContext, tenantId: string, id: string)
   const childCount = (await childCounts(ctx.store.db, tenantId, [g.id], false)).get(g.id) ?? 0;
   const ancestors = (await ancestorsOf(ctx.store.db, tenantId, g.id)).reverse().map((a) => ({ id: a.id, name: a.name }));
   const members = await membersPage(ctx, tenantId, g.id, { limit: 100 });
+  const alsoIn = (await otherParentsOf(ctx.store.db, tenantId, [g.id])).get(g.id);
+  const alsoHere = ((await linkedChildrenOf(ctx.store.db, tenantId, [g.id])).get(g.id) ?? []).map((c) => ({ id: c.id, name: c.name, type: c.type, headcount: c.headcount }));
   return {
     ...presentGroup(g, integrations),
+    ...(alsoIn ? { alsoIn } : {}),
+    alsoHere,
     path: ancestors,
     childCount,
     children: children.map((c) => presentGroup(c, integrations)).sort((a, b) => a.name.localeCompare(b.name, 'en')),

@@ -99,8 +99,10 @@ export interface DirectoryGroup {
   readonly userIds: readonly string[];
   /** Direct members that are groups (their keys): nesting. */
   readonly groupKeys: readonly string[];
-  /** Direct members that are neither (service principals, devices, contacts, a whole customer), with what they are. */
+  /** Direct members that are neither (service principals, devices, contacts), with what they are. */
   readonly others: readonly { readonly id: string; readonly name: string; readonly what: string }[];
+  /** One member stands for every user of the organisation (Google's member type CUSTOMER). */
+  readonly everyone?: boolean;
 }
 
 export interface OrgUnitInfo {

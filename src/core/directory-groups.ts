@@ -7,8 +7,19 @@
  * - **Identity.** A group is keyed by (integration, `directoryGroup`, the provider's id): a rename in
  *   the source renames the group; a group gone from the source or no longer selected is archived
  *   (its synced memberships removed, the group and its history kept), and revived if it comes back.
- * - **Nesting.** A group that is a member of another is its sub-group; groups may sit in several
- *   parents in the source, ReFresh groups have one: the selected parent whose name sorts first.
+ * - **Nesting.** A group that is a member of another is its sub-group. Google and Entra let a group
+ *   sit in several parents; a ReFresh group has one place in the tree (`parentId`, which paths,
+ *   breadcrumbs and moves follow): where it already sits while that parent still holds it (so a
+ *   second parent moves nothing), else the selected parent whose name sorts first. Every other selected
+ *   parent is kept as a second link (`alsoIn`, stored in `group_parents`): the group is not copied,
+ *   it shows under that parent as a link to itself, and that parent's headcount counts its people
+ *   (each person once), as the source's own transitive membership does.
+ * - **The whole organisation.** A Google group member of type CUSTOMER is "all users in the
+ *   domain" (developers.google.com/admin-sdk/directory/reference/rest/v1/members: `type`
+ *   CUSTOMER, its `id` the customer's id, no e-mail). It is expanded to every person this
+ *   integration syncs (linked, in scope, active): that is who "everyone in the domain" is in
+ *   ReFresh, and it follows hires and leavers on every run. Users of the domain out of scope stay
+ *   out, as they do from any other group.
  * - **Members.** Direct user members who are ReFresh employees of this integration (linked, in
  *   scope, active) are synced members; everyone else is skipped with a reason (a guest or account
  *   out of the sync scope, a service principal, …). Headcounts include sub-groups (the store counts).
@@ -27,6 +38,8 @@ export interface SourceGroup {
   readonly userIds: readonly string[];
   readonly groupKeys: readonly string[];
   readonly others: readonly { readonly id: string; readonly name: string; readonly what: string }[];
+  /** A member stands for every user of the organisation (Google's type CUSTOMER). */
+  readonly everyone?: boolean;
 }
 
 /**
@@ -92,7 +105,7 @@ export function selectDirectoryGroups(groups: readonly SourceGroup[], selection:
  * The distinct people (user members) in each group and the groups nested in it, as the source
  * holds them: what the admin knows the group as, before ReFresh leaves out who it does not sync.
  */
-export function sourcePeopleCounts(groups: readonly SourceGroup[]): Map<string, number> {
+export function sourcePeopleCounts(groups: readonly SourceGroup[], everyone: readonly string[] = []): Map<string, number> {
   const byKey = new Map(groups.map((g) => [g.key, g]));
   const out = new Map<string, number>();
   for (const g of groups) {
@@ -105,7 +118,8 @@ export function sourcePeopleCounts(groups: readonly SourceGroup[]): Map<string, 
       seen.add(k);
       const h = byKey.get(k);
       if (!h) continue;
-      for (const u of h.userIds) people.add(u);
+      for (const u of h.everyone ? everyone : h.userIds) people.add(u);
+      if (h.everyone) for (const u of h.userIds) people.add(u);
       stack.push(...h.groupKeys);
     }
     out.set(g.key, people.size);
@@ -136,14 +150,34 @@ export interface DirectoryPlanInput {
   readonly newId: () => string;
 }
 
-export function planDirectoryGroups(input: DirectoryPlanInput): GroupPlan & { readonly skips: readonly MemberSkip[] } {
+/** A second (third, …) parent of a group: where else it sits in the source. */
+export interface GroupLink {
+  readonly groupId: string;
+  readonly parentId: string;
+}
+
+export interface DirectoryPlan extends GroupPlan {
+  readonly skips: readonly MemberSkip[];
+  /** Every selected parent of each group besides its place in the tree (`parentId`). */
+  readonly alsoIn: readonly GroupLink[];
+}
+
+export function planDirectoryGroups(input: DirectoryPlanInput): DirectoryPlan {
   const selected = input.selection === null ? new Set<string>() : selectDirectoryGroups(input.groups, input.selection);
   const chosen = input.groups.filter((g) => selected.has(g.key));
   const existingByKey = new Map(input.existing.map((g) => [g.key, g]));
   const idOf = new Map<string, string>();
   for (const g of chosen) idOf.set(g.key, existingByKey.get(g.key)?.id ?? input.newId());
-  // Parent: the selected group holding this one whose name sorts first.
+  // Parent: where the group sat before, while that group still holds it (a second parent in the
+  // source adds a link and moves nothing); else the selected group holding it whose name sorts first.
   const parentKey = new Map<string, string>();
+  const keyOfId = new Map(input.existing.map((g) => [g.id, g.key]));
+  const chosenByKey = new Map(chosen.map((g) => [g.key, g]));
+  for (const g of chosen) {
+    const before = existingByKey.get(g.key)?.parentId;
+    const pk = before ? keyOfId.get(before) : undefined;
+    if (pk !== undefined && pk !== g.key && selected.has(pk) && chosenByKey.get(pk)?.groupKeys.includes(g.key)) parentKey.set(g.key, pk);
+  }
   for (const g of [...chosen].sort((a, b) => a.name.localeCompare(b.name, 'en') || a.key.localeCompare(b.key))) {
     for (const child of g.groupKeys) if (selected.has(child) && child !== g.key && !parentKey.has(child)) parentKey.set(child, g.key);
   }
@@ -159,10 +193,33 @@ export function planDirectoryGroups(input: DirectoryPlanInput): GroupPlan & { re
     }
   }
 
+  // Every other selected parent: a link, unless it would close a loop (a parent nested in the group).
+  const byKey = chosenByKey;
+  const below = (from: string, target: string): boolean => {
+    const seen = new Set<string>();
+    const stack = [from];
+    while (stack.length > 0) {
+      const k = stack.pop()!;
+      if (k === target) return true;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      stack.push(...(byKey.get(k)?.groupKeys ?? []));
+    }
+    return false;
+  };
+  const alsoIn: GroupLink[] = [];
+  for (const g of chosen) {
+    for (const child of new Set(g.groupKeys)) {
+      if (!selected.has(child) || child === g.key || parentKey.get(child) === g.key || below(child, g.key)) continue;
+      alsoIn.push({ groupId: idOf.get(child)!, parentId: idOf.get(g.key)! });
+    }
+  }
+
+  const everyone = [...new Set(input.employeeOf.values())];
   const groups: PlannedGroup[] = [];
   const skips: MemberSkip[] = [];
   for (const g of chosen) {
-    const members = new Set<string>();
+    const members = new Set<string>(g.everyone ? everyone : []);
     const skipped: { name: string; why: string }[] = g.others.map((o) => ({ name: o.name, why: `${o.what}: not a person` }));
     for (const user of g.userIds) {
       const employee = input.employeeOf.get(user);
@@ -206,5 +263,5 @@ export function planDirectoryGroups(input: DirectoryPlanInput): GroupPlan & { re
   const have = new Set(input.memberships.map((m) => `${m.groupId}\u0000${m.employeeId}`));
   const membershipsAdded = groups.flatMap((g) => [...g.members].filter((e) => !have.has(`${g.id}\u0000${e}`)).map((employeeId) => ({ groupId: g.id, employeeId })));
   const membershipsRemoved = input.memberships.filter((m) => !wanted.has(`${m.groupId}\u0000${m.employeeId}`));
-  return { groups, created, renamed, retyped, moved, archived, revived, membershipsAdded, membershipsRemoved, skips };
+  return { groups, created, renamed, retyped, moved, archived, revived, membershipsAdded, membershipsRemoved, skips, alsoIn };
 }

@@ -390,13 +390,15 @@ export function subtreeHeadcounts(
   groups: readonly { readonly id: string; readonly parentId: string | null }[],
   members: ReadonlyMap<string, Iterable<string>>,
   counts: (employeeId: string) => boolean = () => true,
+  /** Further parents (a group nested in two): their headcounts count it too. */
+  links: readonly { readonly groupId: string; readonly parentId: string }[] = [],
 ): Map<string, number> {
   const children = new Map<string, string[]>();
-  for (const g of groups) {
-    if (g.parentId === null) continue;
-    let list = children.get(g.parentId);
-    if (!list) children.set(g.parentId, (list = []));
-    list.push(g.id);
+  for (const [child, parent] of [...groups.map((g) => [g.id, g.parentId] as const), ...links.map((l) => [l.groupId, l.parentId] as const)]) {
+    if (parent === null) continue;
+    let list = children.get(parent);
+    if (!list) children.set(parent, (list = []));
+    list.push(child);
   }
   const out = new Map<string, number>();
   for (const g of groups) {

@@ -8,7 +8,8 @@ const PAGE = 20_000;
 
 /**
  * Recounts every group's headcount for a tenant: distinct active people in the group and its
- * non-archived sub-groups (a person counts once however many of the sub-groups hold them).
+ * non-archived sub-groups, whether nested by `parent_id` or as a further parent (group_parents),
+ * a person counting once however many of the sub-groups hold them.
  * Each membership is read once, page by page in employee order; each person's groups are walked
  * up the tree (memoised per group), so the cost is that of reading the memberships, not of
  * counting each group's subtree again. Writes only the headcounts that changed.
@@ -18,16 +19,28 @@ const PAGE = 20_000;
 export async function refreshHeadcounts(db: Db, tenantId: string): Promise<number> {
   const groups = await db.selectFrom('groups').select(['id', 'parent_id', 'archived', 'headcount']).where('tenant_id', '=', tenantId).execute();
   const byId = new Map(groups.map((g, n) => [g.id, { ...g, n }]));
+  // A group's parents: its place in the tree and any further parents (a group nested in two, 0024).
+  const parents = new Map<string, string[]>();
+  for (const g of groups) if (g.parent_id) parents.set(g.id, [g.parent_id]);
+  for (const l of await db.selectFrom('group_parents').select(['group_id', 'parent_id']).where('tenant_id', '=', tenantId).execute()) {
+    const list = parents.get(l.group_id);
+    if (list) list.push(l.parent_id);
+    else parents.set(l.group_id, [l.parent_id]);
+  }
   const reach = new Map<string, number[]>();
-  /** The groups whose headcount a member of `id` counts in: itself, then up while the chain is not archived. */
+  /** The groups whose headcount a member of `id` counts in: itself, then every parent up while not archived (each once). */
   const reachOf = (id: string): number[] => {
     let out = reach.get(id);
     if (out) return out;
     out = [];
     const seen = new Set<string>();
-    for (let g = byId.get(id); g && !seen.has(g.id); g = g.archived === 0 && g.parent_id ? byId.get(g.parent_id) : undefined) {
+    const stack = [id];
+    while (stack.length > 0) {
+      const g = byId.get(stack.pop()!);
+      if (!g || seen.has(g.id)) continue;
       seen.add(g.id);
       out.push(g.n);
+      if (g.archived === 0) stack.push(...(parents.get(g.id) ?? []));
     }
     reach.set(id, out);
     return out;

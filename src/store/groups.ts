@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ExistingMembership, ExistingSyncedGroup } from '../core/group-plan.ts';
+import type { GroupLink } from '../core/directory-groups.ts';
 import type { Database, GroupRow } from './schema.ts';
 import { chunks } from './employees.ts';
 import { newId, nowIso } from './ids.ts';
@@ -198,6 +199,66 @@ export interface MembershipWrite {
   readonly integrationId: string | null;
 }
 
+/** The further parents an integration's sync gave its groups (group_parents). */
+export async function groupLinksOf(db: Db, tenantId: string, integrationId: string): Promise<GroupLink[]> {
+  const rows = await db.selectFrom('group_parents').select(['group_id', 'parent_id']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).execute();
+  return rows.map((r) => ({ groupId: r.group_id, parentId: r.parent_id }));
+}
+
+export async function addGroupLinks(db: Db, tenantId: string, integrationId: string | null, links: readonly GroupLink[], now = nowIso()): Promise<void> {
+  const values = links.map((l) => ({ tenant_id: tenantId, group_id: l.groupId, parent_id: l.parentId, integration_id: integrationId, created_at: now }));
+  for (const chunk of chunks(values, 200)) await db.insertInto('group_parents').values(chunk).onConflict((oc) => oc.columns(['tenant_id', 'group_id', 'parent_id']).doNothing()).execute();
+}
+
+export async function removeGroupLinks(db: Db, tenantId: string, links: readonly GroupLink[]): Promise<void> {
+  for (const l of links) await db.deleteFrom('group_parents').where('tenant_id', '=', tenantId).where('group_id', '=', l.groupId).where('parent_id', '=', l.parentId).execute();
+}
+
+/** Each group's further parents (not archived), by name. */
+export async function otherParentsOf(db: Db, tenantId: string, groupIds: readonly string[]): Promise<Map<string, { id: string; name: string }[]>> {
+  const out = new Map<string, { id: string; name: string }[]>();
+  for (const chunk of chunks(groupIds, 500)) {
+    const rows = await db
+      .selectFrom('group_parents as l')
+      .innerJoin('groups as p', (j) => j.onRef('p.id', '=', 'l.parent_id').onRef('p.tenant_id', '=', 'l.tenant_id'))
+      .select(['l.group_id', 'p.id', 'p.name'])
+      .where('l.tenant_id', '=', tenantId)
+      .where('l.group_id', 'in', chunk)
+      .where('p.archived', '=', 0)
+      .execute();
+    for (const r of rows) {
+      let list = out.get(r.group_id);
+      if (!list) out.set(r.group_id, (list = []));
+      list.push({ id: r.id, name: r.name });
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => a.name.localeCompare(b.name, 'en'));
+  return out;
+}
+
+/** The groups nested in each of these groups as a further parent (not archived), by name. */
+export async function linkedChildrenOf(db: Db, tenantId: string, parentIds: readonly string[]): Promise<Map<string, Group[]>> {
+  const out = new Map<string, Group[]>();
+  for (const chunk of chunks(parentIds, 500)) {
+    const rows = await db
+      .selectFrom('group_parents as l')
+      .innerJoin('groups as g', (j) => j.onRef('g.id', '=', 'l.group_id').onRef('g.tenant_id', '=', 'l.tenant_id'))
+      .selectAll('g')
+      .select('l.parent_id as link_parent_id')
+      .where('l.tenant_id', '=', tenantId)
+      .where('l.parent_id', 'in', chunk)
+      .where('g.archived', '=', 0)
+      .execute();
+    for (const r of rows) {
+      let list = out.get(r.link_parent_id);
+      if (!list) out.set(r.link_parent_id, (list = []));
+      list.push(toGroup(r));
+    }
+  }
+  for (const list of out.values()) list.sort((a, b) => a.name.localeCompare(b.name, 'en'));
+  return out;
+}
+
 /** Adds memberships; one that already exists (same group, person and origin) is left as it is. */
 export async function addMemberships(db: Db, tenantId: string, rows: readonly MembershipWrite[], now = nowIso()): Promise<void> {
   const values = rows.map((m) => ({ tenant_id: tenantId, group_id: m.groupId, employee_id: m.employeeId, origin: m.origin, integration_id: m.integrationId, created_at: now }));
@@ -230,7 +291,8 @@ export async function removeMemberships(db: Db, tenantId: string, origin: GroupO
 }
 
 /**
- * Distinct ACTIVE employees in each group and its non-archived descendants, counted from scratch
+ * Distinct ACTIVE employees in each group and its non-archived descendants (through `parent_id`
+ * and the further parents of group_parents), counted from scratch
  * by a recursive query (UNION, so even a corrupt parent loop terminates). Requests read the stored
  * figure instead (group-headcounts.ts, seconds cheaper at scale); this is its independent check.
  */
@@ -238,11 +300,15 @@ export async function headcounts(db: Db, tenantId: string, groupIds: readonly st
   const out = new Map<string, number>(groupIds.map((id) => [id, 0]));
   for (const chunk of chunks(groupIds, 500)) {
     const result = await sql<{ id: string; n: number | string }>`
-      WITH RECURSIVE tree(root_id, group_id) AS (
+      WITH RECURSIVE edges(parent_id, child_id) AS (
+        SELECT parent_id, id FROM groups WHERE tenant_id = ${tenantId} AND archived = 0 AND parent_id IS NOT NULL
+        UNION ALL
+        SELECT l.parent_id, l.group_id FROM group_parents l JOIN groups g ON g.id = l.group_id AND g.tenant_id = l.tenant_id AND g.archived = 0 WHERE l.tenant_id = ${tenantId}
+      ),
+      tree(root_id, group_id) AS (
         SELECT id, id FROM groups WHERE tenant_id = ${tenantId} AND id IN (${sql.join(chunk)})
         UNION
-        SELECT tree.root_id, g.id FROM tree JOIN groups g ON g.parent_id = tree.group_id
-        WHERE g.tenant_id = ${tenantId} AND g.archived = 0
+        SELECT tree.root_id, e.child_id FROM tree JOIN edges e ON e.parent_id = tree.group_id
       )
       SELECT tree.root_id AS id, COUNT(DISTINCT m.employee_id) AS n
       FROM tree

@@ -23,6 +23,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   groups: GroupsTable;
   group_memberships: GroupMembershipsTable;
+  group_parents: GroupParentsTable;
   field_priorities: FieldPrioritiesTable;
   idempotency_keys: IdempotencyKeysTable;
   sign_in_throttle: SignInThrottleTable;
@@ -301,6 +302,16 @@ export interface GroupMembershipsTable {
   employee_id: string;
   /** 'synced' (follows the HRIS) | 'manual' (never removed by sync). */
   origin: string;
+  integration_id: string | null;
+  created_at: string;
+}
+
+/** A group's parents besides its place in the tree, `groups.parent_id` (0024-group-parents). */
+export interface GroupParentsTable {
+  tenant_id: string;
+  group_id: string;
+  parent_id: string;
+  /** The integration whose sync nests the group there. */
   integration_id: string | null;
   created_at: string;
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Kysely, Transaction } from 'kysely';
 import { checkSafeguard } from '../core/safeguard.ts';
 import { planGroups, validateGroupMapping, type ExistingMembership, type ExistingSyncedGroup, type GroupMappingEntry, type GroupPerson, type GroupPlan, type OrgUnit } from '../core/group-plan.ts';
-import { DIRECTORY_GROUP_ATTRIBUTE, planDirectoryGroups, type MemberSkip } from '../core/directory-groups.ts';
+import { DIRECTORY_GROUP_ATTRIBUTE, planDirectoryGroups, type DirectoryPlan, type GroupLink, type MemberSkip } from '../core/directory-groups.ts';
 import type { FieldMapping } from '../core/mapping.ts';
 import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
 import type { DirectoryGroup, HrisConnector } from '../connectors/types.ts';
@@ -12,7 +12,7 @@ import type { Integration } from '../store/integrations.ts';
 import type { Database, NewRunChangeRow, RunRow } from '../store/schema.ts';
 import { chunks, employeesByIds } from '../store/employees.ts';
 import { newId, nowIso, parseJson } from '../store/ids.ts';
-import { addMemberships, insertGroups, nextSeq, removeMemberships, syncedGroupsOf, syncedMembershipsOf, updateGroup } from '../store/groups.ts';
+import { addGroupLinks, addMemberships, groupLinksOf, insertGroups, nextSeq, removeGroupLinks, removeMemberships, syncedGroupsOf, syncedMembershipsOf, updateGroup } from '../store/groups.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -138,19 +138,31 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
   // Groups of an attribute the admin took out of the mapping are archived regardless: that was asked for.
   let heldArchives = 0;
   let heldReason: string | null = null;
+  let held = new Set<string>();
   const risky = plan.archived.filter((a) => a.reason !== 'unmapped' && a.reason !== 'deselected' && !options.approvedArchives?.has(a.id));
   if (risky.length > 0) {
     const active = existing.filter((g) => !g.archived && (mapping.some((m) => m.attribute === g.attribute) || g.attribute === DIRECTORY_GROUP_ATTRIBUTE)).length;
     const verdict = checkSafeguard(integration.userSync.safeguard, active, risky.length);
     if (verdict.blocked) {
       heldArchives = risky.length;
-      const held = new Set(risky.map((a) => a.id));
+      held = new Set(risky.map((a) => a.id));
       heldReason = `Group Sync would archive ${risky.length} of ${active} synced groups (${risky.map((a) => a.name).slice(0, 10).join(', ')}${risky.length > 10 ? ', …' : ''}), more than the safeguard allows (${verdict.threshold}). None was archived and their members were kept: check ${source}, then approve the run to archive them, or reject it.`;
       plan = { ...plan, archived: plan.archived.filter((a) => !held.has(a.id)), membershipsRemoved: plan.membershipsRemoved.filter((m) => !held.has(m.groupId)) };
     }
   }
 
-  const changes = await applyGroupPlan(deps, run, integration, plan, existing, now);
+  // A group's further parents (nested in two groups in the source): what the source says now,
+  // against what the last run stored; links of groups whose archiving is held stay as they were.
+  const links = { added: [] as GroupLink[], removed: [] as GroupLink[] };
+  if (directory.plan) {
+    const key = (l: GroupLink) => `${l.groupId}\u0000${l.parentId}`;
+    const have = await groupLinksOf(db, run.tenant_id, integration.id);
+    const want = new Set(directory.plan.alsoIn.map(key));
+    const had = new Set(have.map(key));
+    links.added = directory.plan.alsoIn.filter((l) => !had.has(key(l)));
+    links.removed = have.filter((l) => !want.has(key(l)) && !held.has(l.groupId) && !held.has(l.parentId));
+  }
+  const changes = await applyGroupPlan(deps, run, integration, plan, links, existing, now);
   if (directory.skips.length > 0) await recordSkips(deps, run, integration, directory.skips);
   if (heldReason) await skip(heldReason, { groups: risky.map((a) => ({ id: a.id, name: a.name })) });
   log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives }, 'groups synced');
@@ -199,7 +211,7 @@ export async function memberReasons(db: Db, tenantId: string, integrationId: str
 }
 
 interface DirectoryOutcome {
-  readonly plan: GroupPlan | null;
+  readonly plan: DirectoryPlan | null;
   readonly skips: readonly MemberSkip[];
   /** Why directory groups were left as they are this run (the source's groups could not be read). */
   readonly failure: string | null;
@@ -272,8 +284,17 @@ const REASONS = {
 };
 
 /** Applies a plan in one transaction with its run changes and audit events. Returns the number of changes. */
-async function applyGroupPlan(deps: GroupStepDeps, run: RunRow, integration: Integration, plan: GroupPlan, existing: readonly { id: string; name: string; type: string; parentId: string | null }[], now: string): Promise<number> {
-  const total = plan.created.length + plan.renamed.length + plan.retyped.length + plan.moved.length + plan.archived.length + plan.revived.length + plan.membershipsAdded.length + plan.membershipsRemoved.length;
+async function applyGroupPlan(
+  deps: GroupStepDeps,
+  run: RunRow,
+  integration: Integration,
+  plan: GroupPlan,
+  links: { readonly added: readonly GroupLink[]; readonly removed: readonly GroupLink[] },
+  existing: readonly { id: string; name: string; type: string; parentId: string | null }[],
+  now: string,
+): Promise<number> {
+  const linked = new Set([...links.added, ...links.removed].map((l) => l.groupId));
+  const total = plan.created.length + plan.renamed.length + plan.retyped.length + plan.moved.length + plan.archived.length + plan.revived.length + plan.membershipsAdded.length + plan.membershipsRemoved.length + linked.size;
   if (total === 0) return 0;
   const source = providerDisplayName(integration.provider);
   const names = new Map<string, string>([...existing.map((g) => [g.id, g.name] as const), ...plan.groups.map((g) => [g.id, g.name] as const)]);
@@ -319,6 +340,19 @@ async function applyGroupPlan(deps: GroupStepDeps, run: RunRow, integration: Int
       record('group_archived', a.id, null, { archived: false }, { archived: true }, `archived: ${REASONS[a.reason](source)}; its synced memberships are removed, the group and its history are kept`);
     }
     for (const [id, p] of patches) await updateGroup(trx, run.tenant_id, id, p, now);
+
+    // Further parents: one change per group whose set of them changed, naming them before and after.
+    if (linked.size > 0) {
+      const before = await groupLinksOf(trx, run.tenant_id, integration.id);
+      await removeGroupLinks(trx, run.tenant_id, links.removed);
+      await addGroupLinks(trx, run.tenant_id, integration.id, links.added, now);
+      const after = await groupLinksOf(trx, run.tenant_id, integration.id);
+      const parentsOf = (list: readonly GroupLink[], id: string) => list.filter((l) => l.groupId === id).map((l) => groupRef(l.parentId)!).sort((a, b) => a.name.localeCompare(b.name, 'en'));
+      for (const id of linked) {
+        const also = parentsOf(after, id);
+        record('group_updated', id, null, { alsoIn: parentsOf(before, id) }, { alsoIn: also }, also.length > 0 ? `in ${source} it is nested in ${also.map((p) => p.name).join(', ')} as well` : `in ${source} it is no longer nested in a second group`);
+      }
+    }
 
     const archivedIds = new Set(plan.archived.map((a) => a.id));
     await removeMemberships(trx, run.tenant_id, 'synced', plan.membershipsRemoved);

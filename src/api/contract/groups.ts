@@ -63,13 +63,20 @@ export const Group = z
     source: z.object({ integrationId: z.string().nullable(), provider: z.string().nullable(), attribute: z.string().nullable(), key: z.string().nullable() }).nullable(),
     locked: z.boolean(),
     lockedBy: z.string().optional(),
+    alsoIn: z
+      .array(z.object({ id: z.string(), name: z.string() }))
+      .optional()
+      .describe('Further parents: groups it is nested in besides its place in the tree (parentId), as Google and Entra allow; each counts its people'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
   .meta({ id: 'Group' });
 
-type GroupNodeT = z.infer<typeof Group> & { childCount: number; children: GroupNodeT[] };
+const LinkedGroup = z.object({ id: z.string(), name: z.string(), type: z.string(), headcount: z.number().int() });
+
+type GroupNodeT = z.infer<typeof Group> & { childCount: number; alsoHere?: z.infer<typeof LinkedGroup>[]; children: GroupNodeT[] };
 export const GroupNode: z.ZodType<GroupNodeT> = Group.extend({
+  alsoHere: z.array(LinkedGroup).optional().describe('Groups nested here as a further parent (their place in the tree is elsewhere); counted in this headcount'),
   childCount: z.number().int().describe('Sub-groups it has; `children` holds them when they fit in the page, else ask with parentId'),
   get children() {
     return z.array(GroupNode);
@@ -93,6 +100,7 @@ export const GroupDetail = Group.extend({
   path: z.array(z.object({ id: z.string(), name: z.string() })),
   childCount: z.number().int().describe('Sub-groups it has (children lists the first 200 of them)'),
   children: z.array(Group),
+  alsoHere: z.array(LinkedGroup).describe('Groups nested here as a further parent (their place in the tree is elsewhere)'),
   members: z.array(GroupMember),
   membersNextCursor: z.string().nullable(),
 }).meta({ id: 'GroupDetail' });
@@ -149,6 +157,7 @@ type DirectoryPreviewNodeT = {
   people: number;
   headcount: number;
   skipped: number;
+  alsoIn: string[];
   childCount: number;
   children: DirectoryPreviewNodeT[];
 };
@@ -164,6 +173,7 @@ export const DirectoryPreviewNode: z.ZodType<DirectoryPreviewNodeT> = z
     people: z.number().int().describe('Distinct people in the group and its nested groups in the source'),
     headcount: z.number().int().describe('Distinct ReFresh employees it would count, sub-groups included (what the Groups tree shows after the sync)'),
     skipped: z.number().int().describe('Direct members that would not be synced (not ReFresh employees: guests, people out of scope, service principals, …)'),
+    alsoIn: z.array(z.string()).describe('The other picked groups it is nested in besides the one it shows under (it is not copied: those count its people too)'),
     childCount: z.number().int().describe('Nested groups it has; children holds those that fit in the answer'),
     get children() {
       return z.array(DirectoryPreviewNode);

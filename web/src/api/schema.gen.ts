@@ -4478,6 +4478,8 @@ export interface components {
             type: string;
         };
         DirectoryPreviewNode: {
+            /** @description The other picked groups it is nested in besides the one it shows under (it is not copied: those count its people too) */
+            alsoIn: string[];
             /** @description Nested groups it has; children holds those that fit in the answer */
             childCount: number;
             children: components["schemas"]["DirectoryPreviewNode"][];
@@ -4617,6 +4619,11 @@ export interface components {
             }[];
         };
         Group: {
+            /** @description Further parents: groups it is nested in besides its place in the tree (parentId), as Google and Entra allow; each counts its people */
+            alsoIn?: {
+                id: string;
+                name: string;
+            }[];
             archived: boolean;
             archivedAt: string | null;
             /** @description ISO 8601 date-time in UTC */
@@ -4642,6 +4649,18 @@ export interface components {
             updatedAt: string;
         };
         GroupDetail: {
+            /** @description Groups nested here as a further parent (their place in the tree is elsewhere) */
+            alsoHere: {
+                headcount: number;
+                id: string;
+                name: string;
+                type: string;
+            }[];
+            /** @description Further parents: groups it is nested in besides its place in the tree (parentId), as Google and Entra allow; each counts its people */
+            alsoIn?: {
+                id: string;
+                name: string;
+            }[];
             archived: boolean;
             archivedAt: string | null;
             /** @description Sub-groups it has (children lists the first 200 of them) */
@@ -4686,6 +4705,18 @@ export interface components {
             updatedAt: string;
         };
         GroupNode: {
+            /** @description Groups nested here as a further parent (their place in the tree is elsewhere); counted in this headcount */
+            alsoHere?: {
+                headcount: number;
+                id: string;
+                name: string;
+                type: string;
+            }[];
+            /** @description Further parents: groups it is nested in besides its place in the tree (parentId), as Google and Entra allow; each counts its people */
+            alsoIn?: {
+                id: string;
+                name: string;
+            }[];
             archived: boolean;
             archivedAt: string | null;
             /** @description Sub-groups it has; `children` holds them when they fit in the page, else ask with parentId */

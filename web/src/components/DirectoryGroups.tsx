@@ -157,6 +157,7 @@ export function DirectoryGroupsCard({ integration: i, source, onSaved }: { integ
                     <span className="muted small headcount">
                       {g.people === 1 ? '1 person' : `${g.people.toLocaleString()} people`} in {source} · {g.headcount.toLocaleString()} in ReFresh
                       {g.skipped > 0 && ` · ${g.skipped} not synced (not ReFresh employees)`}
+                      {g.alsoIn.length > 0 && ` · also in ${g.alsoIn.join(', ')}`}
                     </span>{' '}
                     {g.id === null && <Badge tone="good">new</Badge>}
                   </>

@@ -36,6 +36,19 @@ function GroupBadges({ g }: { g: Group }) {
         <Badge tone="neutral">Synced (unlocked)</Badge>
       )}
       {g.archived && <Badge tone="neutral">Archived</Badge>}
+      {g.alsoIn && g.alsoIn.length > 0 && <span className="muted small">also in {g.alsoIn.map((p) => p.name).join(', ')}</span>}
+    </>
+  );
+}
+
+type Linked = NonNullable<GroupDetail['alsoHere']>[number];
+
+/** A group nested here as a further parent: named with a link to it (it sits in the tree elsewhere). */
+function LinkedGroup({ g }: { g: Linked }) {
+  return (
+    <>
+      <span aria-hidden="true">↳</span> <Link to={`/settings/groups/${g.id}`}>{g.name}</Link> <Badge tone="info">{g.type}</Badge> <Headcount n={g.headcount} />{' '}
+      <span className="muted small">nested here too; listed in full under its own parent</span>
     </>
   );
 }
@@ -103,6 +116,7 @@ export function GroupsPage() {
             label="Groups"
             testId="group-tree"
             keyOf={(g) => g.id}
+            links={(g) => (g.alsoHere ?? []).map((l) => ({ key: `link:${l.id}`, content: <LinkedGroup g={l} /> }))}
             render={(g) => (
               <>
                 <Link to={`/settings/groups/${g.id}`}>
@@ -286,13 +300,18 @@ export function GroupPage({ id }: { id: string }) {
             <EditGroup key={g.updatedAt} g={g} groups={all.data?.data ?? []} busy={busy !== null} onSave={(body, done) => act('edit', () => data(client.PATCH('/api/v1/groups/{id}', { params: { path: { id: g.id } }, body })), done)} />
           </Card>
           <Card title="Sub-groups">
-            {g.children.length === 0 ? (
+            {g.children.length === 0 && g.alsoHere.length === 0 ? (
               <p className="muted">No sub-groups.</p>
             ) : (
               <ul className="plain-list">
                 {g.children.map((c) => (
                   <li key={c.id}>
                     <Link to={`/settings/groups/${c.id}`}>{c.name}</Link> <GroupBadges g={c} />
+                  </li>
+                ))}
+                {g.alsoHere.map((c) => (
+                  <li key={`link:${c.id}`}>
+                    <LinkedGroup g={c} />
                   </li>
                 ))}
               </ul>

@@ -77,8 +77,11 @@ export function createGoogleConnector(opts: ConnectorOptions, internals: GoogleI
 
   /**
    * `directory.groups.list` (customer or domain, maxResults ≤ 200) and each group's
-   * `directory.members.list` (direct members; `type` USER, GROUP — nesting — or CUSTOMER, the whole
-   * organisation, which is not expanded and is reported as skipped).
+   * `directory.members.list` (direct members; `type` USER, GROUP — nesting — or CUSTOMER: "the
+   * member represents all users in a domain", its id the customer's, no e-mail; the Member
+   * resource, developers.google.com/admin-sdk/directory/reference/rest/v1/members). A CUSTOMER
+   * member makes the group everyone's (`everyone`; core/directory-groups.ts expands it to the
+   * people the integration syncs); any other type is reported as skipped.
    */
   async function directoryGroups(): Promise<DirectoryGroup[]> {
     const raw: Record<string, unknown>[] = [];
@@ -88,15 +91,17 @@ export function createGoogleConnector(opts: ConnectorOptions, internals: GoogleI
       const userIds: string[] = [];
       const groupKeys: string[] = [];
       const others: { id: string; name: string; what: string }[] = [];
+      let everyone = false;
       for await (const members of api().pages(`/groups/${encodeURIComponent(String(g['id']))}/members`, { maxResults: 200 }, 'members')) {
         for (const m of members) {
           if (!isRecord(m) || typeof m['id'] !== 'string') continue;
           if (m['type'] === 'USER') userIds.push(m['id']);
           else if (m['type'] === 'GROUP') groupKeys.push(m['id']);
-          else others.push({ id: m['id'], name: typeof m['email'] === 'string' ? m['email'] : m['id'], what: m['type'] === 'CUSTOMER' ? 'the whole organisation (CUSTOMER)' : String(m['type'] ?? 'member').toLowerCase() });
+          else if (m['type'] === 'CUSTOMER') everyone = true;
+          else others.push({ id: m['id'], name: typeof m['email'] === 'string' ? m['email'] : m['id'], what: String(m['type'] ?? 'member').toLowerCase() });
         }
       }
-      out.push({ key: String(g['id']), name: typeof g['name'] === 'string' ? g['name'] : String(g['email'] ?? g['id']), email: typeof g['email'] === 'string' ? g['email'] : null, kind: 'Google group', userIds, groupKeys, others });
+      out.push({ key: String(g['id']), name: typeof g['name'] === 'string' ? g['name'] : String(g['email'] ?? g['id']), email: typeof g['email'] === 'string' ? g['email'] : null, kind: 'Google group', userIds, groupKeys, others, ...(everyone ? { everyone } : {}) });
     }
     return out;
   }
