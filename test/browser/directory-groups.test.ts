@@ -4,7 +4,8 @@
  * - Group Sync: the admin picks Entra groups by pattern and previews them before saving (the picked
  *   groups nested, people and headcounts, a pattern naming no group called out), then saves "all";
  * - Groups: the nested Entra groups show in the tree, each department under its division, and the
- *   division's headcount counts the people of its departments (each once).
+ *   division's headcount counts the people of its departments (each once); a department the source
+ *   also nests in Leaders is in the tree once and named under Leaders as a link, counted there too.
  * Expected figures come from the sandbox's own directory. No page text has raw ids, ISO timestamps or
  * internal names (test/helpers/admin-text.ts). Screenshots go to test-artifacts/screenshots/directory-groups/.
  */
@@ -20,7 +21,7 @@ import { FAST_HTTP, testConfig } from '../helpers/harness.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { createAdminUser } from '../../src/auth/admin-users.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
-import { createIntegrationFromRequest, patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
+import { createIntegrationFromRequest, patchIntegrationFromRequest, requestSync } from '../../src/app/integrations-service.ts';
 import { createLogger } from '../../src/logger.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 import { openTestStore } from '../helpers/dialects.ts';
@@ -139,4 +140,45 @@ describe('Entra groups in the console at 1280 and 390 px', { skip: !hasChromium 
     assert.equal(groups.length, sb.directory.allGroups().length);
     assert.deepEqual(pageErrors, [], 'no errors in the page');
   });
+
+  it('a department the source also nests in Leaders is synced once, as a link under Leaders', async () => {
+    const { departments } = nested();
+    const leaders = sb.directory.allGroups().find((g) => g.mail === 'leaders@acme.example')!;
+    sb.directory.addMember(leaders.id, departments[0]!.id);
+    const run = await waitForRun(ctx.engine, tenantId, (await requestSync(ctx, tenantId, id, { mode: 'incremental' })).id);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+    assert.equal((await ctx.store.db.selectFrom('group_parents').select('group_id').execute()).length, 1);
+  });
+
+  for (const width of WIDTHS) {
+    it(`at ${width} px, the Groups tree nests the Entra groups as in the source, with headcounts that include sub-groups`, async () => {
+      await setWidth(width);
+      await page.goto(`${base}/settings/groups`);
+      const tree = page.getByTestId('group-tree');
+      await tree.waitFor();
+      const { division, departments } = nested();
+      const root = item(tree, division.displayName);
+      assert.equal(await root.count(), 1, 'the division is in the tree once');
+      assert.deepEqual(await children(root), departments.map((d) => d.displayName).sort(), 'its departments are nested under it');
+      const headcount = (li: Locator) => li.locator(':scope > .tree-node .headcount').innerText();
+      const expected = headcountOf(division);
+      assert.ok(expected > Math.max(...departments.map(headcountOf)), 'the division counts more than any one department');
+      assert.equal(await headcount(root), `${expected} people`, 'the division counts the people of its departments, each once');
+      for (const d of departments) assert.equal(await headcount(item(root.locator(':scope > ul'), d.displayName)), headcountOf(d) === 1 ? '1 person' : `${headcountOf(d)} people`);
+      assert.match((await root.locator(':scope > .tree-node').innerText()).replace(/\s+/g, ' '), /Entra group/);
+
+      // The department also nested in Leaders: in the tree once, named under Leaders as a link to it.
+      const leaders = sb.directory.allGroups().find((g) => g.mail === 'leaders@acme.example')!;
+      const leadersItem = item(tree, 'Leaders');
+      const link = leadersItem.locator(':scope > ul.tree-links > li');
+      assert.match((await link.innerText()).replace(/\s+/g, ' '), new RegExp(`${departments[0]!.displayName} Entra group ${headcountOf(departments[0]!)} (people|person) nested here too`));
+      assert.equal(await headcount(leadersItem), `${headcountOf(leaders)} people`, 'Leaders counts the linked department too');
+      assert.equal(await tree.locator('li:not(.tree-link) > .tree-node > a', { hasText: new RegExp(`^${departments[0]!.displayName}$`) }).count(), 1, 'the department has one entry of its own');
+      assert.match((await item(root.locator(':scope > ul'), departments[0]!.displayName).locator(':scope > .tree-node').innerText()).replace(/\s+/g, ' '), /also in Leaders/);
+      await assertCleanText(`the Groups tree (${width} px)`);
+      await screenshot('groups-tree', width);
+    });
+  }
+
+  it('no errors in the pages', () => assert.deepEqual(pageErrors, []));
 });
