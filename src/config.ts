@@ -21,6 +21,8 @@ const ConfigSchema = z.object({
   PUBLIC_URL: z.url('must be the http(s) address browsers reach this server at').optional(),
   // How long a worker's claim on a run holds without a heartbeat (the takeover delay after a crash).
   REFRESH_RUN_LEASE_SECONDS: z.coerce.number({ message: 'must be a number of seconds (2–30)' }).min(2, 'must be a number of seconds (2–30)').max(30, 'must be a number of seconds (2–30)').default(30),
+  // Runs one worker process executes at once.
+  REFRESH_WORKER_CONCURRENCY: z.coerce.number({ message: 'must be a number of runs (1–16)' }).int('must be a number of runs (1–16)').min(1, 'must be a number of runs (1–16)').max(16, 'must be a number of runs (1–16)').default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: z
     .string()
@@ -70,6 +72,8 @@ export interface Config {
   readonly logLevel: string;
   /** A worker's lease on a run (REFRESH_RUN_LEASE_SECONDS); a dead worker's run is taken over after it. */
   readonly runLeaseMs?: number;
+  /** Runs a worker executes at once (REFRESH_WORKER_CONCURRENCY, default 2). */
+  readonly workerConcurrency?: number;
   /** Where browsers reach this server (OAuth redirect URIs, webhook URLs); default `http://{HOST}:{PORT}`. */
   readonly publicUrl?: string;
   /** ReFresh's own OAuth apps per provider (`<ID>_OAUTH_CLIENT_ID` / `_SECRET`, e.g. BAMBOOHR_…). */
@@ -137,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, mode?: 'embedde
     secretKey: c.REFRESH_SECRET_KEY,
     logLevel: c.LOG_LEVEL,
     runLeaseMs: c.REFRESH_RUN_LEASE_SECONDS * 1000,
+    workerConcurrency: c.REFRESH_WORKER_CONCURRENCY,
     publicUrl: (c.PUBLIC_URL ?? `http://${c.HOST}:${c.PORT}`).replace(/\/+$/, ''),
     oauthClients: oauthClientsFrom(defined),
     ...(mode ? { mode } : {}),

@@ -56,7 +56,7 @@ export async function createContext(config: Config, logger: Logger, opts: Contex
     ...(opts.httpPolicy ? { httpPolicy: opts.httpPolicy } : {}),
     ...(opts.providerPageSize ? { providerPageSize: opts.providerPageSize } : {}),
   };
-  const worker = new RunWorker(engine, { ...(config.runLeaseMs ? { leaseMs: config.runLeaseMs } : {}), ...opts.worker });
+  const worker = new RunWorker(engine, { ...(config.runLeaseMs ? { leaseMs: config.runLeaseMs } : {}), ...(config.workerConcurrency ? { concurrency: config.workerConcurrency } : {}), ...opts.worker });
   // SQLite's search index catches up in the background, after this process's runs (search-index.ts).
   const indexer = startSearchIndexer(store, logger, () => worker.busy);
   return {

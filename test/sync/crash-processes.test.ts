@@ -6,15 +6,14 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { PG_URL, openTestStore } from '../helpers/dialects.ts';
+import { freePort, launch, stop, until, type Child } from '../helpers/processes.ts';
 import { openHarness, testConfig } from '../helpers/harness.ts';
 import { duplicateEmails, syncedState } from '../helpers/state.ts';
 import { createContext } from '../../src/app/context.ts';
@@ -23,52 +22,6 @@ import { createLogger } from '../../src/logger.ts';
 import { startBambooSandbox } from '../../src/providers/bamboohr/sandbox/server.ts';
 import { DEFAULT_TENANT_ID } from '../../src/store/tenants.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'bin', 'refresh.mjs');
-
-interface Child {
-  readonly process: ChildProcess;
-  output(): string;
-  exited(): Promise<void>;
-}
-
-function launch(args: string[], env: Record<string, string>): Child {
-  let output = '';
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, REFRESH_FROM_SOURCE: '1', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => (output += String(d)));
-  child.stderr!.on('data', (d) => (output += String(d)));
-  const exit = new Promise<void>((r) => child.once('exit', () => r()));
-  return { process: child, output: () => output, exited: () => exit };
-}
-
-/** Polls until `check` answers a value (not undefined), or fails with what the child said. */
-async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, child?: Child, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (child && child.process.exitCode !== null) throw new Error(`the child exited while waiting for ${what}:\n${child.output()}`);
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${child ? `:\n${child.output().slice(-4000)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function stop(child: Child): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill('SIGCONT');
-  child.process.kill('SIGTERM');
-  await child.exited();
-}
 
 describe('embedded mode: kill -9 in the middle of a sync, then start again', () => {
   it('resumes the interrupted run at start-up; it finishes and every person is exactly one active employee', async () => {

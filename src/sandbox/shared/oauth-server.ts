@@ -6,6 +6,7 @@
  * knobs under `/_sandbox/oauth`:
  *   POST /_sandbox/oauth/revoke            {"clientId"?}   every grant (of the client) revoked: API 401, refresh invalid_grant
  *   POST /_sandbox/oauth/lifetime          {"accessTokenSeconds": n}
+ *   POST /_sandbox/oauth/token-delay       {"ms": n}        the token endpoint answers n ms late
  *   POST /_sandbox/oauth/expire-access-tokens              every issued access token expires now
  *   POST /_sandbox/oauth/grants            {"clientId"}    a grant made "elsewhere": its refresh token, for a headless import
  *   GET  /_sandbox/oauth                                    clients (no secrets), grants, counts
@@ -66,6 +67,11 @@ export class SandboxOAuth {
   private readonly accessTokens = new Map<string, { grantId: string; expiresAt: number }>();
   private readonly refreshTokens = new Map<string, { grantId: string; used: boolean }>();
   accessTokenSeconds = 3600;
+  /**
+   * How long the token endpoint takes to answer (a slow authorization server): refreshes that
+   * workers start at about the same time are then in flight together, as they are in production.
+   */
+  tokenDelayMs = 0;
   /** Counts for tests: token requests by grant type and outcome; `reuses` = rotated refresh tokens presented again. */
   readonly stats = { codesIssued: 0, tokensIssued: 0, refreshes: 0, refused: 0, reuses: 0 };
 
@@ -212,6 +218,7 @@ export class SandboxOAuth {
       clients: [...this.clients.values()].map((c) => ({ clientId: c.clientId, redirectUris: c.redirectUris })),
       grants: [...this.grants.values()].map((g) => ({ clientId: g.clientId, scope: g.scope, revoked: g.revoked })),
       accessTokenSeconds: this.accessTokenSeconds,
+      tokenDelayMs: this.tokenDelayMs,
       stats: this.stats,
     };
   }
@@ -262,7 +269,9 @@ export async function handleOAuth(oauth: SandboxOAuth, req: IncomingMessage, res
     return true;
   }
   if (path === paths.token && method === 'POST') {
-    const r = oauth.token(await formOrJson(req), req.headers.authorization);
+    const params = await formOrJson(req);
+    if (oauth.tokenDelayMs > 0) await new Promise((r) => setTimeout(r, oauth.tokenDelayMs));
+    const r = oauth.token(params, req.headers.authorization);
     sendJson(res, r.status, r.body, noStore);
     return true;
   }
@@ -290,6 +299,16 @@ export async function handleOAuth(oauth: SandboxOAuth, req: IncomingMessage, res
       }
       oauth.accessTokenSeconds = n;
       sendJson(res, 200, { accessTokenSeconds: n });
+      return true;
+    }
+    if (action === 'token-delay') {
+      const n = Number(body.get('ms'));
+      if (!Number.isFinite(n) || n < 0 || n > 60_000) {
+        sendJson(res, 400, { error: { code: 'invalid', message: 'ms must be a number from 0 to 60000' } });
+        return true;
+      }
+      oauth.tokenDelayMs = n;
+      sendJson(res, 200, { tokenDelayMs: n });
       return true;
     }
     if (action === 'expire-access-tokens') {
