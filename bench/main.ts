@@ -130,11 +130,11 @@ async function syncRegime(kind: StoreSpec['kind'], sandbox: Service, people: num
   const floor = await task<FloorResult>({ kind: 'fetch-floor', store, integrationId, mode: 'full' });
   const first = check(await task<SyncResult>({ kind: 'sync', store, integrationId, mode: 'queued' }), 'first full sync');
   const row = (scenario: string, r: SyncResult, floorS: number, target: string, pass: boolean | null, note: string, ratio: number | null = r.seconds / floorS): Row => ({
-    store: label, regime, scenario, measured: seconds(r.seconds), floor: seconds(floorS), ratio, target, pass, note,
+    store: label, regime, scenario, measured: seconds(r.seconds), floor: seconds(floorS), ratio, target, pass, note: `${note}; cpu ${seconds(r.cpuSeconds)}`,
   });
   const peakRow = (scenario: string, r: SyncResult): Row => ({ store: label, regime, scenario: `${scenario}: peak memory`, measured: mb(r.peakMb), floor: '–', ratio: null, target: '< 300 MB', pass: r.peakMb < 300, note: 'peak RSS of the process (compiled JS)' });
   if (regime === 'slow') {
-    rows.push(row('first full sync', first, floor.seconds, '≤ 1.2× fetch floor', first.seconds / floor.seconds <= 1.2, `${counts(first).created} created; ${floor.records} records fetched alone in ${seconds(floor.seconds)}`));
+    rows.push(row('first full sync', first, floor.seconds, '≤ 1.2× fetch floor', first.seconds / floor.seconds <= 1.2, `${counts(first).created} created; ${floor.records} records fetched alone in ${seconds(floor.seconds)} (cpu ${seconds(floor.cpuSeconds)})`));
   } else {
     const limitStore = await newStore(kind);
     const limit = await task<{ integrationId: string }>({ kind: 'setup', store: limitStore, sandboxUrl: sandbox.url, groupSync: false });

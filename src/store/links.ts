@@ -88,6 +88,16 @@ export async function loadLinkIndex(db: Db, tenantId: string, integrationId: str
   return index;
 }
 
+/** Whether another source of the tenant has linked anyone (otherwise nobody is shared with this one). */
+export async function otherSourcesLinked(db: Db, tenantId: string, integrationId: string): Promise<boolean> {
+  const others = await db.selectFrom('integrations').select('id').where('tenant_id', '=', tenantId).where('id', '!=', integrationId).execute();
+  for (const other of others) {
+    const linked = await db.selectFrom('employee_links').select('external_id').where('integration_id', '=', other.id).where('employee_id', 'is not', null).limit(1).executeTakeFirst();
+    if (linked) return true;
+  }
+  return false;
+}
+
 export async function linksForEmployees(db: Db, tenantId: string, employeeIds: readonly string[]): Promise<EmployeeLinkRow[]> {
   const out: EmployeeLinkRow[] = [];
   for (const chunk of chunks(employeeIds, 500)) {

@@ -1,6 +1,7 @@
 import { isAppliedKind, type RunCounts } from '../core/run-states.ts';
 import { writeApplyBatch, type ApplyBatch } from '../store/bulk.ts';
 import { searchText } from '../store/employees.ts';
+import { otherSourcesLinked } from '../store/links.ts';
 import { newId, nowIso } from '../store/ids.ts';
 import { encodeProvenance } from '../store/provenance.ts';
 import { unappliedChanges } from '../store/run-changes.ts';
@@ -126,7 +127,9 @@ function toApplyBatch(ctx: PayloadContext, batch: readonly ChangeToApply[], payl
  * links: another source's value may now fill a field this run cleared, and a run approved after
  * being held applies against what the other sources say today.
  */
-export async function reresolveShared(deps: EngineDeps, run: RunWriter, runId: string, tenantId: string): Promise<void> {
+export async function reresolveShared(deps: EngineDeps, run: RunWriter, runId: string, tenantId: string, integrationId: string): Promise<void> {
+  // A tenant with one linked source shares nobody: no need to list the 100,000 people a first sync touched.
+  if (!(await otherSourcesLinked(deps.store.db, tenantId, integrationId))) return;
   const touched = await deps.store.db.selectFrom('run_changes').select('employee_id').distinct().where('run_id', '=', runId).where('employee_id', 'is not', null).execute();
   if (touched.length === 0) return;
   const shared = await sharedEmployees(deps.store.db, tenantId, touched.map((t) => t.employee_id!));

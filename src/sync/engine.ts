@@ -158,7 +158,7 @@ async function applyAndFinish(scope: RunScope): Promise<void> {
   const { deps, row, run, counts, log, integration } = scope;
   const started = performance.now();
   await applyChanges(deps, run, row.id, row.tenant_id, counts);
-  await reresolveShared(deps, run, row.id, row.tenant_id);
+  await reresolveShared(deps, run, row.id, row.tenant_id, row.integration_id);
   log.info({ ms: Math.round(performance.now() - started) }, 'applied');
   if (integration.groupSync.enabled) {
     const groups = await runGroupStep(scope.groups, row, integration);
