@@ -1,8 +1,7 @@
-import { parse as parseCsv } from 'csv-parse/sync';
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import { normalizeEmail, normalizeEmployeeNumber } from '../core/correlate.ts';
-import { cleanValue, isFieldName, type FieldName, type FieldValues, type Role } from '../core/fields.ts';
+import { cleanValue, type FieldName, type FieldValues, type Role } from '../core/fields.ts';
 import type { PersonStatus } from '../core/lifecycle.ts';
 import { CreateEmployeeBody, EmployeeListQuery, PatchEmployeeBody } from '../api/contract/employees.ts';
 import type { FieldPriorities, ProvenanceMap } from '../core/resolve.ts';
@@ -191,66 +190,6 @@ export async function insertEmployee(trx: Transaction<Database>, tenantId: strin
     .execute();
   await audit(trx, tenantId, 'employee.created', id, null, { fields, role: input.role, status: input.status }, { type: 'admin', id: actorId });
   return id;
-}
-
-export interface ImportRowResult {
-  readonly line: number;
-  readonly status: 'created' | 'failed';
-  readonly employeeId?: string;
-  readonly email?: string;
-  readonly error?: string;
-}
-
-const CSV_EXTRA_COLUMNS = new Set(['role', 'status']);
-
-/** One import's size (issue 10: bounded work per request); larger rosters come in several files or from an HRIS. */
-export const CSV_LIMITS = { rows: 10_000, columns: 250 } as const;
-
-/**
- * CSV import: the header names ReFresh fields (plus `role` and `status`). Each row stands alone:
- * a bad row is reported with its line number and reason, and the good rows are kept.
- */
-export async function importEmployeesCsv(ctx: AppContext, tenantId: string, csv: string, actorId: string | null = null): Promise<{ created: number; failed: number; rows: ImportRowResult[] }> {
-  if (csv.trim() === '') throw new ApiError(400, 'invalid_request', 'The CSV is empty: send a header row (e.g. email,firstName,lastName) and one row per person.');
-  let records: string[][];
-  try {
-    // Read one record past the limit, no further: enough to know the file is too long.
-    records = parseCsv(csv, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, to: CSV_LIMITS.rows + 2 }) as string[][];
-  } catch (error) {
-    throw new ApiError(400, 'invalid_csv', `The CSV could not be read: ${(error as Error).message}`);
-  }
-  if (records.length > CSV_LIMITS.rows + 1) throw new ApiError(413, 'too_many_rows', `The CSV has more than ${CSV_LIMITS.rows.toLocaleString('en')} rows; import at most that many at once (split the file).`, { maxRows: CSV_LIMITS.rows });
-  if ((records[0]?.length ?? 0) > CSV_LIMITS.columns) throw new ApiError(400, 'invalid_csv', `The header has more than ${CSV_LIMITS.columns} columns; import at most that many fields at once.`, { maxColumns: CSV_LIMITS.columns });
-  const [header, ...rows] = records;
-  const columns = (header ?? []).map((c) => c.trim());
-  const unknown = columns.filter((c) => !isFieldName(c) && !CSV_EXTRA_COLUMNS.has(c));
-  if (unknown.length > 0) throw new ApiError(400, 'invalid_csv', `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} in the header; use ReFresh field names (email, firstName, lastName, jobTitle, …, custom.<key>), role or status.`, { columns: unknown });
-  if (!columns.includes('email')) throw new ApiError(400, 'invalid_csv', 'The header needs an "email" column.');
-  const results: ImportRowResult[] = [];
-  for (const [n, row] of rows.entries()) {
-    const line = n + 2;
-    if (row.length > columns.length) {
-      results.push({ line, status: 'failed', error: `has ${row.length} values but the header has ${columns.length} columns` });
-      continue;
-    }
-    const fields: Record<string, string> = {};
-    let role: string | undefined;
-    let status: string | undefined;
-    columns.forEach((c, i) => {
-      const v = row[i] ?? '';
-      if (c === 'role') role = v || undefined;
-      else if (c === 'status') status = v || undefined;
-      else if (v !== '') fields[c] = v;
-    });
-    try {
-      const employee = await createEmployee(ctx, tenantId, { fields, ...(role ? { role } : {}), ...(status ? { status } : {}) }, actorId);
-      results.push({ line, status: 'created', employeeId: employee.id, email: employee.fields.email! });
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      results.push({ line, status: 'failed', ...(fields.email ? { email: fields.email } : {}), error: error.message });
-    }
-  }
-  return { created: results.filter((r) => r.status === 'created').length, failed: results.filter((r) => r.status === 'failed').length, rows: results };
 }
 
 /** A sorted page's cursor: the sort, its direction, the last row's sort value (null when too long to carry) and id. */

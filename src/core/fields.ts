@@ -19,6 +19,32 @@ export const STANDARD_FIELDS = [
 ] as const;
 
 export type StandardField = (typeof STANDARD_FIELDS)[number];
+
+/** What an admin reads for each field, on the server and in the console (web/src/format.ts reads it from here). */
+export const STANDARD_LABELS: Record<StandardField, string> = {
+  email: 'Email',
+  firstName: 'First name',
+  lastName: 'Last name',
+  preferredName: 'Preferred name',
+  displayName: 'Display name',
+  jobTitle: 'Job title',
+  department: 'Department',
+  division: 'Division',
+  location: 'Location',
+  managerId: 'Manager',
+  employeeNumber: 'Employee number',
+  phone: 'Phone',
+  startDate: 'Start date',
+  endDate: 'End date',
+  employmentStatus: 'Employment status',
+  employmentType: 'Employment type',
+};
+
+/** A field's label: the standard one, or a custom field's key with "(custom)". */
+export function fieldLabelOf(name: string): string {
+  if (name in STANDARD_LABELS) return STANDARD_LABELS[name as StandardField];
+  return name.startsWith('custom.') ? `${name.slice(7)} (custom)` : name;
+}
 export type CustomField = `custom.${string}`;
 export type FieldName = StandardField | CustomField;
 

@@ -96,7 +96,9 @@ describe('the API contract', () => {
       // The OAuth callback takes whatever the provider adds to its redirect (RFC 6749 §4.1.2).
       const takesQuery = (op.parameters ?? []).some((x) => (x as OpenAPIV3_1.ParameterObject).in === 'query');
       if (takesQuery && !p.includes('/oauth/callback/')) {
-        const res = await fetch(`${base}${fill(p)}?notAParameter=1`, { method, headers });
+        // A body the operation accepts, so the query is what is at fault (the CSV import takes text/csv).
+        const csv = (op.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content?.['text/csv'];
+        const res = await fetch(`${base}${fill(p)}?notAParameter=1`, { method, headers: { ...headers, ...(csv ? { 'content-type': 'text/csv' } : {}) }, ...(csv ? { body: 'Work Email\n' } : {}) });
         const answer = (await res.json()) as { error: { message: string; details: { field: string } } };
         assert.equal(res.status, 400, `${method} ${p} accepted an unknown query parameter`);
         assert.equal(answer.error.details.field, 'query.notAParameter', `${method} ${p}: ${answer.error.message}`);

@@ -354,18 +354,20 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
 
     await nav('Employees').click();
     await page.getByRole('button', { name: 'Import CSV' }).click();
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
     await page.getByText('Choose a CSV file or paste the rows').waitFor();
     const csv = ['email,firstName,lastName,department', 'csv.one@example.com,Csv,One,Sales', 'not-an-email,Bad,Row,Sales', 'csv.two@example.com,Csv,Two,Sales'].join('\n');
     await page.getByLabel('CSV file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await until(async () => (await page.getByLabel('Or paste CSV').inputValue()).includes('csv.two'), 'the file is read into the text box');
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
     const result = page.getByTestId('import-result');
+    await result.getByText('2 to create, 1 cannot be imported.').waitFor();
+    await page.getByRole('button', { name: 'Apply: 2 to create' }).click();
     await result.getByText('2 created, 1 failed.').waitFor();
     const failed = result.locator('[data-testid="import-row"][data-status="failed"]');
     assert.equal(await failed.count(), 1);
     await failed.getByText('Line 3').waitFor();
-    await failed.getByText(/must be an email address/).waitFor();
+    await failed.getByText(/is not an e-mail address/).waitFor();
     assert.equal(await result.locator('[data-testid="import-row"][data-status="created"]').count(), 2);
     await screenshot('employees-import');
   });

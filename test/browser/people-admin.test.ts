@@ -1,7 +1,8 @@
 /**
  * Issue 14, items 3–5 in Debian's Chromium (playwright-core, nothing downloaded), at 1280 and 390
  * px, each page checked for raw ids, ISO timestamps and internal names (test/helpers/admin-text.ts):
- * the Employees list (total, sort by column, filters, page size). Screenshots go to
+ * the Employees list (total, sort by column, filters, page size); CSV import (preview, then apply).
+ * Screenshots go to
  * test-artifacts/screenshots/people/.
  */
 import { describe, it, before, after } from 'node:test';
@@ -73,6 +74,46 @@ describe('people admin at 1280 and 390 px in Chromium', { skip: !hasChromium && 
       await session.assertCleanText(`Employees (${width} px)`);
       await session.screenshot('employees', width);
       await page.getByLabel('Department', { exact: true }).selectOption({ label: 'All departments' });
+      assert.deepEqual(pageErrors, []);
+    });
+  }
+
+  for (const width of WIDTHS) {
+    it(`at ${width} px, a CSV export is previewed line by line (nothing written), then applied`, async () => {
+      await session.setWidth(width);
+      const synced = h.sandbox.roster.list().find((p) => p.status === 'Active' && p.workEmail && p.jobTitle)!;
+      const csv = [
+        'Work Email,First Name,Last Name,Job Title,Department,Manager Email',
+        `ana.${width}@csv.example,Ana,Import,Analyst,Finance,boss.${width}@csv.example`,
+        'not-an-email,Bad,Row,,,',
+        `boss.${width}@csv.example,Bo,Boss,Director,Finance,`,
+        `${synced.workEmail!},,,Chief Everything,,`,
+      ].join('\n');
+      const before = await h.ctx.store.db.selectFrom('employees').select('id').execute();
+      await page.goto(`${base}/settings/employees`);
+      await session.settle();
+      await page.getByRole('button', { name: 'Import CSV' }).click();
+      await page.getByLabel('Or paste CSV').fill(csv);
+      await page.getByRole('button', { name: 'Preview', exact: true }).click();
+      const result = page.getByTestId('import-result');
+      await result.getByText('Preview: nothing has changed yet').waitFor();
+      await result.getByText('2 to create, 2 cannot be imported.').waitFor();
+      const row = (line: number) => result.getByTestId('import-row').filter({ has: page.getByRole('cell', { name: `Line ${line}`, exact: true }) });
+      await row(2).getByText('Will be created').waitFor();
+      await row(2).getByText(`Manager: boss.${width}@csv.example`).waitFor();
+      await row(3).getByText('“not-an-email” is not an e-mail address').waitFor();
+      await row(5).getByText(new RegExp(`^Job title is managed by BambooHR \\(it has “${synced.jobTitle!}”, the file “Chief Everything”\\); change it there$`)).waitFor();
+      assert.equal((await h.ctx.store.db.selectFrom('employees').select('id').execute()).length, before.length, 'the preview wrote nothing');
+      await session.assertCleanText(`the CSV preview (${width} px)`);
+      await session.screenshot('csv-preview', width);
+      await page.getByRole('button', { name: 'Apply: 2 to create' }).click();
+      await result.getByText('Import finished').waitFor();
+      await result.getByText('2 created, 2 failed.').waitFor();
+      await row(2).getByText('Created', { exact: true }).waitFor();
+      assert.equal((await h.ctx.store.db.selectFrom('employees').select('id').execute()).length, before.length + 2);
+      await session.assertCleanText(`the CSV import result (${width} px)`);
+      await session.screenshot('csv-applied', width);
+      await page.getByRole('button', { name: 'Close' }).click();
       assert.deepEqual(pageErrors, []);
     });
   }

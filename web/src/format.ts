@@ -1,4 +1,5 @@
 import type { Schema } from './api/client.ts';
+import { fieldLabelOf, STANDARD_LABELS } from '../../src/core/fields.ts';
 
 type ConnectionStatus = Schema<'Integration'>['connection']['status'];
 type HealthState = Schema<'Health'>['state'];
@@ -38,33 +39,13 @@ export const RUN_STATUS: Record<RunStatus, { label: string; tone: Tone }> = {
 
 export const CADENCE_LABEL: Record<string, string> = { '1h': 'Every hour', '4h': 'Every 4 hours', '12h': 'Every 12 hours', '24h': 'Every 24 hours' };
 
-export const FIELD_LABEL: Record<string, string> = {
-  email: 'Email',
-  firstName: 'First name',
-  lastName: 'Last name',
-  preferredName: 'Preferred name',
-  displayName: 'Display name',
-  jobTitle: 'Job title',
-  department: 'Department',
-  division: 'Division',
-  location: 'Location',
-  managerId: 'Manager',
-  employeeNumber: 'Employee number',
-  phone: 'Phone',
-  startDate: 'Start date',
-  endDate: 'End date',
-  employmentStatus: 'Employment status',
-  employmentType: 'Employment type',
-};
+/** One catalogue of field labels for the server's messages and the console. */
+export const FIELD_LABEL: Record<string, string> = STANDARD_LABELS;
 
 /** ReFresh's standard fields, in the order the console lists them. */
 export const STANDARD_FIELDS = Object.keys(FIELD_LABEL);
 
-export function fieldLabel(name: string): string {
-  if (FIELD_LABEL[name]) return FIELD_LABEL[name];
-  if (name.startsWith('custom.')) return `${name.slice(7)} (custom)`;
-  return name;
-}
+export const fieldLabel = fieldLabelOf;
 
 export const ROLE_LABEL: Record<string, string> = {
   organization_admin: 'Organization Admin',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isFieldName, ROLES, STANDARD_FIELDS } from '../../core/fields.ts';
-import { Id, Timestamp, pageOf, paging } from './common.ts';
+import { Id, QueryBoolean, Timestamp, pageOf, paging } from './common.ts';
 import { EMPLOYEE_SORTS } from '../../store/employees.ts';
 
 // ---- requests ----
@@ -89,15 +89,25 @@ export const DepartmentList = z.object({ data: z.array(z.string()).describe('Dep
 /** The CSV file itself, sent as the body with Content-Type: text/csv. */
 export const ImportCsvBody = z.string().describe('The CSV: a header row, then one row per person');
 
-export const ImportRow = z.object({
-  line: z.number().int().describe('The line in the file (the header is line 1)'),
-  status: z.enum(['created', 'failed']),
-  employeeId: z.string().optional(),
-  email: z.string().optional(),
-  error: z.string().optional(),
+export const ImportQuery = z.strictObject({
+  dryRun: QueryBoolean.optional().describe('true: answer what the import would do (the same report) and write nothing'),
 });
 
-export const ImportResult = z.object({ created: z.number().int(), failed: z.number().int(), rows: z.array(ImportRow) }).meta({ id: 'ImportResult' });
+export const ImportRow = z.object({
+  line: z.number().int().describe('The line in the file (the header is line 1)'),
+  status: z.enum(['created', 'updated', 'unchanged', 'failed']).describe('What the row did (with dryRun: what it would do)'),
+  employeeId: z.string().optional().describe('The person it created or updated (not for a new person in a dry run)'),
+  email: z.string().optional(),
+  changes: z
+    .array(z.object({ field: z.string(), label: z.string().describe('The field as an admin reads it'), from: z.string().nullable(), to: z.string().nullable() }))
+    .optional()
+    .describe('What a created or updated row sets; a manager is named by e-mail, role and status by their labels'),
+  error: z.string().optional().describe('Why the row was not imported, in words'),
+});
+
+export const ImportResult = z
+  .object({ dryRun: z.boolean(), created: z.number().int(), updated: z.number().int(), unchanged: z.number().int(), failed: z.number().int(), rows: z.array(ImportRow) })
+  .meta({ id: 'ImportResult' });
 
 export const Explanation = z
   .object({

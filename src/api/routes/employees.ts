@@ -4,14 +4,15 @@ import type { AppContext } from '../../app/context.ts';
 import { ApiError, notFound } from '../../app/errors.ts';
 import { presentEmployee } from '../../app/presenters.ts';
 import { explainPerson } from '../../app/explain.ts';
-import { createEmployee, employeeEtag, importEmployeesCsv, listEmployeePage, patchEmployee } from '../../app/employees-service.ts';
+import { createEmployee, employeeEtag, listEmployeePage, patchEmployee } from '../../app/employees-service.ts';
+import { importEmployeesCsv } from '../../app/csv-import.ts';
 import { getEmployee, listDepartments } from '../../store/employees.ts';
 import { listIntegrations } from '../../store/integrations.ts';
 import { linksForEmployees } from '../../store/links.ts';
 import { groupsForEmployees } from '../../store/groups.ts';
 import { getFieldPriorities } from '../../store/field-priorities.ts';
 import { IdParams, responses } from '../contract/common.ts';
-import { CreateEmployeeBody, DepartmentList, Employee, EmployeeListQuery, EmployeePage, Explanation, IfMatchHeaders, ImportCsvBody, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
+import { CreateEmployeeBody, DepartmentList, Employee, EmployeeListQuery, EmployeePage, Explanation, IfMatchHeaders, ImportCsvBody, ImportQuery, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
 
 export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
   const integrationsOf = async (tenantId: string) => new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
@@ -82,10 +83,10 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       csvScope.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
       csvScope.withTypeProvider<ZodTypeProvider>().post(
         '/employees/import',
-        { schema: { tags, summary: 'CSV import (text/csv): per-row results; bad rows rejected with line number and reason, good rows kept', consumes: ['text/csv'], body: ImportCsvBody, response: responses({ 200: ImportResult }, 400, 413, 415) } },
+        { schema: { tags, summary: 'CSV import (text/csv): headers as HR exports name them (Work Email, First Name, Job Title, Manager Email, …); people matched by work e-mail are updated, new ones created; per-row results with line numbers and reasons in words; dryRun=true previews the same report and writes nothing', consumes: ['text/csv'], querystring: ImportQuery, body: ImportCsvBody, response: responses({ 200: ImportResult }, 400, 413, 415) } },
         async (request) => {
           if (typeof request.body !== 'string') throw new ApiError(415, 'unsupported_media_type', 'Send the CSV as the request body with Content-Type: text/csv.');
-          return importEmployeesCsv(ctx, request.tenantId, request.body);
+          return importEmployeesCsv(ctx, request.tenantId, request.body, { dryRun: request.query.dryRun === 'true' });
         },
       );
     });

@@ -1345,10 +1345,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** CSV import (text/csv): per-row results; bad rows rejected with line number and reason, good rows kept */
+        /** CSV import (text/csv): headers as HR exports name them (Work Email, First Name, Job Title, Manager Email, …); people matched by work e-mail are updated, new ones created; per-row results with line numbers and reasons in words; dryRun=true previews the same report and writes nothing */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description true: answer what the import would do (the same report) and write nothing */
+                    dryRun?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -4801,16 +4804,32 @@ export interface components {
         };
         ImportResult: {
             created: number;
+            dryRun: boolean;
             failed: number;
             rows: {
+                /** @description What a created or updated row sets; a manager is named by e-mail, role and status by their labels */
+                changes?: {
+                    field: string;
+                    from: string | null;
+                    /** @description The field as an admin reads it */
+                    label: string;
+                    to: string | null;
+                }[];
                 email?: string;
+                /** @description The person it created or updated (not for a new person in a dry run) */
                 employeeId?: string;
+                /** @description Why the row was not imported, in words */
                 error?: string;
                 /** @description The line in the file (the header is line 1) */
                 line: number;
-                /** @enum {string} */
-                status: "created" | "failed";
+                /**
+                 * @description What the row did (with dryRun: what it would do)
+                 * @enum {string}
+                 */
+                status: "created" | "updated" | "unchanged" | "failed";
             }[];
+            unchanged: number;
+            updated: number;
         };
         Integration: {
             connection: {

@@ -371,41 +371,74 @@ function AddEmployee({ onDone }: { onDone: () => void }) {
   );
 }
 
-const SAMPLE_CSV = 'email,firstName,lastName,jobTitle,department,role\nada@example.com,Ada,Lovelace,Engineer,Engineering,member\n';
+const SAMPLE_CSV = 'Work Email,First Name,Last Name,Job Title,Department,Employee Number,Manager Email\nada@example.com,Ada,Lovelace,Engineer,Engineering,E-1,grace@example.com\n';
 
-/** CSV import: each row stands alone; bad rows come back with their line number and reason. */
+const IMPORT_STATUS: Record<ImportResult['rows'][number]['status'], { done: string; planned: string; tone: 'good' | 'info' | 'neutral' | 'bad' }> = {
+  created: { done: 'Created', planned: 'Will be created', tone: 'good' },
+  updated: { done: 'Updated', planned: 'Will be updated', tone: 'info' },
+  unchanged: { done: 'Unchanged', planned: 'No change', tone: 'neutral' },
+  failed: { done: 'Failed', planned: 'Cannot import', tone: 'bad' },
+};
+
+/** "2 created, 1 updated, 3 unchanged, 1 failed" (or what would happen), leaving out the zeros. */
+function importSummary(r: ImportResult): string {
+  const parts = (
+    r.dryRun
+      ? [
+          [r.created, 'to create'],
+          [r.updated, 'to update'],
+          [r.unchanged, 'unchanged'],
+          [r.failed, 'cannot be imported'],
+        ]
+      : [
+          [r.created, 'created'],
+          [r.updated, 'updated'],
+          [r.unchanged, 'unchanged'],
+          [r.failed, 'failed'],
+        ]
+  ) as [number, string][];
+  const shown = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return shown.length > 0 ? `${shown.join(', ')}.` : 'The file has no people in it.';
+}
+
+/** CSV import: Preview (a dry run) shows what each line would do; Apply imports it. Bad rows come back with their line number and reason. */
 function ImportCsv({ onDone, onImported }: { onDone: () => void; onImported: () => void }) {
   const [text, setText] = useState('');
   const [fileName, setFileName] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<'preview' | 'apply' | null>(null);
   const [result, setResult] = useState<ImportResult | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
+  const run = async (dryRun: boolean) => {
     setError(null);
     if (!text.trim()) {
-      setError('Choose a CSV file or paste the rows: a header (e.g. email,firstName,lastName) and one row per person.');
+      setError('Choose a CSV file or paste the rows: a header (for example Work Email, First Name, Last Name) and one row per person.');
       document.getElementById('import-file')?.focus();
       return;
     }
-    setBusy(true);
+    setBusy(dryRun ? 'preview' : 'apply');
     try {
-      const r = await data(client.POST('/api/v1/employees/import', { body: text, bodySerializer: (csv: string) => csv, headers: { 'content-type': 'text/csv' } }));
+      const r = await data(client.POST('/api/v1/employees/import', { params: { query: dryRun ? { dryRun: 'true' } : {} }, body: text, bodySerializer: (csv: string) => csv, headers: { 'content-type': 'text/csv' } }));
       setResult(r);
-      if (r.created > 0) onImported();
+      if (!dryRun && r.created + r.updated > 0) onImported();
     } catch (err) {
       setResult(null);
       setError(errorMessage(err));
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   };
+  const edit = (next: string) => {
+    setText(next);
+    // A preview describes the file as it was: a changed file needs a new one.
+    setResult(null);
+  };
+  const canApply = result?.dryRun === true && result.created + result.updated > 0;
   return (
     <Card title="Import employees from CSV">
-      <form className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Import CSV">
+      <form className="form" onSubmit={(e) => { e.preventDefault(); void run(true); }} noValidate aria-label="Import CSV">
         <p className="muted small">
-          The header names ReFresh fields: <code>email</code> (required), <code>firstName</code>, <code>lastName</code>, <code>jobTitle</code>, <code>department</code>, …, <code>custom.&lt;key&gt;</code>, plus{' '}
-          <code>role</code> and <code>status</code>. Good rows are added even when others fail.
+          Use your HR system&apos;s export as it is: columns such as Work Email (required), First Name, Last Name, Job Title, Department, Employee Number and Manager Email are recognised in any case or spacing, plus Role and Status. People whose work email is already in ReFresh are updated (empty cells
+          leave a value as it is); everyone else is added. Preview first: nothing changes until you apply.
         </p>
         <Field label="CSV file" htmlFor="import-file" error={null}>
           <input
@@ -416,31 +449,37 @@ function ImportCsv({ onDone, onImported }: { onDone: () => void; onImported: () 
               const file = e.target.files?.[0];
               if (!file) return;
               setFileName(file.name);
-              void file.text().then(setText);
+              void file.text().then(edit);
             }}
           />
         </Field>
         <Field label="Or paste CSV" htmlFor="import-text" hint={fileName ? `Loaded ${fileName}; you can edit it here.` : undefined}>
-          <textarea id="import-text" rows={6} value={text} onChange={(e) => setText(e.target.value)} placeholder={SAMPLE_CSV} spellCheck={false} className="mono" />
+          <textarea id="import-text" rows={6} value={text} onChange={(e) => edit(e.target.value)} placeholder={SAMPLE_CSV} spellCheck={false} className="mono" />
         </Field>
         {error && <Alert tone="bad">{error}</Alert>}
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy}>
-            {busy ? 'Importing…' : 'Import'}
+          <button type="submit" className={canApply ? 'btn btn-secondary' : 'btn btn-primary'} disabled={busy !== null}>
+            {busy === 'preview' ? 'Checking…' : 'Preview'}
           </button>
+          {canApply && (
+            <button type="button" className="btn btn-primary" disabled={busy !== null} onClick={() => void run(false)}>
+              {busy === 'apply' ? 'Importing…' : `Apply: ${importSummary({ ...result, failed: 0, unchanged: 0 }).replace(/\.$/, '')}`}
+            </button>
+          )}
           <button type="button" className="btn btn-ghost" onClick={onDone}>
             Close
           </button>
         </div>
       </form>
       {result && (
-        <div data-testid="import-result">
-          <Alert tone={result.failed === 0 ? 'good' : result.created === 0 ? 'bad' : 'warn'} title="Import finished">
-            {result.created} created, {result.failed} failed.{result.failed > 0 ? ' Fix the failed rows and import just those again.' : ''}
+        <div data-testid="import-result" data-dry-run={result.dryRun}>
+          <Alert tone={result.failed === 0 ? 'good' : result.created + result.updated + result.unchanged === 0 ? 'bad' : 'warn'} title={result.dryRun ? 'Preview: nothing has changed yet' : 'Import finished'}>
+            {importSummary(result)}
+            {result.failed > 0 ? (result.dryRun ? ' Lines that cannot be imported are skipped when you apply; fix them in the file and preview again.' : ' Fix the failed lines and import just those again.') : ''}
           </Alert>
           <div className="table-wrap">
             <table className="table">
-              <caption className="sr-only">Import results per row</caption>
+              <caption className="sr-only">{result.dryRun ? 'What each line would do' : 'What each line did'}</caption>
               <thead>
                 <tr>
                   <th scope="col">Line</th>
@@ -454,10 +493,30 @@ function ImportCsv({ onDone, onImported }: { onDone: () => void; onImported: () 
                   <tr key={r.line} data-testid="import-row" data-status={r.status}>
                     <td>Line {r.line}</td>
                     <td>
-                      <Badge tone={r.status === 'created' ? 'good' : 'bad'}>{r.status === 'created' ? 'Created' : 'Failed'}</Badge>
+                      <Badge tone={IMPORT_STATUS[r.status].tone}>{result.dryRun ? IMPORT_STATUS[r.status].planned : IMPORT_STATUS[r.status].done}</Badge>
                     </td>
                     <td className="truncate">{r.email ?? '—'}</td>
-                    <td>{r.status === 'created' && r.employeeId ? <Link to={`/settings/employees/${r.employeeId}`}>Open</Link> : <span className="text-bad">{r.error}</span>}</td>
+                    <td>
+                      {r.error ? (
+                        <span className="text-bad">{r.error.charAt(0).toUpperCase() + r.error.slice(1)}</span>
+                      ) : r.changes && r.changes.length > 0 ? (
+                        <ul className="plain-list small">
+                          {r.changes.map((c) => (
+                            <li key={c.field}>
+                              {c.label}: {r.status === 'created' || c.from === null ? <strong>{c.to ?? '—'}</strong> : <>{c.from} → <strong>{c.to ?? '—'}</strong></>}
+                            </li>
+                          ))}
+                        </ul>
+                      ) : r.status === 'unchanged' ? (
+                        <span className="muted">Already as in the file</span>
+                      ) : null}
+                      {!result.dryRun && r.employeeId && r.status !== 'failed' ? (
+                        <>
+                          {' '}
+                          <Link to={`/settings/employees/${r.employeeId}`}>Open</Link>
+                        </>
+                      ) : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>
