@@ -52,6 +52,7 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
     await run.write(async (trx) => {
       await writePlanned(deps, trx, ctx, batch, payloads, rc, { watermark: true });
       await saveRunProgress(trx, runId, 'applying', { fetched: counts.fetched, total: fetchedOf, applied, toApply, message: `applied ${applied} of ${toApply} changes` }, after);
+      await deps.crashAt?.('apply', runId);
     });
     Object.assign(counts, after);
     await deps.onApplyBatch?.(runId, afterSeq);

@@ -35,12 +35,21 @@ export interface EngineDeps {
   readonly now?: () => Date;
   /** Called after each applied batch (tests use it to simulate a crash mid-apply). */
   readonly onApplyBatch?: (runId: string, appliedSeq: number) => void | Promise<void>;
+  /**
+   * Fault injection for tests: called at each named point of a run; what it throws ends the run
+   * there as a crash would (a LeaseLostError: the worker stops without another write). Points
+   * inside a write ('stage', 'apply', 'groups') throw before that transaction commits.
+   */
+  readonly crashAt?: (point: CrashPoint, runId: string) => void | Promise<void>;
   readonly providerPageSize?: number;
   /** Run durations, outcomes, people written and provider errors (src/metrics.ts). */
   readonly metrics?: Metrics;
 }
 
 /** What a run's steps share: its row as claimed, its fenced writer, its integration and log. */
+/** Where a test may make a run crash (EngineDeps.crashAt). */
+export type CrashPoint = 'fetch' | 'stage' | 'apply' | 'groups';
+
 interface RunScope {
   readonly deps: EngineDeps;
   readonly row: RunRow;
@@ -79,7 +88,7 @@ export async function executeRun(parent: EngineDeps, claimed: RunRow, lease: Run
       run.write((trx) => saveRunRetry(trx, claimed.id, retry)).catch((error: unknown) => log.debug({ err: error }, 'could not record the retry on the run'));
     };
     const connector = once(() => connectorFor(deps, found, onRetry));
-    const scope: RunScope = { deps, row: claimed, run, integration, counts, log, groups: { store: deps.store, run, connector, log } };
+    const scope: RunScope = { deps, row: claimed, run, integration, counts, log, groups: { store: deps.store, run, connector, log, ...(deps.crashAt && { crashAt: () => deps.crashAt!('groups', claimed.id) }) } };
     if (claimed.phase === 'groups') {
       // An approved hold on group archives: people were applied before; archive the groups the
       // admin approved. An archive the plan has now beyond those is held again, never applied unseen.

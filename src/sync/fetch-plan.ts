@@ -105,6 +105,7 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
       await writeChanges(deps.store, trx, [...apply.map((c) => c.row), ...stage]);
       if (rc) await writePlanned(deps, trx, payloadContext, apply.map((c) => c.row), apply.map((c) => c.payload ?? {}), rc, { watermark: false });
       await saveRunProgress(trx, row.id, phase, { fetched: counts.fetched, total, applied: 0, toApply: 0, message }, { ...observedOnly(counts), ...pick(after) });
+      await deps.crashAt?.('stage', row.id);
     });
     Object.assign(applied, after);
     Object.assign(reported, observedOnly(counts), pick(applied));
@@ -118,6 +119,7 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
 
   for await (const page of readAhead(fetch.pages)) {
     run.check();
+    await deps.crashAt?.('fetch', row.id);
     if (page.total !== undefined) total = page.total;
     const changed: Evaluated[] = [];
     await index.ensure(page.records.flatMap((r) => [r.externalId, ...(r.attributes[managerAttribute] ? [r.attributes[managerAttribute]!] : [])]));

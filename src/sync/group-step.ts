@@ -85,6 +85,8 @@ export interface GroupStepDeps {
   readonly run: RunWriter;
   readonly connector: () => Promise<HrisConnector>;
   readonly log: Logger;
+  /** Fault injection for tests (EngineDeps.crashAt 'groups'): called inside the group step's write, before it commits. */
+  readonly crashAt?: () => void | Promise<void>;
 }
 
 /**
@@ -295,7 +297,10 @@ async function applyGroupPlan(
 ): Promise<number> {
   const linked = new Set([...links.added, ...links.removed].map((l) => l.groupId));
   const total = plan.created.length + plan.renamed.length + plan.retyped.length + plan.moved.length + plan.archived.length + plan.revived.length + plan.membershipsAdded.length + plan.membershipsRemoved.length + linked.size;
-  if (total === 0) return 0;
+  if (total === 0) {
+    await deps.crashAt?.();
+    return 0;
+  }
   const source = providerDisplayName(integration.provider);
   const names = new Map<string, string>([...existing.map((g) => [g.id, g.name] as const), ...plan.groups.map((g) => [g.id, g.name] as const)]);
   const types = new Map<string, string>([...existing.map((g) => [g.id, g.type] as const), ...plan.groups.map((g) => [g.id, g.type] as const)]);
@@ -379,6 +384,7 @@ async function applyGroupPlan(
       after: a.after === null ? null : JSON.stringify(a.after),
     }));
     for (const chunk of chunks(auditRows, 200)) await trx.insertInto('audit_events').values(chunk).execute();
+    await deps.crashAt?.();
   });
   return total;
 }

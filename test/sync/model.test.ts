@@ -7,15 +7,22 @@ import { waitForRun } from '../../src/jobs/worker.ts';
 import { readCredentials } from '../../src/store/integrations.ts';
 import { LeaseLostError } from '../../src/store/run-lease.ts';
 import { RUN_TRANSITIONS, type RunStatus } from '../../src/core/run-states.ts';
+import { startHibobSandbox, type HibobSandbox } from '../../src/providers/hibob/sandbox/index.ts';
+import type { CrashPoint } from '../../src/sync/engine.ts';
 
 /**
- * Issue 9 point 8: model-based tests (fast-check `commands`). A small model of one integration,
- * its runs and its employees is driven beside the real system — the BambooHR sandbox over HTTP,
- * the API over HTTP, the real worker and store — by random sequences of full, incremental and dry
- * runs, approvals, rejections, crashes mid-apply followed by a takeover, disconnects, reconnects,
- * HRIS changes and admin edits. After every command the real people equal the model, every run's
- * status moved only along the transition table, and no dry run deactivated anyone (the model
- * says a dry run changes nobody, so any deactivation by one fails the comparison).
+ * Issue 9 point 8: model-based tests (fast-check `commands`). A small model of two integrations,
+ * their runs and their employees is driven beside the real system — the BambooHR and HiBob
+ * sandboxes over HTTP, the API over HTTP, the real worker and store — by random sequences of
+ * full, incremental and dry runs, approvals, rejections, crashes at a random point of a run
+ * (while fetching, while staging, mid-apply before a batch commits, after a batch, in the group
+ * step) followed by a restart (the lease runs out and a worker takes the run over), disconnects,
+ * reconnects, priority swaps, HRIS changes and admin edits. BambooHR syncs everyone (with Group
+ * Sync by division); HiBob holds a few of the same people under other job titles, so which
+ * source ranks first decides their title, and a swap re-resolves them at once. After every
+ * command the real people equal the model, every run's status moved only along the transition
+ * table, and no dry run deactivated anyone (the model says a dry run changes nobody, so any
+ * deactivation by one fails the comparison).
  *
  * MODEL_RUNS sets the number of sequences per dialect (default short for CI); a failure prints
  * the seed and the shrunk command list (fast-check's report) to replay with MODEL_SEED.
@@ -32,18 +39,31 @@ interface Model {
   /** A run held by the safeguard: what approving it applies, and whether an edit made it stale. */
   held: { runId: string; projection: Map<string, Status>; plan: Set<string>; stale: boolean } | null;
   connected: boolean;
+  /** HiBob ranks above BambooHR: its job title wins for the people both hold. */
+  hibobFirst: boolean;
 }
+
+/** Where a crash command stops a run: an engine crash point, or just after an applied batch commits. */
+type Crash = CrashPoint | 'after-batch';
+const CRASHES: Crash[] = ['fetch', 'stage', 'apply', 'after-batch', 'groups'];
+/** How many runs crashed at each point and were finished by a takeover (reported by the test). */
+const crashesTaken = new Map<Crash, number>(CRASHES.map((c) => [c, 0]));
 
 interface Real {
   h: Harness;
   api: ApiCall;
   /** Every run's statuses as observed, to check each move follows the transition table. */
   seen: Map<string, RunStatus>;
-  crashNext: boolean;
+  /** Where the next run crashes (once). */
+  crashNext: Crash | null;
   /** The run whose worker "crashed". */
   crashed: string | null;
   hires: number;
   credentials: Record<string, string>;
+  hibob: HibobSandbox;
+  hibobId: string;
+  /** The people both sources hold, by work e-mail: each source's job title. */
+  shared: Map<string, { bamboo: string; hibob: string }>;
 }
 
 const REACHABLE = (() => {
@@ -98,6 +118,8 @@ async function check(m: Model, r: Real): Promise<void> {
     return [f.email!, { status: row.status, role: row.role, note: f['custom.note'] ?? null }] as const;
   }));
   assert.deepEqual(new Map([...real].sort()), new Map([...m.people].map(([e, p]) => [e, { ...p }] as const).sort()), 'the people equal the model');
+  const titles = new Map(rows.map((row) => { const f = JSON.parse(row.fields) as Record<string, string>; return [f.email!, f.jobTitle ?? null] as const; }));
+  for (const [email, t] of r.shared) assert.equal(titles.get(email), m.hibobFirst ? t.hibob : t.bamboo, `${email}'s job title comes from the source ranked first`);
   const runs = await r.h.ctx.store.db.selectFrom('runs').select(['id', 'status', 'dry_run']).execute();
   for (const run of runs) {
     const status = run.status as RunStatus;
@@ -125,14 +147,15 @@ async function settle(m: Model, r: Real, runId: string, dryRun: boolean): Promis
   const next = projection(r, m);
   const hold = wouldHold(m, next);
   if (r.crashNext && !dryRun) {
-    // The worker "dies" after its first applied batch (it stops without another write, leaving
-    // the run running): once its lease has run out, a worker takes the run over and finishes it.
+    // The worker "dies" at the crash point (it stops without another write, a transaction it had
+    // open rolls back, the run stays running): once its lease has run out, a worker takes the run
+    // over and finishes it. A run that never reaches the point (nothing to apply, held) just ends.
     for (;;) {
       const row = await r.h.ctx.store.db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow();
       if (r.crashed === runId || (row.status !== 'queued' && row.status !== 'running')) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    r.crashNext = false;
+    r.crashNext = null;
     if (r.crashed === runId) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal((await r.h.ctx.store.db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow()).status, 'running');
@@ -140,7 +163,7 @@ async function settle(m: Model, r: Real, runId: string, dryRun: boolean): Promis
       r.h.ctx.worker.wake();
     }
   }
-  r.crashNext = false;
+  r.crashNext = null;
   const run = await waitForRun(r.h.ctx.engine, r.h.tenantId, runId);
   if (dryRun) {
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
@@ -173,15 +196,27 @@ function commands() {
   return [
     fc.constantFrom('full', 'incremental').map((mode) => cmd(`sync ${mode}`, always, (m, r) => sync(m, r, mode as 'full', false))),
     fc.constantFrom('full', 'incremental').map((mode) => cmd(`dry run ${mode}`, always, (m, r) => sync(m, r, mode as 'full', true))),
-    fc.constantFrom('full', 'incremental').map((mode) =>
-      cmd(`crash mid-apply, then take over (${mode})`, (m) => m.connected && !m.held, async (m, r) => {
-        r.crashNext = true;
+    fc.tuple(fc.constantFrom(...CRASHES), fc.constantFrom('full', 'incremental')).map(([point, mode]) =>
+      cmd(`crash at ${point}, then restart (${mode})`, (m) => m.connected && !m.held, async (m, r) => {
+        r.crashNext = point;
         await sync(m, r, mode as 'full', false);
       }),
     ),
     fc.integer({ min: 1, max: 6 }).map((n) =>
       cmd(`HRIS terminates ${n}`, always, async (_m, r) => {
-        for (const p of r.h.sandbox.roster.list().filter((x) => x.status === 'Active' && x.workEmail).slice(0, n)) r.h.sandbox.roster.terminate(p.id);
+        // The people HiBob holds too stay: their status would be HiBob's whenever it ranks first.
+        for (const p of r.h.sandbox.roster.list().filter((x) => x.status === 'Active' && x.workEmail && !r.shared.has(x.workEmail.toLowerCase())).slice(0, n)) r.h.sandbox.roster.terminate(p.id);
+      }),
+    ),
+    fc.constant(
+      // Only while BambooHR owns its people: the swap re-resolves the shared people from both sources at once.
+      cmd('priority swap', (m) => m.connected, async (m, r) => {
+        const lower = m.hibobFirst ? r.h.integration.id : r.hibobId;
+        const res = await r.api('PATCH', `/integrations/${lower}`, { priority: 1 });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        m.hibobFirst = !m.hibobFirst;
+        // The held plan was made under the other ranks.
+        if (m.held) m.held.stale = true;
       }),
     ),
     fc.nat().map((i) =>
@@ -233,9 +268,9 @@ function commands() {
         const res = await r.api('POST', `/integrations/${r.h.integration.id}/connect`, { credentials: r.credentials });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         m.connected = true;
-        assert.equal((await r.api('PATCH', `/integrations/${r.h.integration.id}`, { userSync: { enabled: true } })).status, 200);
+        assert.equal((await r.api('PATCH', `/integrations/${r.h.integration.id}`, { userSync: { enabled: true }, groupSync: { enabled: true } })).status, 200);
         // Reconnecting (and enabling) starts a sync at once unless a held run waits for a decision.
-        const active = await r.h.ctx.store.db.selectFrom('runs').select('id').where('status', 'in', ['queued', 'running']).where('dry_run', '=', 0).executeTakeFirst();
+        const active = await r.h.ctx.store.db.selectFrom('runs').select('id').where('status', 'in', ['queued', 'running']).where('dry_run', '=', 0).where('integration_id', '=', r.h.integration.id).executeTakeFirst();
         if (m.held) assert.equal(active, undefined);
         else if (active) await settle(m, r, active.id, false);
       }),
@@ -263,31 +298,58 @@ function commands() {
 
 for (const dialect of DIALECTS) {
   describe(`the sync engine against a model on ${dialect}`, () => {
-    it(`equals the model after every command (${RUNS} random sequences; MODEL_RUNS for more)`, async () => {
+    it(`equals the model after every command (${RUNS} random sequences; MODEL_RUNS for more)`, async (t) => {
+      for (const c of CRASHES) crashesTaken.set(c, 0);
       await fc.assert(
         fc.asyncProperty(fc.commands(commands(), { maxCommands: 12 }), async (cmds) => {
           const h = await openHarness(dialect, { employees: 14, seed: 3 });
           const served = await serveApi(h);
+          const api = apiCaller(served);
+          // HiBob holds three of BambooHR's people (same e-mail and employee number) under other titles.
+          const both = h.sandbox.roster.list().filter((p) => p.status === 'Active' && p.workEmail && p.jobTitle && Number(p.employeeNumber) > 0).slice(0, 3);
+          const shared = new Map(both.map((p, i) => [p.workEmail!.toLowerCase(), { bamboo: p.jobTitle!, hibob: `HiBob title ${i + 1}` }] as const));
+          const hibob = await startHibobSandbox({
+            port: 0,
+            credentials: [{ serviceUserId: 'svc', token: 'tok' }],
+            people: both.map((p, i) => ({ email: p.workEmail!, firstName: p.firstName, surname: p.lastName, title: `HiBob title ${i + 1}`, employeeIdInCompany: Number(p.employeeNumber), startDate: '2020-01-06', status: 'Active', lifecycleStatus: 'employed' })),
+          });
           try {
             const credentials = (await readCredentials(h.ctx.store.db, h.ctx.vault, h.tenantId, h.integration.id))!;
-            const real: Real = { h, api: apiCaller(served), seen: new Map(), crashNext: false, crashed: null, hires: 0, credentials };
-            (h.ctx.engine as { onApplyBatch?: (runId: string) => void }).onApplyBatch = (runId) => {
-              if (!real.crashNext || real.crashed === runId) return;
-              real.crashed = runId;
-              throw new LeaseLostError(runId, 'crashed worker', 0);
+            const settleLatest = async (integrationId: string) => {
+              const latest = await h.ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', integrationId).orderBy('id', 'desc').executeTakeFirstOrThrow();
+              const run = await waitForRun(h.ctx.engine, h.tenantId, latest.id);
+              assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
             };
-            const model: Model = { people: new Map(), held: null, connected: true };
+            assert.equal((await api('PATCH', `/integrations/${h.integration.id}`, { groupSync: { enabled: true, mapping: [{ attribute: 'division', type: 'Division' }] } })).status, 200);
+            await settleLatest(h.integration.id);
+            const made = await api('POST', '/integrations', { provider: 'hibob', settings: { baseUrl: hibob.url }, credentials: { serviceUserId: 'svc', token: 'tok' } });
+            assert.equal(made.status, 201, JSON.stringify(made.body));
+            assert.equal((await api('PATCH', `/integrations/${made.body.id}`, { userSync: { enabled: true } })).status, 200);
+            await settleLatest(made.body.id);
+            const real: Real = { h, api, seen: new Map(), crashNext: null, crashed: null, hires: 0, credentials, hibob, hibobId: made.body.id, shared };
+            const crash = (point: Crash, runId: string) => {
+              if (real.crashNext !== point || real.crashed === runId) return;
+              real.crashed = runId;
+              crashesTaken.set(point, crashesTaken.get(point)! + 1);
+              throw new LeaseLostError(runId, `crashed worker (${point})`, 0);
+            };
+            const engine = h.ctx.engine as { onApplyBatch?: (runId: string) => void; crashAt?: (point: CrashPoint, runId: string) => void };
+            engine.onApplyBatch = (runId) => crash('after-batch', runId);
+            engine.crashAt = (point, runId) => crash(point, runId);
+            const model: Model = { people: new Map(), held: null, connected: true, hibobFirst: false };
             applyProjection(model, projection(real, model));
-            if (h.firstRun) real.seen.set(h.firstRun.id, h.firstRun.status);
+            for (const run of await h.ctx.store.db.selectFrom('runs').select(['id', 'status']).execute()) real.seen.set(run.id, run.status as RunStatus);
             await check(model, real);
             await fc.asyncModelRun(() => ({ model, real }), cmds);
           } finally {
+            await hibob.close();
             await served.app.close();
             await h.close();
           }
         }),
         { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), verbose: 1, endOnFailure: true },
       );
+      t.diagnostic(`runs crashed and taken over, by point: ${[...crashesTaken].map(([c, n]) => `${c} ${n}`).join(', ')}`);
     });
   });
 }
