@@ -70,8 +70,14 @@ for (const dialect of DIALECTS) {
       assert.equal(r.mode, 'incremental');
       assert.equal(r.counts.fetched, 1, 'one user read');
       assert.equal(r.counts.updated, 1);
-      const paths = sb.faults.requests.slice(before).map((e) => e.path);
-      assert.ok(paths.every((p) => !p.endsWith('/v1.0/users')), `no full listing: ${paths.join(', ')}`);
+      // The sandbox's request log: the run followed its stored delta link, the round answered the one
+      // changed user, and nothing listed the users (the only other Graph read is that user's manager).
+      const graph = sb.faults.requests.slice(before).filter((e) => e.path.startsWith('/v1.0/'));
+      const delta = graph.filter((e) => /^\/v1\.0\/users\/delta/.test(e.path));
+      assert.ok(delta.length >= 1 && delta.every((e) => e.status === 200 && /deltatoken=/i.test(e.query) && !/deltatoken=latest/i.test(e.query)), `the stored delta link was followed: ${JSON.stringify(delta)}`);
+      assert.equal(delta.reduce((n, e) => n + (e.items ?? Number.NaN), 0), 1, 'the delta round returned one changed user');
+      const others = graph.filter((e) => !delta.includes(e));
+      assert.deepEqual(others.map((e) => e.path), others.length === 0 ? [] : [`/v1.0/users/${someone.id}/manager`], `no full listing: ${graph.map((e) => e.path + e.query).join(', ')}`);
       const row = await ctx.store.db.selectFrom('employees').select('fields').where('tenant_id', '=', tenantId).where('email_norm', '=', someone.mail!.toLowerCase()).executeTakeFirstOrThrow();
       assert.match(String(row.fields), /Chief Delta Officer/);
     });

@@ -90,6 +90,7 @@ for (const dialect of DIALECTS) {
   describe(`Google Workspace with OAuth 2.0 (an imported refresh token) through the engine on ${dialect}`, () => {
     let sb: GoogleSandbox;
     let ctx: AppContext;
+    let integrationId: string;
     before(async () => {
       sb = await startGoogleSandbox({ employees: 25, seed: 4, maxUsersPage: 6 });
       ctx = await createContext(testConfig(), createLogger('silent'), { store: await openTestStore(dialect), worker: { pollMs: 20, schedule: false }, httpPolicy: FAST_HTTP });
@@ -107,6 +108,7 @@ for (const dialect of DIALECTS) {
         credentials: { clientId: sb.oauthClient.clientId, clientSecret: sb.oauthClient.clientSecret, refreshToken: sb.refreshToken },
       });
       assert.equal(created.connection.status, 'connected', created.connection.detail ?? '');
+      integrationId = created.id;
       assert.ok(sb.oauth.stats.refresh >= 1, 'the refresh token was redeemed');
       await patchIntegrationFromRequest(ctx, tenantId, created.id, { userSync: { enabled: true } });
       const first = await ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', created.id).executeTakeFirstOrThrow();
@@ -123,6 +125,23 @@ for (const dialect of DIALECTS) {
       assert.equal(inc.counts.deactivated, 1);
       const row = await ctx.store.db.selectFrom('employees').select('status').where('tenant_id', '=', tenantId).where('email_norm', '=', gone.primaryEmail).executeTakeFirstOrThrow();
       assert.equal(row.status, 'inactive');
+    });
+
+    it('syncs its groups with the same grant: every Google group, nested as in the source, with members', async () => {
+      await patchIntegrationFromRequest(ctx, tenantId, integrationId, { groupSync: { enabled: true, directoryGroups: 'all' } });
+      const queued = await ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', integrationId).where('status', 'in', ['queued', 'running']).executeTakeFirstOrThrow();
+      const r = await waitForRun(ctx.engine, tenantId, queued.id);
+      assert.equal(r.status, 'succeeded', JSON.stringify(r.error));
+      const groups = await ctx.store.db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('type', '=', 'Google group').execute();
+      assert.equal(groups.length, sb.directory.allGroups().length);
+      const byKey = new Map(groups.map((g) => [g.source_key, g]));
+      const parent = sb.directory.allGroups().find((g) => g.members.some((m) => m.type === 'GROUP') && g.members.every((m) => m.type !== 'USER'))!;
+      for (const m of parent.members) assert.equal(byKey.get(m.id)!.parent_id, byKey.get(parent.id)!.id, 'nested as in the source');
+      const dept = sb.directory.allGroups().find((g) => g.members.some((m) => m.type === 'USER' && !sb.directory.allUsers().find((u) => u.id === m.id)?.suspended))!;
+      const members = await ctx.store.db.selectFrom('group_memberships').select('employee_id').where('group_id', '=', byKey.get(dept.id)!.id).execute();
+      assert.ok(members.length > 0, 'people are in their groups');
+      assert.equal(sb.oauth.stats.jwt, 0, 'read with the OAuth grant: no service-account token was asked for');
+      assert.ok(sb.faults.requests.some((e) => e.path.endsWith('/admin/directory/v1/groups')), 'groups.list was called');
     });
   });
 }

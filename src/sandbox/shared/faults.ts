@@ -15,6 +15,8 @@ export interface RequestLogEntry {
   readonly at: string;
   /** Time to answer, in milliseconds (including any slowMs delay). */
   readonly ms: number;
+  /** Items a collection answer held (its `value` list), where the sandbox notes it (Entra's Graph). */
+  readonly items?: number;
 }
 
 export type OutageStatus = 500 | 502 | 503 | 504;

@@ -77,6 +77,13 @@ export function requestPath(req: IncomingMessage): { url: URL; path: string } {
  * Logs the request once its response closes (time measured from now), then waits `slowMs`.
  * `record` may add provider details to the entry.
  */
+const itemsAnswered = new WeakMap<ServerResponse, number>();
+
+/** Notes how many items an answer lists, for its request-log entry (tests assert what was read). */
+export function noteItems(res: ServerResponse, items: number): void {
+  itemsAnswered.set(res, items);
+}
+
 export async function logAndDelay(req: IncomingMessage, res: ServerResponse, url: URL, slowMs: number, record: (entry: RequestLogEntry) => void): Promise<void> {
   const arrived = new Date().toISOString();
   const started = performance.now();
@@ -88,6 +95,7 @@ export async function logAndDelay(req: IncomingMessage, res: ServerResponse, url
       status: res.statusCode,
       at: arrived,
       ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(itemsAnswered.has(res) ? { items: itemsAnswered.get(res)! } : {}),
     });
   });
   if (slowMs > 0) await new Promise((r) => setTimeout(r, slowMs));

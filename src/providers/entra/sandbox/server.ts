@@ -28,7 +28,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiFaultError, ApiFaults, type ApiFaultSpec } from '../../../sandbox/shared/api-faults.ts';
 import { ControlError, controlBody, controlParts, handleFaultControl } from '../../../sandbox/shared/control.ts';
-import { logAndDelay, readBody, requestPath, send, sendJson, sendNoContent, startHttpServer } from '../../../sandbox/shared/http-server.ts';
+import { logAndDelay, noteItems, readBody, requestPath, send, sendJson, sendNoContent, startHttpServer } from '../../../sandbox/shared/http-server.ts';
 import { ENTRA_USER_PROPERTIES, EntraDirectory, EntraDirectoryError, type EntraGroup, type EntraUser, type EntraUserInput, type UserChange } from './directory.ts';
 import { EntraTokenError, EntraTokenServer, type EntraAccessGrant, type EntraApp } from './oauth.ts';
 
@@ -161,18 +161,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: State): 
     if (faults.forbidden) throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
     const q = odata(url.searchParams);
     let m: RegExpExecArray | null;
+    /** A collection page, its item count noted in the request log. */
+    const page = (body: Record<string, unknown>): void => {
+      if (Array.isArray(body['value'])) noteItems(res, body['value'].length);
+      sendJson(res, 200, body);
+    };
     if (path === '/v1.0/users') {
       const body = listUsers(q, state, grant, url);
       // A page cut off mid-way (the failPage knob's `malformed`): a transient fault clients retry.
       if (body === TRUNCATED) return send(res, 200, '{"@odata.context":"$metadata#users","value":[{"id":"1', 'application/json;odata.metadata=minimal');
-      return sendJson(res, 200, body);
+      return page(body);
     }
-    if (DELTA_PATH.test(path)) return sendJson(res, 200, userDelta(q, state, grant));
+    if (DELTA_PATH.test(path)) return page(userDelta(q, state, grant));
     if ((m = /^\/v1\.0\/users\/([^/]+)\/manager$/.exec(path))) return sendJson(res, 200, getManager(decodeURIComponent(m[1]!), q, state, grant));
     if ((m = /^\/v1\.0\/users\/([^/]+)$/.exec(path))) return sendJson(res, 200, getUser(decodeURIComponent(m[1]!), q, state, grant));
-    if (path === '/v1.0/groups') return sendJson(res, 200, listGroups(q, state, grant, url));
+    if (path === '/v1.0/groups') return page(listGroups(q, state, grant, url));
     if ((m = /^\/v1\.0\/groups\/([^/]+)$/.exec(path))) return sendJson(res, 200, { '@odata.context': `${state.url}/v1.0/$metadata#groups/$entity`, ...renderGroup(requireGroup(decodeURIComponent(m[1]!), state, grant), q.select) });
-    if ((m = /^\/v1\.0\/groups\/([^/]+)\/(members|transitiveMembers)$/.exec(path))) return sendJson(res, 200, listMembers(decodeURIComponent(m[1]!), m[2] === 'transitiveMembers', q, state, grant, url));
+    if ((m = /^\/v1\.0\/groups\/([^/]+)\/(members|transitiveMembers)$/.exec(path))) return page(listMembers(decodeURIComponent(m[1]!), m[2] === 'transitiveMembers', q, state, grant, url));
     throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${path.split('/').pop() ?? ''}'.`);
   } catch (error) {
     if (error instanceof GraphError) return sendGraphError(res, error.status, error.code, error.message, error.headers);
