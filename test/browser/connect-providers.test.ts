@@ -4,7 +4,7 @@
  * taught about by hand connect in Chromium against their sandboxes. Employment Hero by OAuth in the
  * browser (authorization code with PKCE through its sandbox's authorization server), Deel by OAuth
  * and then by importing a grant made elsewhere, Microsoft Entra ID with an app's client
- * credentials; each ends in a synced roster.
+ * credentials, Google Workspace with a service account's JSON key file; each ends in a synced roster.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +16,7 @@ import { CHROMIUM, launchConsoleBrowser, signIn } from '../helpers/chromium.ts';
 import { openTestStore } from '../helpers/dialects.ts';
 import { FAST_HTTP, testConfig } from '../helpers/harness.ts';
 import { freePort } from '../helpers/oauth-browser.ts';
+import { until } from '../helpers/processes.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { createAdminUser } from '../../src/auth/admin-users.ts';
@@ -25,6 +26,7 @@ import { DESCRIPTORS } from '../../src/providers/descriptors.ts';
 import { startEmploymentHeroSandbox, type EmploymentHeroSandbox } from '../../src/providers/employmenthero/sandbox/server.ts';
 import { startDeelSandbox, type DeelSandbox } from '../../src/providers/deel/sandbox/server.ts';
 import { startEntraSandbox, type EntraSandbox } from '../../src/providers/entra/sandbox/server.ts';
+import { startGoogleSandbox, type GoogleSandbox } from '../../src/providers/google/sandbox/index.ts';
 import { listIntegrations, readCredentials } from '../../src/store/integrations.ts';
 import { DEFAULT_TENANT_ID } from '../../src/store/tenants.ts';
 import { ensureConsoleBuilt } from '../../web/scripts/ensure-built.ts';
@@ -71,6 +73,7 @@ describe('connecting providers from their descriptors, in Chromium', { skip: !ha
   let eh: EmploymentHeroSandbox;
   let deel: DeelSandbox;
   let entra: EntraSandbox;
+  let google: GoogleSandbox;
   let ctx: AppContext;
   let app: FastifyInstance;
   let base: string;
@@ -107,6 +110,7 @@ describe('connecting providers from their descriptors, in Chromium', { skip: !ha
     deel = await startDeelSandbox({ employees: 30, seed: 21, oauthClients: [{ ...DEEL_APP, redirectUris: [`${base}/api/v1/oauth/callback/deel`] }] });
     // One seed: the sandboxes tell one story (the same person has the same work e-mail and employee number in each).
     entra = await startEntraSandbox({ employees: 30, seed: 21 });
+    google = await startGoogleSandbox({ employees: 30, seed: 21 });
     // ReFresh's own OAuth apps for the two OAuth providers (what EMPLOYMENTHERO_OAUTH_CLIENT_ID… configure).
     ctx = await createContext({ ...testConfig(), port, publicUrl: base, oauthClients: { employmenthero: EH_APP, deel: DEEL_APP } }, createLogger('silent'), {
       store: await openTestStore('sqlite'),
@@ -128,6 +132,7 @@ describe('connecting providers from their descriptors, in Chromium', { skip: !ha
     await eh?.close();
     await deel?.close();
     await entra?.close();
+    await google?.close();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
@@ -237,6 +242,40 @@ describe('connecting providers from their descriptors, in Chromium', { skip: !ha
     const run = await turnOnUserSync(integration.id);
     assert.ok(run.counts.fetched > 0);
     assert.ok((await linkedEmails(integration.id)).size > 0, 'Entra accounts are linked to employees');
+  });
+
+  it('connects Google Workspace with a service account, its key filled from the JSON key file, and syncs', async () => {
+    await page.goto(`${base}/settings/integrations`);
+    await page.getByRole('link', { name: 'Connect Google Workspace' }).click();
+    await page.getByRole('heading', { name: 'Connect Google Workspace' }).waitFor();
+    assert.equal(await page.getByLabel('Service account with domain-wide delegation').isChecked(), true);
+    // The key file as Google's console downloads it; it is read in the browser and fills the two fields it holds.
+    await page.getByLabel('JSON key file').setInputFiles({ name: 'not-json.json', mimeType: 'application/json', buffer: Buffer.from('not json') });
+    await page.getByText('This is not a JSON key file').waitFor();
+    const sa = google.serviceAccount;
+    const keyFile = { type: 'service_account', project_id: 'acme-sync', private_key_id: sa.privateKeyId, private_key: sa.privateKey, client_email: sa.clientEmail, client_id: sa.clientId };
+    await page.getByLabel('JSON key file').setInputFiles({ name: 'acme-sync.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(keyFile)) });
+    await until('the key file to fill the service account e-mail', async () => ((await page.getByLabel('Service account e-mail').inputValue()) === sa.clientEmail ? true : undefined), undefined, 10_000);
+    assert.equal(await page.getByLabel('Private key').inputValue(), sa.privateKey);
+    await page.getByLabel('Admin to act as').fill(google.adminEmail);
+    await page.locator('summary', { hasText: 'Advanced' }).click();
+    await page.getByLabel('API address').fill(google.url);
+    await page.getByLabel('Authorization server').fill(google.url);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.waitForURL(/\/settings\/user-sync\/[\w-]+\?connected=1$/);
+    const integration = (await integrationNamed('Google Workspace'))!;
+    assert.equal(integration.connection.status, 'connected');
+    const run = await turnOnUserSync(integration.id);
+    assert.ok(run.counts.fetched > 0);
+  });
+
+  it("an employee's page names their sources by the providers' names, never their ids", async () => {
+    const eh = (await integrationNamed('Employment Hero'))!;
+    const link = await ctx.store.db.selectFrom('employee_links').select('employee_id').where('integration_id', '=', eh.id).executeTakeFirstOrThrow();
+    await page.goto(`${base}/settings/employees/${link.employee_id}`);
+    await page.getByText(/^Employment Hero id/).first().waitFor();
+    const text = await page.locator('body').innerText();
+    for (const d of Object.values(DESCRIPTORS)) assert.doesNotMatch(text, new RegExp(`\\b${d.id}\\b`), `no raw provider id (${d.id}) on the page`);
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the console');
   });
 });

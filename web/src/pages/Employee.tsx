@@ -3,7 +3,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { ApiError, client, data, errorMessage, type Body, type Schema } from '../api/client.ts';
 import { q } from '../api/queries.ts';
 import { useAuth } from '../auth.tsx';
-import { Alert, Badge, Card, EmptyState, ErrorState, LockIcon, PageHeader, Spinner } from '../components/ui.tsx';
+import { Alert, Badge, Card, EmptyState, ErrorState, LockIcon, PageHeader, ProviderName, Spinner } from '../components/ui.tsx';
 import { fieldLabel, formatDateTime, personName, ROLE_LABEL, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 
@@ -109,7 +109,7 @@ export function EmployeePage({ id }: { id: string }) {
               <ul className="plain-list">
                 {(e.links ?? []).map((l) => (
                   <li key={`${l.integrationId}:${l.externalId}`}>
-                    {l.provider ?? 'source'} id <code>{l.externalId}</code> {l.present ? '' : <Badge tone="warn">no longer in the source</Badge>}
+                    {l.provider ? <ProviderName provider={l.provider} /> : 'Source'} id <code>{l.externalId}</code> {l.present ? '' : <Badge tone="warn">no longer in the source</Badge>}
                   </li>
                 ))}
               </ul>
@@ -215,7 +215,9 @@ function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Emplo
                 <span>Managed by {field.lockedBy ?? 'an HR system'}</span>
               </span>
             ) : field.source ? (
-              <span className="muted small">from {field.source.provider}</span>
+              <span className="muted small">
+                from <ProviderName provider={field.source.provider} />
+              </span>
             ) : null}
             {canEdit && (
               <button type="button" className="btn btn-ghost btn-small" onClick={() => {
