@@ -1,4 +1,4 @@
-import { sql, SqliteAdapter, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { FieldValues, Role } from '../core/fields.ts';
 import type { PersonStatus } from '../core/lifecycle.ts';
 import type { ProvenanceMap } from '../core/resolve.ts';
@@ -62,8 +62,8 @@ export async function getEmployee(db: Db, tenantId: string, id: string): Promise
 
 export async function employeesByIds(db: Db, tenantId: string, ids: readonly string[]): Promise<Map<string, EmployeeRow>> {
   const out = new Map<string, EmployeeRow>();
-  for (const chunk of chunks(ids, 500)) {
-    const rows = await db.selectFrom('employees').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', chunk).execute();
+  for (const chunk of chunks(ids, LOOKUP_CHUNK)) {
+    const rows = await db.selectFrom('employees').selectAll().where('tenant_id', '=', tenantId).where(inValues(db, 'id', chunk)).execute();
     for (const row of rows) out.set(row.id, row);
   }
   return out;
@@ -72,11 +72,11 @@ export async function employeesByIds(db: Db, tenantId: string, ids: readonly str
 /** Correlation look-up: employee ids by normalised email or employee number. */
 export async function employeesByKeys(db: Db, tenantId: string, emails: readonly string[], numbers: readonly string[]): Promise<{ id: string; email_norm: string | null; employee_number: string | null }[]> {
   const out: { id: string; email_norm: string | null; employee_number: string | null }[] = [];
-  for (const chunk of chunks(emails, 500)) {
-    out.push(...(await db.selectFrom('employees').select(['id', 'email_norm', 'employee_number']).where('tenant_id', '=', tenantId).where('email_norm', 'in', chunk).execute()));
+  for (const chunk of chunks(emails, LOOKUP_CHUNK)) {
+    out.push(...(await db.selectFrom('employees').select(['id', 'email_norm', 'employee_number']).where('tenant_id', '=', tenantId).where(inValues(db, 'email_norm', chunk)).execute()));
   }
-  for (const chunk of chunks(numbers, 500)) {
-    out.push(...(await db.selectFrom('employees').select(['id', 'email_norm', 'employee_number']).where('tenant_id', '=', tenantId).where('employee_number', 'in', chunk).execute()));
+  for (const chunk of chunks(numbers, LOOKUP_CHUNK)) {
+    out.push(...(await db.selectFrom('employees').select(['id', 'email_norm', 'employee_number']).where('tenant_id', '=', tenantId).where(inValues(db, 'employee_number', chunk)).execute()));
   }
   return out;
 }
@@ -300,6 +300,24 @@ async function searchPlan(db: Db, raw: string, limit: number): Promise<{ conditi
   const { rows } = await sql<{ n: number }>`select count(*) as n from (${candidates} limit ${bound + 1})`.execute(db);
   if (Number(rows[0]?.n ?? 0) > bound) return like;
   return { condition: sql<boolean>`employees.rowid in (${candidates}) and ${like.condition}`, drives: true };
+}
+
+/** Values a look-up sends in one statement (one parameter each way, see inValues). */
+export const LOOKUP_CHUNK = 5000;
+
+/**
+ * `column IN (values)` with the values as one parameter: a JSON array read by `json_each` on
+ * SQLite, a text array on PostgreSQL (`= any($1)`). A page's 1,000 look-ups are then a short
+ * statement compiled and parsed at once, not 1,000 placeholders; either way the column's index
+ * serves it. Values JSON cannot carry faithfully (a NUL, a lone surrogate) keep the plain list.
+ */
+/** A NUL, or a lone surrogate (a code point of category Cs only matches unpaired in a `u` pattern). */
+const UNFAITHFUL_IN_JSON = /[\0\p{Cs}]/u;
+
+export function inValues(db: Db, column: string, values: readonly string[]): RawBuilder<SqlBool> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return sql<SqlBool>`${sql.ref(column)} = any(${[...values]}::text[])`;
+  if (values.some((v) => UNFAITHFUL_IN_JSON.test(v))) return sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
+  return sql<SqlBool>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
 }
 
 export function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, EmployeeLinkRow } from './schema.ts';
-import { chunks } from './employees.ts';
+import { chunks, inValues, LOOKUP_CHUNK } from './employees.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -100,22 +100,22 @@ export async function otherSourcesLinked(db: Db, tenantId: string, integrationId
 
 export async function linksForEmployees(db: Db, tenantId: string, employeeIds: readonly string[]): Promise<EmployeeLinkRow[]> {
   const out: EmployeeLinkRow[] = [];
-  for (const chunk of chunks(employeeIds, 500)) {
-    out.push(...(await db.selectFrom('employee_links').selectAll().where('tenant_id', '=', tenantId).where('employee_id', 'in', chunk).execute()));
+  for (const chunk of chunks(employeeIds, LOOKUP_CHUNK)) {
+    out.push(...(await db.selectFrom('employee_links').selectAll().where('tenant_id', '=', tenantId).where(inValues(db, 'employee_id', chunk)).execute()));
   }
   return out;
 }
 
 export async function linksByExternalIds(db: Db, tenantId: string, integrationId: string, externalIds: readonly string[]): Promise<EmployeeLinkRow[]> {
   const out: EmployeeLinkRow[] = [];
-  for (const chunk of chunks(externalIds, 500)) {
+  for (const chunk of chunks(externalIds, LOOKUP_CHUNK)) {
     out.push(
       ...(await db
         .selectFrom('employee_links')
         .selectAll()
         .where('tenant_id', '=', tenantId)
         .where('integration_id', '=', integrationId)
-        .where('external_id', 'in', chunk)
+        .where(inValues(db, 'external_id', chunk))
         .execute()),
     );
   }
