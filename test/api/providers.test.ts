@@ -119,6 +119,21 @@ for (const dialect of DIALECTS) {
       assert.ok(doc.paths['/api/v1/providers'], 'documented');
     });
 
+    it("says per OAuth provider whether this server has its own OAuth app (the console then asks for the organization's own)", async () => {
+      const apps = async () => Object.fromEntries(((await call('GET', '/providers')).body.data as { id: string; oauth: { appConfigured: boolean } | null }[]).map((p) => [p.id, p.oauth?.appConfigured ?? null]));
+      const config = h.ctx.config as { oauthClients?: Record<string, { clientId: string; clientSecret: string }> };
+      const saved = config.oauthClients;
+      try {
+        config.oauthClients = {};
+        assert.deepEqual(await apps(), { bamboohr: false, hibob: null, employmenthero: false, deel: false, entra: null, google: false });
+        config.oauthClients = { deel: { clientId: 'app', clientSecret: 'secret' } };
+        assert.deepEqual(await apps(), { bamboohr: false, hibob: null, employmenthero: false, deel: true, entra: null, google: false });
+        assert.equal((await call('GET', '/providers/deel')).body.oauth.appConfigured, true);
+      } finally {
+        config.oauthClients = saved;
+      }
+    });
+
     it('creating an integration checks settings and credentials against the descriptor', async () => {
       const unknown = await call('POST', '/integrations', { provider: 'workday', settings: {} });
       assert.equal(unknown.status, 400);

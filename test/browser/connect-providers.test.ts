@@ -249,6 +249,13 @@ describe('connecting providers from their descriptors, in Chromium', { skip: !ha
     await page.getByRole('link', { name: 'Connect Google Workspace' }).click();
     await page.getByRole('heading', { name: 'Connect Google Workspace' }).waitFor();
     assert.equal(await page.getByLabel('Service account with domain-wide delegation').isChecked(), true);
+    // This server has no Google OAuth app of its own: signing in needs the organization's app, asked for up front.
+    await page.getByLabel('Sign in with Google (OAuth 2.0)').check();
+    await page.getByText('ReFresh has no Google Workspace app configured here').waitFor();
+    await page.getByRole('button', { name: 'Continue to Google Workspace' }).click();
+    await page.getByText('Enter the OAuth app’s client ID.').waitFor();
+    assert.equal(await integrationNamed('Google Workspace'), undefined, 'nothing saved');
+    await page.getByLabel('Service account with domain-wide delegation').check();
     // The key file as Google's console downloads it; it is read in the browser and fills the two fields it holds.
     await page.getByLabel('JSON key file').setInputFiles({ name: 'not-json.json', mimeType: 'application/json', buffer: Buffer.from('not json') });
     await page.getByText('This is not a JSON key file').waitFor();
