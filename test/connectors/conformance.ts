@@ -50,12 +50,12 @@ function people(tag: string): Record<string, SandboxPerson> {
 }
 
 
-export function conformanceSuite(module: ProviderModule): void {
+export function conformanceSuite(module: ProviderModule, label = module.descriptor.name): void {
   const d = module.descriptor;
   const mapped = (r: SourceRecord) => applyMapping(r, d.defaultMapping);
   const name = d.name;
 
-  describe(`${name} connector conformance`, () => {
+  describe(`${label} connector conformance`, () => {
     let sb: SandboxHandle;
     const ids = new Map<string, string>();
     const waits: number[] = [];
@@ -267,7 +267,7 @@ export function conformanceSuite(module: ProviderModule): void {
   });
 
   for (const dialect of DIALECTS) {
-    describe(`${name} through the engine on ${dialect}`, () => {
+    describe(`${label} through the engine on ${dialect}`, () => {
       let sb: SandboxHandle;
       let ctx: AppContext;
       before(async () => {
