@@ -27,6 +27,7 @@ const VALID_BODIES: Record<string, unknown> = {
   'POST /integrations/{id}/connect': { credentials: { apiKey: 'someone-elses-key' } },
   'POST /integrations/{id}/disconnect': {},
   'POST /integrations/{id}/group-sync/preview': {},
+  'POST /integrations/{id}/group-sync/directory-preview': { directoryGroups: 'all' },
   'POST /runs/{id}/approve': {},
   'POST /runs/{id}/reject': {},
   'PATCH /employees/{id}': { role: 'organization_admin' },
