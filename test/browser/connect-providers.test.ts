@@ -91,8 +91,10 @@ describe('connecting providers from their descriptors, in Chromium', { skip: !ha
   /** On the integration's User Auto-Sync page: turn it on; the first sync runs and is listed as succeeded. */
   const turnOnUserSync = async (integrationId: string) => {
     await page.goto(`${base}/settings/user-sync/${integrationId}`);
-    // Checked once the API has answered (the switch shows the saved state); the first sync is then queued.
-    await page.getByRole('switch', { name: 'User Auto-Sync' }).check();
+    // The switch shows the saved state: it turns on once the API has answered, and the first sync is then queued.
+    const toggle = page.getByRole('switch', { name: 'User Auto-Sync' });
+    await toggle.click();
+    await until('User Auto-Sync to be saved on', async () => ((await toggle.isChecked()) ? true : undefined), undefined, 15_000);
     const first = await ctx.store.db.selectFrom('runs').select('id').where('integration_id', '=', integrationId).executeTakeFirstOrThrow();
     const run = await waitForRun(ctx.engine, tenantId, first.id, 60_000);
     assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
