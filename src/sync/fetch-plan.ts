@@ -145,7 +145,10 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
           changed.push(evaluated);
           continue;
         }
-        counts.unchanged += 1;
+        // Known, never linked and still out of scope: skipped again (their reason is listed once,
+        // in the run that first skipped them), not "unchanged", which is for synced people.
+        if (known.employeeId === null) counts.skipped += 1;
+        else counts.unchanged += 1;
         continue;
       }
       changed.push(evaluated);

@@ -346,8 +346,10 @@ export class Planner {
   }
 
   #skip(e: Evaluated, reason: string, correlationCase?: CorrelationCaseWrite): void {
+    // Tried again and skipped for the same record: counted as skipped, but listed only in the run
+    // that first skipped them (a re-sync writes no row for what did not change).
     if (this.retries.has(e.externalId)) {
-      this.ctx.counts.unchanged += 1;
+      this.ctx.counts.skipped += 1;
       return;
     }
     this.ctx.counts.skipped += 1;

@@ -8,6 +8,8 @@ import { DIALECTS } from '../helpers/dialects.ts';
 import { openHarness } from '../helpers/harness.ts';
 import { presentRun } from '../../src/app/presenters.ts';
 import { APPLIED_KINDS } from '../../src/core/run-states.ts';
+import { patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
+import { listChanges } from '../../src/store/run-changes.ts';
 
 for (const dialect of DIALECTS) {
   describe(`run counts on ${dialect}`, () => {
@@ -50,7 +52,40 @@ for (const dialect of DIALECTS) {
         await h.close();
       }
     });
+
+    it('people skipped in one run are counted skipped again in the next, never unchanged; their reason is listed once', async () => {
+      const h = await openHarness(dialect, { employees: 40, seed: 12 });
+      try {
+        const first = h.firstRun!;
+        const terminated = h.sandbox.roster.list().filter((p) => p.status === 'Inactive').length;
+        assert.ok(terminated > 0 && first.counts.skipped >= terminated, `terminated people are skipped: ${JSON.stringify(first.counts)}`);
+        // Two more ways to be skipped: an active person with no work e-mail (in scope, cannot be
+        // created) and one outside the sync scope (never linked).
+        await patchIntegrationFromRequest(h.ctx, h.tenantId, h.integration.id, { userSync: { scope: { groups: [{ conditions: [{ field: 'department', operator: 'notIn', values: ['Quarantine'] }] }] } } });
+        const noEmail = h.sandbox.roster.add({ firstName: 'Nomail', lastName: 'Person', workEmail: null });
+        const outside = h.sandbox.roster.add({ firstName: 'Outside', lastName: 'Scope', department: 'Quarantine' });
+        const second = await h.sync('full');
+        assert.equal(second.status, 'succeeded', JSON.stringify(second.error));
+        const listed = await listChanges(h.ctx.store.db, h.tenantId, second.id, { limit: 1000, kind: 'skipped' });
+        assert.deepEqual(listed.map((c) => c.externalId).sort(), [noEmail.id, outside.id].sort(), 'the new skips are listed with their reasons');
+        assert.equal(second.counts.skipped, first.counts.skipped + 2, 'the earlier skips still count as skipped');
+
+        const third = await h.sync('full');
+        assert.equal(third.status, 'succeeded', JSON.stringify(third.error));
+        assert.equal(third.counts.skipped, second.counts.skipped, JSON.stringify(third.counts));
+        assert.equal(third.counts.unchanged, third.counts.fetched - third.counts.skipped, 'unchanged: only people who are synced');
+        assert.equal(third.counts.unchanged, await linked(h), 'as many unchanged as linked people');
+        assert.deepEqual(await listChanges(h.ctx.store.db, h.tenantId, third.id, { limit: 10, kind: 'skipped' }), [], 'nothing new to list');
+      } finally {
+        await h.close();
+      }
+    });
   });
+}
+
+async function linked(h: Awaited<ReturnType<typeof openHarness>>): Promise<number> {
+  const rows = await h.ctx.store.db.selectFrom('employee_links').select('external_id').where('integration_id', '=', h.integration.id).where('employee_id', 'is not', null).where('present', '=', 1).execute();
+  return rows.length;
 }
 
 async function active(h: Awaited<ReturnType<typeof openHarness>>): Promise<number> {

@@ -14,8 +14,8 @@ export const RunCounts = z
     updated: z.number().int(),
     deactivated: z.number().int(),
     reactivated: z.number().int(),
-    unchanged: z.number().int(),
-    skipped: z.number().int(),
+    unchanged: z.number().int().describe('Synced people the run found with nothing to change'),
+    skipped: z.number().int().describe('People in the source the run did not sync (out of scope, or not creatable, e.g. no work e-mail), never counted unchanged; the run that first skips someone lists them among its changes with the reason'),
     failed: z.number().int(),
   })
   .meta({ id: 'RunCounts' });

@@ -5020,7 +5020,9 @@ export interface components {
             fetched: number;
             inScope: number;
             reactivated: number;
+            /** @description People in the source the run did not sync (out of scope, or not creatable, e.g. no work e-mail), never counted unchanged; the run that first skips someone lists them among its changes with the reason */
             skipped: number;
+            /** @description Synced people the run found with nothing to change */
             unchanged: number;
             updated: number;
         };
