@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DESCRIPTORS } from './providers/descriptors.ts';
@@ -9,7 +10,7 @@ export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 const ConfigSchema = z.object({
   PORT: z.coerce.number({ message: 'must be a port number (0–65535)' }).int('must be a port number (0–65535)').min(0, 'must be a port number (0–65535)').max(65535, 'must be a port number (0–65535)').default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATA_DIR: z.string().min(1).default('./data'),
+  DATA_DIR: z.string().min(1).optional(),
   DATABASE_URL: z
     .string()
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL (leave it unset for embedded SQLite)')
@@ -96,6 +97,23 @@ export interface Config {
   readonly metricsToken?: string | undefined;
 }
 
+/**
+ * The repository (package) this code runs from: the folder above src/ or dist/ that holds its
+ * package.json; the working directory when there is none.
+ */
+function packageRoot(): string {
+  for (let dir = import.meta.dirname, n = 0; n < 4; n += 1, dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return process.cwd();
+}
+
+/**
+ * Where embedded mode keeps its data when DATA_DIR is not set: `data/` in the repository, the
+ * folder `npm start` uses, whatever directory a later `npx refresh …` runs from.
+ */
+export const DEFAULT_DATA_DIR = path.join(packageRoot(), 'data');
+
 export function runMode(config: Config): 'embedded' | 'production' {
   return config.mode ?? (config.databaseUrl ? 'production' : 'embedded');
 }
@@ -133,7 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, mode?: 'embedde
   return {
     port: c.PORT,
     host: c.HOST,
-    dataDir: path.resolve(c.DATA_DIR),
+    dataDir: c.DATA_DIR ? path.resolve(c.DATA_DIR) : DEFAULT_DATA_DIR,
     databaseUrl: c.DATABASE_URL,
     apiKey: c.REFRESH_API_KEY,
     adminEmail: c.REFRESH_ADMIN_EMAIL,

@@ -1,10 +1,12 @@
 import { explainPerson } from '../app/explain.ts';
 import { DEFAULT_TENANT_ID } from '../store/tenants.ts';
-import { openRuntime } from './runtime.ts';
+import { describeDatabase } from './operator-store.ts';
+import { openExistingRuntime } from './runtime.ts';
 
 export async function doctorCommand(query: string): Promise<void> {
-  const { ctx } = await openRuntime(!process.env.DATABASE_URL);
+  const { config, ctx } = await openExistingRuntime();
   try {
+    console.log(`Database: ${describeDatabase(config)}\n`);
     const e = await explainPerson(ctx, DEFAULT_TENANT_ID, query);
     for (const line of e.summary) console.log(line);
     if (e.fields.length > 0) {

@@ -85,10 +85,9 @@ program.command('doctor <email-or-employee-id>').description('why a person is (o
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(2);
-  }
+  // One plain line, no stack trace. The exit code is set rather than exiting at once, so a log
+  // file still being opened is flushed; anything left holding the process ends it shortly after.
   console.error(error instanceof Error ? error.message : String(error));
-  process.exit(1);
+  process.exitCode = error instanceof ConfigError ? 2 : 1;
+  setTimeout(() => process.exit(), 2000).unref();
 }

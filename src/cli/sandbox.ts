@@ -24,6 +24,18 @@ export function availableSandboxes(): string[] {
   return Object.keys(PROVIDER_MODULES);
 }
 
+/**
+ * Someone to terminate in the examples: BambooHR id 102, Liam Johnson, active with a work e-mail
+ * in the default company (300 people, seed 42: what `npm start` and `refresh sandbox bamboohr`
+ * start). A test runs the examples against that sandbox.
+ */
+export const EXAMPLE_PERSON = { id: '102', name: 'Liam Johnson' } as const;
+
+/** The terminate example, for the default BambooHR sandbox on `port`. */
+export function terminateExample(port = 9101): string {
+  return `curl -XPOST http://127.0.0.1:${port}/_sandbox/employees/${EXAMPLE_PERSON.id}/terminate -H 'content-type: application/json' -d '{}'`;
+}
+
 /** The providers and their fault knobs, for `refresh sandbox --help`. */
 export function sandboxHelp(): string {
   const lines = ['', 'Providers and their fault knobs (POST /_sandbox/faults with {"<knob>": value}; DELETE clears them):'];
@@ -32,6 +44,12 @@ export function sandboxHelp(): string {
     const width = Math.max(...module.sandbox.knobs.map((k) => k.name.length));
     for (const knob of module.sandbox.knobs) lines.push(`    ${knob.name.padEnd(width)}  ${knob.description}`);
   }
+  lines.push(
+    '',
+    `Example: terminate ${EXAMPLE_PERSON.name} (BambooHR id ${EXAMPLE_PERSON.id}) in the default BambooHR sandbox (the one npm start runs, or refresh sandbox bamboohr), then sync: they are deactivated.`,
+    `  ${terminateExample()}`,
+    '  npx refresh sync <integration-id>',
+  );
   return `${lines.join('\n')}\n`;
 }
 

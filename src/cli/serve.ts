@@ -10,7 +10,7 @@ import { ensureApiKey, openRuntime } from './runtime.ts';
  * starting together create it once, and only the node that generated a password prints it.
  */
 export async function serveCommand(): Promise<void> {
-  const { config, ctx } = await openRuntime(false, {}, 'production');
+  const { config, ctx } = await openRuntime('stdout', {}, 'production');
   const { key, generated } = await ensureApiKey(ctx);
   const admin = await ensureFirstAdmin(ctx.store.db, DEFAULT_TENANT_ID, config.adminEmail, config.adminPassword);
   const app = await buildServer(ctx);
@@ -30,7 +30,7 @@ export async function serveCommand(): Promise<void> {
 
 /** `refresh worker`: claims queued runs (and takes over runs whose worker died). */
 export async function workerCommand(): Promise<void> {
-  const { config, ctx } = await openRuntime(false, {}, 'production');
+  const { config, ctx } = await openRuntime('stdout', {}, 'production');
   ctx.worker.start();
   ctx.logger.info({ worker: ctx.worker.id }, 'worker started');
   // The runs' metrics live in the worker that ran them: served on METRICS_PORT when set.

@@ -13,7 +13,7 @@ export type StartOptions = SandboxStartOptions;
 
 export async function startCommand(options: StartOptions = {}): Promise<void> {
   const startedAt = Date.now();
-  const { config, ctx } = await openRuntime(true);
+  const { config, ctx } = await openRuntime('file');
   const { key, generated } = await ensureApiKey(ctx);
   const admin = await ensureFirstAdmin(ctx.store.db, DEFAULT_TENANT_ID, config.adminEmail, config.adminPassword);
   const sandboxes = await ensureSandboxes(ctx, options).catch(async (error: unknown) => {
@@ -46,7 +46,7 @@ export async function startCommand(options: StartOptions = {}): Promise<void> {
   else console.log(`  Sign in:  ${admin.email} with the password printed on first start (or set REFRESH_ADMIN_PASSWORD)`);
   for (const s of sandboxes) {
     const rank = sandboxes.length > 1 ? `rank ${s.integration.priority}; ` : '';
-    console.log(`  Sandbox:  ${s.providerName} simulator at ${s.handle.url} (${s.handle.count()} people; ${rank}control API under ${s.handle.url}/_sandbox)`);
+    console.log(`  Sandbox:  ${s.providerName} simulator at ${s.handle.url} (${s.handle.count()} people; ${rank}integration ${s.integration.id}; control API under ${s.handle.url}/_sandbox)`);
   }
   if (sandboxes.length > 1) {
     const order = [...sandboxes].sort((a, b) => a.integration.priority - b.integration.priority).map((s) => s.providerName).join(' above ');

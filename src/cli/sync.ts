@@ -7,7 +7,9 @@ import { listChanges } from '../store/run-changes.ts';
 import type { Run } from '../store/runs.ts';
 import { DEFAULT_TENANT_ID } from '../store/tenants.ts';
 import { waitForRun } from '../jobs/worker.ts';
-import { openRuntime, table } from './runtime.ts';
+import { listIntegrations } from '../store/integrations.ts';
+import { describeDatabase } from './operator-store.ts';
+import { openExistingRuntime, table } from './runtime.ts';
 
 export function runSummary(run: Run): [string, string | number][] {
   const seconds = run.startedAt && run.finishedAt ? ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1) : '–';
@@ -41,8 +43,14 @@ export function progressDetail(p: RunT['progress'], now = Date.now()): string {
   return parts.join(' · ');
 }
 
+async function unknownIntegration(id: string, ctx: Awaited<ReturnType<typeof openExistingRuntime>>['ctx'], config: Awaited<ReturnType<typeof openExistingRuntime>>['config']): Promise<Error> {
+  const known = await listIntegrations(ctx.store.db, DEFAULT_TENANT_ID);
+  const list = known.length > 0 ? `the integrations are ${known.map((i) => `${i.id} (${i.name})`).join(', ')}` : 'there are no integrations yet';
+  return new Error(`No integration ${JSON.stringify(id.slice(0, 100))} in ${describeDatabase(config)}; ${list}.`);
+}
+
 export async function syncCommand(integrationId: string, opts: { full?: boolean; dryRun?: boolean; json?: boolean }): Promise<void> {
-  const { config, ctx } = await openRuntime(!process.env.DATABASE_URL);
+  const { config, ctx } = await openExistingRuntime();
   const tenantId = DEFAULT_TENANT_ID;
   let runId: string;
   try {
@@ -50,10 +58,12 @@ export async function syncCommand(integrationId: string, opts: { full?: boolean;
   } catch (error) {
     if (error instanceof ApiError && error.code === 'run_in_progress') {
       runId = String(error.details.runId);
-      if (!opts.json) console.log(`A sync is already running (${runId}); following it.`);
+      console.error(`A sync is already running (${runId}); following it.`);
     } else {
+      // An id that names no integration: one line saying which there are, and where they were looked for.
+      const unknown = error instanceof ApiError && error.status === 404 ? await unknownIntegration(integrationId, ctx, config) : null;
       await ctx.close();
-      throw error;
+      throw unknown ?? error;
     }
   }
   ctx.worker.start();

@@ -24,7 +24,7 @@ describe('DATA_DIR permissions', () => {
     try {
       const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'refresh-perms-')), 'data');
       const config = testConfig(dataDir);
-      const logger = loggerFor({ ...config, secretKey: undefined }, true);
+      const logger = loggerFor({ ...config, secretKey: undefined }, 'file');
       const ctx = await createContext({ ...config, secretKey: undefined }, logger, { worker: { schedule: false } });
       try {
         // A write makes SQLite create its WAL and SHM files.
@@ -53,7 +53,7 @@ describe('DATA_DIR permissions', () => {
       chmodSync(path.join(dataDir, name), 0o644);
     }
     const config = testConfig(dataDir);
-    const ctx = await createContext(config, loggerFor(config, true), { worker: { schedule: false } });
+    const ctx = await createContext(config, loggerFor(config, 'file'), { worker: { schedule: false } });
     try {
       assert.equal(mode(dataDir), 0o700);
       for (const name of ['refresh.db', 'refresh.db-wal', 'logs/refresh.log']) assert.equal(mode(path.join(dataDir, name)), 0o600, name);
