@@ -36,8 +36,11 @@ type Status = 'active' | 'inactive';
 interface Model {
   /** ReFresh's people by work e-mail: status, and what admins set (ReFresh-only role, an admin-owned field). */
   people: Map<string, { status: Status; role: string; note: string | null }>;
-  /** A run held by the safeguard: what approving it applies, and whether an edit made it stale. */
-  held: { runId: string; projection: Map<string, Status>; plan: Set<string>; stale: boolean } | null;
+  /**
+   * A run held by the safeguard: what approving it applies, whether an admin edited one of its
+   * people since (which makes it stale for good), and the ranks it was planned under.
+   */
+  held: { runId: string; projection: Map<string, Status>; plan: Set<string>; edited: boolean; hibobFirst: boolean } | null;
   connected: boolean;
   /** HiBob ranks above BambooHR: its job title wins for the people both hold. */
   hibobFirst: boolean;
@@ -174,7 +177,7 @@ async function settle(m: Model, r: Real, runId: string, dryRun: boolean): Promis
   if (hold) {
     assert.equal(run.status, 'blocked', JSON.stringify(run));
     const plan = new Set([...next].filter(([e, s]) => m.people.get(e) && m.people.get(e)!.status !== s).map(([e]) => e));
-    m.held = { runId, projection: next, plan, stale: false };
+    m.held = { runId, projection: next, plan, edited: false, hibobFirst: m.hibobFirst };
     return;
   }
   assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
@@ -193,15 +196,18 @@ const cmd = (name: string, canRun: (m: Readonly<Model>) => boolean, go: (m: Mode
 
 function commands() {
   const always = () => true;
+  const crash = fc.tuple(fc.constantFrom(...CRASHES), fc.constantFrom('full', 'incremental')).map(([point, mode]) =>
+    cmd(`crash at ${point}, then restart (${mode})`, (m) => m.connected && !m.held, async (m, r) => {
+      r.crashNext = point;
+      await sync(m, r, mode as 'full', false);
+    }),
+  );
   return [
     fc.constantFrom('full', 'incremental').map((mode) => cmd(`sync ${mode}`, always, (m, r) => sync(m, r, mode as 'full', false))),
     fc.constantFrom('full', 'incremental').map((mode) => cmd(`dry run ${mode}`, always, (m, r) => sync(m, r, mode as 'full', true))),
-    fc.tuple(fc.constantFrom(...CRASHES), fc.constantFrom('full', 'incremental')).map(([point, mode]) =>
-      cmd(`crash at ${point}, then restart (${mode})`, (m) => m.connected && !m.held, async (m, r) => {
-        r.crashNext = point;
-        await sync(m, r, mode as 'full', false);
-      }),
-    ),
+    // Twice in the list: a crash only bites a run that reaches its point, so it is drawn more often.
+    crash,
+    crash,
     fc.integer({ min: 1, max: 6 }).map((n) =>
       cmd(`HRIS terminates ${n}`, always, async (_m, r) => {
         // The people HiBob holds too stay: their status would be HiBob's whenever it ranks first.
@@ -215,8 +221,6 @@ function commands() {
         const res = await r.api('PATCH', `/integrations/${lower}`, { priority: 1 });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         m.hibobFirst = !m.hibobFirst;
-        // The held plan was made under the other ranks.
-        if (m.held) m.held.stale = true;
       }),
     ),
     fc.nat().map((i) =>
@@ -241,7 +245,10 @@ function commands() {
         const held = m.held;
         m.held = null;
         const res = await r.api('POST', `/runs/${held.runId}/approve`);
-        if (held.stale) {
+        // Stale when one of its people was edited, or the settings it was planned under differ
+        // now: the ranks swapped (an even number of swaps restores them), or BambooHR is
+        // disconnected (it no longer owns its people; reconnected and enabled, it does again).
+        if (held.edited || held.hibobFirst !== m.hibobFirst || !m.connected) {
           assert.equal(res.status, 409, JSON.stringify(res.body));
           return assert.equal(res.body.error.code, 'plan_stale');
         }
@@ -289,7 +296,7 @@ function commands() {
           p.note = `note ${i}`;
           assert.equal((await r.api('PATCH', `/employees/${id}`, { fields: { 'custom.note': p.note } })).status, 200);
           // A field of a person the held plan changes: the plan no longer holds.
-          if (m.held?.plan.has(email)) m.held.stale = true;
+          if (m.held?.plan.has(email)) m.held.edited = true;
         }
       }),
     ),
