@@ -16,6 +16,7 @@ import { createContext, type AppContext } from '../../src/app/context.ts';
 import { createIntegrationFromRequest, patchIntegrationFromRequest, requestSync } from '../../src/app/integrations-service.ts';
 import { groupDetail, listGroupsFor } from '../../src/app/groups-service.ts';
 import { previewDirectoryGroups } from '../../src/app/directory-preview.ts';
+import { planDirectoryGroups, type SourceGroup } from '../../src/core/directory-groups.ts';
 import { createLogger } from '../../src/logger.ts';
 import { waitForRun } from '../../src/jobs/worker.ts';
 import { headcounts } from '../../src/store/groups.ts';
@@ -48,6 +49,56 @@ async function syncedPeople(ctx: AppContext, id: string): Promise<Map<string, st
 }
 
 const groupRow = (ctx: AppContext, key: string) => ctx.store.db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId).where('source_key', '=', key).execute();
+
+describe('planning a group nested in two (pure)', () => {
+  const g = (key: string, name: string, groupKeys: string[] = [], userIds: string[] = [], everyone = false): SourceGroup => ({ key, name, email: null, userIds, groupKeys, others: [], ...(everyone ? { everyone } : {}) });
+  const plan = (groups: SourceGroup[], existing: { id: string; key: string; parentId: string | null }[] = [], employees: [string, string][] = []) => {
+    let n = 0;
+    return planDirectoryGroups({
+      groups,
+      selection: 'all',
+      type: 'Google group',
+      employeeOf: new Map(employees),
+      whyNot: () => 'not synced',
+      existing: existing.map((e) => ({ ...e, attribute: 'directoryGroup', name: groups.find((x) => x.key === e.key)!.name, type: 'Google group', archived: false })),
+      memberships: [],
+      newId: () => `g${++n}`,
+    });
+  };
+  const idOf = (p: ReturnType<typeof plan>, key: string) => p.groups.find((x) => x.key === key)!.id;
+
+  it('a new group goes under the parent whose name sorts first and is linked to the other', () => {
+    const p = plan([g('s', 'Sales', ['x']), g('b', 'Berlin office', ['x']), g('x', 'Abt. Field')]);
+    assert.equal(p.groups.find((x) => x.key === 'x')!.parentId, idOf(p, 'b'));
+    assert.deepEqual(p.alsoIn, [{ groupId: idOf(p, 'x'), parentId: idOf(p, 's') }]);
+    assert.equal(p.groups.length, 3, 'no copy');
+  });
+
+  it('a synced group keeps its place when the source adds a parent that sorts first', () => {
+    const p = plan([g('s', 'Sales', ['x']), g('b', 'Berlin office', ['x']), g('x', 'Abt. Field')], [
+      { id: 'S', key: 's', parentId: null },
+      { id: 'B', key: 'b', parentId: null },
+      { id: 'X', key: 'x', parentId: 'S' },
+    ]);
+    assert.equal(p.groups.find((x) => x.key === 'x')!.parentId, 'S');
+    assert.deepEqual(p.moved, []);
+    assert.deepEqual(p.alsoIn, [{ groupId: 'X', parentId: 'B' }]);
+  });
+
+  it('never links a parent that is nested in the group (no loop, even from a source that allows one)', () => {
+    const p = plan([g('a', 'A', ['b']), g('b', 'B', ['a'])]);
+    const links = p.alsoIn.map((l) => [l.groupId, l.parentId]);
+    const parents = p.groups.map((x) => [x.id, x.parentId]);
+    assert.ok(parents.filter(([, parent]) => parent !== null).length <= 1, JSON.stringify(parents));
+    assert.deepEqual(links, [], 'no link closes the loop');
+  });
+
+  it('a group whose member is the whole organisation holds every synced person, each once', () => {
+    const p = plan([g('all', 'All staff', [], [], true), g('x', 'Abt. Field', [], ['u1'])], [], [['u1', 'E1'], ['u2', 'E2'], ['u3', 'E2']]);
+    assert.deepEqual([...p.groups.find((x) => x.key === 'all')!.members].sort(), ['E1', 'E2']);
+    assert.deepEqual(p.skips, [], 'nobody skipped for it');
+  });
+});
 
 for (const dialect of DIALECTS) {
   describe(`an Entra group nested in two groups, on ${dialect}`, () => {
