@@ -25,6 +25,8 @@ import { resolveContext, type ResolveContext } from './reresolve.ts';
 import { appliedPeopleChanges } from '../store/run-changes.ts';
 import { planFingerprint, type PlanBasis } from './plan-basis.ts';
 
+const PROGRESS_EVERY_MS = 500;
+
 export interface PlanOutcome {
   readonly watermark: string | null;
   readonly deactivations: number;
@@ -95,7 +97,9 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   /** How many people the provider says the fetch holds, once it tells. */
   let total: number | null = null;
   /** Stages what the planner holds, with the run's progress, in one fenced transaction. */
+  let flushedAt = 0;
   const flush = async (phase: RunPhase, message: string) => {
+    flushedAt = performance.now();
     const { apply, stage } = streaming ? planner.drainApplicable() : { apply: [], stage: planner.drain() };
     const after = { ...applied };
     for (const c of apply) if (isAppliedKind(c.row.kind)) after[c.row.kind] += 1;
@@ -154,7 +158,9 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
       changed.push(evaluated);
     }
     await planner.planRecords(changed);
-    await flush('fetching', `fetched ${counts.fetched} people`);
+    // A page that changed nobody only moves the progress: written twice a second at most (the
+    // console polls every second), not a transaction per page of a 100,000-person re-sync.
+    if (planner.pending > 0 || performance.now() - flushedAt >= PROGRESS_EVERY_MS) await flush('fetching', `fetched ${counts.fetched} people`);
   }
 
   // Only a complete full fetch, or an explicit delete, makes a person disappear.

@@ -111,6 +111,11 @@ export class Planner {
     return this.#seq;
   }
 
+  /** Changes planned and not drained yet. */
+  get pending(): number {
+    return this.#changes.length;
+  }
+
   /** Every change planned since the last drain, staged (payload encoded) to be applied after the fetch. */
   drain(): NewRunChangeRow[] {
     return this.#changes.splice(0, this.#changes.length).map((c) => this.#staged(c));
