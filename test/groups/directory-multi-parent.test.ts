@@ -228,6 +228,12 @@ for (const dialect of DIALECTS) {
       assert.equal((await groupDetail(ctx, tenantId, row.id)).headcount, new Set(people.values()).size);
       const skips = await ctx.store.db.selectFrom('run_changes').select(['display_name', 'reason']).where('kind', '=', 'skipped').execute();
       assert.ok(!skips.some((s) => s.display_name === allStaff.name), JSON.stringify(skips.filter((s) => s.display_name === allStaff.name)));
+      // The preview counts the whole organisation as the source lists it, and the headcount ReFresh gives it.
+      const preview = await previewDirectoryGroups(ctx, tenantId, id, { directoryGroups: { include: [allStaff.email] } });
+      assert.equal(preview.groups.length, 1);
+      assert.equal(preview.groups[0]!.people, sb.directory.allUsers().filter((u) => u.deletionTime === null).length, 'everyone in the domain');
+      assert.equal(preview.groups[0]!.headcount, new Set(people.values()).size);
+      assert.equal(preview.groups[0]!.skipped, 0);
 
       // A person who joins the domain joins the group on the next run.
       const joined = sb.directory.addUser({ primaryEmail: `new.joiner@${sb.directory.domain}`, givenName: 'New', familyName: 'Joiner', employeeNumber: 'E-NEW-1' });
