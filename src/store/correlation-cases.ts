@@ -50,9 +50,10 @@ export async function upsertCorrelationCases(db: Db, rows: readonly NewCorrelati
   }
 }
 
-export async function listCorrelationCases(db: Db, tenantId: string, opts: { status?: string; limit: number; after?: string }): Promise<CorrelationCase[]> {
+export async function listCorrelationCases(db: Db, tenantId: string, opts: { status?: string; limit: number; after?: string; /** Only these cases. */ ids?: readonly string[] }): Promise<CorrelationCase[]> {
   let q = db.selectFrom('correlation_cases').selectAll().where('tenant_id', '=', tenantId);
   if (opts.status) q = q.where('status', '=', opts.status);
+  if (opts.ids) q = q.where('id', 'in', opts.ids.length > 0 ? opts.ids : ['']);
   if (opts.after) q = q.where('id', '>', opts.after);
   return (await q.orderBy('id').limit(opts.limit).execute()).map(toCorrelationCase);
 }

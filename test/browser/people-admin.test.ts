@@ -1,7 +1,8 @@
 /**
  * Issue 14, items 3–5 in Debian's Chromium (playwright-core, nothing downloaded), at 1280 and 390
  * px, each page checked for raw ids, ISO timestamps and internal names (test/helpers/admin-text.ts):
- * the Employees list (total, sort by column, filters, page size); CSV import (preview, then apply).
+ * the Employees list (total, sort by column, filters, page size); CSV import (preview, then apply);
+ * Match review's bulk decisions.
  * Screenshots go to
  * test-artifacts/screenshots/people/.
  */
@@ -11,6 +12,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { openHarness, type Harness } from '../helpers/harness.ts';
+import { generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
 import { CHROMIUM, openConsoleSession, WIDTHS, type ConsoleSession } from '../helpers/console-session.ts';
 
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', 'people');
@@ -24,12 +26,15 @@ describe('people admin at 1280 and 390 px in Chromium', { skip: !hasChromium && 
   let base: string;
   let page: Page;
   let pageErrors: string[];
+  let apiKey: string;
 
   before(async () => {
     if (!hasChromium) throw new Error(`${CHROMIUM} is missing and CI=true: install Debian's chromium (apt-get install chromium); nothing downloads a browser.`);
     h = await openHarness('sqlite', { employees: 30, seed: 33 });
     session = await openConsoleSession(h, { shots: SHOTS, email: EMAIL, password: PASSWORD });
     ({ base, page, pageErrors } = session);
+    apiKey = generateApiKey();
+    await registerApiKey(h.ctx.store.db, h.tenantId, apiKey, 'people-admin test');
   });
 
   after(async () => {
@@ -114,6 +119,47 @@ describe('people admin at 1280 and 390 px in Chromium', { skip: !hasChromium && 
       await session.assertCleanText(`the CSV import result (${width} px)`);
       await session.screenshot('csv-applied', width);
       await page.getByRole('button', { name: 'Close' }).click();
+      assert.deepEqual(pageErrors, []);
+    });
+  }
+
+  for (const width of WIDTHS) {
+    it(`at ${width} px, Match review links all suggested and creates the rest as new, after confirming, and says who was left open and why`, async () => {
+      await session.setWidth(width);
+      const add = async (first: string, email: string, employeeNumber: string) => {
+        const res = await session.app.inject({ method: 'POST', url: '/api/v1/employees', headers: { authorization: `Bearer ${apiKey}` }, payload: { fields: { email, employeeNumber, firstName: first, lastName: 'Manual' } } });
+        assert.equal(res.statusCode, 201, res.body);
+      };
+      // One case whose e-mail names one employee and number another (suggested), one whose number two employees share (no suggestion).
+      await add('Lena', `lena.${width}@bulk.example`, `A-${width}`);
+      await add('Other', `other.${width}@bulk.example`, `B-${width}`);
+      h.sandbox.roster.add({ firstName: 'Lena', lastName: `Case${width}`, workEmail: `lena.${width}@bulk.example`, employeeNumber: `B-${width}`, hireDate: '2024-01-01', status: 'Active' });
+      await add('One', `one.${width}@bulk.example`, `N-${width}`);
+      await add('Two', `two.${width}@bulk.example`, `N-${width}`);
+      h.sandbox.roster.add({ firstName: 'Bo', lastName: `Case${width}`, workEmail: `bo.${width}@bulk.example`, employeeNumber: `N-${width}`, hireDate: '2024-01-01', status: 'Active' });
+      await h.sync('incremental');
+      await page.goto(`${base}/settings/correlation-cases`);
+      await session.settle();
+      await page.getByTestId('correlation-case').filter({ hasText: `Lena Case${width}` }).getByText('Suggested').waitFor();
+      await page.getByRole('button', { name: 'Link all suggested (1)' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByText('Link 1 person to their suggested employee?').waitFor();
+      await session.screenshot('match-review-confirm', width);
+      await dialog.getByRole('button', { name: 'Link all suggested' }).click();
+      const result = page.getByTestId('bulk-result');
+      await result.getByText('Linked 1 person to their suggested employee').waitFor();
+      await result.getByText(`Bo Case${width} could be any of 2 employees; pick one.`).waitFor();
+      await session.assertCleanText(`Match review after linking (${width} px)`);
+      await session.screenshot('match-review-linked', width);
+      await page.getByRole('button', { name: 'Create all as new (1)' }).click();
+      await dialog.getByText('Create 1 person as new employees?').waitFor();
+      await dialog.getByRole('button', { name: 'Create all as new' }).click();
+      await result.getByText('Created 1 person as new employees').waitFor();
+      await page.getByText('Nothing to review').waitFor();
+      const created = await h.ctx.store.db.selectFrom('employees').select('id').where('email_norm', '=', `bo.${width}@bulk.example`).execute();
+      assert.equal(created.length, 1);
+      await session.assertCleanText(`Match review after creating (${width} px)`);
+      await session.screenshot('match-review-done', width);
       assert.deepEqual(pageErrors, []);
     });
   }

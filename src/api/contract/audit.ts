@@ -40,8 +40,23 @@ export const CorrelationCase = z
     candidates: z.array(z.string()).describe('Employee ids the record could be'),
     status: z.enum(['open', 'resolved']),
     resolution: z.object({ action: z.enum(['link', 'create']), employeeId: z.string() }).nullable(),
+    suggestedEmployeeId: z.string().nullable().describe('The candidate "Link all suggested" links an open case to: its only candidate, or the one whose work e-mail is the record\'s; null when the candidates are equally likely'),
     createdAt: Timestamp,
     resolvedAt: Timestamp.nullable(),
   })
   .meta({ id: 'CorrelationCase' });
+export const BulkResolveBody = z.strictObject({
+  action: z.enum(['link-suggested', 'create']).describe('link-suggested: link each case to its suggested employee; create: a new employee for each'),
+  caseIds: z.array(Id).max(500).optional().describe('Only these cases; every open case when absent (at most 500 a request)'),
+});
+
+export const BulkResolveResult = z
+  .object({
+    action: z.enum(['link-suggested', 'create']),
+    succeeded: z.number().int().describe('Cases decided'),
+    failed: z.array(z.object({ caseId: z.string(), name: z.string().describe('Who the case is about'), reason: z.string().describe('Why it was not decided, in words') })).describe('Cases left open, each with why'),
+    remaining: z.number().int().describe('Open cases this request did not reach (it decides at most 500): send it again'),
+  })
+  .meta({ id: 'BulkResolveResult' });
+
 export const CorrelationCasePage = pageOf(CorrelationCase).extend({ total: z.number().int().describe('Every case matching the filter, across pages') });

@@ -794,6 +794,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/correlation-cases/bulk-resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link all suggested, or create all as new: each open case (or each named) decided on its own and atomically, as one decision would be; answers how many succeeded and, for each that did not, who and why */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description link-suggested: link each case to its suggested employee; create: a new employee for each
+                         * @enum {string}
+                         */
+                        action: "link-suggested" | "create";
+                        /** @description Only these cases; every open case when absent (at most 500 a request) */
+                        caseIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkResolveResult"];
+                    };
+                };
+                /** @description The request is not valid; `error.details.field` names the part at fault */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API key or console session */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many requests; Retry-After says when to try again */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side; it has been logged */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/employees": {
         parameters: {
             query?: never;
@@ -4421,6 +4505,22 @@ export interface components {
             id: string;
             reason?: string | null;
         };
+        BulkResolveResult: {
+            /** @enum {string} */
+            action: "link-suggested" | "create";
+            /** @description Cases left open, each with why */
+            failed: {
+                caseId: string;
+                /** @description Who the case is about */
+                name: string;
+                /** @description Why it was not decided, in words */
+                reason: string;
+            }[];
+            /** @description Open cases this request did not reach (it decides at most 500): send it again */
+            remaining: number;
+            /** @description Cases decided */
+            succeeded: number;
+        };
         CorrelationCase: {
             /** @description Employee ids the record could be */
             candidates: string[];
@@ -4440,6 +4540,8 @@ export interface components {
             resolvedAt: string | null;
             /** @enum {string} */
             status: "open" | "resolved";
+            /** @description The candidate "Link all suggested" links an open case to: its only candidate, or the one whose work e-mail is the record's; null when the candidates are equally likely */
+            suggestedEmployeeId: string | null;
         };
         DirectoryGroupsPreview: {
             /** @constant */

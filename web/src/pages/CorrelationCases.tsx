@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useQueries, useQueryClient } from '@tanstack/react-query';
 import { client, data, errorMessage, type Schema } from '../api/client.ts';
 import { q } from '../api/queries.ts';
-import { Alert, Badge, Card, EmptyState, ErrorState, PageHeader, Spinner } from '../components/ui.tsx';
+import { Alert, Badge, Card, ConfirmDialog, EmptyState, ErrorState, PageHeader, Spinner } from '../components/ui.tsx';
 import { formatDateTime, personName, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 
@@ -19,7 +19,12 @@ export function CorrelationCasesPage() {
   const names = new Map((integrations.data?.data ?? []).map((i) => [i.id, i.name]));
   const [notice, setNotice] = useState<{ tone: Tone; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<'link-suggested' | 'create' | null>(null);
+  const [bulk, setBulk] = useState<Schema<'BulkResolveResult'> | null>(null);
   const rows = cases.data?.data ?? [];
+  const total = cases.data?.total ?? rows.length;
+  const suggested = rows.filter((c) => c.suggestedEmployeeId).length;
+  const allLoaded = total <= rows.length;
 
   // Candidates are employee ids: each is read once (cached) to show who they are.
   const wanted = [...new Set(rows.flatMap((c) => [...c.candidates, ...(c.resolution ? [c.resolution.employeeId] : [])]))];
@@ -49,6 +54,25 @@ export function CorrelationCasesPage() {
     }
   };
 
+  const resolveAll = async (action: 'link-suggested' | 'create') => {
+    setBusy('bulk');
+    setNotice(null);
+    try {
+      const result = await data(client.POST('/api/v1/correlation-cases/bulk-resolve', { body: { action } }));
+      setBulk(result);
+      void queryClient.invalidateQueries({ queryKey: ['employees'] });
+      void queryClient.invalidateQueries({ queryKey: ['correlation-cases'] });
+      cases.reload();
+    } catch (error) {
+      setBulk(null);
+      setNotice({ tone: 'bad', text: errorMessage(error) });
+    } finally {
+      setBusy(null);
+      setConfirming(null);
+    }
+  };
+  const nPeople = (n: number) => `${n} ${n === 1 ? 'person' : 'people'}`;
+
   return (
     <>
       <PageHeader
@@ -57,6 +81,27 @@ export function CorrelationCasesPage() {
         subtitle="People an HR system sent that could be more than one ReFresh employee. ReFresh never merges them silently: pick who they are, or create a new employee."
       />
       {notice && <Alert tone={notice.tone}>{notice.text}</Alert>}
+      {bulk && (
+        <div data-testid="bulk-result">
+          <Alert tone={bulk.failed.length === 0 ? 'good' : bulk.succeeded === 0 ? 'bad' : 'warn'} title={bulk.action === 'create' ? `Created ${nPeople(bulk.succeeded)} as new employees` : `Linked ${nPeople(bulk.succeeded)} to their suggested employee`}>
+            {bulk.failed.length > 0 ? (
+              <>
+                {bulk.failed.length === 1 ? 'One case was left open:' : `${bulk.failed.length} cases were left open:`}
+                <ul className="plain-list">
+                  {bulk.failed.map((f) => (
+                    <li key={f.caseId}>
+                      {f.name} {f.reason}.
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : (
+              'Every case was decided. The next sync fills their fields.'
+            )}
+            {bulk.remaining > 0 ? ` ${bulk.remaining} more cases are waiting; run it again for them.` : ''}
+          </Alert>
+        </div>
+      )}
       <div className="tabs" role="group" aria-label="Cases">
         {(['open', 'resolved'] as const).map((s) => (
           <button key={s} type="button" className={`tab${status === s ? ' tab-active' : ''}`} aria-pressed={status === s} onClick={() => setStatus(s)}>
@@ -64,7 +109,20 @@ export function CorrelationCasesPage() {
           </button>
         ))}
       </div>
-      <Card>
+      <Card
+        actions={
+          status === 'open' && rows.length > 0 ? (
+            <div className="bulk-actions">
+              <button type="button" className="btn btn-secondary btn-small" disabled={busy !== null || suggested === 0} onClick={() => setConfirming('link-suggested')}>
+                Link all suggested{allLoaded ? ` (${suggested})` : ''}
+              </button>
+              <button type="button" className="btn btn-secondary btn-small" disabled={busy !== null} onClick={() => setConfirming('create')}>
+                Create all as new{allLoaded ? ` (${total})` : ''}
+              </button>
+            </div>
+          ) : undefined
+        }
+      >
         {cases.loading && !cases.data ? (
           <Spinner label="Loading cases…" />
         ) : cases.error ? (
@@ -89,6 +147,7 @@ export function CorrelationCasesPage() {
                         <button type="button" className="btn btn-secondary btn-small" disabled={busy !== null} onClick={() => void resolve(c, { action: 'link', employeeId: id })}>
                           Link to {who(id)}
                         </button>{' '}
+                        {c.suggestedEmployeeId === id && <Badge tone="info">Suggested</Badge>}{' '}
                         <Link to={`/settings/employees/${id}`} className="small" aria-label={`View ${who(id)}`}>
                           view
                         </Link>
@@ -108,6 +167,21 @@ export function CorrelationCasesPage() {
           </ul>
         )}
       </Card>
+      <ConfirmDialog
+        open={confirming !== null}
+        tone="primary"
+        busy={busy === 'bulk'}
+        title={confirming === 'create' ? `Create ${allLoaded ? nPeople(total) : 'everyone waiting'} as new employees?` : `Link ${allLoaded ? nPeople(suggested) : 'everyone with a suggestion'} to their suggested employee?`}
+        confirmLabel={confirming === 'create' ? 'Create all as new' : 'Link all suggested'}
+        onConfirm={() => confirming && void resolveAll(confirming)}
+        onCancel={() => setConfirming(null)}
+      >
+        {confirming === 'create' ? (
+          <p>Each person from the HR system becomes a new ReFresh employee, even where a candidate might be the same person. A case whose work email another employee already has stays open for you to link.</p>
+        ) : (
+          <p>Each case is linked to the employee marked Suggested (the only candidate, or the one with the same work email). Cases without a suggestion stay open for you to decide.</p>
+        )}
+      </ConfirmDialog>
     </>
   );
 }
