@@ -1,36 +1,19 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { apiCaller, openHarness, serveApi, type Harness } from '../helpers/harness.ts';
 import { createAdminUser } from '../../src/auth/admin-users.ts';
-import type { DialectName } from '../../src/store/db.ts';
-import type { Store } from '../../src/store/db.ts';
+import { installAuditRefusal } from '../helpers/audit-refusal.ts';
 
 /**
  * Issue 9 point 6: each audit row commits in the transaction of its change. The database itself
- * refuses the audit row of one action at a time (a trigger reading a table of refused actions,
- * in the test's own SQLite database or throwaway PostgreSQL schema); the request then fails, and
+ * refuses the audit row of one action at a time (test/helpers/audit-refusal.ts); the request then fails, and
  * the change it describes must not be there either. Allowed again, the same request succeeds
  * with its row, so each refusal is known to have hit the write under test.
  */
 
 type Json = any;
-
-async function installAuditRefusal(store: Store, dialect: DialectName): Promise<void> {
-  await sql`CREATE TABLE test_refused_audit (action varchar(100) PRIMARY KEY)`.execute(store.db);
-  if (dialect === 'sqlite') {
-    await sql`CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_events WHEN NEW.action IN (SELECT action FROM test_refused_audit) BEGIN SELECT RAISE(ABORT, 'audit row refused by the test'); END`.execute(store.db);
-    return;
-  }
-  await sql`CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF EXISTS (SELECT 1 FROM test_refused_audit WHERE action = NEW.action) THEN RAISE EXCEPTION 'audit row refused by the test'; END IF;
-      RETURN NEW;
-    END $$`.execute(store.db);
-  await sql`CREATE TRIGGER test_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_audit()`.execute(store.db);
-}
 
 const SANDBOX_KEY = 'sandbox-audit-atomic-key';
 
@@ -44,8 +27,8 @@ for (const dialect of DIALECTS) {
       const res = await apiCaller({ base, key })(method, path, body, headers);
       return { ...res, cookie: res.headers.get('set-cookie'), body: res.body as Json };
     };
-    const refuse = (action: string) => h.ctx.store.db.insertInto('test_refused_audit' as never).values({ action } as never).execute();
-    const allow = (action: string) => h.ctx.store.db.deleteFrom('test_refused_audit' as never).where('action' as never, '=', action as never).execute();
+    let refuse: (action: string) => Promise<void>;
+    let allow: (action: string) => Promise<void>;
     const audits = async (action: string) => (await h.ctx.store.db.selectFrom('audit_events').select('entity_id').where('action', '=', action).execute()).map((r) => r.entity_id);
     /** The request fails while its audit row is refused, and succeeds (with exactly one new row) once allowed. */
     const refusedThenAllowed = async (action: string, request: () => Promise<{ status: number; body: Json; cookie: string | null }>, unchanged: () => Promise<void>) => {
@@ -65,7 +48,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       h = await openHarness(dialect, { employees: 8, seed: 41, extraApiKeys: [SANDBOX_KEY] });
       ({ app, base, key } = await serveApi(h));
-      await installAuditRefusal(h.ctx.store, dialect);
+      ({ refuse, allow } = await installAuditRefusal(h.ctx.store, dialect));
     });
     after(async () => {
       await app.close();

@@ -14,6 +14,7 @@ import * as oauth from 'oauth4webapi';
 import type { FastifyInstance } from 'fastify';
 import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
 import { FAST_HTTP, testConfig } from '../helpers/harness.ts';
+import { installAuditRefusal } from '../helpers/audit-refusal.ts';
 import { followAuthorize, freePort, type PageHandler } from '../helpers/oauth-browser.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
@@ -116,6 +117,20 @@ for (const dialect of DIALECTS) {
       await ctx.close();
       asServer.closeAllConnections();
       await new Promise((r) => asServer.close(r));
+    });
+
+    it('a callback whose audit row the database refuses stores no tokens and leaves the integration as it was (one transaction)', async () => {
+      const { refuse, allow } = await installAuditRefusal(ctx.store, dialect);
+      await refuse('integration.connected');
+      try {
+        const { callbackUrl, last } = await followAuthorize(await connect(), callback(), browser);
+        assert.ok(callbackUrl, `stopped at ${last.url} (${last.status})`);
+        assert.equal((await callbackJson(callbackUrl)).status, 500);
+        assert.equal(await readCredentials(ctx.store.db, ctx.vault, tenantId, integrationId), null, 'no tokens without their audit row');
+        assert.equal((await getIntegration(ctx.store.db, tenantId, integrationId))!.connection.status, 'disconnected');
+      } finally {
+        await allow('integration.connected');
+      }
     });
 
     it('connects: authorize (login + consent), callback with iss, code exchanged, tokens stored encrypted', async () => {
