@@ -2,7 +2,7 @@
  * Issue 14, items 3–5 in Debian's Chromium (playwright-core, nothing downloaded), at 1280 and 390
  * px, each page checked for raw ids, ISO timestamps and internal names (test/helpers/admin-text.ts):
  * the Employees list (total, sort by column, filters, page size); CSV import (preview, then apply);
- * Match review's bulk decisions.
+ * Match review's bulk decisions; the safeguard threshold per integration.
  * Screenshots go to
  * test-artifacts/screenshots/people/.
  */
@@ -160,6 +160,36 @@ describe('people admin at 1280 and 390 px in Chromium', { skip: !hasChromium && 
       assert.equal(created.length, 1);
       await session.assertCleanText(`Match review after creating (${width} px)`);
       await session.screenshot('match-review-done', width);
+      assert.deepEqual(pageErrors, []);
+    });
+  }
+
+  for (const width of WIDTHS) {
+    it(`at ${width} px, the safeguard's percentage and minimum are edited on the integration's User Auto-Sync page, with errors in words`, async () => {
+      await session.setWidth(width);
+      await page.goto(`${base}/settings/user-sync/${h.integration.id}`);
+      await session.settle();
+      const form = page.getByRole('form', { name: 'Safeguard' });
+      const percent = form.getByLabel('Hold a run above (% of active people)');
+      const minimum = form.getByLabel('Only when a source has at least (people)');
+      await percent.fill('150');
+      await minimum.fill('2.5');
+      await form.getByRole('button', { name: 'Save safeguard' }).click();
+      await form.getByText('Enter a percentage from 0 to 100 (0 holds any run that deactivates someone).').waitFor();
+      await form.getByText('Enter a whole number of people, 0 or more.').waitFor();
+      assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'safeguard-percent', 'the first field at fault has the focus');
+      await session.assertCleanText(`the safeguard errors (${width} px)`);
+      await session.screenshot('safeguard-errors', width);
+      const wanted = width === 1280 ? { percent: 15, minimum: 8 } : { percent: 7.5, minimum: 30 };
+      await percent.fill(String(wanted.percent));
+      await minimum.fill(String(wanted.minimum));
+      await form.getByRole('button', { name: 'Save safeguard' }).click();
+      await form.getByRole('status').filter({ hasText: `Saved: a run that would deactivate more than ${wanted.percent}% of the active people (once there are at least ${wanted.minimum}) waits for your approval.` }).waitFor();
+      const row = await h.ctx.store.db.selectFrom('integrations').select('user_sync').where('id', '=', h.integration.id).executeTakeFirstOrThrow();
+      const stored = (JSON.parse(row.user_sync) as { safeguard: { maxDeactivationPercent: number; minPopulation: number } }).safeguard;
+      assert.deepEqual([stored.maxDeactivationPercent, stored.minPopulation], [wanted.percent, wanted.minimum]);
+      await session.assertCleanText(`the saved safeguard (${width} px)`);
+      await session.screenshot('safeguard-saved', width);
       assert.deepEqual(pageErrors, []);
     });
   }

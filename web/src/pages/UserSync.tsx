@@ -4,6 +4,7 @@ import { ApiError, client, data, errorMessage, type Body, type Schema } from '..
 import { q } from '../api/queries.ts';
 import { isActive, RunHistory, RunProgressBar, RunStatusBadge, RunSummaryLine } from '../components/RunBits.tsx';
 import { FieldMappingEditor, ScopeEditor } from '../components/SyncEditors.tsx';
+import { SafeguardEditor } from '../components/SafeguardEditor.tsx';
 import { Alert, Badge, Card, EmptyState, ErrorState, GoToIntegrations, PageHeader, ProviderMark, Spinner } from '../components/ui.tsx';
 import { CADENCE_LABEL, CONNECTION, HEALTH, clockTime, formatDateTime, relativeTime } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
@@ -224,9 +225,10 @@ export function UserSyncPage({ id }: { id: string }) {
             </select>
           </div>
           {i.userSync.safeguard && (
-            <p className="muted small">
-              Safeguard: a run that would deactivate more than {i.userSync.safeguard.maxDeactivationPercent}% of the active people (when there are at least {i.userSync.safeguard.minPopulation}) waits for your approval.
-            </p>
+            <div className="setting-block">
+              <h3 className="setting-label">Safeguard</h3>
+              <SafeguardEditor integrationId={id} safeguard={i.userSync.safeguard} onSaved={(updated) => integration.set(updated)} />
+            </div>
           )}
         </Card>
       </div>
