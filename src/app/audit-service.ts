@@ -12,7 +12,7 @@ import { parseJson } from '../store/ids.ts';
 export interface AuditEntry {
   readonly id: string;
   readonly at: string;
-  readonly actor: { type: 'admin' | 'system' | 'run'; id: string | null; integrationId?: string | null };
+  readonly actor: { type: 'admin' | 'system' | 'run' | 'operator'; id: string | null; integrationId?: string | null };
   readonly action: string;
   readonly entity: { type: string; id: string | null; name?: string | null };
   readonly before: unknown;
@@ -23,7 +23,7 @@ export interface AuditEntry {
 export interface AuditQuery {
   readonly employeeId?: string;
   readonly integrationId?: string;
-  readonly actor?: 'admin' | 'system' | 'run';
+  readonly actor?: 'admin' | 'system' | 'run' | 'operator';
   readonly limit: number;
   readonly cursor?: string;
 }

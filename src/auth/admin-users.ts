@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
+import { withinTransaction } from '../store/transaction.ts';
 import { newId, nowIso } from '../store/ids.ts';
 import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 
@@ -70,7 +71,7 @@ export async function countAdmins(db: Kysely<Database>, tenantId: string): Promi
 /** Sets a new password and ends the admin's sessions (whoever held one must sign in again). */
 export async function setAdminPassword(db: Kysely<Database>, tenantId: string, id: string, password: string): Promise<void> {
   const passwordHash = await hashPassword(password);
-  await db.transaction().execute(async (trx) => {
+  await withinTransaction(db, async (trx) => {
     await trx.updateTable('admin_users').set({ password_hash: passwordHash }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
     await trx.deleteFrom('admin_sessions').where('tenant_id', '=', tenantId).where('user_id', '=', id).execute();
   });

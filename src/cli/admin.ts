@@ -6,6 +6,7 @@
 import { ADMIN_ROLES, createAdminUser, findAdminForLogin, listAdmins, normalizeAdminEmail, setAdminPassword, type AdminRole } from '../auth/admin-users.ts';
 import { generatePassword, MIN_PASSWORD_LENGTH } from '../auth/passwords.ts';
 import { loadConfig } from '../config.ts';
+import { audit, operatorActor } from '../store/audit.ts';
 import { readPasswordFromStdin, table, withTenantStore } from './operator-store.ts';
 
 interface PasswordOptions {
@@ -31,7 +32,11 @@ export async function adminCreateCommand(email: string, opts: PasswordOptions & 
   if (!(ADMIN_ROLES as readonly string[]).includes(opts.role)) throw new Error(`--role must be one of: ${ADMIN_ROLES.join(', ')}`);
   const { password, generated } = await chosenPassword(opts);
   await withTenantStore(opts.tenant, async (store, tenantId) => {
-    const admin = await createAdminUser(store.db, { tenantId, email: address, password, role: opts.role as AdminRole });
+    const admin = await store.db.transaction().execute(async (trx) => {
+      const made = await createAdminUser(trx, { tenantId, email: address, password, role: opts.role as AdminRole });
+      await audit(trx, tenantId, 'admin.created', made.id, null, { email: made.email, role: made.role }, operatorActor());
+      return made;
+    });
     console.log(`Created ${admin.role} ${admin.email} in ${tenantId}.`);
     if (generated) console.log(`Password (shown once — keep it): ${password}`);
   });
@@ -43,7 +48,10 @@ export async function adminResetPasswordCommand(email: string, opts: PasswordOpt
   await withTenantStore(opts.tenant, async (store, tenantId) => {
     const admin = await findAdminForLogin(store.db, tenantId, address);
     if (!admin) throw new Error(`No admin ${address} in ${tenantId}; \`refresh admin list\` shows them, \`refresh admin create\` adds one.`);
-    await setAdminPassword(store.db, tenantId, admin.id, password);
+    await store.db.transaction().execute(async (trx) => {
+      await setAdminPassword(trx, tenantId, admin.id, password);
+      await audit(trx, tenantId, 'admin.password_reset', admin.id, null, { email: admin.email }, operatorActor());
+    });
     console.log(`New password set for ${admin.email}; their sessions were ended.`);
     if (generated) console.log(`Password (shown once — keep it): ${password}`);
     const config = loadConfig();

@@ -6,12 +6,18 @@ import { loadConfig } from '../config.ts';
 import { loadOrCreateKeyFile, parseKeys, Vault } from '../auth/vault.ts';
 import { prependKeyFile, rotateVaultKeys, staleCount } from '../auth/key-rotation.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../store/tenants.ts';
+import { audit, operatorActor } from '../store/audit.ts';
 import { openStoreFor, table, withTenantStore } from './operator-store.ts';
 
 /** `refresh keys create --name`: a new API key, printed once (only its hash is stored). */
 export async function keysCreateCommand(opts: { name: string; tenant?: string }): Promise<void> {
   await withTenantStore(opts.tenant, async (store, tenantId) => {
-    const { key, info } = await createApiKey(store.db, tenantId, opts.name);
+    // The key and its audit entry commit together, as through the API.
+    const { key, info } = await store.db.transaction().execute(async (trx) => {
+      const made = await createApiKey(trx, tenantId, opts.name);
+      await audit(trx, tenantId, 'api_key.created', made.info.id, null, { name: made.info.name, prefix: made.info.prefix }, operatorActor());
+      return made;
+    });
     console.log(`API key ${info.id} ("${info.name}") for ${tenantId}, shown once — keep it:\n${key}`);
   });
 }
@@ -28,7 +34,11 @@ export async function keysListCommand(opts: { tenant?: string }): Promise<void> 
 /** `refresh keys revoke <id>`: the key stops working at once. */
 export async function keysRevokeCommand(id: string, opts: { tenant?: string }): Promise<void> {
   await withTenantStore(opts.tenant, async (store, tenantId) => {
-    const revoked = await revokeApiKey(store.db, tenantId, id);
+    const revoked = await store.db.transaction().execute(async (trx) => {
+      const gone = await revokeApiKey(trx, tenantId, id);
+      if (gone) await audit(trx, tenantId, 'api_key.revoked', gone.id, { name: gone.name, prefix: gone.prefix }, null, operatorActor());
+      return gone;
+    });
     if (!revoked) throw new Error(`No API key ${id} for ${tenantId}; \`refresh keys list\` shows their ids.`);
     console.log(`Revoked API key ${revoked.id} ("${revoked.name}", ${revoked.prefix}…).`);
   });

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import { newId, nowIso } from './ids.ts';
@@ -10,6 +11,17 @@ export interface AuditActor {
 }
 
 export const ADMIN: AuditActor = { type: 'admin', id: null };
+
+/** Someone at the `refresh` CLI on a server: named by their operating-system account. */
+export function operatorActor(): AuditActor {
+  let name: string | null = null;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = null; // no passwd entry (some containers): the action is still recorded
+  }
+  return { type: 'operator', id: name };
+}
 
 /**
  * Records one admin or system event. Pass the transaction of the change it describes, so the

@@ -49,6 +49,16 @@ async function stop(node: Node | undefined): Promise<void> {
   await new Promise((r) => node.child.once('exit', r));
 }
 
+/** The audit trail the CLI left: each operator action, by whom, in order. */
+async function operatorAudit(open: () => Promise<Store>): Promise<{ action: string; actor_id: string | null; after: string | null }[]> {
+  const store = await open();
+  try {
+    return await store.db.selectFrom('audit_events').select(['action', 'actor_id', 'after']).where('actor_type', '=', 'operator').orderBy('at').orderBy('id').execute();
+  } finally {
+    await store.close();
+  }
+}
+
 const login = (base: string, email: string, password: string) =>
   fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
 
@@ -118,6 +128,11 @@ for (const dialect of DIALECTS) {
       const list = await cli(env, ['admin', 'list']);
       assert.match(list.stdout, /ops@example\.com +organization_admin/);
       assert.match(list.stdout, /auditor@example\.com +compliance_manager/);
+
+      const trail = (await operatorAudit(open)).filter((e) => e.action.startsWith('admin.'));
+      assert.deepEqual(trail.map((e) => e.action), ['admin.created', 'admin.password_reset'], 'the refused create and the unknown reset leave no row');
+      assert.ok(trail.every((e) => e.actor_id && e.after?.includes('auditor@example.com')), JSON.stringify(trail));
+      assert.equal(JSON.stringify(trail).includes(generated), false, 'never the password');
     });
 
     it('`refresh keys create|list|revoke`: the key works once created, shows when it was used, and stops when revoked', async () => {
@@ -139,6 +154,10 @@ for (const dialect of DIALECTS) {
       const twice = await cli(env, ['keys', 'revoke', id]);
       assert.equal(twice.code, 1);
       assert.match(twice.stderr, /No API key/);
+
+      const trail = (await operatorAudit(open)).filter((e) => e.action.startsWith('api_key.'));
+      assert.deepEqual(trail.map((e) => e.action), ['api_key.created', 'api_key.revoked'], 'a second revoke of the same key leaves no row');
+      assert.equal(JSON.stringify(trail).includes(key), false, 'never the key');
     });
   });
 }

@@ -4,7 +4,7 @@ import { Id, Timestamp, pageOf, paging } from './common.ts';
 export const AuditQuery = z.strictObject({
   employeeId: Id.optional(),
   integrationId: Id.optional(),
-  actor: z.enum(['admin', 'system', 'run']).optional(),
+  actor: z.enum(['admin', 'system', 'run', 'operator']).optional(),
   ...paging,
 });
 
@@ -12,7 +12,7 @@ export const AuditEntry = z
   .object({
     id: z.string(),
     at: Timestamp,
-    actor: z.object({ type: z.enum(['admin', 'system', 'run']), id: z.string().nullable(), integrationId: z.string().nullable().optional() }),
+    actor: z.object({ type: z.enum(['admin', 'system', 'run', 'operator']).describe('operator: someone at the refresh CLI on a server'), id: z.string().nullable(), integrationId: z.string().nullable().optional() }),
     action: z.string().describe('e.g. employee.updated, integration.removed'),
     entity: z.object({ type: z.string(), id: z.string().nullable(), name: z.string().nullable().optional() }),
     before: z.unknown(),

@@ -245,7 +245,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    actor?: "admin" | "system" | "run";
+                    actor?: "admin" | "system" | "run" | "operator";
                     /** @description The nextCursor of the previous page */
                     cursor?: string;
                     employeeId?: string;
@@ -4490,8 +4490,11 @@ export interface components {
             actor: {
                 id: string | null;
                 integrationId?: string | null;
-                /** @enum {string} */
-                type: "admin" | "system" | "run";
+                /**
+                 * @description operator: someone at the refresh CLI on a server
+                 * @enum {string}
+                 */
+                type: "admin" | "system" | "run" | "operator";
             };
             after: unknown;
             /** @description ISO 8601 date-time in UTC */
