@@ -12,12 +12,16 @@
  * - The API under load: `refresh serve` on the synced store, 50 autocannon clients on
  *   `GET /employees?limit=100`, on `q=` searches and on the group list/tree/detail, `/health`
  *   probed meanwhile.
+ * - `/health` while a scope preview runs: the same API node previews a scope with a 10,000-value
+ *   condition over the whole roster, back to back (BENCH_PREVIEWS, 3, and at least 10 s), and
+ *   `/health` is timed 20 times a second meanwhile (p50, p99 and max beside the 100 ms target,
+ *   and the same node's idle figures for the machine's share).
  *
  * Everything runs from the compiled build (`tsc`), each task in a fresh process, so times and
  * peak memory are a production process's. Each row is also printed to stderr as soon as it is
  * measured, so a long or interrupted run still shows what it got. Knobs: BENCH_SIZES or
  * BENCH_PEOPLE (default 100000; e.g. 20000 for a quick iteration), BENCH_STORES (sqlite,postgres;
- * PostgreSQL only with BENCH_DATABASE_URL), BENCH_PARTS (sync,groups,api), BENCH_REGIMES
+ * PostgreSQL only with BENCH_DATABASE_URL), BENCH_PARTS (sync,groups,api,preview), BENCH_REGIMES
  * (slow,fast), BENCH_SLOW_MS, BENCH_API_SECONDS (15), BENCH_API_RATE (requests/s offered by the
  * 50 clients together; 0 = as fast as they can). Group Sync's ≤ 1.3× compares with the fast
  * regime's runs, so it needs `sync` and `fast` in the same bench.
@@ -28,13 +32,15 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { planLoad, previewShape, runLoad, runPreviewLoad, startApi, type LoadResult } from './api-load.ts';
+import { measureHealthDuringScopePreview } from './preview-load.ts';
 import { runChild, startService, storeLabel, type Service, type StoreSpec } from './common.ts';
 import { mb, metWord, ms, printTable, seconds, type Row } from './report.ts';
 import type { FloorResult, SyncResult, Task } from './task.ts';
 
 // BENCH_PEOPLE=20000 for a quick run (the targets' absolute times scale with the size).
 const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_PEOPLE ?? '100000').split(',').map(Number);
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'sync,groups,api').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'sync,groups,api,preview').split(','));
+const PREVIEWS = Number(process.env.BENCH_PREVIEWS ?? 3);
 const REGIMES = (process.env.BENCH_REGIMES ?? 'slow,fast').split(',') as Regime[];
 const STORES = new Set((process.env.BENCH_STORES ?? 'sqlite,postgres').split(','));
 const SLOW_MS = Number(process.env.BENCH_SLOW_MS ?? 250);
@@ -226,6 +232,21 @@ async function apiUnderLoad(store: StoreSpec, rows: Row[]): Promise<void> {
   }
 }
 
+/** `/health` latency while scope previews over the whole roster run on the same node. */
+async function healthDuringPreview(store: StoreSpec, rows: Row[]): Promise<void> {
+  const api = await startApi(store, SECRET_KEY);
+  try {
+    const r = await measureHealthDuringScopePreview(api.url, PREVIEWS);
+    rows.push({
+      store: storeLabel(store), regime: 'API', scenario: `/health during a scope preview (${r.people.toLocaleString('en')} people, 10,000-value condition)`,
+      measured: `p99 ${ms(r.healthP99)}`, floor: '–', ratio: null, target: 'p99 < 100 ms', pass: r.probes > 0 && r.probeFailures === 0 && r.healthP99 < 100,
+      note: `p50 ${ms(r.healthP50)}, max ${ms(r.healthMax)} (idle node: p50 ${ms(r.idleP50)}, p99 ${ms(r.idleP99)}); ${r.probes} answered, ${r.probeFailures} failed; ${r.previews} previews, ${seconds(r.previewSeconds)} each (median), ${r.inScope.toLocaleString('en')} in scope`,
+    });
+  } finally {
+    await api.stop();
+  }
+}
+
 function pgVersusSqlite(all: Row[]): Row[] {
   const out: Row[] = [];
   const value = (r: Row) => Number.parseFloat(r.measured.replace(/^p99 /, ''));
@@ -263,8 +284,9 @@ try {
         }
       }
       let loaded: StoreSpec | undefined;
-      if (PARTS.has('groups') || PARTS.has('api')) loaded = await groupsAtScale(kind, sandbox, fast, PARTS.has('groups') ? rows : []);
+      if (PARTS.has('groups') || PARTS.has('api') || PARTS.has('preview')) loaded = await groupsAtScale(kind, sandbox, fast, PARTS.has('groups') ? rows : []);
       if (PARTS.has('api') && loaded) await apiUnderLoad(loaded, rows);
+      if (PARTS.has('preview') && loaded) await healthDuringPreview(loaded, rows);
       if (loaded) await dropStore(loaded);
     }
     await sandbox.stop();

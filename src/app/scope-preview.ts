@@ -41,12 +41,33 @@ export interface ScopePreview {
 const SAMPLE = 50;
 
 /**
- * People read and judged per turn of the event loop. A preview over a large roster is CPU work
- * (on SQLite the reads are too: the driver is synchronous); between chunks the loop serves
- * sockets, so `/health` and other requests never wait behind a whole preview (issue 10).
+ * A preview over a large roster is CPU work (on SQLite the reads are too: the driver is
+ * synchronous). It reads a page of people at a time (fewer on SQLite), judges each page as it comes (holding only the
+ * tallies and samples, never the roster), and gives the event loop a turn after every page and
+ * whenever judging has held it for SLICE_MS, so `/health` and other requests never wait behind a
+ * preview (issue 10; `npm run bench` times /health while a preview of the whole roster runs).
  */
-const CHUNK = 1000;
+const CHUNK = { sqlite: 250, postgres: 1000 } as const; // SQLite reads block the loop; PostgreSQL's do not
+const SLICE_MS = 5;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Gives the event loop a turn once the work since the last turn has taken `sliceMs`. */
+function timeSlicer(sliceMs: number): () => Promise<void> | undefined {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < sliceMs) return undefined;
+    return nextTurn().then(() => {
+      since = performance.now();
+    });
+  };
+}
+
+interface Candidate {
+  readonly record: SourceRecord;
+  readonly values: FieldValues;
+  readonly linked: boolean;
+  readonly activeEmployee: boolean;
+}
 
 /**
  * Who is in and who is out under a scope, before saving it. Conditions on ReFresh fields are
@@ -63,49 +84,20 @@ export async function previewScope(ctx: AppContext, tenantId: string, id: string
   const today = todayIn(tenant.time_zone);
   const needsLive = scope.groups.some((g) => g.conditions.some((c) => c.field.startsWith('source.')));
 
-  const people: { record: SourceRecord; values: FieldValues; linked: boolean; activeEmployee: boolean }[] = [];
-  if (needsLive) {
-    if (integration.connection.status !== 'connected') throw new ApiError(409, 'not_connected', `This scope tests ${integration.name}'s own fields (source.*), which needs a connected integration to preview.`);
-    const linked = new Map((await ctx.store.db.selectFrom('employee_links').select(['external_id', 'employee_id']).where('tenant_id', '=', tenantId).where('integration_id', '=', id).execute()).map((l) => [l.external_id, l.employee_id]));
-    const connector = await connectorFor(ctx.engine, integration);
-    for await (const page of (await connector.fetchAll()).pages) {
-      for (const record of page.records) {
-        people.push({ record, values: applyMapping(record, integration.userSync.fieldMapping), linked: !!linked.get(record.externalId), activeEmployee: false });
-      }
-    }
-  } else {
-    // Page by page (the primary key's order), letting other requests in between pages.
-    for (let after: string | undefined; ; ) {
-      let q = ctx.store.db
-        .selectFrom('employee_links')
-        .leftJoin('employees', 'employees.id', 'employee_links.employee_id')
-        .select(['employee_links.external_id', 'employee_links.employee_id', 'employee_links.field_values', 'employee_links.lifecycle', 'employees.status'])
-        .where('employee_links.tenant_id', '=', tenantId)
-        .where('employee_links.integration_id', '=', id)
-        .where('employee_links.present', '=', 1);
-      if (after !== undefined) q = q.where('employee_links.external_id', '>', after);
-      const rows = await q.orderBy('employee_links.external_id').limit(CHUNK).execute();
-      for (const r of rows) {
-        const values = parseJson<FieldValues>(r.field_values, {});
-        people.push({ record: { externalId: r.external_id, attributes: {}, lifecycle: parseJson<Lifecycle>(r.lifecycle, { active: false }) }, values, linked: r.employee_id !== null, activeEmployee: r.status === 'active' });
-      }
-      if (rows.length < CHUNK) break;
-      after = rows[rows.length - 1]!.external_id;
-      await nextTurn();
-    }
-  }
-
+  let total = 0;
   let inScope = 0;
   let wouldDeactivate = 0;
   let wouldAdd = 0;
   const byRule: Record<string, number> = {};
   const sampleIn: PreviewPerson[] = [];
   const sampleOut: PreviewPerson[] = [];
-  for (const [index, p] of people.entries()) {
-    if (index > 0 && index % CHUNK === 0) await nextTurn();
+  const slice = timeSlicer(SLICE_MS);
+  const judge = async (p: Candidate): Promise<void> => {
+    if (total % 32 === 0) await slice();
+    total += 1;
     const verdict = evaluateScope(scope, p.values, p.record);
     const active = decideStatus(p.record.lifecycle, today).status === 'active';
-    const person: PreviewPerson = {
+    const person = (): PreviewPerson => ({
       externalId: p.record.externalId,
       name: displayName(p.values),
       email: p.values.email ?? null,
@@ -113,22 +105,59 @@ export async function previewScope(ctx: AppContext, tenantId: string, id: string
       location: p.values.location ?? null,
       reason: verdict.reason,
       linked: p.linked,
-    };
+    });
     if (verdict.inScope) {
       inScope += 1;
       byRule[verdict.reason] = (byRule[verdict.reason] ?? 0) + 1;
       if (active && !p.linked && p.values.email) wouldAdd += 1;
-      if (sampleIn.length < SAMPLE) sampleIn.push(person);
+      if (sampleIn.length < SAMPLE) sampleIn.push(person());
     } else {
       if (action === 'deactivate' && p.linked && (p.activeEmployee || needsLive) && active) wouldDeactivate += 1;
-      if (sampleOut.length < SAMPLE) sampleOut.push(person);
+      if (sampleOut.length < SAMPLE) sampleOut.push(person());
+    }
+  };
+
+  /** This integration's stored people (those the source still has, or all), a page at a time in the primary key's order, a turn of the event loop between pages. */
+  async function* storedPages(presentOnly: boolean) {
+    const chunk = CHUNK[ctx.store.dialect];
+    for (let after: string | undefined; ; ) {
+      let q = ctx.store.db
+        .selectFrom('employee_links')
+        .leftJoin('employees', 'employees.id', 'employee_links.employee_id')
+        .select(['employee_links.external_id', 'employee_links.employee_id', 'employee_links.field_values', 'employee_links.lifecycle', 'employees.status'])
+        .where('employee_links.tenant_id', '=', tenantId)
+        .where('employee_links.integration_id', '=', id);
+      if (presentOnly) q = q.where('employee_links.present', '=', 1);
+      if (after !== undefined) q = q.where('employee_links.external_id', '>', after);
+      const rows = await q.orderBy('employee_links.external_id').limit(chunk).execute();
+      yield rows;
+      if (rows.length < chunk) return;
+      after = rows[rows.length - 1]!.external_id;
+      await nextTurn();
     }
   }
+
+  if (needsLive) {
+    if (integration.connection.status !== 'connected') throw new ApiError(409, 'not_connected', `This scope tests ${integration.name}'s own fields (source.*), which needs a connected integration to preview.`);
+    const linked = new Set<string>();
+    for await (const rows of storedPages(false)) for (const r of rows) if (r.employee_id !== null) linked.add(r.external_id);
+    const connector = await connectorFor(ctx.engine, integration);
+    for await (const page of (await connector.fetchAll()).pages) {
+      for (const record of page.records) await judge({ record, values: applyMapping(record, integration.userSync.fieldMapping), linked: linked.has(record.externalId), activeEmployee: false });
+    }
+  } else {
+    for await (const rows of storedPages(true)) {
+      for (const r of rows) {
+        await judge({ record: { externalId: r.external_id, attributes: {}, lifecycle: parseJson<Lifecycle>(r.lifecycle, { active: false }) }, values: parseJson<FieldValues>(r.field_values, {}), linked: r.employee_id !== null, activeEmployee: r.status === 'active' });
+      }
+    }
+  }
+
   return {
     basis: needsLive ? 'live from the provider' : 'last fetched data',
-    total: people.length,
+    total,
     inScope,
-    outOfScope: people.length - inScope,
+    outOfScope: total - inScope,
     wouldDeactivate,
     wouldAdd,
     byRule,
