@@ -204,7 +204,8 @@ function firstSentence(text: string | undefined): string {
   return (m ? m[0] : t).replace(/[.!?]$/, '');
 }
 
-function changedSummary(n: Run['counts']): string {
+/** What a run changed, as the end of "the last sync …": "added 283 people", "added 2 people and updated 5", "changed nothing". */
+export function changedSummary(n: Pick<Run['counts'], 'created' | 'updated' | 'deactivated' | 'reactivated'>): string {
   const parts = (
     [
       [n.created, 'added'],
@@ -214,8 +215,9 @@ function changedSummary(n: Run['counts']): string {
     ] as const
   )
     .filter(([count]) => count > 0)
-    .map(([count, what]) => `${count.toLocaleString('en')} ${what}`);
-  return parts.length > 0 ? parts.join(', ') : 'no changes';
+    .map(([count, verb], i) => `${verb} ${count.toLocaleString('en')}${i === 0 ? ` ${count === 1 ? 'person' : 'people'}` : ''}`);
+  if (parts.length === 0) return 'changed nothing';
+  return parts.length === 1 ? parts[0]! : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
 }
 
 /**
@@ -254,5 +256,5 @@ export async function healthOf(ctx: AppContext, integration: Integration): Promi
   const synced = await countActiveLinked(ctx.store.db, integration.tenantId, integration.id);
   const people = `${synced.toLocaleString('en')} active ${synced === 1 ? 'person' : 'people'} synced`;
   if (lastRun.status === 'partial') return h('healthy', `Mostly in step with ${name} (${people}), but ${lastRun.counts.failed.toLocaleString('en')} records could not be read in the last sync.`);
-  return h('healthy', `In step with ${name}: ${people}; the last sync made ${changedSummary(lastRun.counts)}.`);
+  return h('healthy', `In step with ${name}: ${people}; the last sync ${changedSummary(lastRun.counts)}.`);
 }

@@ -129,4 +129,37 @@ describe('admin flows at 1280 and 390 px in Chromium', { skip: !hasChromium && p
     }
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the console');
   });
+
+  it('health is one natural sentence ("the last sync added 40 people"), and a failed run\'s alert names the problem in words, never its code, at 1280 and 390 px', async () => {
+    const synced = /; the last sync (changed nothing|(added|updated|deactivated|reactivated) [\d,]+ (person|people)(( and|,) (updated|deactivated|reactivated) [\d,]+)*)\./;
+    for (const width of WIDTHS) {
+      await setWidth(width);
+      await page.goto(`${base}/settings/user-sync/${h.integration.id}`);
+      await settle();
+      const health = await page.getByTestId('health').innerText();
+      assert.match(health, synced, health);
+      assert.doesNotMatch(health, /\bmade\b/, health);
+    }
+    // BambooHR stops answering: the run fails as provider_unavailable, which the admin reads in words.
+    h.sandbox.faults.set({ outage: { count: 1000, status: 503 } });
+    const failed = await h.sync('full');
+    h.sandbox.faults.set({ outage: null });
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error?.code, 'provider_unavailable');
+    for (const width of WIDTHS) {
+      await setWidth(width);
+      await page.goto(`${base}/settings/user-sync/${h.integration.id}/runs/${failed.id}`);
+      await settle();
+      const alert = page.getByRole('alert').filter({ hasText: 'The provider did not answer' });
+      await alert.waitFor();
+      assert.doesNotMatch(await alert.innerText(), /provider_unavailable/);
+      await assertCleanText(`the failed run at ${width} px`);
+      await screenshot('run-failed', width);
+      await page.goto(`${base}/settings/user-sync/${h.integration.id}`);
+      await settle();
+      assert.match(await page.getByTestId('health').innerText(), /The last sync of BambooHR failed because BambooHR is not answering/);
+      await assertCleanText(`User Auto-Sync after a failed run at ${width} px`);
+    }
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the console');
+  });
 });

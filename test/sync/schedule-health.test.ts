@@ -3,13 +3,26 @@ import assert from 'node:assert/strict';
 import { DIALECTS } from '../helpers/dialects.ts';
 import { openHarness } from '../helpers/harness.ts';
 import { getIntegration, readCredentials } from '../../src/store/integrations.ts';
-import { healthOf, patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
+import { changedSummary, healthOf, patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
 import { RunWorker, waitForRun } from '../../src/jobs/worker.ts';
 import { startConnect } from '../../src/app/oauth-service.ts';
 import type { ApiError } from '../../src/app/errors.ts';
 import { randomBytes } from 'node:crypto';
 
 const MINUTE = 60_000;
+
+describe('the health sentence', () => {
+  it('says what the last sync did as an admin would: "the last sync added 283 people"', () => {
+    const n = (created: number, updated = 0, deactivated = 0, reactivated = 0) => changedSummary({ created, updated, deactivated, reactivated });
+    assert.equal(n(283), 'added 283 people');
+    assert.equal(n(1), 'added 1 person');
+    assert.equal(n(0, 1), 'updated 1 person');
+    assert.equal(n(2, 5), 'added 2 people and updated 5');
+    assert.equal(n(1_200, 5, 3), 'added 1,200 people, updated 5 and deactivated 3');
+    assert.equal(n(0, 0, 0, 4), 'reactivated 4 people');
+    assert.equal(n(0), 'changed nothing');
+  });
+});
 
 for (const dialect of DIALECTS) {
   describe(`schedule, retries and health on ${dialect}`, () => {

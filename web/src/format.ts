@@ -37,6 +37,30 @@ export const RUN_STATUS: Record<RunStatus, { label: string; tone: Tone }> = {
   rejected: { label: 'Rejected', tone: 'neutral' },
 };
 
+/**
+ * A run's error as the title of its alert, in an admin's words: the one place the console turns a
+ * run error's code into words (the message under it says the rest). An unknown code never shows.
+ */
+const RUN_ERROR_TITLE: Record<string, string> = {
+  auth_failed: 'The provider refused ReFresh’s credentials',
+  missing_permission: 'ReFresh lacks a permission in the provider',
+  rate_limited: 'The provider limited ReFresh’s requests',
+  provider_unavailable: 'The provider did not answer',
+  bad_data: 'The provider sent data ReFresh could not read',
+  not_found: 'The provider could not find what ReFresh asked for',
+  bad_request: 'The provider refused ReFresh’s request',
+  internal_error: 'The sync stopped on an internal error',
+  records_failed: 'Some people could not be read',
+  safeguard_blocked: 'Held by the safeguard',
+  plan_stale: 'The directory changed since this run was planned',
+  integration_missing: 'The integration was removed',
+  not_connected: 'The integration is not connected',
+};
+
+export function runErrorTitle(code: string): string {
+  return Object.hasOwn(RUN_ERROR_TITLE, code) ? RUN_ERROR_TITLE[code]! : 'The sync did not finish';
+}
+
 export const CADENCE_LABEL: Record<string, string> = { '1h': 'Every hour', '4h': 'Every 4 hours', '12h': 'Every 12 hours', '24h': 'Every 24 hours' };
 
 /** One catalogue of field labels for the server's messages and the console. */

@@ -4,7 +4,7 @@ import { ApiError, client, data, errorMessage, type Schema } from '../api/client
 import { q } from '../api/queries.ts';
 import { isActive, RunProgressBar, RunStatusBadge } from '../components/RunBits.tsx';
 import { Alert, Badge, Card, ConfirmDialog, Counts, EmptyState, ErrorState, PageHeader, Spinner } from '../components/ui.tsx';
-import { duration, fieldLabel, formatDateTime, type Tone } from '../format.ts';
+import { duration, fieldLabel, formatDateTime, runErrorTitle, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 import { Link, useNavigate } from '../router.tsx';
 
@@ -124,7 +124,7 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
           </button>
         </div>
       )}
-      {r.error && r.status !== 'blocked' && r.error.code !== 'plan_stale' && <Alert tone="bad" title={r.error.code}>{r.error.message}</Alert>}
+      {r.error && r.status !== 'blocked' && r.error.code !== 'plan_stale' && <Alert tone="bad" title={runErrorTitle(r.error.code)}>{r.error.message}</Alert>}
       {isActive(r) && (
         <Card>
           <RunProgressBar run={r} />
