@@ -225,7 +225,7 @@ async function apiUnderLoad(store: StoreSpec, rows: Row[]): Promise<void> {
     rows.push({
       store: label, regime: 'API', scenario: `POST …/group-sync/preview, ${PREVIEW_CLIENTS} clients`, measured: `p99 ${ms(preview.p99)}`, floor: '–', ratio: null,
       target: 'paged: ≤ 200 groups shown', pass: shape.shown <= 200 && preview.failures === 0,
-      note: `shows ${shape.shown} of ${shape.total} groups; one alone ${ms(shape.ms)}; p50 ${ms(preview.p50)}, ${preview.rps.toFixed(1)} req/s, ${preview.failures} failed`,
+      note: `${shape.error ? `one alone answered ${shape.error}` : `shows ${shape.shown} of ${shape.total} groups; one alone ${ms(shape.ms)}`}; p50 ${ms(preview.p50)}, ${preview.rps.toFixed(1)} req/s, ${preview.failures} failed`,
     });
   } finally {
     await api.stop();
