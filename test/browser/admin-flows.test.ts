@@ -153,6 +153,8 @@ describe('admin flows at 1280 and 390 px in Chromium', { skip: !hasChromium && p
       const alert = page.getByRole('alert').filter({ hasText: 'The provider did not answer' });
       await alert.waitFor();
       assert.doesNotMatch(await alert.innerText(), /provider_unavailable/);
+      await page.getByText('The run stopped before it changed anyone.').waitFor();
+      assert.equal(await page.getByText('Everyone was already up to date.').count(), 0, 'a failed run does not say everyone is up to date');
       await assertCleanText(`the failed run at ${width} px`);
       await screenshot('run-failed', width);
       await page.goto(`${base}/settings/user-sync/${h.integration.id}`);

@@ -153,7 +153,7 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
             </button>
           ))}
         </div>
-        <ChangeList runId={runId} kind={kind} version={changesVersion} staged={r.status === 'blocked'} />
+        <ChangeList runId={runId} kind={kind} version={changesVersion} staged={r.status === 'blocked'} status={r.status} />
       </Card>
       <ConfirmDialog
         open={decision !== null}
@@ -176,7 +176,7 @@ export function RunPage({ integrationId, runId }: { integrationId: string; runId
   );
 }
 
-function ChangeList({ runId, kind, version, staged }: { runId: string; kind: ChangeKind | ''; version: number; staged: boolean }) {
+function ChangeList({ runId, kind, version, staged, status }: { runId: string; kind: ChangeKind | ''; version: number; staged: boolean; status: string }) {
   const changes = useInfiniteQuery({
     queryKey: ['run', runId, 'changes', kind, version],
     initialPageParam: undefined as string | undefined,
@@ -190,7 +190,9 @@ function ChangeList({ runId, kind, version, staged }: { runId: string; kind: Cha
 
   if (error && items.length === 0) return <ErrorState error={error} onRetry={() => void changes.refetch()} />;
   if (loading && items.length === 0) return <Spinner label="Loading changes…" />;
-  if (items.length === 0) return <EmptyState title="No changes">{kind ? `This run has no ${kind} changes.` : 'Everyone was already up to date.'}</EmptyState>;
+  // A run that failed or has not finished says so: "up to date" is only what a finished run found.
+  const none = status === 'failed' ? 'The run stopped before it changed anyone.' : status === 'succeeded' || status === 'partial' ? 'Everyone was already up to date.' : 'Nothing has changed yet.';
+  if (items.length === 0) return <EmptyState title="No changes">{kind ? `This run has no ${kind} changes.` : none}</EmptyState>;
   return (
     <>
       {staged && <p className="muted small">These changes are staged: none is applied until you approve.</p>}
