@@ -116,7 +116,8 @@ async function writePatch(
     delete provenance.status;
   }
   const role = patch.role ?? employee.role;
-  const customConfig = patch.customConfig ? { ...employee.customConfig, ...patch.customConfig } : employee.customConfig;
+  // JSON Merge Patch (RFC 7396) at the top level: a name set to null is removed.
+  const customConfig = patch.customConfig ? Object.fromEntries(Object.entries({ ...employee.customConfig, ...patch.customConfig }).filter(([, v]) => v !== null)) : employee.customConfig;
   const result = await trx
     .updateTable('employees')
     .set((eb) => ({ ...stateColumns({ status, fields, provenance }, nowIso()), role, custom_config: JSON.stringify(customConfig), version: eb('version', '+', 1) }))

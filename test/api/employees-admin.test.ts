@@ -89,6 +89,14 @@ for (const dialect of DIALECTS) {
       assert.equal((await call('GET', '/employees?email=ana-maria.popescu@acme.example')).body.data.length, 1);
     });
 
+    it('merges custom configuration: names given replace theirs, null removes a name', async () => {
+      const e = await findByEmail(activePeople()[2]!.workEmail!);
+      await call('PATCH', `/employees/${e.id}`, { customConfig: { badge: 'gold', desk: 12, parking: true } });
+      const res = await call('PATCH', `/employees/${e.id}`, { customConfig: { desk: 14, parking: null } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.customConfig, { badge: 'gold', desk: 14 });
+    });
+
     it('imports a CSV: good rows kept, bad rows reported with line number and reason', async () => {
       const csv = ['email,firstName,lastName,role,custom.team', 'zoe.muller@acme.example,Zoë,Müller,member,Blue', 'broken-email,Bad,Row,,', 'ana-maria.popescu@acme.example,Dup,Licate,,', '"o.connor@acme.example","Siobhán","O\'Connor",compliance_manager,Green', 'x@acme.example,X,Y,superuser,'].join('\n');
       const res = await call('POST', '/employees/import', csv, 'text/csv');

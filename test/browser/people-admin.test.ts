@@ -2,7 +2,8 @@
  * Issue 14, items 3–5 in Debian's Chromium (playwright-core, nothing downloaded), at 1280 and 390
  * px, each page checked for raw ids, ISO timestamps and internal names (test/helpers/admin-text.ts):
  * the Employees list (total, sort by column, filters, page size); CSV import (preview, then apply);
- * Match review's bulk decisions; the safeguard threshold per integration.
+ * Match review's bulk decisions; the safeguard threshold per integration; an employee's locks and
+ * custom configuration.
  * Screenshots go to
  * test-artifacts/screenshots/people/.
  */
@@ -190,6 +191,45 @@ describe('people admin at 1280 and 390 px in Chromium', { skip: !hasChromium && 
       assert.deepEqual([stored.maxDeactivationPercent, stored.minPopulation], [wanted.percent, wanted.minimum]);
       await session.assertCleanText(`the saved safeguard (${width} px)`);
       await session.screenshot('safeguard-saved', width);
+      assert.deepEqual(pageErrors, []);
+    });
+  }
+
+  for (const width of WIDTHS) {
+    it(`at ${width} px, an employee's HR-managed fields carry a lock naming the provider and no Edit, and custom configuration is edited as checked JSON`, async () => {
+      await session.setWidth(width);
+      const person = h.sandbox.roster.list().filter((p) => p.status === 'Active' && p.workEmail)[width === 1280 ? 3 : 4]!;
+      const row = await h.ctx.store.db.selectFrom('employees').select('id').where('email_norm', '=', person.workEmail!.toLowerCase()).executeTakeFirstOrThrow();
+      await page.goto(`${base}/settings/employees/${row.id}`);
+      await session.settle();
+      const jobTitle = page.locator('[data-field="jobTitle"]');
+      await jobTitle.getByText('Managed by BambooHR — change it there').waitFor();
+      assert.equal(await jobTitle.getByRole('button', { name: /^Edit/ }).count(), 0, 'a locked field has no Edit control');
+      assert.ok((await page.getByTestId('field-lock').count()) > 1, 'every field BambooHR maps is locked');
+      assert.equal(await page.locator('.field-locked').getByRole('button', { name: /^Edit / }).count(), 0);
+      await page.getByRole('button', { name: 'Edit custom configuration' }).click();
+      const text = page.getByLabel('Custom configuration (JSON)');
+      await text.fill('["gold"]');
+      await page.getByRole('form', { name: 'Custom configuration' }).getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Write an object in braces, such as {"badge": "gold"}: a list or a single value cannot hold named settings.').waitFor();
+      await text.fill('{"badge": "gold",\n "desk": }');
+      await page.getByRole('form', { name: 'Custom configuration' }).getByRole('button', { name: 'Save' }).click();
+      await page.getByText(/^This is not valid JSON/).waitFor();
+      await session.screenshot('custom-config-error', width);
+      await text.fill('{"badge": "gold", "desk": 12}');
+      await page.getByRole('form', { name: 'Custom configuration' }).getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Custom configuration saved.').waitFor();
+      const shown = page.getByTestId('custom-config');
+      await shown.getByText('gold').waitFor();
+      // Taking a name out of the text removes it.
+      await page.getByRole('button', { name: 'Edit custom configuration' }).click();
+      await text.fill('{"desk": 14}');
+      await page.getByRole('form', { name: 'Custom configuration' }).getByRole('button', { name: 'Save' }).click();
+      await shown.getByText('14').waitFor();
+      const stored = await h.ctx.store.db.selectFrom('employees').select('custom_config').where('id', '=', row.id).executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(stored.custom_config), { desk: 14 });
+      await session.assertCleanText(`the employee page (${width} px)`);
+      await session.screenshot('employee-locks', width);
       assert.deepEqual(pageErrors, []);
     });
   }

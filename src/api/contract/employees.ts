@@ -23,7 +23,7 @@ const FieldsSchema = z
 const CustomConfig = z
   .record(z.string().max(100), z.unknown())
   .refine((c) => JSON.stringify(c).length <= 20_000, 'customConfig is at most 20,000 characters as JSON')
-  .describe('ReFresh-only configuration: never touched by sync');
+  .describe('ReFresh-only configuration: never touched by sync. On PATCH the names given replace theirs and a name set to null is removed (JSON Merge Patch, RFC 7396, at the top level)');
 
 export const PatchEmployeeBody = z
   .strictObject({

@@ -981,7 +981,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description ReFresh-only configuration: never touched by sync
+                         * @description ReFresh-only configuration: never touched by sync. On PATCH the names given replace theirs and a name set to null is removed (JSON Merge Patch, RFC 7396, at the top level)
                          * @default {}
                          */
                         customConfig?: {
@@ -1171,7 +1171,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description ReFresh-only configuration: never touched by sync */
+                        /** @description ReFresh-only configuration: never touched by sync. On PATCH the names given replace theirs and a name set to null is removed (JSON Merge Patch, RFC 7396, at the top level) */
                         customConfig?: {
                             [key: string]: unknown;
                         };

@@ -3,7 +3,8 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { ApiError, client, data, errorMessage, type Body, type Schema } from '../api/client.ts';
 import { q } from '../api/queries.ts';
 import { useAuth } from '../auth.tsx';
-import { Alert, Badge, Card, EmptyState, ErrorState, LockIcon, PageHeader, ProviderName, Spinner } from '../components/ui.tsx';
+import { Alert, Badge, Card, EmptyState, ErrorState, Field, LockIcon, PageHeader, ProviderName, Spinner } from '../components/ui.tsx';
+import { useProviders } from '../providers.ts';
 import { fieldLabel, formatDateTime, personName, ROLE_LABEL, type Tone } from '../format.ts';
 import { useApiQuery, useTitle } from '../hooks.ts';
 
@@ -89,6 +90,9 @@ export function EmployeePage({ id }: { id: string }) {
           <Card title="Role">
             <RoleEditor role={e.role} canEdit={canEdit} onSave={async (role) => (await save({ role }, `Role changed to ${ROLE_LABEL[role]}.`)) === null} />
           </Card>
+          <Card title="Custom configuration">
+            <CustomConfigEditor config={e.customConfig} canEdit={canEdit} onSave={(customConfig) => save({ customConfig }, 'Custom configuration saved.', true)} />
+          </Card>
           <Card title="Groups">
             {e.groups.length === 0 ? (
               <p className="muted">Not in any group yet.</p>
@@ -140,7 +144,14 @@ const order = (name: string) => {
   return i < 0 ? 100 : i;
 };
 
+/**
+ * One field: its value and either an Edit control or, when an HR system manages it, a lock naming
+ * that system ("Managed by BambooHR — change it there"): ReFresh refuses edits of it anyway.
+ */
 function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Employee['fields'][string]; canEdit: boolean; onSave: (value: string | null) => Promise<string | null> }) {
+  const providers = useProviders();
+  // The provider's display name from its descriptor (the integration's own name while loading).
+  const owner = providers.data?.data.find((p) => p.id === field.lockedByProvider)?.name ?? field.lockedBy ?? 'an HR system';
   const [editing, setEditing] = useState(false);
   const [value, setValue] = useState(field.value ?? '');
   const [busy, setBusy] = useState(false);
@@ -173,7 +184,7 @@ function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Emplo
               onChange={(ev) => setValue(ev.target.value)}
               autoFocus
               aria-invalid={!!error}
-              aria-describedby={[error ? `${inputId}-error` : '', field.locked ? `${inputId}-locked` : ''].filter(Boolean).join(' ') || undefined}
+              aria-describedby={error ? `${inputId}-error` : undefined}
             />
             <button type="submit" className="btn btn-primary btn-small" disabled={busy}>
               Save
@@ -194,11 +205,6 @@ function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Emplo
                 {error}
               </p>
             )}
-            {field.locked && (
-              <p className="field-hint" id={`${inputId}-locked`}>
-                Managed by {field.lockedBy ?? 'an HR system'}: ReFresh refuses changes to it. Change it in {field.lockedBy ?? 'the HR system'} instead.
-              </p>
-            )}
           </form>
         ) : (
           <>
@@ -210,16 +216,16 @@ function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Emplo
               <span className={field.value ? 'field-value' : 'field-value muted'}>{field.value ?? '—'}</span>
             )}
             {field.locked ? (
-              <span className="locked-by" title={`Managed by ${field.lockedBy ?? 'an HR system'}: change it there; edits in ReFresh are refused.`}>
+              <span className="locked-by" data-testid="field-lock" aria-label={`${fieldLabel(name)}: managed by ${owner} — change it there`}>
                 <LockIcon />
-                <span>Managed by {field.lockedBy ?? 'an HR system'}</span>
+                <span>Managed by {owner} — change it there</span>
               </span>
             ) : field.source ? (
               <span className="muted small">
                 from <ProviderName provider={field.source.provider} />
               </span>
             ) : null}
-            {canEdit && (
+            {canEdit && !field.locked && (
               <button type="button" className="btn btn-ghost btn-small" onClick={() => {
                   // From the value shown now (a reload may have changed it since this row was made).
                   setValue(field.value ?? '');
@@ -444,10 +450,10 @@ function History({ employeeId, version }: { employeeId: string; version: number 
                         <td>
                           {a.before !== null && (
                             <>
-                              <del>{show(before[k])}</del> <span aria-label="changed to">→</span>{' '}
+                              <del>{k === 'managerId' && before[k] ? 'the previous manager' : show(before[k])}</del> <span aria-label="changed to">→</span>{' '}
                             </>
                           )}
-                          <ins>{show(after[k])}</ins>
+                          <ins>{k === 'managerId' && typeof after[k] === 'string' && after[k] ? <Link to={`/settings/employees/${String(after[k])}`}>view manager</Link> : show(after[k])}</ins>
                         </td>
                       </tr>
                     ))}
@@ -467,3 +473,109 @@ function History({ employeeId, version }: { employeeId: string; version: number 
     </>
   );
 }
+
+/** The API's bounds on custom configuration (src/api/contract/employees.ts). */
+const CONFIG_MAX_CHARS = 20_000;
+const CONFIG_KEY_MAX = 100;
+
+/** What is wrong with the JSON an admin typed, in words; or the object to save. */
+export function readCustomConfig(text: string): { config: Record<string, unknown> } | { problem: string } {
+  if (text.trim() === '') return { config: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const at = /position (\d+)/.exec(String((error as Error).message));
+    const line = at ? text.slice(0, Number(at[1])).split('\n').length : null;
+    return { problem: `This is not valid JSON${line ? ` (see line ${line})` : ''}: write an object such as {"badge": "gold", "desk": 12}.` };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { problem: 'Write an object in braces, such as {"badge": "gold"}: a list or a single value cannot hold named settings.' };
+  const long = Object.keys(parsed).find((k) => k.length > CONFIG_KEY_MAX);
+  if (long) return { problem: `The name “${long.slice(0, 30)}…” is longer than ${CONFIG_KEY_MAX} characters.` };
+  if (JSON.stringify(parsed).length > CONFIG_MAX_CHARS) return { problem: `The configuration is longer than ${CONFIG_MAX_CHARS.toLocaleString()} characters; keep it shorter.` };
+  return { config: parsed as Record<string, unknown> };
+}
+
+/**
+ * ReFresh-only configuration (never read or written by a sync): shown as named values, edited as
+ * JSON, checked in words before saving. Names removed from the text are removed from the person.
+ */
+function CustomConfigEditor({ config, canEdit, onSave }: { config: Record<string, unknown>; canEdit: boolean; onSave: (config: Record<string, unknown>) => Promise<string | null> }) {
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const entries = Object.entries(config);
+  if (!editing) {
+    return (
+      <div data-testid="custom-config">
+        <p className="muted small">Settings that live only in ReFresh: no HR system reads or changes them.</p>
+        {entries.length === 0 ? (
+          <p className="muted">None yet.</p>
+        ) : (
+          <dl className="field-list">
+            {entries.map(([k, v]) => (
+              <div key={k} className="field-row">
+                <dt>{k}</dt>
+                <dd>
+                  <span className="field-value">{typeof v === 'string' ? v : JSON.stringify(v)}</span>
+                </dd>
+              </div>
+            ))}
+          </dl>
+        )}
+        {canEdit && (
+          <button
+            type="button"
+            className="btn btn-secondary btn-small"
+            onClick={() => {
+              setText(entries.length === 0 ? '{\n  \n}' : JSON.stringify(config, null, 2));
+              setProblem(null);
+              setEditing(true);
+            }}
+          >
+            Edit custom configuration
+          </button>
+        )}
+      </div>
+    );
+  }
+  return (
+    <form
+      className="form"
+      aria-label="Custom configuration"
+      noValidate
+      onSubmit={(ev) => {
+        ev.preventDefault();
+        const read = readCustomConfig(text);
+        if ('problem' in read) {
+          setProblem(read.problem);
+          document.getElementById('custom-config-text')?.focus();
+          return;
+        }
+        // Names taken out are removed (null removes a name: JSON Merge Patch, RFC 7396).
+        const removed = Object.fromEntries(Object.keys(config).filter((k) => !(k in read.config)).map((k) => [k, null]));
+        setBusy(true);
+        setProblem(null);
+        void onSave({ ...removed, ...read.config }).then((err) => {
+          setBusy(false);
+          if (err) setProblem(err);
+          else setEditing(false);
+        });
+      }}
+    >
+      <Field label="Custom configuration (JSON)" htmlFor="custom-config-text" error={problem} hint={`An object of named values, up to ${CONFIG_MAX_CHARS.toLocaleString()} characters.`}>
+        <textarea id="custom-config-text" className="mono" rows={6} value={text} onChange={(ev) => setText(ev.target.value)} spellCheck={false} aria-invalid={!!problem} aria-describedby={problem ? 'custom-config-text-error' : undefined} />
+      </Field>
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary btn-small" disabled={busy}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" className="btn btn-ghost btn-small" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
