@@ -286,14 +286,11 @@ describe('admin console in Chromium', { skip: !hasChromium && process.env.CI !==
     await screenshot('employee');
   });
 
-  it('refuses an edit of a locked field with the API message, changes a role, and shows both in the history', async () => {
-    await page.getByRole('button', { name: 'Edit Job title' }).click();
-    await page.getByText('ReFresh refuses changes to it').waitFor();
-    await page.getByRole('textbox', { name: 'Job title' }).fill('Chief Everything Officer');
-    await page.locator('[data-field="jobTitle"]').getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('alert').filter({ hasText: /managed by BambooHR/i }).waitFor();
-    await screenshot('employee-locked-refusal');
-    await page.locator('[data-field="jobTitle"]').getByRole('button', { name: 'Cancel' }).click();
+  it('shows a locked field with the source that manages it and no Edit control, changes a role, and shows both in the history', async () => {
+    const jobTitle = page.locator('[data-field="jobTitle"]');
+    await jobTitle.getByText('Managed by BambooHR — change it there').waitFor();
+    assert.equal(await jobTitle.getByRole('button', { name: /Edit/ }).count(), 0, 'a field BambooHR manages has no Edit control');
+    await screenshot('employee-locked');
     await page.getByRole('combobox', { name: 'Role' }).selectOption('compliance_manager');
     await page.getByRole('button', { name: 'Save role' }).click();
     await page.getByText('Role changed to Compliance Manager.').waitFor();

@@ -146,7 +146,8 @@ const order = (name: string) => {
 
 /**
  * One field: its value and either an Edit control or, when an HR system manages it, a lock naming
- * that system ("Managed by BambooHR — change it there"): ReFresh refuses edits of it anyway.
+ * that system by its descriptor's name ("Managed by <provider> — change it there"): ReFresh refuses
+ * edits of it anyway.
  */
 function FieldRow({ name, field, canEdit, onSave }: { name: string; field: Employee['fields'][string]; canEdit: boolean; onSave: (value: string | null) => Promise<string | null> }) {
   const providers = useProviders();
