@@ -226,14 +226,9 @@ export async function otherParentsOf(db: Db, tenantId: string, groupIds: readonl
       .where('l.group_id', 'in', chunk)
       .where('p.archived', '=', 0)
       .execute();
-    for (const r of rows) {
-      let list = out.get(r.group_id);
-      if (!list) out.set(r.group_id, (list = []));
-      list.push({ id: r.id, name: r.name });
-    }
+    for (const r of rows) appendTo(out, r.group_id, { id: r.id, name: r.name });
   }
-  for (const list of out.values()) list.sort((a, b) => a.name.localeCompare(b.name, 'en'));
-  return out;
+  return sortedByName(out);
 }
 
 /** The groups nested in each of these groups as a further parent (not archived), by name. */
@@ -249,14 +244,20 @@ export async function linkedChildrenOf(db: Db, tenantId: string, parentIds: read
       .where('l.parent_id', 'in', chunk)
       .where('g.archived', '=', 0)
       .execute();
-    for (const r of rows) {
-      let list = out.get(r.link_parent_id);
-      if (!list) out.set(r.link_parent_id, (list = []));
-      list.push(toGroup(r));
-    }
+    for (const r of rows) appendTo(out, r.link_parent_id, toGroup(r));
   }
-  for (const list of out.values()) list.sort((a, b) => a.name.localeCompare(b.name, 'en'));
-  return out;
+  return sortedByName(out);
+}
+
+function appendTo<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
+}
+
+function sortedByName<T extends { readonly name: string }>(map: Map<string, T[]>): Map<string, T[]> {
+  for (const list of map.values()) list.sort((a, b) => a.name.localeCompare(b.name, 'en'));
+  return map;
 }
 
 /** Adds memberships; one that already exists (same group, person and origin) is left as it is. */
@@ -270,11 +271,7 @@ export async function addMemberships(db: Db, tenantId: string, rows: readonly Me
 export async function removeMemberships(db: Db, tenantId: string, origin: GroupOrigin, rows: readonly { groupId: string; employeeId: string }[]): Promise<number> {
   let removed = 0;
   const byGroup = new Map<string, string[]>();
-  for (const r of rows) {
-    let list = byGroup.get(r.groupId);
-    if (!list) byGroup.set(r.groupId, (list = []));
-    list.push(r.employeeId);
-  }
+  for (const r of rows) appendTo(byGroup, r.groupId, r.employeeId);
   for (const [groupId, employees] of byGroup) {
     for (const chunk of chunks(employees, 500)) {
       const result = await db
