@@ -6,6 +6,9 @@ import { DESCRIPTORS } from './providers/descriptors.ts';
 /** API requests a minute per API key, console user or address, unless REFRESH_RATE_LIMIT_PER_MINUTE says otherwise. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 
+/** Memory the API's read cache may hold (REFRESH_READ_CACHE_MB; 0 turns it off). */
+export const DEFAULT_READ_CACHE_MB = 64;
+
 /** Configuration is parsed once, here, with its defaults (DESIGN.md §3). */
 const ConfigSchema = z.object({
   PORT: z.coerce.number({ message: 'must be a port number (0–65535)' }).int('must be a port number (0–65535)').min(0, 'must be a port number (0–65535)').max(65535, 'must be a port number (0–65535)').default(8080),
@@ -43,6 +46,7 @@ const ConfigSchema = z.object({
     })
     .default([]),
   REFRESH_RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'must be a number of requests (10–100000)' }).int('must be a number of requests (10–100000)').min(10, 'must be a number of requests (10–100000)').max(100_000, 'must be a number of requests (10–100000)').default(DEFAULT_RATE_LIMIT_PER_MINUTE),
+  REFRESH_READ_CACHE_MB: z.coerce.number({ message: 'must be a number of megabytes (0–4096)' }).min(0, 'must be a number of megabytes (0–4096)').max(4096, 'must be a number of megabytes (0–4096)').default(DEFAULT_READ_CACHE_MB),
   METRICS_PORT: z.coerce.number({ message: 'must be a port number (1–65535)' }).int('must be a port number (1–65535)').min(1, 'must be a port number (1–65535)').max(65535, 'must be a port number (1–65535)').optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
@@ -91,6 +95,8 @@ export interface Config {
   readonly allowedProviderHosts?: readonly string[];
   /** REFRESH_RATE_LIMIT_PER_MINUTE: API requests a minute per API key, console user or address (×4 per address overall). */
   readonly rateLimitPerMinute?: number;
+  /** REFRESH_READ_CACHE_MB: memory for answers of list and detail reads served again while nothing was written (src/api/read-cache.ts); 0 turns it off. */
+  readonly readCacheMb?: number;
   /** METRICS_PORT: where `refresh worker` serves its /metrics (its runs' metrics); none when unset. */
   readonly metricsPort?: number | undefined;
   /** METRICS_TOKEN: the bearer token `GET /metrics` asks for (else loopback clients only). */
@@ -166,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, mode?: 'embedde
     trustProxy: c.TRUST_PROXY,
     allowedProviderHosts: c.REFRESH_ALLOWED_PROVIDER_HOSTS,
     rateLimitPerMinute: c.REFRESH_RATE_LIMIT_PER_MINUTE,
+    readCacheMb: c.REFRESH_READ_CACHE_MB,
     metricsToken: c.METRICS_TOKEN,
     metricsPort: c.METRICS_PORT,
   };

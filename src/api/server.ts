@@ -25,7 +25,8 @@ import { authRoutes } from './routes/auth.ts';
 import { providerRoutes } from './routes/providers.ts';
 import { registerStatic } from './static.ts';
 import { registerRateLimits, type RateLimitStoreKind } from './rate-limit.ts';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE } from '../config.ts';
+import { registerReadCache } from './read-cache.ts';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_READ_CACHE_MB } from '../config.ts';
 import { authenticateSession } from '../auth/sessions.ts';
 
 declare module 'fastify' {
@@ -134,6 +135,8 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
         if (!isOpen(path)) request.tenantId = await authenticate(ctx, request);
         await limits.byClient(request, reply);
       });
+      // After authentication (the tenant is known) and the rate limits (a hit counts as a request).
+      registerReadCache(api as unknown as FastifyInstance, ctx.store, (ctx.config.readCacheMb ?? DEFAULT_READ_CACHE_MB) * 1024 * 1024);
       // Probes answer at once; everything else takes its turn (fair-turns.ts).
       const turn = fairTurns();
       api.addHook('preHandler', async (request: FastifyRequest) => {

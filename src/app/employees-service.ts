@@ -13,6 +13,7 @@ import { linksForEmployees } from '../store/links.ts';
 import { encodeProvenance } from '../store/provenance.ts';
 import { refreshHeadcounts } from '../store/group-headcounts.ts';
 import type { AppContext } from './context.ts';
+import type { RevisionMemo } from './revision-memo.ts';
 import { ApiError, badCursor, cursorKey, notFound, validateBody } from './errors.ts';
 import { audit } from '../store/audit.ts';
 import { fieldLocks, statusOwner } from './locks.ts';
@@ -221,7 +222,7 @@ function decodeSortCursor(cursor: string | undefined, by: EmployeeSort, order: '
  * exact however many people share a department or a status, and the total the filters match.
  * Without `sort`, id order with the id as the cursor (as before).
  */
-export async function listEmployeePage(db: Kysely<Database>, tenantId: string, query: z.infer<typeof EmployeeListQuery>): Promise<{ rows: Employee[]; total: number; nextCursor: string | null }> {
+export async function listEmployeePage(db: Kysely<Database>, tenantId: string, query: z.infer<typeof EmployeeListQuery>, totals?: RevisionMemo<number>): Promise<{ rows: Employee[]; total: number; nextCursor: string | null }> {
   const { q, email, status, integrationId, groupId, department, role, sort, order, limit, cursor } = query;
   const filters = {
     ...(q ? { q } : {}),
@@ -246,5 +247,7 @@ export async function listEmployeePage(db: Kysely<Database>, tenantId: string, q
     const value = last.sort_key ?? '';
     nextCursor = sort ? encodeCursor(JSON.stringify([sort, order, value.length <= CURSOR_VALUE_MAX ? value : null, last.id] satisfies SortCursor)) : encodeCursor(last.id);
   }
-  return { rows: page.map(toEmployee), total: await countEmployees(db, tenantId, filters), nextCursor };
+  // The total is the same for every page of a filter: counted once while nothing is written.
+  const total = totals ? await totals.get(tenantId, JSON.stringify(filters), () => countEmployees(db, tenantId, filters)) : await countEmployees(db, tenantId, filters);
+  return { rows: page.map(toEmployee), total, nextCursor };
 }

@@ -93,6 +93,24 @@ export function presentRun(r: Run): RunT {
 }
 
 /**
+ * fieldLocks for a page of people: the locks depend only on which sources own a person's fields
+ * (the links fieldLocks counts), so people with the same ones share a result, worked out once.
+ */
+export function lockMemo(integrations: ReadonlyMap<string, Integration>, overrides: FieldPriorities): (links: readonly EmployeeLinkRow[]) => ReadonlyMap<FieldName, Integration> {
+  const known = new Map<string, ReadonlyMap<FieldName, Integration>>();
+  return (links) => {
+    const key = links
+      .filter((l) => l.present === 1 || l.source_status !== null)
+      .map((l) => l.integration_id)
+      .sort()
+      .join(',');
+    let locks = known.get(key);
+    if (!locks) known.set(key, (locks = fieldLocks(links, integrations, overrides)));
+    return locks;
+  };
+}
+
+/**
  * Fields with value, winning source and lock. A field is locked when an enabled source linked to
  * the person maps it; the source named is the one whose value won, else the top-ranked mapper.
  */
@@ -102,8 +120,9 @@ export function presentEmployee(
   integrations: ReadonlyMap<string, Integration>,
   groups: readonly { id: string; name: string; type: string; origin: string }[] = [],
   overrides: FieldPriorities = {},
+  locksOf: (links: readonly EmployeeLinkRow[]) => ReadonlyMap<FieldName, Integration> = (l) => fieldLocks(l, integrations, overrides),
 ): EmployeeT {
-  const locks = fieldLocks(links, integrations, overrides);
+  const locks = locksOf(links);
   const names = new Set<string>([...STANDARD_FIELDS, ...Object.keys(e.fields)]);
   const fields: EmployeeT['fields'] = {};
   for (const name of names) {

@@ -35,6 +35,15 @@ export interface Store {
   ping(): Promise<void>;
   /** Migrations this code has that the database has not applied (readiness: none may be pending). */
   pendingMigrations(): Promise<string[]>;
+  /**
+   * A token that changes whenever a write could have changed what a read sees: any commit by
+   * another connection or process (the worker), and any write on this store's own connection.
+   * Conservative (a rolled-back write, another tenant's or a rate-limit counter's write change it
+   * too) and free for writers: no trigger, no counter row. Equal tokens read at two moments mean
+   * nothing was written in between, so an answer read after the token was read may be reused for
+   * that token (src/api/read-cache.ts).
+   */
+  readRevision(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -158,7 +167,24 @@ function openSqlite(file: string): Store {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const probe = sqlite.prepare('select 1');
-  return { db, dialect: 'sqlite', sqlite, ping: async () => void probe.get(), pendingMigrations: () => pendingMigrations(db), close: () => db.destroy() };
+  // data_version moves when another connection (another process: `refresh worker`, `refresh sync`)
+  // commits; total_changes() counts every row this connection's statements wrote, trigger rows
+  // included, committed or not (a write still open inside a transaction holds Kysely's only
+  // connection, so no page is read through it before that transaction ends). Both only grow.
+  // Read on the raw handle, synchronously: a few microseconds, and never behind a transaction.
+  const revision = sqlite.prepare('select total_changes() as c, (select data_version from pragma_data_version) as v').raw();
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite,
+    ping: async () => void probe.get(),
+    pendingMigrations: () => pendingMigrations(db),
+    readRevision: async () => {
+      const [changes, version] = revision.get() as [number, number];
+      return `${version}.${changes}`;
+    },
+    close: () => db.destroy(),
+  };
 }
 
 function openPostgres(url: string, schema?: string): Store {
@@ -172,6 +198,21 @@ function openPostgres(url: string, schema?: string): Store {
     dialect: 'postgres',
     ping: async () => void (await probe.query('select 1')),
     pendingMigrations: () => pendingMigrations(db),
+    // The cluster's current snapshot, `xmin:xmax:xip,…`: xmax is one past the latest completed
+    // transaction id, and xip lists the ones below it still running. A transaction that writes has
+    // an id; when it commits (or aborts) either xmax moves past it or it leaves the list, so the
+    // text changes, and equal texts mean the same set of completed transactions (xmax only grows,
+    // so a text never comes back). Read-only transactions take no id and change nothing.
+    // The race: the token is read before the page. A commit in between is then in the page but
+    // not in the token, and the page is stored under the older token; any request reading the
+    // token after that commit gets the newer token and never asks for it, and one that read the
+    // older token before the commit may be served the newer page, as if it had read a moment
+    // later. Never the other way: no page read before a commit is stored under a token read after it.
+    // Conservative: any schema's or tenant's write, and the rate-limit counters, change it too.
+    readRevision: async () => {
+      const { rows } = await pool.query<{ s: string }>('select pg_current_snapshot()::text as s');
+      return rows[0]!.s;
+    },
     close: async () => {
       await db.destroy();
       await probe.end();

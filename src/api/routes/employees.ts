@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../app/context.ts';
 import { ApiError, notFound } from '../../app/errors.ts';
-import { presentEmployee } from '../../app/presenters.ts';
+import { lockMemo, presentEmployee } from '../../app/presenters.ts';
+import { revisionMemo } from '../../app/revision-memo.ts';
 import { explainPerson } from '../../app/explain.ts';
 import { createEmployee, employeeEtag, listEmployeePage, patchEmployee } from '../../app/employees-service.ts';
 import { importEmployeesCsv } from '../../app/csv-import.ts';
@@ -14,6 +15,17 @@ import { getFieldPriorities } from '../../store/field-priorities.ts';
 import { IdParams, responses } from '../contract/common.ts';
 import { CreateEmployeeBody, DepartmentList, Employee, EmployeeListQuery, EmployeePage, Explanation, IfMatchHeaders, ImportCsvBody, ImportQuery, ImportResult, PatchEmployeeBody } from '../contract/employees.ts';
 
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = out.get(key);
+    if (list) list.push(item);
+    else out.set(key, [item]);
+  }
+  return out;
+}
+
 export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
   const integrationsOf = async (tenantId: string) => new Map((await listIntegrations(ctx.store.db, tenantId)).map((i) => [i.id, i]));
   const presentOne = async (tenantId: string, id: string) => {
@@ -22,6 +34,8 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
     const links = await linksForEmployees(ctx.store.db, tenantId, [employee.id]);
     return presentEmployee(employee, links, await integrationsOf(tenantId), (await groupsForEmployees(ctx.store.db, tenantId, [employee.id])).get(employee.id), await getFieldPriorities(ctx.store.db, tenantId));
   };
+  // The totals a filter matches, kept while nothing is written (a count reads every match).
+  const totals = revisionMemo<number>(ctx.store, 1000);
   return async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ['employees'];
@@ -29,6 +43,11 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get(
       '/employees',
       {
+        config: { readCache: true },
+        // The hot list is built only by presentEmployee (typed as the contract) and sent with
+        // plain JSON.stringify: validating ~100 KB against the schema cost more than reading it.
+        // test/api/read-cache.test.ts checks that pages still parse as the contract says.
+        serializerCompiler: () => (data) => JSON.stringify(data),
         schema: {
           tags,
           summary: 'Employees, paged, with the total the filters match; q searches name, email, number and title; filter by status, source (integrationId, or none), group (with sub-groups), department and role; sort by name, email, department, status, source or updated',
@@ -37,13 +56,15 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const { rows, total, nextCursor } = await listEmployeePage(ctx.store.db, request.tenantId, request.query);
+        const { rows, total, nextCursor } = await listEmployeePage(ctx.store.db, request.tenantId, request.query, totals);
         const ids = rows.map((e) => e.id);
-        const links = await linksForEmployees(ctx.store.db, request.tenantId, ids);
+        const linksOf = groupBy(await linksForEmployees(ctx.store.db, request.tenantId, ids), (l) => l.employee_id ?? '');
         const integrations = await integrationsOf(request.tenantId);
         const groups = await groupsForEmployees(ctx.store.db, request.tenantId, ids);
         const overrides = await getFieldPriorities(ctx.store.db, request.tenantId);
-        return { data: rows.map((e) => presentEmployee(e, links.filter((l) => l.employee_id === e.id), integrations, groups.get(e.id), overrides)), total, nextCursor };
+        // People linked to the same sources share their locks: worked out once per set of sources.
+        const locks = lockMemo(integrations, overrides);
+        return { data: rows.map((e) => presentEmployee(e, linksOf.get(e.id) ?? [], integrations, groups.get(e.id), overrides, locks)), total, nextCursor };
       },
     );
 
@@ -91,7 +112,7 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       );
     });
 
-    app.get('/employees/:id', { schema: { tags, summary: 'One employee: every field with its value, source and lock; the ETag header is its version (for If-Match on PATCH)', params: IdParams, response: responses({ 200: Employee }, 404) } }, async (request, reply) => {
+    app.get('/employees/:id', { config: { readCache: true }, schema: { tags, summary: 'One employee: every field with its value, source and lock; the ETag header is its version (for If-Match on PATCH)', params: IdParams, response: responses({ 200: Employee }, 404) } }, async (request, reply) => {
       const employee = await presentOne(request.tenantId, request.params.id);
       return reply.header('etag', employeeEtag(employee.version)).send(employee);
     });

@@ -31,7 +31,7 @@ export function groupRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get(
       '/groups',
-      { schema: { tags, summary: 'Groups, flat (paged by id) or as a tree (view=tree: each with its children); headcount counts distinct active people in the group and its sub-groups', querystring: GroupListQuery, response: responses({ 200: GroupListPage }, 400) } },
+      { config: { readCache: true }, schema: { tags, summary: 'Groups, flat (paged by id) or as a tree (view=tree: each with its children); headcount counts distinct active people in the group and its sub-groups', querystring: GroupListQuery, response: responses({ 200: GroupListPage }, 400) } },
       async (request) => listGroupsFor(ctx, request.tenantId, request.query),
     );
 
@@ -39,7 +39,7 @@ export function groupRoutes(ctx: AppContext): FastifyPluginAsync {
       return reply.status(201).send(await createManualGroup(ctx, request.tenantId, request.body));
     });
 
-    app.get('/groups/:id', { schema: { tags, summary: 'One group with its path, sub-groups and members (each membership with its origin)', params: IdParams, response: responses({ 200: GroupDetail }, 404) } }, async (request) => {
+    app.get('/groups/:id', { config: { readCache: true }, schema: { tags, summary: 'One group with its path, sub-groups and members (each membership with its origin)', params: IdParams, response: responses({ 200: GroupDetail }, 404) } }, async (request) => {
       return groupDetail(ctx, request.tenantId, request.params.id);
     });
 

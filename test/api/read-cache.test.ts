@@ -1,0 +1,225 @@
+/**
+ * The API's read cache (src/api/read-cache.ts): a page asked for again while nothing was written
+ * is served from memory (`x-cache: hit`); after any write — an admin's PATCH, a sync, another
+ * process's commit on the same database — the next read is fresh (`x-cache: miss`, the new
+ * data); one tenant never gets another's page; the memory bound evicts.
+ *
+ * On PostgreSQL the read revision is the cluster's snapshot, which any commit moves (other tests'
+ * schemas included), so a repeated read there is a hit only when nothing else committed: hits are
+ * asserted on SQLite; freshness and isolation on both.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { DIALECTS, openSharedStores } from '../helpers/dialects.ts';
+import { openHarness, testConfig, type Harness } from '../helpers/harness.ts';
+import { buildServer } from '../../src/api/server.ts';
+import { ReadCache } from '../../src/api/read-cache.ts';
+import { EmployeePage, Employee } from '../../src/api/contract/employees.ts';
+import { createContext, type AppContext } from '../../src/app/context.ts';
+import { createLogger } from '../../src/logger.ts';
+import { DEFAULT_TENANT_ID, ensureTenant, generateApiKey, registerApiKey } from '../../src/store/tenants.ts';
+
+type Json = any;
+
+function caller(app: FastifyInstance, key: string) {
+  return async (method: 'GET' | 'PATCH' | 'POST', url: string, body?: unknown) => {
+    const res = await app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${key}` }, ...(body !== undefined ? { payload: body as object } : {}) });
+    return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Json) : null, cache: res.headers['x-cache'], etag: res.headers.etag, headers: res.headers };
+  };
+}
+
+for (const dialect of DIALECTS) {
+  const hits = dialect === 'sqlite';
+
+  describe(`read cache over the API on ${dialect}`, () => {
+    let h: Harness;
+    let app: FastifyInstance;
+    let call: ReturnType<typeof caller>;
+    let other: ReturnType<typeof caller>;
+
+    before(async () => {
+      h = await openHarness(dialect, { employees: 12, seed: 23 });
+      // Rate-limit counters in memory: on PostgreSQL they are otherwise a write per request.
+      app = await buildServer(h.ctx, { rateLimitStore: 'memory' });
+      const key = generateApiKey();
+      await registerApiKey(h.ctx.store.db, h.tenantId, key, 'test');
+      call = caller(app, key);
+      await ensureTenant(h.ctx.store.db, 'other-co', 'Other Co');
+      const otherKey = generateApiKey();
+      await registerApiKey(h.ctx.store.db, 'other-co', otherKey, 'other');
+      other = caller(app, otherKey);
+    });
+    after(async () => {
+      await app.close();
+      await h.close();
+    });
+
+    it('serves a repeated list read from the cache, in the contract, with the same body', async () => {
+      const first = await call('GET', '/employees?limit=5');
+      assert.equal(first.status, 200);
+      assert.equal(first.cache, 'miss');
+      assert.equal(first.body.data.length, 5);
+      // Sent without the schema's serializer: it must still be exactly the contract's shape.
+      assert.deepEqual(EmployeePage.parse(first.body), first.body);
+      assert.equal(first.headers['cache-control'], 'no-store');
+      const again = await call('GET', '/employees?limit=5');
+      assert.equal(again.status, 200);
+      assert.deepEqual(again.body, first.body);
+      if (hits) assert.equal(again.cache, 'hit');
+      assert.equal(again.headers['cache-control'], 'no-store', 'a hit passes through the same security headers');
+      assert.match(String(again.headers['content-type']), /application\/json/);
+      // Another URL is another entry.
+      const more = await call('GET', '/employees?limit=6');
+      assert.equal(more.cache, 'miss');
+      assert.equal(more.body.data.length, 6);
+    });
+
+    it('answers fresh after a PATCH, with the new ETag on the detail', async () => {
+      const page = await call('GET', '/employees?limit=5');
+      const person = page.body.data[0];
+      const detail = await call('GET', `/employees/${person.id}`);
+      assert.equal(detail.status, 200);
+      assert.deepEqual(Employee.parse(detail.body), detail.body);
+      const detailAgain = await call('GET', `/employees/${person.id}`);
+      if (hits) assert.equal(detailAgain.cache, 'hit');
+      assert.equal(detailAgain.etag, detail.etag, 'a hit keeps the ETag');
+
+      const patched = await call('PATCH', `/employees/${person.id}`, { customConfig: { cacheTest: 'after-patch' } });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      const after = await call('GET', '/employees?limit=5');
+      assert.equal(after.cache, 'miss');
+      assert.equal(after.body.data[0].customConfig.cacheTest, 'after-patch');
+      const detailAfter = await call('GET', `/employees/${person.id}`);
+      assert.equal(detailAfter.cache, 'miss');
+      assert.equal(detailAfter.body.customConfig.cacheTest, 'after-patch');
+      assert.notEqual(detailAfter.etag, detail.etag);
+      assert.equal(detailAfter.etag, patched.etag);
+    });
+
+    it('answers fresh after a sync writes, for lists, searches and groups', async () => {
+      const page = await call('GET', '/employees?limit=100');
+      const person = page.body.data.find((e: Json) => e.links.length > 0 && e.fields.email.value);
+      const sandboxPerson = h.sandbox.roster.list().find((p) => p.workEmail?.toLowerCase() === String(person.fields.email.value).toLowerCase())!;
+      const search = await call('GET', '/employees?limit=10&q=cachebuster');
+      assert.equal(search.body.total, 0);
+      const groups = await call('GET', '/groups?limit=100');
+      assert.equal(groups.status, 200);
+      const groupsAgain = await call('GET', '/groups?limit=100');
+      if (hits) assert.equal(groupsAgain.cache, 'hit');
+
+      h.sandbox.roster.update(sandboxPerson.id, { jobTitle: 'Cachebuster Lead' });
+      const run = await h.sync('incremental');
+      assert.equal(run.status, 'succeeded');
+      assert.equal(run.counts.updated, 1);
+
+      const after = await call('GET', '/employees?limit=100');
+      assert.equal(after.cache, 'miss');
+      assert.equal(after.body.data.find((e: Json) => e.id === person.id).fields.jobTitle.value, 'Cachebuster Lead');
+      const found = await call('GET', '/employees?limit=10&q=cachebuster');
+      assert.equal(found.cache, 'miss');
+      assert.equal(found.body.total, 1);
+      assert.deepEqual(found.body.data.map((e: Json) => e.id), [person.id]);
+      assert.equal((await call('GET', '/groups?limit=100')).cache, 'miss');
+    });
+
+    it("never answers one tenant's request with another tenant's page", async () => {
+      const mine = await call('GET', '/employees?limit=5');
+      assert.equal(mine.body.data.length, 5);
+      const mineAgain = await call('GET', '/employees?limit=5');
+      if (hits) assert.equal(mineAgain.cache, 'hit');
+      const theirs = await other('GET', '/employees?limit=5');
+      assert.equal(theirs.status, 200);
+      assert.equal(theirs.cache, 'miss');
+      assert.deepEqual(theirs.body.data, []);
+      assert.equal(theirs.body.total, 0);
+      const theirsAgain = await other('GET', '/employees?limit=5');
+      assert.deepEqual(theirsAgain.body.data, []);
+      assert.equal((await other('GET', `/employees/${mine.body.data[0].id}`)).status, 404, "another tenant's id is not found, cached or not");
+      assert.equal((await call('GET', '/employees?limit=5')).body.data.length, 5);
+    });
+
+    it('keeps only 200 answers', async () => {
+      const missing = await call('GET', '/employees/no-such-person');
+      assert.equal(missing.status, 404);
+      assert.equal((await call('GET', '/employees/no-such-person')).cache, 'miss');
+      const bad = await call('GET', '/employees?limit=0');
+      assert.equal(bad.status, 400);
+      assert.equal((await call('GET', '/employees?limit=0')).status, 400);
+    });
+  });
+
+  describe(`read cache with a second process on the same database (${dialect})`, () => {
+    let shared: Awaited<ReturnType<typeof openSharedStores>>;
+    let ctx: AppContext;
+    let app: FastifyInstance;
+
+    before(async () => {
+      shared = await openSharedStores(dialect);
+      ctx = await createContext(testConfig(), createLogger('silent'), { store: shared.a, worker: { schedule: false } });
+      app = await buildServer(ctx, { rateLimitStore: 'memory' });
+    });
+    after(async () => {
+      await app.close();
+      await ctx.worker.stop();
+      await shared.close();
+    });
+
+    it("answers fresh after another connection's commit (the worker process)", async () => {
+      const key = generateApiKey();
+      await registerApiKey(shared.a.db, DEFAULT_TENANT_ID, key, 'test');
+      const call = caller(app, key);
+      const created = await call('POST', '/employees', { fields: { email: 'rita.moreno@acme.example', firstName: 'Rita', lastName: 'Moreno' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const first = await call('GET', '/employees?limit=10');
+      assert.equal(first.body.total, 1);
+      const again = await call('GET', '/employees?limit=10');
+      if (hits) assert.equal(again.cache, 'hit');
+
+      // The other store (another process's connection) writes the person and adds one.
+      await shared.b.db.updateTable('employees').set({ custom_config: JSON.stringify({ by: 'worker' }), version: 2 }).where('id', '=', created.body.id).execute();
+      const after = await call('GET', '/employees?limit=10');
+      assert.equal(after.cache, 'miss');
+      assert.deepEqual(after.body.data[0].customConfig, { by: 'worker' });
+      const detail = await call('GET', `/employees/${created.body.id}`);
+      assert.equal(detail.etag, '"2"');
+    });
+  });
+}
+
+describe('the read cache itself', () => {
+  const body = (n: number) => 'x'.repeat(n);
+  const answer = (n: number) => ({ body: body(n), contentType: 'application/json; charset=utf-8', headers: {} });
+
+  it('evicts the least recently used answers beyond its bound of bytes', () => {
+    // Each entry costs 2 × (body + key) + 200 bytes: about 2,250 here; 6,000 holds two.
+    const cache = new ReadCache(6000);
+    assert.equal(cache.get('t', '/a', 'r1'), undefined);
+    cache.set('t', '/a', 'r1', answer(1000));
+    cache.set('t', '/b', 'r1', answer(1000));
+    assert.ok(cache.get('t', '/a', 'r1'), '/a kept (and now the most recently used)');
+    cache.set('t', '/c', 'r1', answer(1000));
+    assert.equal(cache.get('t', '/b', 'r1'), undefined, '/b, the least recently used, was evicted');
+    assert.ok(cache.get('t', '/a', 'r1'));
+    assert.ok(cache.get('t', '/c', 'r1'));
+    assert.ok(cache.stats().bytes <= 6000);
+    cache.set('t', '/huge', 'r1', answer(10_000));
+    assert.equal(cache.get('t', '/huge', 'r1'), undefined, 'an answer larger than the bound is not kept');
+    assert.ok(cache.get('t', '/a', 'r1'), 'and evicts nothing');
+  });
+
+  it("drops a tenant's answers when its revision moves, and keeps none read at an older one", () => {
+    const cache = new ReadCache(1_000_000);
+    cache.get('t', '/a', 'r1');
+    cache.set('t', '/a', 'r1', answer(10));
+    cache.get('u', '/a', 'r1');
+    cache.set('u', '/a', 'r1', answer(10));
+    assert.equal(cache.get('t', '/a', 'r2'), undefined, 'a new revision misses');
+    assert.equal(cache.stats().entries, 1, "the tenant's older answers are dropped; the other tenant's stay until it reads");
+    cache.set('t', '/a', 'r1', answer(10));
+    assert.equal(cache.get('t', '/a', 'r2'), undefined, 'an answer read at an older revision is not kept');
+    cache.set('t', '/a', 'r2', answer(10));
+    assert.ok(cache.get('t', '/a', 'r2'));
+    assert.equal(cache.get('u', '/a', 'r2'), undefined, "another tenant's entry is its own");
+  });
+});
