@@ -16,6 +16,7 @@ import { getRunRow, saveRunRetry, toRun, transitionRun, type Run, type RunError 
 import type { Database, RunRow } from '../store/schema.ts';
 import { getTenant } from '../store/tenants.ts';
 import { refreshHeadcounts } from '../store/group-headcounts.ts';
+import { ANALYZE_AFTER_WRITES, refreshPlannerStatistics } from '../store/planner-statistics.ts';
 import { applyChanges, reresolveShared } from './apply.ts';
 import { connectorFor } from './connector.ts';
 import { configHash } from './evaluate.ts';
@@ -206,12 +207,29 @@ async function refreshHeadcountsIfChanged(scope: RunScope, groupChanges: number)
 }
 
 /**
+ * A run that wrote many people leaves the database's planner statistics stale; the run refreshes
+ * them before it ends (counted in its time), so the first reads after it are planned on what is
+ * there. A failure to do so only costs speed: it is logged, and the run ends as it would have.
+ */
+async function refreshStatisticsAfterBigRun(scope: RunScope): Promise<void> {
+  const { counts, deps, log } = scope;
+  const written = counts.created + counts.updated + counts.deactivated + counts.reactivated;
+  if (written < ANALYZE_AFTER_WRITES) return;
+  try {
+    await refreshPlannerStatistics(deps.store);
+  } catch (error) {
+    log.warn({ err: error }, 'could not refresh the database statistics after the run');
+  }
+}
+
+/**
  * The end of an applied run, in one fenced transaction: the cursor advances (only when the run saw
  * everything it was asked about, or people were applied before group archives were held), the
  * next slot is set, and the run takes its final status, so whoever sees it finished sees both.
  */
 async function finishRun(scope: RunScope, status: Extract<RunStatus, 'succeeded' | 'partial' | 'blocked'>, error: RunError | null, planBasis?: PlanBasis | Partial<PlanBasis>): Promise<void> {
   const { deps, row, run, counts, integration } = scope;
+  await refreshStatisticsAfterBigRun(scope);
   const current = (await getRunRow(deps.store.db, row.id))!;
   const cursorHash = await currentConfigHash(deps, integration);
   const next = await nextRunAt(deps.store.db, integration, null, deps.now?.() ?? new Date());
