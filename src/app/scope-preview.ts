@@ -12,6 +12,7 @@ import { requireIntegration } from './integrations-service.ts';
 import { requireKnownSourceFields, scopeSourceFields } from './source-fields.ts';
 import { connectorFor } from '../sync/connector.ts';
 import { displayName } from '../sync/planner.ts';
+import { refreshStatistics } from '../store/statistics.ts';
 
 
 interface PreviewPerson {
@@ -146,6 +147,7 @@ export async function previewScope(ctx: AppContext, tenantId: string, id: string
       for (const record of page.records) await judge({ record, values: applyMapping(record, integration.userSync.fieldMapping), linked: linked.has(record.externalId), activeEmployee: false });
     }
   } else {
+    await refreshStatistics(ctx.store); // pages of a roster PostgreSQL thinks empty are planned as sorts of everything after the key
     for await (const rows of storedPages(true)) {
       for (const r of rows) {
         await judge({ record: { externalId: r.external_id, attributes: {}, lifecycle: parseJson<Lifecycle>(r.lifecycle, { active: false }) }, values: parseJson<FieldValues>(r.field_values, {}), linked: r.employee_id !== null, activeEmployee: r.status === 'active' });

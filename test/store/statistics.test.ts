@@ -1,0 +1,35 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
+import { ensureTenant } from '../../src/store/tenants.ts';
+import { refreshStatistics } from '../../src/store/statistics.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`planner statistics on ${dialect}`, () => {
+    it('are gathered at once for a table whose rows changed by much since last analyzed, and only then', async () => {
+      const store = await openTestStore(dialect);
+      try {
+        await ensureTenant(store.db, 'acme', 'acme');
+        assert.deepEqual(await refreshStatistics(store), [], 'nothing written yet');
+        await store.db.connection().execute(async (conn) => {
+          await sql`insert into employees (id, tenant_id, status, role, search_text, fields, provenance, custom_config, created_at, updated_at)
+            with recursive s(n) as (select 1 union all select n + 1 from s where n < 3000)
+            select 'e' || n, 'acme', 'active', 'member', 'p' || n, '{}', '{}', '{}', 'now', 'now' from s`.execute(conn);
+          // The writer's counts reach the shared statistics when it next goes idle (PostgreSQL batches them otherwise).
+          if (dialect === 'postgres') await sql`select pg_stat_force_next_flush()`.execute(conn);
+        });
+        if (dialect === 'sqlite') {
+          assert.deepEqual(await refreshStatistics(store), [], 'SQLite plans without statistics');
+          return;
+        }
+        assert.deepEqual(await refreshStatistics(store), ['employees']);
+        const { rows } = await sql<{ n: number }>`select reltuples::int as n from pg_class where oid = 'employees'::regclass`.execute(store.db);
+        assert.equal(rows[0]!.n, 3000, 'the planner now knows the table holds 3,000 rows');
+        assert.deepEqual(await refreshStatistics(store), [], 'analyzed: nothing moved since');
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
