@@ -228,9 +228,24 @@ interface Unit {
   readonly unitName: string;
   readonly members: Set<string>;
   readonly spellings: Map<string, number>;
+  /** Parent unit (uid) → how many of this unit's members hold it (the nesting vote). */
+  readonly votes: Map<string, number>;
 }
 
-/** Computes the plan. Assumes a valid mapping (see validateGroupMapping). */
+/** One attribute value as planned: its unit (uid) and spelling, or archived in the source. */
+interface Resolved {
+  readonly uid: string;
+  readonly key: string;
+  readonly value: string;
+  readonly providerName: string | undefined;
+  readonly archived: boolean;
+}
+
+/**
+ * Computes the plan. Assumes a valid mapping (see validateGroupMapping).
+ * Cost: one pass over the people (each distinct value is normalised and keyed once, however many
+ * people hold it) and one over the memberships; nothing per pair of groups and people.
+ */
 export function planGroups(input: PlanInput): GroupPlan {
   const mapping = input.mapping;
   const mapped = new Map(mapping.map((e) => [e.attribute, e]));
@@ -245,35 +260,52 @@ export function planGroups(input: PlanInput): GroupPlan {
     if (!prior || (prior.archived && !u.archived)) byName.set(n, u);
   }
 
-  const keyOf = (attribute: string, value: string): { key: string; providerName?: string; archived: boolean } => {
-    const unit = unitsByAttr.get(attribute)?.get(normalizeUnitName(value));
-    if (unit) return { key: `id:${unit.key}`, providerName: unit.name, archived: unit.archived === true };
-    return { key: `name:${normalizeUnitName(value)}`, archived: false };
+  // Each raw value of each attribute, resolved once (people share a few thousand values).
+  const resolvedByAttr = new Map<string, Map<string, Resolved | null>>(mapping.map((e) => [e.attribute, new Map()]));
+  const resolve = (attribute: string, raw: string | undefined): Resolved | null => {
+    if (raw === undefined || raw === null) return null;
+    const cache = resolvedByAttr.get(attribute)!;
+    let r = cache.get(raw);
+    if (r !== undefined) return r;
+    const value = String(raw).normalize('NFC').trim();
+    if (!value) r = null;
+    else {
+      const unit = unitsByAttr.get(attribute)?.get(normalizeUnitName(value));
+      const key = unit ? `id:${unit.key}` : `name:${normalizeUnitName(value)}`;
+      r = { uid: `${attribute}\u0000${key}`, key, value, providerName: unit?.name, archived: unit?.archived === true };
+    }
+    cache.set(raw, r);
+    return r;
   };
 
-  // Units people hold now.
+  // Units people hold now, and each nested unit's votes for its parent (members without one do not vote).
   const units = new Map<string, Unit>(); // `${attribute}\u0000${key}`
-  const personKeys = new Map<string, Map<string, string>>(); // employee → attribute → unit id
   const archivedInSource = new Set<string>();
+  const held: (Unit | null)[] = new Array<Unit | null>(mapping.length);
+  const nested = mapping.map((e) => (e.parent !== undefined && e.parent !== e.attribute ? mapping.findIndex((p) => p.attribute === e.parent) : -1));
   for (const person of input.people) {
-    const mine = new Map<string, string>();
-    for (const entry of mapping) {
-      const raw = person.values[entry.attribute];
-      const value = raw?.normalize('NFC').trim();
-      if (!value) continue;
-      const k = keyOf(entry.attribute, value);
-      const uid = `${entry.attribute}\u0000${k.key}`;
-      if (k.archived) {
-        archivedInSource.add(uid);
+    for (let i = 0; i < mapping.length; i += 1) {
+      held[i] = null;
+      const entry = mapping[i]!;
+      const r = resolve(entry.attribute, person.values[entry.attribute]);
+      if (!r) continue;
+      if (r.archived) {
+        archivedInSource.add(r.uid);
         continue;
       }
-      let unit = units.get(uid);
-      if (!unit) units.set(uid, (unit = { attribute: entry.attribute, key: k.key, unitName: k.providerName ?? value, members: new Set(), spellings: new Map() }));
+      let unit = units.get(r.uid);
+      if (!unit) units.set(r.uid, (unit = { attribute: entry.attribute, key: r.key, unitName: r.providerName ?? r.value, members: new Set(), spellings: new Map(), votes: new Map() }));
       unit.members.add(person.employeeId);
-      unit.spellings.set(value, (unit.spellings.get(value) ?? 0) + 1);
-      mine.set(entry.attribute, uid);
+      unit.spellings.set(r.value, (unit.spellings.get(r.value) ?? 0) + 1);
+      held[i] = unit;
     }
-    personKeys.set(person.employeeId, mine);
+    for (let i = 0; i < mapping.length; i += 1) {
+      const unit = held[i];
+      const parent = nested[i]! >= 0 ? held[nested[i]!] : null;
+      if (!unit || !parent) continue;
+      const parentUid = `${parent.attribute}\u0000${parent.key}`;
+      unit.votes.set(parentUid, (unit.votes.get(parentUid) ?? 0) + 1);
+    }
   }
 
   const existingByUid = new Map(input.existing.map((g) => [`${g.attribute}\u0000${g.key}`, g]));
@@ -294,9 +326,14 @@ export function planGroups(input: PlanInput): GroupPlan {
 
   // Desired groups, ids assigned (existing id kept), in mapping order then by name.
   const planned = new Map<string, { unit: Unit; id: string; name: string; type: string; status: PlannedGroup['status']; existing?: ExistingSyncedGroup }>();
+  const unitsOf = new Map<string, [string, Unit][]>();
+  for (const [uid, unit] of units) {
+    const list = unitsOf.get(unit.attribute);
+    if (list) list.push([uid, unit]);
+    else unitsOf.set(unit.attribute, [[uid, unit]]);
+  }
   for (const entry of mapping) {
-    const mine = [...units.entries()].filter(([, u]) => u.attribute === entry.attribute);
-    for (const [uid, unit] of mine) {
+    for (const [uid, unit] of unitsOf.get(entry.attribute) ?? []) {
       const existing = existingByUid.get(uid);
       const name = unitName(unit, existing?.name, entry);
       planned.set(uid, {
@@ -314,22 +351,17 @@ export function planGroups(input: PlanInput): GroupPlan {
   const parentOf = new Map<string, string | null>();
   const nameOfId = new Map<string, string>([...planned.values()].map((p) => [p.id, p.name]));
   for (const [uid, p] of planned) {
-    const entry = mapped.get(p.unit.attribute)!;
-    if (!entry.parent || entry.parent === entry.attribute) {
-      parentOf.set(uid, null);
-      continue;
-    }
     const votes = new Map<string, number>();
-    for (const employeeId of p.unit.members) {
-      const parentUid = personKeys.get(employeeId)?.get(entry.parent);
-      const parent = parentUid ? planned.get(parentUid) : undefined;
-      if (parent) votes.set(parent.id, (votes.get(parent.id) ?? 0) + 1);
+    for (const [parentUid, n] of p.unit.votes) {
+      const parent = planned.get(parentUid);
+      if (parent) votes.set(parent.id, (votes.get(parent.id) ?? 0) + n);
     }
     if (votes.size === 0) {
       parentOf.set(uid, null);
       continue;
     }
-    const top = Math.max(...votes.values());
+    let top = 0;
+    for (const n of votes.values()) if (n > top) top = n;
     const tied = [...votes.entries()].filter(([, n]) => n === top).map(([id]) => id);
     const current = p.existing?.parentId ?? null;
     const chosen = current !== null && tied.includes(current)
@@ -358,27 +390,32 @@ export function planGroups(input: PlanInput): GroupPlan {
   }
 
   const archived: { id: string; name: string; attribute: string; reason: ArchiveReason }[] = [];
-  const keep = new Set(groups.map((g) => g.id));
+  const membersOf = new Map(groups.map((g) => [g.id, g.members]));
   for (const g of input.existing) {
-    if (g.archived || keep.has(g.id)) continue;
+    if (g.archived || membersOf.has(g.id)) continue;
     const uid = `${g.attribute}\u0000${g.key}`;
     const reason: ArchiveReason = !mapped.has(g.attribute) ? 'unmapped' : archivedInSource.has(uid) ? 'archived_in_source' : 'vanished';
     archived.push({ id: g.id, name: g.name, attribute: g.attribute, reason });
   }
 
   // Memberships: exactly the planned members of the planned groups; everything else synced goes.
-  const want = new Set<string>();
-  const membershipsAdded: ExistingMembership[] = [];
-  for (const g of groups) for (const employeeId of g.members) want.add(`${g.id}\u0000${employeeId}`);
-  const have = new Set(input.memberships.map((m) => `${m.groupId}\u0000${m.employeeId}`));
-  for (const g of groups) {
-    for (const employeeId of g.members) if (!have.has(`${g.id}\u0000${employeeId}`)) membershipsAdded.push({ groupId: g.id, employeeId });
-  }
-  const membershipsRemoved = input.memberships.filter((m) => !want.has(`${m.groupId}\u0000${m.employeeId}`));
   // Memberships of groups this integration does not know (should not happen) are left alone.
-  const known = (m: ExistingMembership) => existingById.has(m.groupId) || keep.has(m.groupId);
+  const have = new Map<string, Set<string>>();
+  const membershipsRemoved: ExistingMembership[] = [];
+  for (const m of input.memberships) {
+    let set = have.get(m.groupId);
+    if (!set) have.set(m.groupId, (set = new Set()));
+    set.add(m.employeeId);
+    const members = membersOf.get(m.groupId);
+    if (members ? !members.has(m.employeeId) : existingById.has(m.groupId)) membershipsRemoved.push(m);
+  }
+  const membershipsAdded: ExistingMembership[] = [];
+  for (const g of groups) {
+    const had = have.get(g.id);
+    for (const employeeId of g.members) if (!had?.has(employeeId)) membershipsAdded.push({ groupId: g.id, employeeId });
+  }
 
-  return { groups, created, renamed, retyped, moved, archived, revived, membershipsAdded, membershipsRemoved: membershipsRemoved.filter(known) };
+  return { groups, created, renamed, retyped, moved, archived, revived, membershipsAdded, membershipsRemoved };
 }
 
 /**

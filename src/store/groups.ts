@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ExistingMembership, ExistingSyncedGroup } from '../core/group-plan.ts';
 import type { GroupLink } from '../core/directory-groups.ts';
+import type SQLite from 'better-sqlite3';
+import type { Store } from './db.ts';
 import type { Database, GroupRow } from './schema.ts';
 import { chunks } from './employees.ts';
 import { newId, nowIso } from './ids.ts';
@@ -265,6 +267,60 @@ export async function addMemberships(db: Db, tenantId: string, rows: readonly Me
   const values = rows.map((m) => ({ tenant_id: tenantId, group_id: m.groupId, employee_id: m.employeeId, origin: m.origin, integration_id: m.integrationId, created_at: now }));
   for (const chunk of chunks(values, 200)) {
     await db.insertInto('group_memberships').values(chunk).onConflict((oc) => oc.columns(['group_id', 'employee_id', 'origin']).doNothing()).execute();
+  }
+}
+
+/** Memberships a run writes per statement (PostgreSQL: one statement over column arrays). */
+const BULK = 5000;
+
+const membershipStatements = new WeakMap<SQLite.Database, { add: SQLite.Statement; remove: SQLite.Statement }>();
+
+function membershipStatementsOf(sqlite: SQLite.Database) {
+  let s = membershipStatements.get(sqlite);
+  if (!s) {
+    s = {
+      add: sqlite.prepare(
+        `insert into group_memberships (tenant_id, group_id, employee_id, origin, integration_id, created_at) values (?, ?, ?, ?, ?, ?)
+         on conflict (group_id, employee_id, origin) do nothing`,
+      ),
+      remove: sqlite.prepare(`delete from group_memberships where group_id = ? and employee_id = ? and origin = ? and tenant_id = ?`),
+    };
+    membershipStatements.set(sqlite, s);
+  }
+  return s;
+}
+
+/**
+ * Adds many memberships of one origin inside the caller's transaction (a run's group step): on
+ * SQLite a cached prepared statement on the raw handle (the Kysely transaction holds the single
+ * connection), on PostgreSQL one `INSERT … SELECT FROM unnest(…)` per 5,000. One that already
+ * exists is left as it is, as addMemberships does.
+ */
+export async function bulkAddMemberships(store: Store, trx: Transaction<Database>, tenantId: string, origin: GroupOrigin, integrationId: string | null, rows: readonly ExistingMembership[], now = nowIso()): Promise<void> {
+  if (rows.length === 0) return;
+  if (store.sqlite) {
+    const add = membershipStatementsOf(store.sqlite).add;
+    for (const m of rows) add.run(tenantId, m.groupId, m.employeeId, origin, integrationId, now);
+    return;
+  }
+  for (const chunk of chunks(rows, BULK)) {
+    await sql`insert into group_memberships (tenant_id, group_id, employee_id, origin, integration_id, created_at)
+      select ${tenantId}, g, e, ${origin}, ${integrationId}::text, ${now} from unnest(${chunk.map((m) => m.groupId)}::text[], ${chunk.map((m) => m.employeeId)}::text[]) as t(g, e)
+      on conflict (group_id, employee_id, origin) do nothing`.execute(trx);
+  }
+}
+
+/** Removes many memberships of one origin inside the caller's transaction (see bulkAddMemberships). */
+export async function bulkRemoveMemberships(store: Store, trx: Transaction<Database>, tenantId: string, origin: GroupOrigin, rows: readonly ExistingMembership[]): Promise<void> {
+  if (rows.length === 0) return;
+  if (store.sqlite) {
+    const remove = membershipStatementsOf(store.sqlite).remove;
+    for (const m of rows) remove.run(m.groupId, m.employeeId, origin, tenantId);
+    return;
+  }
+  for (const chunk of chunks(rows, BULK)) {
+    await sql`delete from group_memberships m using unnest(${chunk.map((r) => r.groupId)}::text[], ${chunk.map((r) => r.employeeId)}::text[]) as d(g, e)
+      where m.tenant_id = ${tenantId} and m.origin = ${origin} and m.group_id = d.g and m.employee_id = d.e`.execute(trx);
   }
 }
 

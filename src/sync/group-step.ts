@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import { checkSafeguard } from '../core/safeguard.ts';
 import { planGroups, validateGroupMapping, type ExistingMembership, type ExistingSyncedGroup, type GroupMappingEntry, type GroupPerson, type GroupPlan, type OrgUnit } from '../core/group-plan.ts';
 import { DIRECTORY_GROUP_ATTRIBUTE, planDirectoryGroups, type DirectoryPlan, type GroupLink, type MemberSkip } from '../core/directory-groups.ts';
@@ -10,9 +10,10 @@ import type { Store } from '../store/db.ts';
 import type { RunWriter } from './fenced-run.ts';
 import type { Integration } from '../store/integrations.ts';
 import type { Database, NewRunChangeRow, RunRow } from '../store/schema.ts';
-import { chunks, employeesByIds } from '../store/employees.ts';
+import { chunks, inValues, LOOKUP_CHUNK } from '../store/employees.ts';
+import { writeChanges } from '../store/bulk.ts';
 import { newId, nowIso, parseJson } from '../store/ids.ts';
-import { addGroupLinks, addMemberships, groupLinksOf, insertGroups, nextSeq, removeGroupLinks, removeMemberships, syncedGroupsOf, syncedMembershipsOf, updateGroup } from '../store/groups.ts';
+import { addGroupLinks, bulkAddMemberships, bulkRemoveMemberships, groupLinksOf, insertGroups, nextSeq, removeGroupLinks, syncedGroupsOf, syncedMembershipsOf, updateGroup } from '../store/groups.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -23,24 +24,41 @@ type Db = Kysely<Database> | Transaction<Database>;
  * manual memberships stay) and comes back into them when rehired.
  */
 export async function groupPeople(db: Db, tenantId: string, integrationId: string, attributes?: readonly string[]): Promise<GroupPerson[]> {
-  const rows = await db
+  const base = db
     .selectFrom('employee_links')
-    .select(['employee_id', 'field_values'])
     .where('tenant_id', '=', tenantId)
     .where('integration_id', '=', integrationId)
     .where('present', '=', 1)
     .where('in_scope', '=', 1)
     .where('employee_id', 'is not', null)
-    .where('source_status', '=', 'active')
-    .execute();
+    .where('source_status', '=', 'active');
   const seen = new Set<string>();
   const out: GroupPerson[] = [];
-  for (const r of rows) {
+  if (attributes) {
+    // Only the mapped attributes, taken out of the JSON by the database: 100,000 people's full
+    // records are neither sent over nor parsed here.
+    const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+    const rows = await base
+      .select('employee_id')
+      .select(attributes.map((a, i) => (sqlite ? sql<string | null>`json_extract(field_values, ${`$."${a}"`})` : sql<string | null>`(field_values::json ->> ${a})`).as(`v${i}`)))
+      .execute();
+    for (const r of rows as unknown as Record<string, string | number | null>[]) {
+      const id = r['employee_id'] as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const values: Record<string, string | undefined> = {};
+      attributes.forEach((a, i) => {
+        const v = r[`v${i}`];
+        values[a] = v === null || v === undefined ? undefined : String(v);
+      });
+      out.push({ employeeId: id, values });
+    }
+    return out;
+  }
+  for (const r of await base.select(['employee_id', 'field_values']).execute()) {
     if (seen.has(r.employee_id!)) continue;
     seen.add(r.employee_id!);
-    const values = parseJson<Record<string, string | undefined>>(r.field_values, {});
-    // Only the mapped attributes are kept: 100,000 people's full records are not held at once.
-    out.push({ employeeId: r.employee_id!, values: attributes ? Object.fromEntries(attributes.map((a) => [a, values[a]])) : values });
+    out.push({ employeeId: r.employee_id!, values: parseJson<Record<string, string | undefined>>(r.field_values, {}) });
   }
   return out;
 }
@@ -124,9 +142,19 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
     return skip(`Groups were not synced this run: ${source}'s org units (departments, divisions, locations) could not be read: ${message}. People were synced; groups catch up on the next run.`);
   }
 
+  // Where the step's time goes (ms), on its log line: reading, planning, applying.
+  const ms: Record<string, number> = {};
+  let lap = performance.now();
+  const timed = (name: string) => {
+    const at = performance.now();
+    ms[name] = Math.round(at - lap);
+    lap = at;
+  };
   const people = await groupPeople(db, run.tenant_id, integration.id, mappedAttributes(mapping));
+  timed('people');
   const existing = await syncedGroupsOf(db, run.tenant_id, integration.id);
   const memberships = await syncedMembershipsOf(db, run.tenant_id, integration.id);
+  timed('read');
   // Directory groups (Google groups, Entra groups) are planned apart from the mapped attributes.
   const directoryIds = new Set(existing.filter((g) => g.attribute === DIRECTORY_GROUP_ATTRIBUTE).map((g) => g.id));
   const attributeGroups = existing.filter((g) => !directoryIds.has(g.id));
@@ -134,6 +162,7 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
   const directory = await planDirectory(deps, run, integration, existing.filter((g) => directoryIds.has(g.id)), memberships.filter((m) => directoryIds.has(m.groupId)));
   if (directory.plan) plan = mergePlans(plan, directory.plan);
   else if (directory.failure) await skip(directory.failure);
+  timed('plan');
 
   // Archiving counts towards the safeguard: vanished units beyond the threshold (of the active
   // synced groups) look like a broken source, so none is archived and nobody is taken out of them.
@@ -165,9 +194,10 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
     links.removed = have.filter((l) => !want.has(key(l)) && !held.has(l.groupId) && !held.has(l.parentId));
   }
   const changes = await applyGroupPlan(deps, run, integration, plan, links, existing, now);
+  timed('apply');
   if (directory.skips.length > 0) await recordSkips(deps, run, integration, directory.skips);
   if (heldReason) await skip(heldReason, { groups: risky.map((a) => ({ id: a.id, name: a.name })) });
-  log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives }, 'groups synced');
+  log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives, ms }, 'groups synced');
   return { plan, changes, heldArchives, heldGroups: heldReason ? risky.map((a) => a.id) : [], heldReason };
 }
 
@@ -273,10 +303,46 @@ function changeRow(run: RunRow, seq: number, kind: string, employeeId: string | 
   };
 }
 
-function personName(fieldsJson: string | undefined): string | null {
-  const f = parseJson<Record<string, string>>(fieldsJson ?? null, {});
-  return f['displayName'] ?? ([f['firstName'], f['lastName']].filter(Boolean).join(' ') || f['email'] || null);
+/**
+ * Each person's name as run changes show it (display name, else first and last name, else
+ * e-mail), the parts taken out of the fields JSON by the database, a few thousand people a query.
+ */
+async function personNames(db: Db, tenantId: string, ids: readonly string[]): Promise<Map<string, string | null>> {
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  const part = (name: string) => (sqlite ? sql<string | null>`json_extract(fields, ${`$.${name}`})` : sql<string | null>`(fields::json ->> ${name})`);
+  const out = new Map<string, string | null>();
+  for (const chunk of chunks(ids, LOOKUP_CHUNK)) {
+    const rows = await db
+      .selectFrom('employees')
+      .select(['id', part('displayName').as('display_name'), part('firstName').as('first_name'), part('lastName').as('last_name'), part('email').as('email')])
+      .where('tenant_id', '=', tenantId)
+      .where(inValues(db, 'id', chunk))
+      .execute();
+    for (const r of rows) out.set(r.id, r.display_name ?? ([r.first_name, r.last_name].filter(Boolean).join(' ') || r.email || null));
+  }
+  return out;
 }
+
+/** Run changes of the group step, written a few thousand at a time as they are made (never all held at once). */
+class ChangeWriter {
+  private rows: NewRunChangeRow[] = [];
+  constructor(
+    private readonly store: Store,
+    private readonly trx: Transaction<Database>,
+    private seq: number,
+  ) {}
+  async add(row: (seq: number) => NewRunChangeRow): Promise<void> {
+    this.rows.push(row(this.seq++));
+    if (this.rows.length >= CHANGE_BATCH) await this.flush();
+  }
+  async flush(): Promise<void> {
+    const rows = this.rows;
+    this.rows = [];
+    await writeChanges(this.store, this.trx, rows);
+  }
+}
+
+const CHANGE_BATCH = 2000;
 
 const REASONS = {
   vanished: (source: string) => `nobody in ${source} holds this unit any more`,
@@ -285,7 +351,13 @@ const REASONS = {
   deselected: () => 'it is no longer among the directory groups Group Sync picks',
 };
 
-/** Applies a plan in one transaction with its run changes and audit events. Returns the number of changes. */
+/**
+ * Applies a plan in one transaction with its run changes. Changes to groups themselves are also
+ * audit events (entity: the group); membership changes are run changes only, which the audit log
+ * reads as they are (src/app/audit-service.ts): a first sync adds a membership per person and
+ * attribute, and a second copy of each would cost as much again for no new fact.
+ * Returns the number of changes.
+ */
 async function applyGroupPlan(
   deps: GroupStepDeps,
   run: RunRow,
@@ -304,45 +376,50 @@ async function applyGroupPlan(
   const source = providerDisplayName(integration.provider);
   const names = new Map<string, string>([...existing.map((g) => [g.id, g.name] as const), ...plan.groups.map((g) => [g.id, g.name] as const)]);
   const types = new Map<string, string>([...existing.map((g) => [g.id, g.type] as const), ...plan.groups.map((g) => [g.id, g.type] as const)]);
-  const affected = [...new Set([...plan.membershipsAdded, ...plan.membershipsRemoved].map((m) => m.employeeId))];
-  const employees = await employeesByIds(deps.store.db, run.tenant_id, affected);
-  const personOf = (id: string) => personName(employees.get(id)?.fields);
+  const affected = new Set<string>();
+  for (const m of plan.membershipsAdded) affected.add(m.employeeId);
+  for (const m of plan.membershipsRemoved) affected.add(m.employeeId);
+  const people = await personNames(deps.store.db, run.tenant_id, [...affected]);
+  const personOf = (id: string) => people.get(id) ?? null;
   const groupRef = (id: string | null) => (id === null ? null : { id, name: names.get(id) ?? id });
 
   await deps.run.write(async (trx) => {
-    let seq = await nextSeq(trx, run.id);
-    const rows: NewRunChangeRow[] = [];
+    const changes = new ChangeWriter(deps.store, trx, await nextSeq(trx, run.id));
     const audits: { action: string; entityId: string; before: unknown; after: unknown }[] = [];
-    const record = (kind: string, groupId: string, employeeId: string | null, before: unknown, after: unknown, reason: string | null) => {
-      rows.push(changeRow(run, seq++, kind, employeeId, names.get(groupId) ?? groupId, before, after, reason));
+    /** A change to a group: a run change and an audit event. */
+    const record = async (kind: string, groupId: string, before: unknown, after: unknown, reason: string | null) => {
+      await changes.add((seq) => changeRow(run, seq, kind, null, names.get(groupId) ?? groupId, before, after, reason));
       audits.push({ action: `group.${kind.replace(/^group_/, '')}`, entityId: groupId, before, after: after === null ? null : { ...(after as object), runId: run.id } });
     };
+    /** A change to a membership: a run change (the audit log reads it from there). */
+    const member = (kind: string, m: { groupId: string; employeeId: string }, before: unknown, after: unknown, reason: string) =>
+      changes.add((seq) => changeRow(run, seq, kind, m.employeeId, names.get(m.groupId) ?? m.groupId, before, after, reason));
 
     if (plan.created.length > 0) {
       await insertGroups(trx, run.tenant_id, plan.created.map((g) => ({ id: g.id, name: g.name, type: g.type, parentId: g.parentId, origin: 'synced', integrationId: integration.id, attribute: g.attribute, sourceKey: g.key })), now);
-      for (const g of plan.created) record('group_created', g.id, null, null, { id: g.id, name: g.name, type: g.type, parent: groupRef(g.parentId), attribute: g.attribute, key: g.key }, `new in ${source}`);
+      for (const g of plan.created) await record('group_created', g.id, null, { id: g.id, name: g.name, type: g.type, parent: groupRef(g.parentId), attribute: g.attribute, key: g.key }, `new in ${source}`);
     }
     const patches = new Map<string, { name?: string; type?: string; parentId?: string | null; archived?: boolean }>();
     const patch = (id: string) => patches.get(id) ?? (patches.set(id, {}), patches.get(id)!);
     for (const r of plan.revived) {
       patch(r.id).archived = false;
-      record('group_revived', r.id, null, { archived: true }, { archived: false }, `back in ${source}`);
+      await record('group_revived', r.id, { archived: true }, { archived: false }, `back in ${source}`);
     }
     for (const r of plan.renamed) {
       patch(r.id).name = r.to;
-      record('group_renamed', r.id, null, { name: r.from }, { name: r.to }, `renamed in ${source}`);
+      await record('group_renamed', r.id, { name: r.from }, { name: r.to }, `renamed in ${source}`);
     }
     for (const r of plan.retyped) {
       patch(r.id).type = r.to;
-      record('group_updated', r.id, null, { type: r.from }, { type: r.to }, 'the group mapping gives this attribute a new type');
+      await record('group_updated', r.id, { type: r.from }, { type: r.to }, 'the group mapping gives this attribute a new type');
     }
     for (const m of plan.moved) {
       patch(m.id).parentId = m.to;
-      record('group_moved', m.id, null, { parent: groupRef(m.from) }, { parent: groupRef(m.to) }, m.to ? `most of its members are in ${names.get(m.to) ?? m.to}` : 'its members are in no parent group');
+      await record('group_moved', m.id, { parent: groupRef(m.from) }, { parent: groupRef(m.to) }, m.to ? `most of its members are in ${names.get(m.to) ?? m.to}` : 'its members are in no parent group');
     }
     for (const a of plan.archived) {
       patch(a.id).archived = true;
-      record('group_archived', a.id, null, { archived: false }, { archived: true }, `archived: ${REASONS[a.reason](source)}; its synced memberships are removed, the group and its history are kept`);
+      await record('group_archived', a.id, { archived: false }, { archived: true }, `archived: ${REASONS[a.reason](source)}; its synced memberships are removed, the group and its history are kept`);
     }
     for (const [id, p] of patches) await updateGroup(trx, run.tenant_id, id, p, now);
 
@@ -355,22 +432,22 @@ async function applyGroupPlan(
       const parentsOf = (list: readonly GroupLink[], id: string) => list.filter((l) => l.groupId === id).map((l) => groupRef(l.parentId)!).sort((a, b) => a.name.localeCompare(b.name, 'en'));
       for (const id of linked) {
         const also = parentsOf(after, id);
-        record('group_updated', id, null, { alsoIn: parentsOf(before, id) }, { alsoIn: also }, also.length > 0 ? `in ${source} it is nested in ${also.map((p) => p.name).join(', ')} as well` : `in ${source} it is no longer nested in a second group`);
+        await record('group_updated', id, { alsoIn: parentsOf(before, id) }, { alsoIn: also }, also.length > 0 ? `in ${source} it is nested in ${also.map((p) => p.name).join(', ')} as well` : `in ${source} it is no longer nested in a second group`);
       }
     }
 
     const archivedIds = new Set(plan.archived.map((a) => a.id));
-    await removeMemberships(trx, run.tenant_id, 'synced', plan.membershipsRemoved);
+    await bulkRemoveMemberships(deps.store, trx, run.tenant_id, 'synced', plan.membershipsRemoved);
     for (const m of plan.membershipsRemoved) {
       const why = archivedIds.has(m.groupId) ? 'the group was archived' : `no longer ${types.get(m.groupId) ?? 'in this group'} in ${source}`;
-      record('membership_removed', m.groupId, m.employeeId, { group: groupRef(m.groupId), employee: { id: m.employeeId, name: personOf(m.employeeId) } }, null, why);
+      await member('membership_removed', m, { group: groupRef(m.groupId), employee: { id: m.employeeId, name: personOf(m.employeeId) } }, null, why);
     }
-    await addMemberships(trx, run.tenant_id, plan.membershipsAdded.map((m) => ({ ...m, origin: 'synced' as const, integrationId: integration.id })), now);
+    await bulkAddMemberships(deps.store, trx, run.tenant_id, 'synced', integration.id, plan.membershipsAdded, now);
     for (const m of plan.membershipsAdded) {
-      record('membership_added', m.groupId, m.employeeId, null, { group: groupRef(m.groupId), employee: { id: m.employeeId, name: personOf(m.employeeId) } }, `${types.get(m.groupId) ?? 'group'} in ${source}`);
+      await member('membership_added', m, null, { group: groupRef(m.groupId), employee: { id: m.employeeId, name: personOf(m.employeeId) } }, `${types.get(m.groupId) ?? 'group'} in ${source}`);
     }
+    await changes.flush();
 
-    for (const chunk of chunks(rows, 200)) await trx.insertInto('run_changes').values(chunk).execute();
     const auditRows = audits.map((a) => ({
       id: newId(),
       tenant_id: run.tenant_id,
