@@ -392,13 +392,16 @@ export async function removeManualMembers(ctx: AppContext, tenantId: string, id:
 const PREVIEW_GROUPS = 200;
 
 /**
- * The nodes of a forest an answer of `budget` nodes shows: the roots, then level by level whole
- * families (a node's children all, or none: its `childCount` tells).
+ * The nodes of a forest an answer of `budget` nodes shows: the first roots (by the forest's order)
+ * up to the budget, then level by level whole families (a node's children all, or none: its
+ * `childCount` tells); how many there are in all the answer says apart (`groupsTotal`).
  */
 export function keepFamilies<T extends { children: T[] }>(roots: readonly T[], budget: number): Set<T> {
-  const kept = new Set<T>(roots);
-  let room = budget - roots.length;
-  for (let level: readonly T[] = roots; level.length > 0 && room > 0; ) {
+  // The roots too: a mapping without nesting makes thousands of top-level groups.
+  const top = roots.slice(0, Math.max(1, budget));
+  const kept = new Set<T>(top);
+  let room = budget - top.length;
+  for (let level: readonly T[] = top; level.length > 0 && room > 0; ) {
     const next: T[] = [];
     for (const node of level) {
       if (node.children.length === 0) continue;
@@ -420,10 +423,44 @@ export function keepFamilies<T extends { children: T[] }>(roots: readonly T[], b
  */
 export async function previewGroupSync(ctx: AppContext, tenantId: string, integrationId: string, body: unknown): Promise<z.infer<typeof GroupSyncPreview>> {
   const input = validateBody(GroupPreviewBody, body);
+  // Read before anything the answer is made of (see sharedPreview).
+  const revision = await ctx.store.readRevision();
   const integration = await getIntegration(ctx.store.db, tenantId, integrationId);
   if (!integration) throw notFound('integration', integrationId);
   const mapping = (input.mapping ?? integration.groupSync.mapping) as readonly GroupMappingEntry[];
   requireValidGroupMapping(mapping, 'mapping', { available: importedAttributes(integration.userSync), sourceName: providerDisplayName(integration.provider) });
+  const limit = input.limit ?? PREVIEW_GROUPS;
+  return sharedPreview(ctx, revision, `${tenantId}\u0000${integration.id}\u0000${limit}\u0000${JSON.stringify(mapping)}`, () => computePreview(ctx, tenantId, integration, mapping, limit));
+}
+
+/** Previews kept per store: the same preview asked again (or while it is worked out) at the same read revision. */
+const PREVIEWS_KEPT = 16;
+const previews = new WeakMap<object, Map<string, { revision: string; value: Promise<z.infer<typeof GroupSyncPreview>> }>>();
+
+/**
+ * A preview plans every group from every synced person: seconds of one core at 100,000 people.
+ * Admins (and a console's several tabs) asking for the same preview at once share one planning,
+ * and ask again for nothing while no write moved the store's read revision (Store.readRevision,
+ * read before the request reads anything, as the read cache does): the answer is never older
+ * than what the request could read. A failed planning is not kept.
+ */
+async function sharedPreview(ctx: AppContext, revision: string, key: string, compute: () => Promise<z.infer<typeof GroupSyncPreview>>): Promise<z.infer<typeof GroupSyncPreview>> {
+  const store = ctx.store;
+  let kept = previews.get(store);
+  if (!kept) previews.set(store, (kept = new Map()));
+  const prior = kept.get(key);
+  if (prior?.revision === revision) return prior.value;
+  const value = compute();
+  kept.delete(key);
+  kept.set(key, { revision, value });
+  if (kept.size > PREVIEWS_KEPT) kept.delete(kept.keys().next().value!);
+  value.catch(() => {
+    if (kept.get(key)?.value === value) kept.delete(key);
+  });
+  return value;
+}
+
+async function computePreview(ctx: AppContext, tenantId: string, integration: Integration, mapping: readonly GroupMappingEntry[], limit: number): Promise<z.infer<typeof GroupSyncPreview>> {
   const people = await groupPeople(ctx.store.db, tenantId, integration.id, mappedAttributes(mapping));
   const existing = await syncedGroupsOf(ctx.store.db, tenantId, integration.id);
   const memberships = await syncedMembershipsOf(ctx.store.db, tenantId, integration.id);
@@ -440,7 +477,7 @@ export async function previewGroupSync(ctx: AppContext, tenantId: string, integr
     plan.groups.map((g) => ({ id: g.id, name: g.name, type: g.type, attribute: g.attribute, parentId: g.parentId, status: g.status, headcount: counts.get(g.id) ?? 0, members: g.members.size })),
   );
   type Planned = (typeof tree)[number] & { children: Planned[] };
-  const shown = keepFamilies(tree as Planned[], input.limit ?? PREVIEW_GROUPS);
+  const shown = keepFamilies(tree as Planned[], limit);
   type PreviewNode = Omit<Planned, 'id' | 'children'> & { id: string | null; childCount: number; children: PreviewNode[] };
   const strip = (nodes: readonly Planned[]): PreviewNode[] =>
     nodes.filter((node) => shown.has(node)).map((node) => ({ ...node, id: node.id.startsWith('new-') ? null : node.id, childCount: node.children.length, children: strip(node.children) }));
@@ -452,7 +489,8 @@ export async function previewGroupSync(ctx: AppContext, tenantId: string, integr
     groupsTotal: plan.groups.length,
     changes: {
       ...planCounts(plan),
-      archived: plan.archived.map((a) => ({ id: a.id, name: a.name, reason: a.reason })),
+      // At most the preview's limit of them (`archive` counts them all).
+      archived: plan.archived.slice(0, limit).map((a) => ({ id: a.id, name: a.name, reason: a.reason })),
     },
     ...(people.length === 0 ? { note: `No people from ${integration.name} yet: run a sync first; the preview uses the last fetched data.` } : {}),
   };
