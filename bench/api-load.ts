@@ -21,8 +21,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** `refresh serve` from the compiled build, on the bench's store; resolves once /health answers. */
-export async function startApi(store: StoreSpec, secretKey: string): Promise<Service> {
+/**
+ * `refresh serve` from the compiled build, on the bench's store; resolves once /health answers.
+ * `extraEnv` adds to its environment (e.g. REFRESH_READ_CACHE_MB=0); BENCH_API_NODE_ARGS adds
+ * node flags (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the API node).
+ */
+export async function startApi(store: StoreSpec, secretKey: string, extraEnv: Record<string, string> = {}): Promise<Service> {
   const port = await freePort();
   const env: Record<string, string> = {
     PORT: String(port),
@@ -36,8 +40,10 @@ export async function startApi(store: StoreSpec, secretKey: string): Promise<Ser
     // the setting allows (100,000 a minute, about 1,700 a second); answers above it count as failed.
     REFRESH_RATE_LIMIT_PER_MINUTE: '100000',
     ...(store.kind === 'sqlite' ? { DATA_DIR: path.dirname(sqliteFile(store.dir)) } : { DATABASE_URL: pgUrlWithSchema(store.url, store.schema) }),
+    ...extraEnv,
   };
-  const child = spawn(process.execPath, [path.join(BUILD_DIR, 'src/cli/main.js'), 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const nodeArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(BUILD_DIR, 'src/cli/main.js'), 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; ; attempt += 1) {
     if (child.exitCode !== null) throw new Error(`refresh serve exited with ${child.exitCode}`);

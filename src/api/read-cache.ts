@@ -21,7 +21,8 @@ const KEPT_HEADERS = ['etag'] as const;
 
 interface Entry {
   readonly tenantId: string;
-  readonly body: string;
+  /** The answer's bytes as sent (encoded once; a hit writes them as they are). */
+  readonly body: Buffer;
   readonly contentType: string;
   readonly headers: Readonly<Partial<Record<(typeof KEPT_HEADERS)[number], string>>>;
   readonly bytes: number;
@@ -98,9 +99,9 @@ export class ReadCache {
   set(tenantId: string, url: string, revision: string, answer: Omit<Entry, 'tenantId' | 'bytes'>): void {
     const tenant = this.#tenants.get(tenantId);
     if (!tenant || tenant.revision !== revision) return;
-    // UTF-16 length × 2 bounds the string's memory; the key's own bytes are counted too.
+    // The body's bytes, the key's (at most two bytes a character) and the entry's bookkeeping.
     const key = ReadCache.key(tenantId, url);
-    const bytes = 2 * (answer.body.length + key.length) + 200;
+    const bytes = answer.body.length + 2 * key.length + 200;
     if (bytes > this.#maxBytes) return;
     this.#remove(key);
     this.#entries.set(key, { ...answer, tenantId, bytes });
@@ -163,14 +164,15 @@ export function registerReadCache(api: FastifyInstance, store: Pick<Store, 'read
     if (!revision) return payload;
     reply.header('x-cache', 'miss');
     if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+    const body = Buffer.from(payload);
     const headers: Partial<Record<(typeof KEPT_HEADERS)[number], string>> = {};
     for (const name of KEPT_HEADERS) {
       const value = reply.getHeader(name);
       if (typeof value === 'string') headers[name] = value;
     }
     const contentType = reply.getHeader('content-type');
-    cache.set(request.tenantId, request.url, revision, { body: payload, contentType: typeof contentType === 'string' ? contentType : 'application/json; charset=utf-8', headers });
-    return payload;
+    cache.set(request.tenantId, request.url, revision, { body, contentType: typeof contentType === 'string' ? contentType : 'application/json; charset=utf-8', headers });
+    return body;
   });
   return cache;
 }
