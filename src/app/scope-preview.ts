@@ -12,7 +12,7 @@ import { requireIntegration } from './integrations-service.ts';
 import { requireKnownSourceFields, scopeSourceFields } from './source-fields.ts';
 import { connectorFor } from '../sync/connector.ts';
 import { displayName } from '../sync/planner.ts';
-import { refreshStatistics } from '../store/statistics.ts';
+import { refreshStaleStatistics } from '../store/planner-statistics.ts';
 
 
 interface PreviewPerson {
@@ -147,7 +147,8 @@ export async function previewScope(ctx: AppContext, tenantId: string, id: string
       for (const record of page.records) await judge({ record, values: applyMapping(record, integration.userSync.fieldMapping), linked: linked.has(record.externalId), activeEmployee: false });
     }
   } else {
-    await refreshStatistics(ctx.store); // pages of a roster PostgreSQL thinks empty are planned as sorts of everything after the key
+    // Pages of a roster PostgreSQL believes empty (loaded since last analyzed) are planned as a sort of everything after the key.
+    await refreshStaleStatistics(ctx.store, ['employees', 'employee_links']);
     for await (const rows of storedPages(true)) {
       for (const r of rows) {
         await judge({ record: { externalId: r.external_id, attributes: {}, lifecycle: parseJson<Lifecycle>(r.lifecycle, { active: false }) }, values: parseJson<FieldValues>(r.field_values, {}), linked: r.employee_id !== null, activeEmployee: r.status === 'active' });

@@ -22,3 +22,19 @@ export async function refreshPlannerStatistics(store: Store): Promise<void> {
   if (store.dialect !== 'postgres') return;
   await sql`analyze ${sql.join(SYNCED_TABLES.map((t) => sql.table(t)))}`.execute(store.db);
 }
+
+/**
+ * Analyzes, at once, those of the given tables whose rows changed by more than a fifth since they
+ * were last analyzed (as autovacuum would, in its own time): for a read that cannot wait for a run
+ * to end, such as the scope preview, whose keyset pages over 100,000 links planned as nearly empty
+ * became a bitmap scan and a sort of every row after the key, page after page (20 s instead of 1).
+ * Costs one catalogue query when nothing is stale. Answers the tables analyzed.
+ */
+export async function refreshStaleStatistics(store: Store, tables: readonly (typeof SYNCED_TABLES)[number][]): Promise<string[]> {
+  if (store.dialect !== 'postgres') return [];
+  const { rows } = await sql<{ name: string }>`select s.relname as name from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+    where s.schemaname = current_schema() and s.relname = any(${[...tables]}::text[])
+      and s.n_mod_since_analyze > 1000 + 0.2 * greatest(c.reltuples, 0)`.execute(store.db);
+  for (const { name } of rows) await sql`analyze ${sql.table(name)}`.execute(store.db);
+  return rows.map((r) => r.name);
+}

@@ -20,7 +20,6 @@ import { ANALYZE_AFTER_WRITES, refreshPlannerStatistics } from '../store/planner
 import { applyChanges, reresolveShared } from './apply.ts';
 import { connectorFor } from './connector.ts';
 import { configHash } from './evaluate.ts';
-import { refreshStatistics } from '../store/statistics.ts';
 import { FencedRun } from './fenced-run.ts';
 import { fetchAndPlan } from './fetch-plan.ts';
 import { runGroupStep, type GroupStepDeps, type GroupStepResult } from './group-step.ts';
@@ -169,8 +168,6 @@ async function applyAndFinish(scope: RunScope): Promise<void> {
   const { deps, row, run, counts, log, integration } = scope;
   const started = performance.now();
   await applyChanges(deps, run, row.id, row.tenant_id, counts);
-  // A run that rewrote much of the roster (a first sync) leaves PostgreSQL planning from stale statistics.
-  await refreshStatistics(deps.store);
   await reresolveShared(deps, run, row.id, row.tenant_id, row.integration_id);
   log.info({ ms: Math.round(performance.now() - started) }, 'applied');
   if (integration.groupSync.enabled) {
