@@ -34,12 +34,25 @@ export function validateMapping(mapping: Record<string, string>): string[] {
   return problems;
 }
 
+type MappingStep = readonly [source: string, target: FieldName, lifecycle: ((r: SourceRecord) => string | undefined) | undefined];
+
+/** Each mapping's pairs, looked up once rather than per record (a run maps every record with one mapping). */
+const compiled = new WeakMap<FieldMapping, readonly MappingStep[]>();
+
+function stepsOf(mapping: FieldMapping): readonly MappingStep[] {
+  let steps = compiled.get(mapping);
+  if (!steps) {
+    steps = Object.entries(mapping).map(([source, target]): MappingStep => [source, target, Object.hasOwn(LIFECYCLE_ATTRIBUTES, source) ? LIFECYCLE_ATTRIBUTES[source as keyof typeof LIFECYCLE_ATTRIBUTES] : undefined]);
+    compiled.set(mapping, steps);
+  }
+  return steps;
+}
+
 export function applyMapping(record: SourceRecord, mapping: FieldMapping): FieldValues {
   const values: FieldValues = {};
-  for (const [source, target] of Object.entries(mapping)) {
-    const value = Object.hasOwn(LIFECYCLE_ATTRIBUTES, source)
-      ? LIFECYCLE_ATTRIBUTES[source as keyof typeof LIFECYCLE_ATTRIBUTES](record)
-      : Object.hasOwn(record.attributes, source) ? record.attributes[source] : undefined;
+  const attributes = record.attributes;
+  for (const [source, target, lifecycle] of stepsOf(mapping)) {
+    const value = lifecycle ? lifecycle(record) : Object.hasOwn(attributes, source) ? attributes[source] : undefined;
     if (typeof value === 'string' && value !== '') values[target] = value;
   }
   return values;

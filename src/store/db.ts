@@ -18,6 +18,7 @@ import * as m0012 from './migrations/0012-oauth-refresh-locks.ts';
 import * as m0014 from './migrations/0014-field-priorities.ts';
 import * as m0016 from './migrations/0016-employee-search.ts';
 import * as m0017 from './migrations/0017-search-queue-and-headcounts.ts';
+import * as m0019 from './migrations/0019-link-sync-index.ts';
 import * as m0020 from './migrations/0020-change-bases.ts';
 import * as m0024 from './migrations/0024-group-parents.ts';
 
@@ -73,6 +74,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-field-priorities': m0014,
   '0016-employee-search': m0016,
   '0017-search-queue-and-headcounts': m0017,
+  '0019-link-sync-index': m0019,
   '0020-change-bases': m0020,
   '0024-group-parents': m0024,
 };

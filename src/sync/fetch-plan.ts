@@ -81,18 +81,13 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   const streaming = row.dry_run !== 1 && (resumed.length > 0 || !checkSafeguard(settings.safeguard, activeLinked, Number.MAX_SAFE_INTEGER).blocked);
   const payloadContext = { tenantId: row.tenant_id, integrationId: integration.id, runId: row.id };
   const applied = emptyCounts();
-  const index = full ? await LinkIndex.full(db, row.tenant_id, integration.id) : LinkIndex.lazy(db, row.tenant_id, integration.id);
-  const all = await listIntegrations(db, row.tenant_id);
-  const integrations = new Map(all.map((i) => [i.id, i]));
-  const fieldPriorities = await getFieldPriorities(db, row.tenant_id);
-  const basis: PlanBasis = { fingerprint: planFingerprint(integration, all, fieldPriorities, tenant.time_zone), plannedAt: new Date().toISOString() };
-  const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, fieldPriorities, index, counts, now: now.toISOString() });
-  planner.restore(resumed);
   const alreadyApplied = new Set(resumed.flatMap((r) => (r.external_id ? [r.external_id] : [])));
   for (const r of resumed) {
     if (isAppliedKind(r.kind)) applied[r.kind] += 1;
     if (isAppliedKind(r.kind) || r.kind === 'skipped' || r.kind === 'failed') counts[r.kind] += 1;
   }
+  /** The planner, once the store has been read for it (the link index): the first progress is written before. */
+  const planning: { planner?: Planner } = {};
   let resolve: ResolveContext | undefined;
   /** How many people the provider says the fetch holds, once it tells. */
   let total: number | null = null;
@@ -100,7 +95,8 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   let flushedAt = 0;
   const flush = async (phase: RunPhase, message: string) => {
     flushedAt = performance.now();
-    const { apply, stage } = streaming ? planner.drainApplicable() : { apply: [], stage: planner.drain() };
+    const drainable = planning.planner;
+    const { apply, stage } = !drainable ? { apply: [], stage: [] } : streaming ? drainable.drainApplicable() : { apply: [], stage: drainable.drain() };
     const after = { ...applied };
     for (const c of apply) if (isAppliedKind(c.row.kind)) after[c.row.kind] += 1;
     if (apply.length > 0) resolve ??= await resolveContext(db, row.tenant_id, integration.id);
@@ -117,8 +113,21 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   };
 
   await flush('fetching', `fetching people from ${providerName(integration.provider)}`);
+  // The full read starts now, before the store is read for planning (the link index of every
+  // person's hash, the tenant's sources): the watermark and the first pages are on their way
+  // meanwhile. A failure surfaces where it is awaited, before anyone is planned.
+  const fullFetch = changes ? undefined : connector.fetchAll();
+  fullFetch?.catch(() => undefined);
+  const index = full ? await LinkIndex.full(db, row.tenant_id, integration.id) : LinkIndex.lazy(db, row.tenant_id, integration.id);
+  const all = await listIntegrations(db, row.tenant_id);
+  const integrations = new Map(all.map((i) => [i.id, i]));
+  const fieldPriorities = await getFieldPriorities(db, row.tenant_id);
+  const basis: PlanBasis = { fingerprint: planFingerprint(integration, all, fieldPriorities, tenant.time_zone), plannedAt: new Date().toISOString() };
+  const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, fieldPriorities, index, counts, now: now.toISOString() });
+  planner.restore(resumed);
+  planning.planner = planner;
   const seen = new Set<string>();
-  const fetch = changes ?? (await connector.fetchAll());
+  const fetch = changes ?? (await fullFetch!);
   const deletedIds = changes?.deletedIds ?? [];
 
   for await (const page of readAhead(fetch.pages)) {

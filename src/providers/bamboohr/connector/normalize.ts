@@ -28,6 +28,8 @@ export interface NormalizeOptions {
   readonly today?: string;
 }
 
+const NOT_NFC_STABLE = /[\u0300-\uffff]/;
+
 const PLACEHOLDERS: ReadonlySet<string> = new Set(['0000-00-00', '0000-00-00 00:00:00', '0000-00-00T00:00:00']);
 
 /** A provider value as a clean attribute string, or undefined when it carries nothing. */
@@ -38,7 +40,10 @@ export function cleanValue(value: unknown): string | undefined {
   else if (typeof value === 'bigint') s = value.toString();
   else if (typeof value === 'boolean') s = value ? 'true' : 'false';
   else return undefined;
-  s = s.normalize('NFC').trim();
+  // Only a character from U+0300 on can change under NFC (combining marks and later scripts):
+  // most values are checked by this scan instead of a call into ICU.
+  if (NOT_NFC_STABLE.test(s)) s = s.normalize('NFC');
+  s = s.trim();
   if (s === '' || PLACEHOLDERS.has(s)) return undefined;
   return s;
 }
@@ -74,9 +79,9 @@ export function normalizeRow(row: Readonly<Record<string, unknown>>, options: No
   if (externalId === undefined) return { reason: 'record has no employee id' };
 
   const attributes: Record<string, string> = {};
-  for (const [key, raw] of Object.entries(row)) {
-    if (key === 'id' || key.startsWith('_')) continue;
-    let value = cleanValue(raw);
+  for (const key in row) {
+    if (!Object.hasOwn(row, key) || key === 'id' || key.startsWith('_')) continue;
+    let value = cleanValue(row[key]);
     if (value === undefined) continue;
     if (isDateField(key)) value = normalizeDate(value) ?? value;
     attributes[key] = value;
