@@ -76,10 +76,15 @@ function resolveAuth(credentials: Readonly<Record<string, string>>): Auth {
 /**
  * BambooHR requests one client has in flight at most. BambooHR publishes no concurrency limit; it
  * throttles with 429 and `Retry-After` (503 before 2026-09-16), which the client's gate obeys for
- * all its requests at once. A few parallel reads hide its latency (about 0.25 s a dataset page of
- * 1,000) without being a burst.
+ * all its requests at once. A few parallel reads hide its latency (about 0.25 s a request) without
+ * being a burst: a full read keeps DATASET_PAGES_AHEAD dataset pages of 1,000 in flight; an
+ * incremental's batch read of 1,000 changed people (10 list requests of 100) goes in one round
+ * instead of three, the whole run then two round trips (the changed call, then the batch).
  */
-export const MAX_CONCURRENT_REQUESTS = 4;
+export const MAX_CONCURRENT_REQUESTS = 10;
+
+/** Dataset pages asked for ahead of the one being read (a bounded window of the roster). */
+export const DATASET_PAGES_AHEAD = 4;
 
 /** Creates the client; throws a ProviderError (bad_request / auth_failed) for unusable settings. */
 export function createBambooClient(opts: ConnectorOptions, limits: { readonly maxConcurrent?: number } = {}): BambooClient {

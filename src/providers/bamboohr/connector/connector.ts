@@ -30,7 +30,7 @@ import type { ChangeFetch, ConnectorOptions, FullFetch, HrisConnector, OrgUnitIn
 import { getMetaLists } from './meta-lists.ts';
 import { badData } from '../../../connectors/errors.ts';
 import { isRecord, parseJsonBody } from '../../../connectors/http.ts';
-import { createBambooClient, MAX_CONCURRENT_REQUESTS, PROVIDER, type BambooClient } from './client.ts';
+import { createBambooClient, DATASET_PAGES_AHEAD, MAX_CONCURRENT_REQUESTS, PROVIDER, type BambooClient } from './client.ts';
 import {
   datasetPath,
   discoverEmployeeDataset,
@@ -52,7 +52,7 @@ export const INCREMENTAL_FETCH_LIMIT = 2000;
 export interface BambooHrConnectorInternals {
   readonly now?: () => Date;
   readonly incrementalFetchLimit?: number;
-  /** Requests in flight at most (the client's gate), pages read ahead, people read at once. */
+  /** Requests in flight at most (the client's gate) and people read at once; dataset pages read ahead, up to DATASET_PAGES_AHEAD. */
   readonly concurrency?: number;
 }
 
@@ -83,6 +83,7 @@ export function createBambooHrConnector(opts: ConnectorOptions, internals: Bambo
   let client: BambooClient | undefined;
   // Created on first use, so unusable settings surface as a ProviderError from the call.
   const concurrency = internals.concurrency ?? MAX_CONCURRENT_REQUESTS;
+  const pagesAhead = Math.min(concurrency, DATASET_PAGES_AHEAD);
   const getClient = (): BambooClient => (client ??= createBambooClient(opts, { maxConcurrent: concurrency }));
   const now = internals.now ?? ((): Date => new Date());
   const limit = internals.incrementalFetchLimit ?? INCREMENTAL_FETCH_LIMIT;
@@ -98,7 +99,7 @@ export function createBambooHrConnector(opts: ConnectorOptions, internals: Bambo
 
   /** Rows of the whole roster: dataset, or the list when there is no datasets API. */
   async function openRoster(c: BambooClient): Promise<AsyncIterable<RowPage>> {
-    const opening = await openEmployeeDataset(c, { fields, pageSize, dataset: await employeeDataset(c), ahead: concurrency });
+    const opening = await openEmployeeDataset(c, { fields, pageSize, dataset: await employeeDataset(c), ahead: pagesAhead });
     if (opening.supported) {
       dropFields(opening.droppedFields);
       return opening.pages;
