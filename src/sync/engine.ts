@@ -216,7 +216,7 @@ async function refreshStatisticsAfterBigRun(scope: RunScope): Promise<void> {
   const written = counts.created + counts.updated + counts.deactivated + counts.reactivated;
   if (written < ANALYZE_AFTER_WRITES) return;
   try {
-    await refreshPlannerStatistics(deps.store);
+    await refreshPlannerStatistics(deps.store, written);
   } catch (error) {
     log.warn({ err: error }, 'could not refresh the database statistics after the run');
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
 import { ensureTenant } from '../../src/store/tenants.ts';
-import { refreshStaleStatistics } from '../../src/store/planner-statistics.ts';
+import { refreshPlannerStatistics, refreshStaleStatistics } from '../../src/store/planner-statistics.ts';
 
 const refreshStatistics = (store: Parameters<typeof refreshStaleStatistics>[0]) => refreshStaleStatistics(store, ['employees', 'employee_links']);
 
@@ -23,12 +23,16 @@ for (const dialect of DIALECTS) {
         });
         if (dialect === 'sqlite') {
           assert.deepEqual(await refreshStatistics(store), [], 'SQLite plans without statistics');
+          assert.equal(await refreshPlannerStatistics(store, 3000), false);
           return;
         }
         assert.deepEqual(await refreshStatistics(store), ['employees']);
         const { rows } = await sql<{ n: number }>`select reltuples::int as n from pg_class where oid = 'employees'::regclass`.execute(store.db);
         assert.equal(rows[0]!.n, 3000, 'the planner now knows the table holds 3,000 rows');
         assert.deepEqual(await refreshStatistics(store), [], 'analyzed: nothing moved since');
+        // After a run: only one that wrote a tenth or more of the people the planner believes there are.
+        assert.equal(await refreshPlannerStatistics(store, 250), false, '250 of 3,000');
+        assert.equal(await refreshPlannerStatistics(store, 300), true, '300 of 3,000');
       } finally {
         await store.close();
       }
