@@ -73,7 +73,7 @@ export interface PlanInput {
   /** Provider org units; attributes without any listed unit are keyed by name. */
   readonly orgUnits?: readonly OrgUnit[];
   readonly existing: readonly ExistingSyncedGroup[];
-  /** This integration's synced memberships. */
+  /** This integration's synced memberships (each once: the store keys them by group, person and origin). */
   readonly memberships: readonly ExistingMembership[];
   /** Ids for new groups (injected so the plan stays pure and testable). */
   readonly newId: () => string;
@@ -400,19 +400,22 @@ export function planGroups(input: PlanInput): GroupPlan {
 
   // Memberships: exactly the planned members of the planned groups; everything else synced goes.
   // Memberships of groups this integration does not know (should not happen) are left alone.
-  const have = new Map<string, Set<string>>();
+  // A group whose stored members are all still members, as many as it has, adds nobody: only the
+  // others (few, on most runs) are compared member by member.
+  const kept = new Map<string, number>();
   const membershipsRemoved: ExistingMembership[] = [];
   for (const m of input.memberships) {
-    let set = have.get(m.groupId);
-    if (!set) have.set(m.groupId, (set = new Set()));
-    set.add(m.employeeId);
     const members = membersOf.get(m.groupId);
-    if (members ? !members.has(m.employeeId) : existingById.has(m.groupId)) membershipsRemoved.push(m);
+    if (members?.has(m.employeeId)) kept.set(m.groupId, (kept.get(m.groupId) ?? 0) + 1);
+    else if (members || existingById.has(m.groupId)) membershipsRemoved.push(m);
   }
+  const changing = new Map<string, Set<string>>();
+  for (const g of groups) if ((kept.get(g.id) ?? 0) < g.members.size) changing.set(g.id, new Set());
+  for (const m of input.memberships) changing.get(m.groupId)?.add(m.employeeId);
   const membershipsAdded: ExistingMembership[] = [];
   for (const g of groups) {
-    const had = have.get(g.id);
-    for (const employeeId of g.members) if (!had?.has(employeeId)) membershipsAdded.push({ groupId: g.id, employeeId });
+    const had = changing.get(g.id);
+    if (had) for (const employeeId of g.members) if (!had.has(employeeId)) membershipsAdded.push({ groupId: g.id, employeeId });
   }
 
   return { groups, created, renamed, retyped, moved, archived, revived, membershipsAdded, membershipsRemoved };

@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import { checkSafeguard } from '../core/safeguard.ts';
@@ -338,9 +339,19 @@ class ChangeWriter {
   async flush(): Promise<void> {
     const rows = this.rows;
     this.rows = [];
-    await writeChanges(this.store, this.trx, rows);
+    const sqlite = this.store.sqlite;
+    if (!sqlite) return writeChanges(this.store, this.trx, rows);
+    // SQLite: positional parameters, the columns a group change has (half the cost of binding each row's named fields).
+    let insert = changeStatements.get(sqlite);
+    if (!insert) {
+      insert = sqlite.prepare('insert into run_changes (tenant_id, run_id, seq, kind, employee_id, display_name, before, after, reason, applied) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      changeStatements.set(sqlite, insert);
+    }
+    for (const r of rows) insert.run(r.tenant_id, r.run_id, r.seq, r.kind, r.employee_id ?? null, r.display_name ?? null, r.before ?? null, r.after ?? null, r.reason ?? null, r.applied ?? 1);
   }
 }
+
+const changeStatements = new WeakMap<SQLite.Database, SQLite.Statement>();
 
 const CHANGE_BATCH = 2000;
 
