@@ -216,37 +216,42 @@ export async function removeGroupLinks(db: Db, tenantId: string, links: readonly
   for (const l of links) await db.deleteFrom('group_parents').where('tenant_id', '=', tenantId).where('group_id', '=', l.groupId).where('parent_id', '=', l.parentId).execute();
 }
 
-/** Each group's further parents (not archived), by name. */
+/**
+ * Each group's further parents (not archived), by name. Two look-ups by key (the links of these
+ * groups, then their parents): joined in one query, SQLite's planner walked every group of the
+ * tenant for each request, though most tenants have no such link at all.
+ */
 export async function otherParentsOf(db: Db, tenantId: string, groupIds: readonly string[]): Promise<Map<string, { id: string; name: string }[]>> {
   const out = new Map<string, { id: string; name: string }[]>();
   for (const chunk of chunks(groupIds, 500)) {
-    const rows = await db
-      .selectFrom('group_parents as l')
-      .innerJoin('groups as p', (j) => j.onRef('p.id', '=', 'l.parent_id').onRef('p.tenant_id', '=', 'l.tenant_id'))
-      .select(['l.group_id', 'p.id', 'p.name'])
-      .where('l.tenant_id', '=', tenantId)
-      .where('l.group_id', 'in', chunk)
-      .where('p.archived', '=', 0)
-      .execute();
-    for (const r of rows) appendTo(out, r.group_id, { id: r.id, name: r.name });
+    const links = await db.selectFrom('group_parents').select(['group_id', 'parent_id']).where('tenant_id', '=', tenantId).where('group_id', 'in', chunk).execute();
+    if (links.length === 0) continue;
+    const parents = new Map<string, string>();
+    for (const ids of chunks([...new Set(links.map((l) => l.parent_id))], 500)) {
+      for (const p of await db.selectFrom('groups').select(['id', 'name']).where('tenant_id', '=', tenantId).where('id', 'in', ids).where('archived', '=', 0).execute()) parents.set(p.id, p.name);
+    }
+    for (const l of links) {
+      const name = parents.get(l.parent_id);
+      if (name !== undefined) appendTo(out, l.group_id, { id: l.parent_id, name });
+    }
   }
   return sortedByName(out);
 }
 
-/** The groups nested in each of these groups as a further parent (not archived), by name. */
+/** The groups nested in each of these groups as a further parent (not archived), by name (two look-ups by key, as otherParentsOf). */
 export async function linkedChildrenOf(db: Db, tenantId: string, parentIds: readonly string[]): Promise<Map<string, Group[]>> {
   const out = new Map<string, Group[]>();
   for (const chunk of chunks(parentIds, 500)) {
-    const rows = await db
-      .selectFrom('group_parents as l')
-      .innerJoin('groups as g', (j) => j.onRef('g.id', '=', 'l.group_id').onRef('g.tenant_id', '=', 'l.tenant_id'))
-      .selectAll('g')
-      .select('l.parent_id as link_parent_id')
-      .where('l.tenant_id', '=', tenantId)
-      .where('l.parent_id', 'in', chunk)
-      .where('g.archived', '=', 0)
-      .execute();
-    for (const r of rows) appendTo(out, r.link_parent_id, toGroup(r));
+    const links = await db.selectFrom('group_parents').select(['group_id', 'parent_id']).where('tenant_id', '=', tenantId).where('parent_id', 'in', chunk).execute();
+    if (links.length === 0) continue;
+    const children = new Map<string, Group>();
+    for (const ids of chunks([...new Set(links.map((l) => l.group_id))], 500)) {
+      for (const g of await db.selectFrom('groups').selectAll().where('tenant_id', '=', tenantId).where('id', 'in', ids).where('archived', '=', 0).execute()) children.set(g.id, toGroup(g));
+    }
+    for (const l of links) {
+      const child = children.get(l.group_id);
+      if (child) appendTo(out, l.parent_id, child);
+    }
   }
   return sortedByName(out);
 }
