@@ -7,7 +7,7 @@ import { DESCRIPTORS } from './providers/descriptors.ts';
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 
 /** Memory the API's read cache may hold (REFRESH_READ_CACHE_MB; 0 turns it off). */
-export const DEFAULT_READ_CACHE_MB = 64;
+export const DEFAULT_READ_CACHE_MB = 256;
 
 /** Configuration is parsed once, here, with its defaults (DESIGN.md §3). */
 const ConfigSchema = z.object({

@@ -192,7 +192,7 @@ describe('the read cache itself', () => {
   const answer = (n: number) => ({ body: body(n), contentType: 'application/json; charset=utf-8', headers: {} });
 
   it('evicts the least recently used answers beyond its bound of bytes', () => {
-    // (Over the API: 300 pages of 100 people, ~120 KB each, are held by the default 64 MB.)
+    // (Over the API a page of 100 people is ~350 KB: the default 256 MB holds ~700 pages.)
     // Each entry costs its body, 2 × its key and 200 bytes: about 2,200 here; 5,000 holds two.
     const cache = new ReadCache(5000);
     assert.equal(cache.get('t', '/a', 'r1'), undefined);
