@@ -3,6 +3,7 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.ts';
 import { ensurePrivateSqlite } from './private-files.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-admin-auth.ts';
 import * as m0003 from './migrations/0003-groups.ts';
@@ -195,6 +196,8 @@ function openSqlite(file: string): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // A file's log is checkpointed by a thread of its own, not in this connection's commits.
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(sqlite, file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
   const probe = sqlite.prepare('select 1');
   // data_version moves when another connection (another process: `refresh worker`, `refresh sync`)
@@ -213,7 +216,10 @@ function openSqlite(file: string): Store {
       const [changes, version] = revision.get() as [number, number];
       return `${version}.${changes}`;
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
 
