@@ -21,6 +21,8 @@ export function normalizeEmployeeNumber(value: string | undefined | null): strin
  */
 export function alternateEmails(attributes: Readonly<Record<string, string>>, keys: readonly string[], primary?: string): string[] {
   const out: string[] = [];
+  // Most providers name no alias attribute: nothing to normalise (the primary included) per record.
+  if (keys.length === 0) return out;
   const skip = normalizeEmail(primary);
   for (const key of keys) {
     for (const part of (attributes[key] ?? '').split(/[,;\s]+/)) {
