@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { decideStatus, todayIn, type PersonStatus } from '../core/lifecycle.ts';
 import { APPLIED_KINDS, emptyCounts, isAppliedKind, observedOnly, type RunCounts, type RunPhase } from '../core/run-states.ts';
 import { checkSafeguard, type SafeguardVerdict } from '../core/safeguard.ts';
-import type { Lifecycle } from '../core/source-record.ts';
+import type { Lifecycle, SourceRecord } from '../core/source-record.ts';
 import { CursorExpiredError, providerDisplayName as providerName } from '../connectors/errors.ts';
 import type { ChangeFetch, HrisConnector } from '../connectors/types.ts';
 import { writeChanges } from '../store/bulk.ts';
@@ -135,7 +135,8 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
     await deps.crashAt?.('fetch', row.id);
     if (page.total !== undefined) total = page.total;
     const changed: Evaluated[] = [];
-    await index.ensure(page.records.flatMap((r) => [r.externalId, ...(r.attributes[managerAttribute] ? [r.attributes[managerAttribute]!] : [])]));
+    // Lazily listed: a full run's index is complete and reads none of them.
+    await index.ensure(idsAndManagers(page.records, managerAttribute));
     for (const failure of page.failures) {
       counts.fetched += 1;
       if (failure.externalId) seen.add(failure.externalId);
@@ -213,6 +214,15 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   await flush('planned', `planned ${planner.seq} changes`);
   log.info({ full, streaming, fetched: counts.fetched, changes: planner.seq, applied: APPLIED_KINDS.reduce((n, k) => n + applied[k], 0), deactivations: planner.deactivations }, 'fetch complete');
   return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict, basis };
+}
+
+/** Each record's external id and its manager's, as the index is asked for them. */
+function* idsAndManagers(records: readonly SourceRecord[], managerAttribute: string): Generator<string> {
+  for (const r of records) {
+    yield r.externalId;
+    const manager = r.attributes[managerAttribute];
+    if (manager) yield manager;
+  }
 }
 
 /** The applied kinds of `counts` (what a run reports as done). */
