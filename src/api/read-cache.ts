@@ -149,7 +149,7 @@ export function registerReadCache(api: FastifyInstance, store: Pick<Store, 'read
   api.decorateRequest('readCacheRevision', '');
   api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.method !== 'GET' || request.routeOptions.config.readCache !== true || !request.tenantId) return;
-    const revision = await store.readRevision();
+    const revision = await store.readRevision(request.tenantId);
     const entry = cache.get(request.tenantId, request.url, revision);
     if (!entry) {
       request.readCacheRevision = revision;

@@ -424,7 +424,7 @@ export function keepFamilies<T extends { children: T[] }>(roots: readonly T[], b
 export async function previewGroupSync(ctx: AppContext, tenantId: string, integrationId: string, body: unknown): Promise<z.infer<typeof GroupSyncPreview>> {
   const input = validateBody(GroupPreviewBody, body);
   // Read before anything the answer is made of (see sharedPreview).
-  const revision = await ctx.store.readRevision();
+  const revision = await ctx.store.readRevision(tenantId);
   const integration = await getIntegration(ctx.store.db, tenantId, integrationId);
   if (!integration) throw notFound('integration', integrationId);
   const mapping = (input.mapping ?? integration.groupSync.mapping) as readonly GroupMappingEntry[];

@@ -15,7 +15,7 @@ export function revisionMemo<T>(store: Pick<Store, 'readRevision'>, maxEntries: 
   const entries = new Map<string, { revision: string; value: T }>();
   return {
     async get(tenantId, key, compute) {
-      const revision = await store.readRevision();
+      const revision = await store.readRevision(tenantId);
       const id = `${tenantId}\u0000${key}`;
       const kept = entries.get(id);
       if (kept?.revision === revision) return kept.value;

@@ -22,6 +22,7 @@ import * as m0017 from './migrations/0017-search-queue-and-headcounts.ts';
 import * as m0019 from './migrations/0019-link-sync-index.ts';
 import * as m0020 from './migrations/0020-change-bases.ts';
 import * as m0024 from './migrations/0024-group-parents.ts';
+import * as m0025 from './migrations/0025-read-revision.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -38,14 +39,16 @@ export interface Store {
   /** Migrations this code has that the database has not applied (readiness: none may be pending). */
   pendingMigrations(): Promise<string[]>;
   /**
-   * A token that changes whenever a write could have changed what a read sees: any commit by
-   * another connection or process (the worker), and any write on this store's own connection.
-   * Conservative (a rolled-back write, another tenant's or a rate-limit counter's write change it
-   * too) and free for writers: no trigger, no counter row. Equal tokens read at two moments mean
-   * nothing was written in between, so an answer read after the token was read may be reused for
-   * that token (src/api/read-cache.ts).
+   * A token that changes whenever a write could have changed what a read of the tenant's data
+   * sees: any commit by another connection or process (the worker), and any write on this store's
+   * own connection. Equal tokens read at two moments mean nothing the tenant's reads see was
+   * written in between, so an answer read after the token was read may be reused for that token
+   * (src/api/read-cache.ts). SQLite: any write to the file moves it (another tenant's too), free
+   * for writers. PostgreSQL: only writes of the tenant's data (migration 0025: a row per writing
+   * transaction, noted by statement-level triggers), not the rate-limit counters, sessions or
+   * audit rows each request may write, nor other tenants' or other databases' commits.
    */
-  readRevision(): Promise<string>;
+  readRevision(tenantId: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-link-sync-index': m0019,
   '0020-change-bases': m0020,
   '0024-group-parents': m0024,
+  '0025-read-revision': m0025,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
@@ -229,29 +233,62 @@ function openPostgres(url: string, schema?: string): Store {
   const pool = new pg.Pool({ connectionString: url, max: 10, ...options });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const probe = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 60_000, ...options });
+  const revision = postgresRevision(pool);
   return {
     db,
     dialect: 'postgres',
     ping: async () => void (await probe.query('select 1')),
     pendingMigrations: () => pendingMigrations(db),
-    // The cluster's current snapshot, `xmin:xmax:xip,…`: xmax is one past the latest completed
-    // transaction id, and xip lists the ones below it still running. A transaction that writes has
-    // an id; when it commits (or aborts) either xmax moves past it or it leaves the list, so the
-    // text changes, and equal texts mean the same set of completed transactions (xmax only grows,
-    // so a text never comes back). Read-only transactions take no id and change nothing.
-    // The race: the token is read before the page. A commit in between is then in the page but
-    // not in the token, and the page is stored under the older token; any request reading the
-    // token after that commit gets the newer token and never asks for it, and one that read the
-    // older token before the commit may be served the newer page, as if it had read a moment
-    // later. Never the other way: no page read before a commit is stored under a token read after it.
-    // Conservative: any schema's or tenant's write, and the rate-limit counters, change it too.
-    readRevision: async () => {
-      const { rows } = await pool.query<{ s: string }>('select pg_current_snapshot()::text as s');
-      return rows[0]!.s;
-    },
+    readRevision: (tenantId) => revision.read(tenantId),
     close: async () => {
       await db.destroy();
       await probe.end();
+    },
+  };
+}
+
+/** Log rows of a tenant beyond which a read folds them into its compacted count. */
+const REVISION_LOG_FOLD = 200;
+
+/**
+ * PostgreSQL's read revision (migration 0025): in one statement's snapshot, the tenant's compacted
+ * count plus its log rows, one per committed transaction that wrote the tenant's data.
+ * The race: the token is read before the page. A commit in between is then in the page but not
+ * in the token, and the page is stored under the older token; any request reading the token after
+ * that commit counts its row and never asks for it, and one that read the older token before the
+ * commit may be served the newer page, as if it had read a moment later. Never the other way: a
+ * write committed after the token was read adds a row the token did not count, so no page read
+ * before a commit is stored under a token read after it. Folding rows into the compacted count is
+ * one statement, so a snapshot sees both its delete and its addition or neither: the sum stays.
+ * A prepared statement (named): one round trip, parsed and planned once per connection.
+ */
+function postgresRevision(pool: pg.Pool): { read(tenantId: string): Promise<string> } {
+  const folding = new Set<string>();
+  const fold = (tenantId: string) => {
+    if (folding.has(tenantId)) return;
+    folding.add(tenantId);
+    pool
+      .query({
+        name: 'read_revision_fold',
+        text: `with gone as (delete from read_revision_writes where tenant_id = $1::text returning 1)
+          insert into read_revisions (tenant_id, compacted) select $1::text, count(*) from gone
+          on conflict (tenant_id) do update set compacted = read_revisions.compacted + excluded.compacted`,
+        values: [tenantId],
+      })
+      .catch(() => undefined)
+      .finally(() => folding.delete(tenantId));
+  };
+  return {
+    async read(tenantId) {
+      const { rows } = await pool.query<{ c: string; n: string }>({
+        name: 'read_revision',
+        text: `select coalesce((select compacted from read_revisions where tenant_id = $1), 0) as c,
+          (select count(*) from read_revision_writes where tenant_id = $1) as n`,
+        values: [tenantId],
+      });
+      const { c, n } = rows[0]!;
+      if (Number(n) > REVISION_LOG_FOLD) fold(tenantId);
+      return String(Number(c) + Number(n));
     },
   };
 }
