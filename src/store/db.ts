@@ -23,6 +23,7 @@ import * as m0019 from './migrations/0019-link-sync-index.ts';
 import * as m0020 from './migrations/0020-change-bases.ts';
 import * as m0024 from './migrations/0024-group-parents.ts';
 import * as m0025 from './migrations/0025-read-revision.ts';
+import * as m0026 from './migrations/0026-group-sync-state.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -82,6 +83,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020-change-bases': m0020,
   '0024-group-parents': m0024,
   '0025-read-revision': m0025,
+  '0026-group-sync-state': m0026,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { createHash } from 'node:crypto';
+import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import type { ExistingMembership, ExistingSyncedGroup } from '../core/group-plan.ts';
 import type { GroupLink } from '../core/directory-groups.ts';
 import type SQLite from 'better-sqlite3';
@@ -450,4 +451,48 @@ export async function groupsForEmployees(db: Db, tenantId: string, employeeIds: 
 export async function nextSeq(db: Db, runId: string): Promise<number> {
   const row = await db.selectFrom('run_changes').select((eb) => eb.fn.max('seq').as('max')).where('run_id', '=', runId).executeTakeFirst();
   return Number(row?.max ?? 0) + 1;
+}
+
+/** What the integration's last group step left in step (see src/sync/group-step.ts), if anything. */
+export async function groupSyncState(db: Db, tenantId: string, integrationId: string): Promise<{ linksDigest: string | null; peopleDigest: string | null } | undefined> {
+  const row = await db.selectFrom('group_sync_state').select(['links_digest', 'people_digest']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).executeTakeFirst();
+  return row ? { linksDigest: row.links_digest, peopleDigest: row.people_digest } : undefined;
+}
+
+/** Records (or, with null digests, forgets) what the group step left in step, in the caller's transaction. */
+export async function saveGroupSyncState(db: Db, tenantId: string, integrationId: string, runId: string, digests: { linksDigest: string | null; peopleDigest: string | null }, now = nowIso()): Promise<void> {
+  await db
+    .insertInto('group_sync_state')
+    .values({ integration_id: integrationId, tenant_id: tenantId, links_digest: digests.linksDigest, people_digest: digests.peopleDigest, run_id: runId, updated_at: now })
+    .onConflict((oc) => oc.column('integration_id').doUpdateSet({ links_digest: digests.linksDigest, people_digest: digests.peopleDigest, run_id: runId, updated_at: now }).where('group_sync_state.tenant_id', '=', tenantId))
+    .execute();
+}
+
+/**
+ * A digest of every link of the integration as far as it can bear on groups: who it is linked to,
+ * whether it is present, its status in the source, and its record hash (which covers the mapped
+ * values, the lifecycle and whether the person is in scope). Read from the index the run's own
+ * link index reads (0019), so no person's values are read: ~0.1 s at 100,000 people where reading
+ * their mapped values costs four times that. Any difference in any link changes it.
+ */
+export async function linksDigest(db: Db, tenantId: string, integrationId: string): Promise<string> {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) {
+    const rows = await db
+      .selectFrom('employee_links')
+      .select(sql<string>`external_id || '|' || coalesce(employee_id, '') || '|' || record_hash || '|' || present || '|' || source_status`.as('r'))
+      .where('integration_id', '=', integrationId)
+      .where('tenant_id', '=', tenantId)
+      .orderBy('present')
+      .orderBy('source_status')
+      .orderBy('employee_id')
+      .orderBy('external_id')
+      .execute();
+    const hash = createHash('sha256');
+    for (const row of rows) hash.update(row.r).update('\n');
+    return `${rows.length}:${hash.digest('base64url')}`;
+  }
+  const row = await sql<{ n: string; d: string | null }>`
+    select count(*) as n, md5(string_agg(concat(external_id, '|', coalesce(employee_id, ''), '|', record_hash, '|', present, '|', source_status), E'\\n' order by external_id)) as d
+    from employee_links where integration_id = ${integrationId} and tenant_id = ${tenantId}`.execute(db);
+  return `${row.rows[0]?.n ?? 0}:${row.rows[0]?.d ?? ''}`;
 }

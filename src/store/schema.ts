@@ -24,6 +24,7 @@ export interface Database {
   groups: GroupsTable;
   group_memberships: GroupMembershipsTable;
   group_parents: GroupParentsTable;
+  group_sync_state: GroupSyncStateTable;
   field_priorities: FieldPrioritiesTable;
   idempotency_keys: IdempotencyKeysTable;
   sign_in_throttle: SignInThrottleTable;
@@ -307,6 +308,16 @@ export interface GroupMembershipsTable {
 }
 
 /** A group's parents besides its place in the tree, `groups.parent_id` (0024-group-parents). */
+/** What an integration's last group step left in step (migration 0026, src/sync/group-step.ts). */
+export interface GroupSyncStateTable {
+  integration_id: string;
+  tenant_id: string;
+  links_digest: string | null;
+  people_digest: string | null;
+  run_id: string | null;
+  updated_at: string;
+}
+
 export interface GroupParentsTable {
   tenant_id: string;
   group_id: string;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type SQLite from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
@@ -14,7 +15,9 @@ import type { Database, NewRunChangeRow, RunRow } from '../store/schema.ts';
 import { chunks, inValues, LOOKUP_CHUNK } from '../store/employees.ts';
 import { writeChanges } from '../store/bulk.ts';
 import { newId, nowIso, parseJson } from '../store/ids.ts';
-import { addGroupLinks, bulkAddMemberships, bulkRemoveMemberships, groupLinksOf, insertGroups, nextSeq, removeGroupLinks, syncedGroupsOf, syncedMembershipsOf, updateGroup } from '../store/groups.ts';
+import { addGroupLinks, bulkAddMemberships, bulkRemoveMemberships, groupLinksOf, groupSyncState, insertGroups, linksDigest, nextSeq, removeGroupLinks, saveGroupSyncState, syncedGroupsOf, syncedMembershipsOf, updateGroup } from '../store/groups.ts';
+import { stableHash } from '../core/hash.ts';
+import { groupFingerprint } from './plan-basis.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -151,9 +154,31 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
     ms[name] = Math.round(at - lap);
     lap = at;
   };
+  const existing = await syncedGroupsOf(db, run.tenant_id, integration.id);
+  // Nothing changed since the last step left the groups in step: the same settings and units, the
+  // same links (or at least the same people with the same mapped values), the same groups. Then
+  // the plan would be empty, so none is made. Directory groups come from the provider each run,
+  // and an approval applies what it was shown: those always plan.
+  const directoryInPlay = (integration.groupSync.directoryGroups ?? null) !== null || existing.some((g) => g.attribute === DIRECTORY_GROUP_ATTRIBUTE && !g.archived);
+  const settings = stableHash({ group: groupFingerprint(integration), orgUnits });
+  const eligible = !directoryInPlay && !options.approvedArchives;
+  const stored = eligible ? await groupSyncState(db, run.tenant_id, integration.id) : undefined;
+  // Read before the people are: a link written after it makes the next run's digest differ (it plans), never the reverse.
+  const links = eligible ? await linksDigest(db, run.tenant_id, integration.id) : null;
+  const unchanged = async (which: 'links' | 'people'): Promise<GroupStepResult> => {
+    await deps.crashAt?.();
+    log.info({ groups: existing.length, unchanged: which, ms: { ...ms, check: Math.round(performance.now() - lap) } }, 'groups unchanged: nothing to plan');
+    return { plan: null, changes: 0, heldArchives: 0, heldGroups: [], heldReason: null };
+  };
+  if (stored && links !== null && stored.linksDigest === stateDigest(settings, links, existing)) return unchanged('links');
   const people = await groupPeople(db, run.tenant_id, integration.id, mappedAttributes(mapping));
   timed('people');
-  const existing = await syncedGroupsOf(db, run.tenant_id, integration.id);
+  const peopleKey = peopleDigest(people);
+  if (stored && stored.peopleDigest === stateDigest(settings, peopleKey, existing)) {
+    // Some link moved, but nobody's groups: remember these links, so the next run checks them alone.
+    if (links !== null) await deps.run.write((trx) => saveGroupSyncState(trx, run.tenant_id, integration.id, run.id, { linksDigest: stateDigest(settings, links, existing), peopleDigest: stored.peopleDigest }));
+    return unchanged('people');
+  }
   const memberships = await syncedMembershipsOf(db, run.tenant_id, integration.id);
   timed('read');
   // Directory groups (Google groups, Entra groups) are planned apart from the mapped attributes.
@@ -185,21 +210,57 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
 
   // A group's further parents (nested in two groups in the source): what the source says now,
   // against what the last run stored; links of groups whose archiving is held stay as they were.
-  const links = { added: [] as GroupLink[], removed: [] as GroupLink[] };
+  const parentLinks = { added: [] as GroupLink[], removed: [] as GroupLink[] };
   if (directory.plan) {
     const key = (l: GroupLink) => `${l.groupId}\u0000${l.parentId}`;
     const have = await groupLinksOf(db, run.tenant_id, integration.id);
     const want = new Set(directory.plan.alsoIn.map(key));
     const had = new Set(have.map(key));
-    links.added = directory.plan.alsoIn.filter((l) => !had.has(key(l)));
-    links.removed = have.filter((l) => !want.has(key(l)) && !held.has(l.groupId) && !held.has(l.parentId));
+    parentLinks.added = directory.plan.alsoIn.filter((l) => !had.has(key(l)));
+    parentLinks.removed = have.filter((l) => !want.has(key(l)) && !held.has(l.groupId) && !held.has(l.parentId));
   }
-  const changes = await applyGroupPlan(deps, run, integration, plan, links, existing, now);
+  // What this step leaves in step, as the next run will read it (none when something waits or came from the provider's groups).
+  const clean = !directoryInPlay && !directory.plan && heldReason === null;
+  const after = clean ? groupsAfter(existing, plan) : [];
+  const inStep = {
+    linksDigest: clean && links !== null ? stateDigest(settings, links, after) : null,
+    peopleDigest: clean ? stateDigest(settings, peopleKey, after) : null,
+  };
+  const changes = await applyGroupPlan(deps, run, integration, plan, parentLinks, existing, now, inStep);
   timed('apply');
   if (directory.skips.length > 0) await recordSkips(deps, run, integration, directory.skips);
   if (heldReason) await skip(heldReason, { groups: risky.map((a) => ({ id: a.id, name: a.name })) });
   log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives, ms }, 'groups synced');
   return { plan, changes, heldArchives, heldGroups: heldReason ? risky.map((a) => a.id) : [], heldReason };
+}
+
+/** One digest of the step's settings and units, its people (or their links) and its groups as they stand. */
+function stateDigest(settings: string, people: string, groups: readonly ExistingSyncedGroup[]): string {
+  const hash = createHash('sha256').update(settings).update('\n').update(people).update('\n');
+  for (const g of [...groups].sort((a, b) => (a.id < b.id ? -1 : 1))) hash.update(`${g.id}|${g.attribute}|${g.key}|${g.name}|${g.type}|${g.parentId ?? ''}|${g.archived ? 1 : 0}\n`);
+  return hash.digest('base64url');
+}
+
+/** The people as the plan reads them (who, and each mapped value), whatever order the database gave them in (PostgreSQL's moves a row it updates). */
+function peopleDigest(people: readonly GroupPerson[]): string {
+  const lines = people.map((p) => `${p.employeeId}\u0001${JSON.stringify(p.values)}`).sort();
+  return `${people.length}:${createHash('sha256').update(lines.join('\n')).digest('base64url')}`;
+}
+
+/** The integration's synced groups as they stand once the plan is applied. */
+function groupsAfter(existing: readonly ExistingSyncedGroup[], plan: GroupPlan): ExistingSyncedGroup[] {
+  const byId = new Map(existing.map((g) => [g.id, { ...g }]));
+  for (const g of plan.created) byId.set(g.id, { id: g.id, attribute: g.attribute, key: g.key, name: g.name, type: g.type, parentId: g.parentId, archived: false });
+  const set = (id: string, patch: Partial<ExistingSyncedGroup>) => {
+    const g = byId.get(id);
+    if (g) byId.set(id, { ...g, ...patch });
+  };
+  for (const r of plan.revived) set(r.id, { archived: false });
+  for (const r of plan.renamed) set(r.id, { name: r.to });
+  for (const r of plan.retyped) set(r.id, { type: r.to });
+  for (const m of plan.moved) set(m.id, { parentId: m.to });
+  for (const a of plan.archived) set(a.id, { archived: true });
+  return [...byId.values()];
 }
 
 function mergePlans(a: GroupPlan, b: GroupPlan): GroupPlan {
@@ -377,11 +438,16 @@ async function applyGroupPlan(
   links: { readonly added: readonly GroupLink[]; readonly removed: readonly GroupLink[] },
   existing: readonly { id: string; name: string; type: string; parentId: string | null }[],
   now: string,
+  inStep: { readonly linksDigest: string | null; readonly peopleDigest: string | null },
 ): Promise<number> {
   const linked = new Set([...links.added, ...links.removed].map((l) => l.groupId));
   const total = plan.created.length + plan.renamed.length + plan.retyped.length + plan.moved.length + plan.archived.length + plan.revived.length + plan.membershipsAdded.length + plan.membershipsRemoved.length + linked.size;
+  const saveState = (trx: Transaction<Database>) => saveGroupSyncState(trx, run.tenant_id, integration.id, run.id, inStep, now);
   if (total === 0) {
-    await deps.crashAt?.();
+    await deps.run.write(async (trx) => {
+      await saveState(trx);
+      await deps.crashAt?.();
+    });
     return 0;
   }
   const source = providerDisplayName(integration.provider);
@@ -472,6 +538,7 @@ async function applyGroupPlan(
       after: a.after === null ? null : JSON.stringify(a.after),
     }));
     for (const chunk of chunks(auditRows, 200)) await trx.insertInto('audit_events').values(chunk).execute();
+    await saveState(trx);
     await deps.crashAt?.();
   });
   return total;

@@ -62,6 +62,8 @@ export const READ_REVISION_EXCLUDED: readonly string[] = [
   'idempotency_keys',
   'audit_events',
   'webhook_deliveries',
+  // What the last group step left in step (0026): the group step's own bookkeeping.
+  'group_sync_state',
 ];
 
 export async function up(db: Kysely<any>): Promise<void> {
