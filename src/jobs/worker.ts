@@ -7,6 +7,7 @@ import { claimRun, expireLease, renewLease, runningHolders, type RunLease } from
 import { dueIntegrations, updateIntegration } from '../store/integrations.ts';
 import { nowIso } from '../store/ids.ts';
 import { FINISHED_STATUSES } from '../core/run-states.ts';
+import { boundHeapGrowth } from './heap-growth.ts';
 
 export interface WorkerOptions {
   readonly pollMs?: number;
@@ -95,6 +96,8 @@ export class RunWorker {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    // A process that runs syncs keeps its heap near what it holds (see heap-growth.ts).
+    boundHeapGrowth();
     this.#timer = setInterval(() => this.wake(), this.#opts.pollMs);
     this.#timer.unref();
     this.wake();
