@@ -26,29 +26,117 @@ export interface RateLimitSettings {
 
 export type Limiter = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+/** The most of a client's limit one node claims at once: a hundredth (at least one request). */
+const BLOCK_SHARE = 100;
+
+/** A run of a client's counts a node claimed in the shared row and hands out itself. */
+interface Block {
+  readonly windowEndsAt: number;
+  /** The count the next request here gets. */
+  next: number;
+  /** The last count of the block (the row's count when it was claimed). */
+  readonly upTo: number;
+  readonly size: number;
+}
+
+/** Adds `size` to a client's shared count in its window: the count after, and the ms until the window ends. */
+export type ClaimCounts = (key: string, windowMs: number, now: Date, size: number) => Promise<{ hits: number; ttlMs: number }>;
+
 /**
- * @fastify/rate-limit with a store on our database: every node counts in the same row. Ended
- * windows are purged at most once a minute per node, so storage is bounded by active clients.
+ * One node's share of the shared counters: it claims a client's counts in blocks and hands them
+ * out in order, so a request's count is its place in the client's window whichever node took it.
+ * The first request of a window claims one, each further claim twice the last, up to a hundredth
+ * of the limit (BLOCK_SHARE) and, while under the limit, never past its last count. A busy client
+ * thus costs the database one write per block, not one per request: on PostgreSQL that was two
+ * commits (address and client) on every request, each waiting for its WAL flush. Nothing is
+ * over-admitted (a count is never handed out twice); what a node claimed and did not hand out
+ * before the window ended is lost to the client, so with its load spread over N nodes it may be
+ * refused up to N hundredths of its limit early. A limit under 200 is counted one by one, as before.
+ */
+export class BlockCounter {
+  readonly #claim: ClaimCounts;
+  readonly #clock: () => Date;
+  readonly #blocks = new Map<string, Block>();
+  readonly #claims = new Map<string, Promise<unknown>>();
+
+  constructor(claim: ClaimCounts, clock: () => Date) {
+    this.#claim = claim;
+    this.#clock = clock;
+  }
+
+  /** Counts one request of `key`: its count in the window (over `max`: refused) and the ms left. */
+  async incr(key: string, windowMs: number, max: number): Promise<{ current: number; ttl: number }> {
+    for (;;) {
+      const taken = this.#take(key);
+      if (taken) return taken;
+      // One claim per key at a time on this node: requests arriving meanwhile take from its block.
+      const pending = this.#claims.get(key);
+      if (pending) {
+        await pending;
+        continue;
+      }
+      const claim = this.#claimBlock(key, windowMs, max);
+      const settled = claim.then(
+        () => this.#claims.delete(key),
+        () => this.#claims.delete(key),
+      );
+      this.#claims.set(key, settled);
+      await claim;
+    }
+  }
+
+  /** Forgets blocks of windows that have ended (they are never handed out). */
+  forgetEnded(now: Date): void {
+    for (const [key, block] of this.#blocks) if (block.windowEndsAt <= now.getTime()) this.#blocks.delete(key);
+  }
+
+  #take(key: string): { current: number; ttl: number } | undefined {
+    const now = this.#clock().getTime();
+    const block = this.#blocks.get(key);
+    if (!block || now >= block.windowEndsAt || block.next > block.upTo) return undefined;
+    return { current: block.next++, ttl: block.windowEndsAt - now };
+  }
+
+  async #claimBlock(key: string, windowMs: number, max: number): Promise<void> {
+    const now = this.#clock();
+    const last = this.#blocks.get(key);
+    let size = 1;
+    if (last && now.getTime() < last.windowEndsAt) {
+      const grown = Math.min(last.size * 2, Math.floor(max / BLOCK_SHARE));
+      const left = max - last.upTo;
+      size = Math.max(1, left > 0 ? Math.min(grown, left) : grown);
+    }
+    const { hits, ttlMs } = await this.#claim(key, windowMs, now, size);
+    this.#blocks.set(key, { windowEndsAt: now.getTime() + ttlMs, next: hits - size + 1, upTo: hits, size });
+  }
+}
+
+/**
+ * @fastify/rate-limit with a store on our database: every node counts in the same row, in blocks
+ * (BlockCounter). Ended windows are purged at most once a minute per node (the rows and the
+ * blocks), so storage is bounded by active clients.
  */
 function databaseStore(db: Kysely<Database>, clock: () => Date): new () => FastifyRateLimitStore {
+  const counter = new BlockCounter((key, windowMs, now, size) => countRequest(db, key, windowMs, now, size), clock);
   let nextPurge = 0;
   const purge = (now: Date) => {
     if (now.getTime() < nextPurge) return;
     nextPurge = now.getTime() + WINDOW_MS;
+    counter.forgetEnded(now);
     void purgeEndedWindows(db, now).catch(() => undefined);
   };
+  type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void;
   class DatabaseRateLimitStore implements FastifyRateLimitStore {
-    incr(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void, timeWindow: number): void {
-      const now = clock();
-      countRequest(db, key, timeWindow, now).then(
-        ({ hits, ttlMs }) => {
-          purge(now);
-          callback(null, { current: hits, ttl: ttlMs });
+    incr(key: string, callback: Callback, timeWindow: number, max: number): void {
+      counter.incr(key, timeWindow, max).then(
+        (result) => {
+          purge(clock());
+          callback(null, result);
         },
         (error: unknown) => callback(error as Error),
       );
     }
-    read(key: string, callback: (error: Error | null, result?: { current: number; ttl: number }) => void): void {
+    read(key: string, callback: Callback): void {
       readRequests(db, key, clock()).then(({ hits, ttlMs }) => callback(null, { current: hits, ttl: ttlMs }), (error: unknown) => callback(error as Error));
     }
     child(): FastifyRateLimitStore {

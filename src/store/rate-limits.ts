@@ -4,17 +4,18 @@ import type { Database } from './schema.ts';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * Counts one request in a client's fixed window, shared by every node on the database: one
- * statement, so concurrent requests on several nodes each count. A new window starts when the
- * last has ended. Answers the count so far and the milliseconds until the window ends.
+ * Counts `count` requests (one, or a block a node hands out itself: rate-limit.ts) in a client's
+ * fixed window, shared by every node on the database: one statement, so concurrent requests on
+ * several nodes each count. A new window starts when the last has ended. Answers the count so far
+ * (these included) and the milliseconds until the window ends.
  */
-export async function countRequest(db: Kysely<Database>, key: string, windowMs: number, now: Date): Promise<{ hits: number; ttlMs: number }> {
+export async function countRequest(db: Kysely<Database>, key: string, windowMs: number, now: Date, count = 1): Promise<{ hits: number; ttlMs: number }> {
   const t = now.getTime();
   const ended = sql`rate_limit_counters.window_ends_at <= ${iso(t)}`;
   const { rows } = await sql<{ hits: number; window_ends_at: string }>`
-    insert into rate_limit_counters (key, hits, window_ends_at) values (${key}, 1, ${iso(t + windowMs)})
+    insert into rate_limit_counters (key, hits, window_ends_at) values (${key}, ${count}, ${iso(t + windowMs)})
     on conflict (key) do update set
-      hits = case when ${ended} then 1 else rate_limit_counters.hits + 1 end,
+      hits = case when ${ended} then ${count} else rate_limit_counters.hits + ${count} end,
       window_ends_at = case when ${ended} then ${iso(t + windowMs)} else rate_limit_counters.window_ends_at end
     returning hits, window_ends_at`.execute(db);
   const row = rows[0]!;

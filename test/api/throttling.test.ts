@@ -12,6 +12,7 @@ import { DIALECTS, openSharedStores } from '../helpers/dialects.ts';
 import { testConfig } from '../helpers/harness.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { buildServer, type ServerOptions } from '../../src/api/server.ts';
+import { BlockCounter } from '../../src/api/rate-limit.ts';
 import { createAdminUser } from '../../src/auth/admin-users.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { Config } from '../../src/config.ts';
@@ -24,6 +25,37 @@ const PASSWORD = 'the real admin password';
 describe('sign-in delay policy', () => {
   it('is free for three failures, then doubles from 1 s, and locks for 15 minutes at the tenth', () => {
     assert.deepEqual([1, 2, 3, 4, 5, 6, 9, 10, 11].map((n) => delayAfter(n, ACCOUNT_POLICY)), [0, 0, 0, 1000, 2000, 4000, 32_000, 900_000, 900_000]);
+  });
+});
+
+describe('rate-limit counts claimed in blocks', () => {
+  it('two nodes sharing one count: never more than the limit, a write per block, at most a hundredth per node unused', async () => {
+    let shared = 0;
+    let writes = 0;
+    const claim = async (_key: string, windowMs: number, _now: Date, size: number) => {
+      writes += 1;
+      await new Promise((r) => setImmediate(r));
+      shared += size;
+      return { hits: shared, ttlMs: windowMs };
+    };
+    const clock = () => new Date(0);
+    const nodes = [new BlockCounter(claim, clock), new BlockCounter(claim, clock)];
+    const limit = 1000;
+    const counts: number[] = [];
+    // Concurrent requests on both nodes, in waves.
+    for (let i = 0; i < 1100; i += 50) counts.push(...(await Promise.all(Array.from({ length: 50 }, (_, j) => nodes[(i + j) % 2]!.incr('k', 60_000, limit).then((r) => r.current)))));
+    assert.equal(new Set(counts).size, counts.length, 'no count handed out twice');
+    const admitted = counts.filter((c) => c <= limit).length;
+    assert.ok(admitted <= limit && admitted >= limit - 2 * 10, `${admitted} admitted`);
+    assert.ok(writes < 150, `${writes} writes for 1,100 requests`);
+    // A small limit is counted one by one: exact across nodes.
+    shared = 0;
+    writes = 0;
+    const small = [new BlockCounter(claim, clock), new BlockCounter(claim, clock)];
+    const few: number[] = [];
+    for (let i = 0; i < 12; i += 1) few.push((await small[i % 2]!.incr('s', 60_000, 10)).current);
+    assert.deepEqual(few, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert.equal(writes, 12);
   });
 });
 
@@ -204,6 +236,28 @@ for (const dialect of DIALECTS) {
       await new Promise((r) => setTimeout(r, 100));
       const left = await shared.a.db.selectFrom('rate_limit_counters').select('window_ends_at').execute();
       assert.ok(left.every((r) => Date.parse(r.window_ends_at) > now), 'only live windows remain');
+    });
+
+    it('a busy key on two nodes is counted in blocks: never more than its limit, at most a hundredth per node left unused', async () => {
+      const limit = 1000;
+      const nodes = [await node('a', { rateLimitPerMinute: limit }, { rateLimitStore: 'database' }), await node('b', { rateLimitPerMinute: limit }, { rateLimitStore: 'database' })];
+      const key = generateApiKey();
+      await registerApiKey(shared.a.db, DEFAULT_TENANT_ID, key, `blocks ${randomBytes(2).toString('hex')}`);
+      now += 60 * 60_000;
+      const statuses: number[] = [];
+      const sent = limit + 100;
+      for (let i = 0; i < sent; i += 20) {
+        const batch = Array.from({ length: 20 }, (_, j) => fetch(`${nodes[(i + j) % 2]}/api/v1/field-priorities`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status));
+        statuses.push(...(await Promise.all(batch)));
+      }
+      const admitted = statuses.filter((s) => s === 200).length;
+      assert.deepEqual([...new Set(statuses)].sort(), [200, 429]);
+      assert.ok(admitted <= limit, `${admitted} admitted, limit ${limit}`);
+      assert.ok(admitted >= limit - 2 * (limit / 100), `${admitted} admitted: at most a hundredth of the limit per node unused`);
+      const rows = await shared.a.db.selectFrom('rate_limit_counters').select(['key', 'hits']).where('key', 'like', 'client:key:%').execute();
+      const counted = Math.max(...rows.map((r) => Number(r.hits)));
+      assert.ok(counted >= sent && counted <= sent + 2 * (limit / 100), `every request counted once, blocks claimed ahead at most a hundredth per node (${counted} for ${sent})`);
+      now += 60 * 60_000; // the address's window too: the next test starts afresh
     });
 
     it('rate-limits on the default store of this dialect too', async () => {
