@@ -5,6 +5,8 @@
  * same twice in a row.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import autocannon, { type Result } from 'autocannon';
@@ -12,6 +14,20 @@ import { encodeCursor } from '../src/store/ids.ts';
 import { BUILD_DIR, pgUrlWithSchema, runChild, sqliteFile, stopChild, type Service, type StoreSpec } from './common.ts';
 
 export const BENCH_API_KEY = 'rfk_bench_api_key_0123456789abcdef';
+
+/**
+ * autocannon (9.x) keeps every answer's body as a string, decoding each chunk as UTF-8 and
+ * concatenating, for options the bench does not use (expectBody, verifyBody, a request's
+ * onResponse). At ~350 KB a page of 100 people that cost the driver ~2.3 ms of CPU per answer
+ * (a third in Buffer#toString, half in the garbage collector), four times the API node's own
+ * ~0.6 ms, on the same two cores: the driver, not the node, set the rate and the latency. The
+ * bench counts answers, bytes and times only, so the body is not kept. BENCH_AUTOCANNON_BODIES=1
+ * keeps autocannon as it is, to compare with figures measured before.
+ */
+if (!process.env.BENCH_AUTOCANNON_BODIES) {
+  const queue = createRequire(import.meta.url)('autocannon/lib/pipelinedRequestsQueue.js') as { prototype?: { addBody?: unknown } } | undefined;
+  if (typeof queue?.prototype?.addBody === 'function') queue.prototype.addBody = () => undefined;
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -21,12 +37,28 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** A running API node: its address, and the CPU time (user + system, seconds) its process has used so far. */
+export interface ApiNode extends Service {
+  cpuSeconds(): number;
+}
+
+/** utime + stime of a process from /proc (Linux), in seconds; NaN where there is no /proc. */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /**
  * `refresh serve` from the compiled build, on the bench's store; resolves once /health answers.
  * `extraEnv` adds to its environment (e.g. REFRESH_READ_CACHE_MB=0); BENCH_API_NODE_ARGS adds
  * node flags (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile the API node).
  */
-export async function startApi(store: StoreSpec, secretKey: string, extraEnv: Record<string, string> = {}): Promise<Service> {
+export async function startApi(store: StoreSpec, secretKey: string, extraEnv: Record<string, string> = {}): Promise<ApiNode> {
   const port = await freePort();
   const env: Record<string, string> = {
     PORT: String(port),
@@ -52,7 +84,7 @@ export async function startApi(store: StoreSpec, secretKey: string, extraEnv: Re
     if (attempt > 600) throw new Error('refresh serve did not answer /health within 60 s');
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, stop: () => stopChild(child) };
+  return { url, stop: () => stopChild(child), cpuSeconds: () => processCpuSeconds(child.pid) };
 }
 
 const auth = { authorization: `Bearer ${BENCH_API_KEY}` };
@@ -162,6 +194,10 @@ export interface LoadResult {
   /** Health probes answered 200 (none answered is a failure, not a fast p99). */
   readonly healthOk: number;
   readonly healthFailures: number;
+  /** The API node's CPU time (user + system) per answered request during the load, in ms. */
+  readonly cpuMsPerRequest: number;
+  /** Mean bytes received per answer, headers included (compressed when asked with Accept-Encoding). */
+  readonly bodyBytes: number;
 }
 
 export interface LoadOptions {
@@ -169,11 +205,13 @@ export interface LoadOptions {
   readonly seconds: number;
   /** Requests per second offered by all clients together (0: each client as fast as it can). */
   readonly rate: number;
+  /** Request headers besides Authorization (e.g. `accept-encoding: gzip`, as browsers and fetch send). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
-function rotating(paths: readonly string[]) {
+function rotating(paths: readonly string[], headers: Readonly<Record<string, string>>) {
   let n = 0;
-  return [{ setupRequest: (req: { path?: string }) => ({ ...req, headers: auth, path: paths[n++ % paths.length] }) }];
+  return [{ setupRequest: (req: { path?: string }) => ({ ...req, headers, path: paths[n++ % paths.length] }) }];
 }
 
 interface HealthProbe {
@@ -191,13 +229,17 @@ interface HealthProbe {
  * been asked them before: queries compiled, the read cache filled. What the same load costs
  * without the cache, every answer read afresh, is the bench's "read cache off" rows.
  */
-export async function runLoad(url: string, paths: readonly string[], opts: LoadOptions): Promise<LoadResult> {
-  await autocannon({ url, connections: 10, amount: Math.max(200, paths.length), headers: auth, requests: rotating(paths) });
+export async function runLoad(api: ApiNode, paths: readonly string[], opts: LoadOptions): Promise<LoadResult> {
+  const url = api.url;
+  const headers = { ...auth, ...opts.headers };
+  await autocannon({ url, connections: 10, amount: Math.max(200, paths.length), headers, requests: rotating(paths, headers) });
   // /health is probed from a process of its own (health-probe.ts): this one is busy driving the load.
+  const cpuBefore = api.cpuSeconds();
   const [load, health] = await Promise.all([
-    autocannon({ url, connections: opts.connections, duration: opts.seconds, headers: auth, requests: rotating(paths), ...(opts.rate > 0 ? { overallRate: opts.rate } : {}) }) as Promise<Result>,
+    autocannon({ url, connections: opts.connections, duration: opts.seconds, headers, requests: rotating(paths, headers), ...(opts.rate > 0 ? { overallRate: opts.rate } : {}) }) as Promise<Result>,
     runChild<HealthProbe>('health-probe.js', { BENCH_PROBE_URL: url, BENCH_PROBE_SECONDS: String(opts.seconds) }),
   ]);
+  const cpu = api.cpuSeconds() - cpuBefore;
   return {
     p50: load.latency.p50,
     p99: load.latency.p99,
@@ -208,5 +250,8 @@ export async function runLoad(url: string, paths: readonly string[], opts: LoadO
     healthMax: health.max,
     healthOk: health.total - health.non2xx,
     healthFailures: health.errors + health.timeouts + health.non2xx,
+    // The probe's 20 requests a second are counted too: a few hundred beside tens of thousands.
+    cpuMsPerRequest: (cpu * 1000) / Math.max(1, load.requests.total + health.total),
+    bodyBytes: load.requests.total > 0 ? load.throughput.total / load.requests.total : 0,
   };
 }
