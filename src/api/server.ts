@@ -28,6 +28,7 @@ import { registerRateLimits, type RateLimitStoreKind } from './rate-limit.ts';
 import { registerReadCache } from './read-cache.ts';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_READ_CACHE_MB } from '../config.ts';
 import { authenticateSession } from '../auth/sessions.ts';
+import { ApiKeyCache } from '../auth/api-key-cache.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -57,7 +58,7 @@ const CSP_DIRECTIVES = {
 };
 
 export interface ServerOptions {
-  /** The clock sign-in throttles and rate limits read (tests move it instead of waiting). */
+  /** The clock sign-in throttles, rate limits and the API-key cache read (tests move it instead of waiting). */
   readonly clock?: () => Date;
   /** Where rate-limit counters live; default: the database on PostgreSQL, the process on SQLite (rate-limit.ts). */
   readonly rateLimitStore?: RateLimitStoreKind;
@@ -69,6 +70,27 @@ const PROBES = new Set(['/api/v1/health', '/api/v1/health/live', '/api/v1/health
 function isOpen(path: string): boolean {
   if (PROBES.has(path) || path === '/api/v1/openapi.json' || path === '/api/v1/auth/login') return true;
   return path.startsWith('/api/v1/oauth/callback/') || path.startsWith('/api/v1/webhooks/bamboohr/');
+}
+
+const HELMET_OPTIONS = { contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES }, hsts: false, referrerPolicy: { policy: 'same-origin' }, frameguard: { action: 'deny' } } as const;
+
+/**
+ * The security headers @fastify/helmet sets with our options, worked out once: the plugin builds
+ * helmet's middleware again for every request (parsing the CSP directives, ~30 µs of a cached
+ * answer's ~0.3 ms). Our options are static (no CSP nonce, no per-route options), so every answer
+ * gets the same headers: they are read off one answer of a throwaway server with the plugin.
+ */
+async function securityHeaders(): Promise<Readonly<Record<string, string>>> {
+  const probe = Fastify();
+  try {
+    await probe.register(helmet, HELMET_OPTIONS);
+    probe.get('/', async () => '');
+    const res = await probe.inject('/');
+    const framework = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
+    return Object.fromEntries(Object.entries(res.headers).filter(([name, value]) => !framework.has(name) && typeof value === 'string')) as Record<string, string>;
+  } finally {
+    await probe.close();
+  }
 }
 
 export async function buildServer(ctx: AppContext, options: ServerOptions = {}): Promise<FastifyInstance> {
@@ -87,12 +109,19 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   registerInputHygiene(app as unknown as FastifyInstance);
 
   await app.register(cookie);
+  // Helmet's headers on every answer, set where the plugin sets them (first, on each request),
+  // so an answer that ends early (401, 429, a read-cache hit) carries them too.
   // HSTS only over HTTPS (below): embedded mode is plain http on loopback.
-  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES }, hsts: false, referrerPolicy: { policy: 'same-origin' }, frameguard: { action: 'deny' } });
-  app.addHook('onSend', async (request, reply) => {
+  const security = await securityHeaders();
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(security);
+    done();
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     // API answers carry people's data and tokens: no cache, shared or private, may keep them.
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    done(null, payload);
   });
 
   await app.register(swagger, {
@@ -120,6 +149,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.', details: {} } });
   });
+  // Keys found in the database lately (api-key-cache.ts), on SQLite only: verified again after
+  // any other process's commit (data_version, read on the raw handle: a few microseconds), so a
+  // revoke anywhere is seen at once. PostgreSQL has no such cheap signal: every request asks.
+  const dataVersion = ctx.store.sqlite?.prepare('PRAGMA data_version').pluck();
+  const apiKeys = new ApiKeyCache(dataVersion ? { now: options.clock ? () => clock().getTime() : Date.now, foreignCommits: () => dataVersion.get() as number } : { ttlMs: 0 });
   await app.register(
     async (api) => {
       const limits = await registerRateLimits(api as unknown as FastifyInstance, ctx, {
@@ -132,7 +166,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
         if (PROBES.has(path)) return;
         // Per address before anything else (bad keys included), then per API key or console user.
         await limits.byAddress(request, reply);
-        if (!isOpen(path)) request.tenantId = await authenticate(ctx, request);
+        if (!isOpen(path)) request.tenantId = await authenticate(ctx, apiKeys, request);
         await limits.byClient(request, reply);
       });
       // After authentication (the tenant is known) and the rate limits (a hit counts as a request).
@@ -155,7 +189,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
       await api.register(fieldPriorityRoutes(ctx));
       await api.register(authRoutes(ctx, clock));
       await api.register(providerRoutes(ctx));
-      await api.register(apiKeyRoutes(ctx));
+      await api.register(apiKeyRoutes(ctx, apiKeys));
     },
     { prefix: '/api/v1' },
   );
@@ -165,13 +199,13 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   return app as unknown as FastifyInstance;
 }
 
-async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<string> {
+async function authenticate(ctx: AppContext, apiKeys: ApiKeyCache, request: FastifyRequest): Promise<string> {
   const header = request.headers.authorization;
   // No Authorization header: the console's session cookie (with CSRF checked on writes).
   if (!header && request.headers.cookie) return (await authenticateSession(ctx.store.db, request)).tenantId;
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw new ApiError(401, 'unauthenticated', 'Send an API key as `Authorization: Bearer <key>`.');
-  const key = await authenticateApiKey(ctx.store.db, match[1]!);
+  const key = await apiKeys.authenticate(match[1]!, (k) => authenticateApiKey(ctx.store.db, k));
   if (!key) throw new ApiError(401, 'unauthenticated', 'The API key is not valid.');
   request.apiKeyId = key.keyId;
   return key.tenantId;

@@ -5,6 +5,7 @@ import { notFound } from '../../app/errors.ts';
 import { audit } from '../../store/audit.ts';
 import { sessionOf } from '../../auth/sessions.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../store/tenants.ts';
+import type { ApiKeyCache } from '../../auth/api-key-cache.ts';
 import { IdParams, NoContent, pageOf, responses } from '../contract/common.ts';
 import { ApiKeyInfo, CreateApiKeyBody, CreatedApiKey } from '../contract/api-keys.ts';
 
@@ -14,8 +15,11 @@ function actorOf(request: FastifyRequest): { type: string; id: string | null } {
   return { type: 'admin', id: sessionOf(request)?.user.id ?? null };
 }
 
-/** API keys of the tenant: list (never the key), create (the key shown once), revoke. */
-export function apiKeyRoutes(ctx: AppContext): FastifyPluginAsync {
+/**
+ * API keys of the tenant: list (never the key), create (the key shown once), revoke. `keys` is
+ * the node's cache of verified keys, forgotten once a revoke commits (before it answers).
+ */
+export function apiKeyRoutes(ctx: AppContext, keys: Pick<ApiKeyCache, 'forgetAll'>): FastifyPluginAsync {
   return async (base) => {
     const app = base.withTypeProvider<ZodTypeProvider>();
     const tags = ['api keys'];
@@ -40,6 +44,8 @@ export function apiKeyRoutes(ctx: AppContext): FastifyPluginAsync {
         if (!revoked) throw notFound('API key', request.params.id);
         await audit(trx, request.tenantId, 'api_key.revoked', revoked.id, { name: revoked.name, prefix: revoked.prefix }, null, actorOf(request));
       });
+      // Committed: from here no request on this node is let in with it (api-key-cache.ts).
+      keys.forgetAll();
       return reply.status(204).send();
     });
   };
