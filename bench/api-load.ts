@@ -107,6 +107,13 @@ function seeded(seed: number): () => number {
 }
 
 export interface LoadPlan {
+  /**
+   * API keys the load's clients take in turn. The API limits each key to
+   * REFRESH_RATE_LIMIT_PER_MINUTE (at most 100,000, ~1,700 a second): one key for 50 clients
+   * answering thousands a second would be measuring the limiter's 429s. The address's own limit
+   * (four times that: ~6,700 a second from 127.0.0.1) still applies.
+   */
+  readonly keys: string[];
   readonly listPaths: string[];
   readonly searchPaths: string[];
   readonly groupPaths: string[];
@@ -159,8 +166,17 @@ export async function planLoad(url: string): Promise<LoadPlan> {
   ];
   const integrations = await getJson<{ data: { id: string }[] }>(`${url}/api/v1/integrations`);
   const previewPath = `/api/v1/integrations/${integrations.data[0]!.id}/group-sync/preview`;
-  return { listPaths, searchPaths, groupPaths, previewPath };
+  const keys: string[] = [];
+  for (let n = 0; n < LOAD_KEYS; n += 1) {
+    const res = await fetch(`${url}/api/v1/api-keys`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: `bench load ${n}` }) });
+    if (res.status !== 201) throw new Error(`POST /api-keys: ${res.status} ${await res.text()}`);
+    keys.push(((await res.json()) as { key: string }).key);
+  }
+  return { keys, listPaths, searchPaths, groupPaths, previewPath };
 }
+
+/** Keys the load's requests take in turn (LoadPlan.keys): ~17,000 requests a second together before any key's limit. */
+const LOAD_KEYS = 10;
 
 interface PreviewNode {
   children: PreviewNode[];
@@ -209,9 +225,18 @@ export interface LoadOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-function rotating(paths: readonly string[], headers: Readonly<Record<string, string>>) {
+/** Each request takes the next path, and the next key of `keys` (autocannon keeps no state per client across requests). */
+function rotating(paths: readonly string[], keys: readonly string[], headers: Readonly<Record<string, string>>) {
   let n = 0;
-  return [{ setupRequest: (req: { path?: string }) => ({ ...req, headers, path: paths[n++ % paths.length] }) }];
+  const byKey = keys.map((key) => ({ ...headers, authorization: `Bearer ${key}` }));
+  return [
+    {
+      setupRequest: (req: { path?: string }) => {
+        const at = n++;
+        return { ...req, headers: byKey[at % byKey.length]!, path: paths[at % paths.length] };
+      },
+    },
+  ];
 }
 
 interface HealthProbe {
@@ -229,14 +254,14 @@ interface HealthProbe {
  * been asked them before: queries compiled, the read cache filled. What the same load costs
  * without the cache, every answer read afresh, is the bench's "read cache off" rows.
  */
-export async function runLoad(api: ApiNode, paths: readonly string[], opts: LoadOptions): Promise<LoadResult> {
+export async function runLoad(api: ApiNode, keys: readonly string[], paths: readonly string[], opts: LoadOptions): Promise<LoadResult> {
   const url = api.url;
   const headers = { ...auth, ...opts.headers };
-  await autocannon({ url, connections: 10, amount: Math.max(200, paths.length), headers, requests: rotating(paths, headers) });
+  await autocannon({ url, connections: 10, amount: Math.max(200, paths.length), headers, requests: rotating(paths, keys, headers) });
   // /health is probed from a process of its own (health-probe.ts): this one is busy driving the load.
   const cpuBefore = api.cpuSeconds();
   const [load, health] = await Promise.all([
-    autocannon({ url, connections: opts.connections, duration: opts.seconds, headers, requests: rotating(paths, headers), ...(opts.rate > 0 ? { overallRate: opts.rate } : {}) }) as Promise<Result>,
+    autocannon({ url, connections: opts.connections, duration: opts.seconds, headers, requests: rotating(paths, keys, headers), ...(opts.rate > 0 ? { overallRate: opts.rate } : {}) }) as Promise<Result>,
     runChild<HealthProbe>('health-probe.js', { BENCH_PROBE_URL: url, BENCH_PROBE_SECONDS: String(opts.seconds) }),
   ]);
   const cpu = api.cpuSeconds() - cpuBefore;

@@ -239,16 +239,16 @@ async function apiUnderLoad(store: StoreSpec, rows: Row[]): Promise<void> {
     const indexing = await searchIndexCaughtUp(store);
     if (indexing > 0.5) console.error(`    (the API node caught up the search index in ${seconds(indexing)} before the loads)`);
     plan = await planLoad(api.url);
-    const list = await runLoad(api, plan.listPaths, opts);
+    const list = await runLoad(api, plan.keys, plan.listPaths, opts);
     rows.push(loadRow(`GET /employees?limit=100, ${API_CLIENTS} clients`, list, 25), healthRow('list load', list));
-    const search = await runLoad(api, plan.searchPaths, opts);
+    const search = await runLoad(api, plan.keys, plan.searchPaths, opts);
     rows.push(loadRow(`GET /employees?q=…, ${API_CLIENTS} clients`, search, 50), healthRow('search load', search));
     // The same loads asking for a compressed answer, as browsers and fetch/undici do (the rows
     // above ask for none, as autocannon does by default).
     const gzip = { ...opts, headers: { 'accept-encoding': 'gzip' } };
-    rows.push(loadRow(`GET /employees?limit=100, ${API_CLIENTS} clients, accept-encoding: gzip`, await runLoad(api, plan.listPaths, gzip), 25));
-    rows.push(loadRow(`GET /employees?q=…, ${API_CLIENTS} clients, accept-encoding: gzip`, await runLoad(api, plan.searchPaths, gzip), 50));
-    const groups = await runLoad(api, plan.groupPaths, opts);
+    rows.push(loadRow(`GET /employees?limit=100, ${API_CLIENTS} clients, accept-encoding: gzip`, await runLoad(api, plan.keys, plan.listPaths, gzip), 25));
+    rows.push(loadRow(`GET /employees?q=…, ${API_CLIENTS} clients, accept-encoding: gzip`, await runLoad(api, plan.keys, plan.searchPaths, gzip), 50));
+    const groups = await runLoad(api, plan.keys, plan.groupPaths, opts);
     rows.push(loadRow(`GET /groups (list, tree, detail), ${API_CLIENTS} clients`, groups, 50), healthRow('group load', groups));
     // The Group Sync preview plans every group from the stored people: an admin's action, so a
     // few clients; the target is that the answer is paged (the tree shows at most its limit).
@@ -267,11 +267,11 @@ async function apiUnderLoad(store: StoreSpec, rows: Row[]): Promise<void> {
   // targets are met (or not) above; these rows say what the cold path costs.
   const cold = await startApi(store, SECRET_KEY, { REFRESH_READ_CACHE_MB: '0' });
   try {
-    const list = await runLoad(cold, plan.listPaths, opts);
+    const list = await runLoad(cold, plan.keys, plan.listPaths, opts);
     rows.push(loadRow(`GET /employees?limit=100, ${API_CLIENTS} clients, read cache off`, list, 25, true));
-    const search = await runLoad(cold, plan.searchPaths, opts);
+    const search = await runLoad(cold, plan.keys, plan.searchPaths, opts);
     rows.push(loadRow(`GET /employees?q=…, ${API_CLIENTS} clients, read cache off`, search, 50, true));
-    const groups = await runLoad(cold, plan.groupPaths, opts);
+    const groups = await runLoad(cold, plan.keys, plan.groupPaths, opts);
     rows.push(loadRow(`GET /groups (list, tree, detail), ${API_CLIENTS} clients, read cache off`, groups, 50, true));
   } finally {
     await cold.stop();
