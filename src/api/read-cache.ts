@@ -1,5 +1,9 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/db.ts';
+
+const gzip = promisify(gzipCallback);
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -19,13 +23,54 @@ declare module 'fastify' {
 /** Headers a cached answer carries besides its content type; a route setting any other is not cacheable. */
 const KEPT_HEADERS = ['etag'] as const;
 
+/** Smaller answers are sent as they are: compressing them saves less than it costs. */
+const MIN_COMPRESSED_BYTES = 1024;
+
 interface Entry {
   readonly tenantId: string;
+  /** Its key in the cache (tenant and URL). */
+  readonly key: string;
   /** The answer's bytes as sent (encoded once; a hit writes them as they are). */
   readonly body: Buffer;
   readonly contentType: string;
   readonly headers: Readonly<Partial<Record<(typeof KEPT_HEADERS)[number], string>>>;
-  readonly bytes: number;
+  /** What the entry costs the bound: its bytes, its key's, and its gzip copy once made. */
+  bytes: number;
+  /** The body gzipped, made on the first request that accepts it (in zlib's threads, off the event loop). */
+  gzip?: Promise<Buffer>;
+}
+
+/**
+ * Whether an answer may be sent gzipped: large enough to gain, and without an ETag (a strong
+ * validator names one representation: the employee's ETag is compared by If-Match on PATCH, so
+ * the detail is always sent as it is).
+ */
+function compressible(entry: Pick<Entry, 'body' | 'headers'>): boolean {
+  return entry.body.length >= MIN_COMPRESSED_BYTES && entry.headers.etag === undefined;
+}
+
+/**
+ * Whether Accept-Encoding (RFC 9110 §12.5.3) accepts gzip: `gzip` or `x-gzip`, else `*`, with a
+ * q-value above 0 (`gzip;q=0` refuses it). Absent: no (autocannon, curl without --compressed).
+ */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  if (!header) return false;
+  let gzipQ: number | undefined;
+  let anyQ: number | undefined;
+  for (const part of (Array.isArray(header) ? header.join(',') : header).split(',')) {
+    const [rawName, ...params] = part.split(';');
+    const name = rawName!.trim().toLowerCase();
+    if (name !== 'gzip' && name !== 'x-gzip' && name !== '*') continue;
+    let q = 1;
+    for (const param of params) {
+      const [key, value] = param.split('=');
+      if (key?.trim().toLowerCase() === 'q') q = Number(value?.trim());
+    }
+    if (!(q >= 0)) q = 0;
+    if (name === '*') anyQ = q;
+    else gzipQ = Math.max(gzipQ ?? 0, q);
+  }
+  return (gzipQ ?? anyQ ?? 0) > 0;
 }
 
 interface TenantState {
@@ -95,18 +140,41 @@ export class ReadCache {
     return entry;
   }
 
-  /** Keeps an answer read at `revision`, unless the tenant has moved to another revision meanwhile or it alone exceeds the bound. */
-  set(tenantId: string, url: string, revision: string, answer: Omit<Entry, 'tenantId' | 'bytes'>): void {
+  /**
+   * Keeps an answer read at `revision`, unless the tenant has moved to another revision meanwhile
+   * or it alone exceeds the bound; answers the entry kept.
+   */
+  set(tenantId: string, url: string, revision: string, answer: Pick<Entry, 'body' | 'contentType' | 'headers'>): Entry | undefined {
     const tenant = this.#tenants.get(tenantId);
-    if (!tenant || tenant.revision !== revision) return;
+    if (!tenant || tenant.revision !== revision) return undefined;
     // The body's bytes, the key's (at most two bytes a character) and the entry's bookkeeping.
     const key = ReadCache.key(tenantId, url);
     const bytes = answer.body.length + 2 * key.length + 200;
-    if (bytes > this.#maxBytes) return;
+    if (bytes > this.#maxBytes) return undefined;
     this.#remove(key);
-    this.#entries.set(key, { ...answer, tenantId, bytes });
+    const entry: Entry = { body: answer.body, contentType: answer.contentType, headers: answer.headers, tenantId, key, bytes };
+    this.#entries.set(key, entry);
     tenant.keys.add(key);
     this.#bytes += bytes;
+    this.#evict();
+    return entry;
+  }
+
+  /** The entry's body gzipped, made once (concurrent requests share it) and counted in the bound while the entry is kept. */
+  gzipOf(entry: Entry): Promise<Buffer> {
+    entry.gzip ??= gzip(entry.body).then((compressed) => {
+      // Still kept (not evicted nor dropped meanwhile): the copy counts against the bound.
+      if (this.#entries.get(entry.key) === entry) {
+        entry.bytes += compressed.length;
+        this.#bytes += compressed.length;
+        this.#evict();
+      }
+      return compressed;
+    });
+    return entry.gzip;
+  }
+
+  #evict(): void {
     for (const [oldest] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;
       this.#remove(oldest);
@@ -141,7 +209,10 @@ export class ReadCache {
  * API scope after the hook that authenticates (request.tenantId is known, the rate limits have
  * counted the request); a hit is answered there, before validation and the handler, and still
  * passes through every onSend hook (security headers, `cache-control: no-store`). `x-cache`
- * says hit or miss. `maxBytes` 0 turns it off.
+ * says hit or miss. A client that accepts gzip (browsers, fetch/undici) gets a large answer
+ * without an ETag gzipped, hit or miss, compressed once per entry (a page of 100 people: ~350 KB
+ * as JSON, a tenth of it gzipped); one that sends no Accept-Encoding gets it as it is. `maxBytes`
+ * 0 turns it off (and compression with it).
  */
 export function registerReadCache(api: FastifyInstance, store: Pick<Store, 'readRevision'>, maxBytes: number): ReadCache | undefined {
   if (maxBytes <= 0) return undefined;
@@ -155,14 +226,18 @@ export function registerReadCache(api: FastifyInstance, store: Pick<Store, 'read
       request.readCacheRevision = revision;
       return;
     }
-    reply.header('content-type', entry.contentType).header('x-cache', 'hit');
+    reply.header('content-type', entry.contentType).header('x-cache', 'hit').header('vary', 'accept-encoding');
     for (const name of KEPT_HEADERS) if (entry.headers[name] !== undefined) reply.header(name, entry.headers[name]);
-    return reply.send(entry.body);
+    if (!compressible(entry) || !acceptsGzip(request.headers['accept-encoding'])) return reply.send(entry.body);
+    const compressed = await cache.gzipOf(entry);
+    return reply.header('content-encoding', 'gzip').send(compressed);
   });
   api.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const revision = request.readCacheRevision;
     if (!revision) return payload;
-    reply.header('x-cache', 'miss');
+    // Answers of these routes may be gzipped for a client that accepts it (below): caches between
+    // must tell them apart (none should keep them: cache-control no-store; Vary says it anyway).
+    reply.header('x-cache', 'miss').header('vary', 'accept-encoding');
     if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
     const body = Buffer.from(payload);
     const headers: Partial<Record<(typeof KEPT_HEADERS)[number], string>> = {};
@@ -171,8 +246,11 @@ export function registerReadCache(api: FastifyInstance, store: Pick<Store, 'read
       if (typeof value === 'string') headers[name] = value;
     }
     const contentType = reply.getHeader('content-type');
-    cache.set(request.tenantId, request.url, revision, { body, contentType: typeof contentType === 'string' ? contentType : 'application/json; charset=utf-8', headers });
-    return body;
+    const answer = { body, contentType: typeof contentType === 'string' ? contentType : 'application/json; charset=utf-8', headers };
+    const entry = cache.set(request.tenantId, request.url, revision, answer);
+    if (!compressible(answer) || !acceptsGzip(request.headers['accept-encoding'])) return body;
+    reply.header('content-encoding', 'gzip');
+    return entry ? cache.gzipOf(entry) : gzip(body);
   });
   return cache;
 }

@@ -14,7 +14,8 @@ import type { FastifyInstance } from 'fastify';
 import { DIALECTS, openSharedStores } from '../helpers/dialects.ts';
 import { openHarness, testConfig, type Harness } from '../helpers/harness.ts';
 import { buildServer } from '../../src/api/server.ts';
-import { ReadCache } from '../../src/api/read-cache.ts';
+import { gunzipSync } from 'node:zlib';
+import { acceptsGzip, ReadCache } from '../../src/api/read-cache.ts';
 import { EmployeePage, Employee } from '../../src/api/contract/employees.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -37,6 +38,7 @@ for (const dialect of DIALECTS) {
     let app: FastifyInstance;
     let call: ReturnType<typeof caller>;
     let other: ReturnType<typeof caller>;
+    let auth: string;
 
     before(async () => {
       h = await openHarness(dialect, { employees: 12, seed: 23 });
@@ -46,6 +48,7 @@ for (const dialect of DIALECTS) {
       const key = generateApiKey();
       await registerApiKey(h.ctx.store.db, h.tenantId, key, 'test');
       call = caller(app, key);
+      auth = `Bearer ${key}`;
       await ensureTenant(h.ctx.store.db, 'other-co', 'Other Co');
       const otherKey = generateApiKey();
       await registerApiKey(h.ctx.store.db, 'other-co', otherKey, 'other');
@@ -74,6 +77,56 @@ for (const dialect of DIALECTS) {
       const more = await call('GET', '/employees?limit=6');
       assert.equal(more.cache, 'miss');
       assert.equal(more.body.data.length, 6);
+    });
+
+    it('sends a hit with the same headers as the miss before it (security headers, no-store, rate limits)', async () => {
+      const miss = await call('GET', '/employees?limit=7');
+      const hit = await call('GET', '/employees?limit=7');
+      assert.equal(miss.cache, 'miss');
+      if (hits) assert.equal(hit.cache, 'hit');
+      const varying = new Set(['date', 'x-cache', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+      const fixed = (headers: Record<string, unknown>) => Object.fromEntries(Object.entries(headers).filter(([name]) => !varying.has(name)).sort());
+      assert.deepEqual(fixed(hit.headers), fixed(miss.headers));
+      for (const res of [miss, hit]) {
+        assert.equal(res.headers['cache-control'], 'no-store');
+        assert.equal(res.headers['x-content-type-options'], 'nosniff');
+        assert.equal(res.headers['x-frame-options'], 'DENY');
+        assert.match(String(res.headers['content-security-policy']), /frame-ancestors 'none'/);
+        assert.ok(res.headers['x-ratelimit-limit']);
+      }
+      // An answer refused before any route runs carries them too.
+      const refused = await app.inject({ method: 'GET', url: '/api/v1/employees?limit=7', headers: { authorization: 'Bearer rfk_not_a_key' } });
+      assert.equal(refused.statusCode, 401);
+      assert.equal(refused.headers['cache-control'], 'no-store');
+      assert.equal(refused.headers['x-frame-options'], 'DENY');
+      assert.equal(refused.headers['content-security-policy'], miss.headers['content-security-policy']);
+    });
+
+    it('gzips a list for a client that accepts it, hit or miss, and sends it as it is to one that does not', async () => {
+      const page = (await app.inject({ method: 'GET', url: '/api/v1/employees?limit=8', headers: { authorization: auth } })).json() as Json;
+      const plain = await app.inject({ method: 'GET', url: '/api/v1/employees?limit=9', headers: { authorization: auth } });
+      assert.equal(plain.headers['content-encoding'], undefined);
+      assert.equal(plain.headers.vary, 'accept-encoding');
+      for (const attempt of ['miss', 'hit']) {
+        const zipped = await app.inject({ method: 'GET', url: '/api/v1/employees?limit=8', headers: { authorization: auth, 'accept-encoding': 'gzip, deflate, br' } });
+        assert.equal(zipped.statusCode, 200, attempt);
+        assert.equal(zipped.headers['content-encoding'], 'gzip', attempt);
+        assert.equal(zipped.headers.vary, 'accept-encoding');
+        assert.equal(zipped.headers['cache-control'], 'no-store');
+        assert.equal(Number(zipped.headers['content-length']), zipped.rawPayload.length);
+        assert.deepEqual(JSON.parse(gunzipSync(zipped.rawPayload).toString('utf8')), page, `${attempt}: the same answer, compressed`);
+      }
+      const refused = await app.inject({ method: 'GET', url: '/api/v1/employees?limit=8', headers: { authorization: auth, 'accept-encoding': 'gzip;q=0, identity' } });
+      assert.equal(refused.headers['content-encoding'], undefined);
+      assert.deepEqual(refused.json(), page);
+      // The detail carries an ETag (If-Match compares it): sent as it is, whatever is accepted.
+      const id = page.data[0].id as string;
+      for (let n = 0; n < 2; n += 1) {
+        const detail = await app.inject({ method: 'GET', url: `/api/v1/employees/${id}`, headers: { authorization: auth, 'accept-encoding': 'gzip' } });
+        assert.equal(detail.headers['content-encoding'], undefined);
+        assert.ok(detail.headers.etag);
+        assert.equal(detail.json().id, id);
+      }
     });
 
     it('answers fresh after a PATCH, with the new ETag on the detail', async () => {
@@ -189,6 +242,11 @@ for (const dialect of DIALECTS) {
 }
 
 describe('the read cache itself', () => {
+  it('reads Accept-Encoding as RFC 9110 does: gzip (or x-gzip, or *) with a q-value above 0', () => {
+    for (const yes of ['gzip', 'gzip, deflate, br', 'br;q=1.0, gzip;q=0.8, *;q=0.1', 'x-gzip', '*', 'GZIP', 'identity, *;q=0.5']) assert.equal(acceptsGzip(yes), true, yes);
+    for (const no of [undefined, '', 'identity', 'br', 'deflate, br', 'gzip;q=0', 'gzip;q=0.000, br', '*;q=0', 'gzip;q=0, *', 'gzipx']) assert.equal(acceptsGzip(no), false, String(no));
+  });
+
   const body = (n: number) => Buffer.alloc(n, 'x');
   const answer = (n: number) => ({ body: body(n), contentType: 'application/json; charset=utf-8', headers: {} });
 
