@@ -252,6 +252,9 @@ export async function openEmployeeDataset(client: BambooClient, options: Dataset
   if (DATASET_UNSUPPORTED_STATUSES.includes(first.status)) return { supported: false, status: first.status };
 
   const ahead = Math.max(1, Math.floor(options.ahead ?? 1));
+  // Page 1 goes to the page stream, which lets go of it once read: an answer's body text (about
+  // 1 MB for 1,000 people) is not held for the rest of the run.
+  let unread: HttpResponse | undefined = first;
 
   async function* pages(): AsyncGenerator<DatasetPage> {
     const seenPages = new Set<number>();
@@ -260,7 +263,8 @@ export async function openEmployeeDataset(client: BambooClient, options: Dataset
     let firstTotal: number | undefined;
     let lastTotal: number | undefined;
     let requested = 1;
-    let res: HttpResponse | undefined = first;
+    let res: HttpResponse | undefined = unread;
+    unread = undefined;
     /** Pages asked for before their turn: page number → the answer (its error kept for its turn). */
     const early = new Map<number, Promise<HttpResponse>>();
     const requestEarly = (page: number): void => {
@@ -272,12 +276,15 @@ export async function openEmployeeDataset(client: BambooClient, options: Dataset
     try {
       for (let count = 0; ; count++) {
         if (count >= MAX_PAGES) throw badData(PROVIDER, res?.url, `more than ${MAX_PAGES} pages`);
-        const current: HttpResponse = res ?? (await (early.get(requested) ?? request(requested)));
+        let current: HttpResponse | undefined = res ?? (await (early.get(requested) ?? request(requested)));
         early.delete(requested);
         res = undefined;
         const parsed = parsePage(current);
+        const url = current.url;
+        // Parsed: its body text is not held while the page's records are processed downstream.
+        current = undefined;
         const pageNo = parsed.currentPage ?? requested;
-        if (seenPages.has(pageNo)) throw badData(PROVIDER, current.url, `page ${pageNo} was answered twice`);
+        if (seenPages.has(pageNo)) throw badData(PROVIDER, url, `page ${pageNo} was answered twice`);
         seenPages.add(pageNo);
         if (parsed.totalRecords !== undefined) {
           firstTotal ??= parsed.totalRecords;
@@ -301,7 +308,7 @@ export async function openEmployeeDataset(client: BambooClient, options: Dataset
         yield { page: pageNo, rows: parsed.rows, failures: parsed.failures, ...(parsed.totalRecords !== undefined ? { total: parsed.totalRecords } : {}) };
 
         if (next === undefined) break;
-        if (seenPages.has(next)) throw badData(PROVIDER, current.url, `the next page (${next}) was already read`);
+        if (seenPages.has(next)) throw badData(PROVIDER, url, `the next page (${next}) was already read`);
         requested = next;
       }
     } finally {
