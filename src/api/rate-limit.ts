@@ -155,7 +155,18 @@ function databaseStore(db: Kysely<Database>, clock: () => Date): new () => Fasti
  */
 export async function registerRateLimits(api: FastifyInstance, ctx: AppContext, settings: RateLimitSettings): Promise<{ byAddress: Limiter; byClient: Limiter }> {
   await api.register(rateLimit, { global: false, ...(settings.store === 'database' ? { store: databaseStore(ctx.store.db, settings.clock) } : {}) });
-  const address = (request: FastifyRequest) => ctx.vault.fingerprint('rate-limit-address', request.ip);
+  // An address's fingerprint (an HMAC under the vault's key) is the same for each of its
+  // requests: worked out once per address, up to 10,000 remembered (then all forgotten at once).
+  const fingerprints = new Map<string, string>();
+  const address = (request: FastifyRequest) => {
+    let fingerprint = fingerprints.get(request.ip);
+    if (fingerprint === undefined) {
+      if (fingerprints.size >= 10_000) fingerprints.clear();
+      fingerprint = ctx.vault.fingerprint('rate-limit-address', request.ip);
+      fingerprints.set(request.ip, fingerprint);
+    }
+    return fingerprint;
+  };
   const limiter = (max: number, keyOf: (request: FastifyRequest) => string, headers: boolean): Limiter => {
     const check = api.createRateLimit({ max, timeWindow: WINDOW_MS, keyGenerator: keyOf });
     return async (request, reply) => {
