@@ -186,20 +186,30 @@ async function groupsAtScale(kind: StoreSpec['kind'], sandbox: Service, without:
   return store;
 }
 
-/** Waits until no employee waits to be indexed for search (SQLite; at most 10 minutes); answers the seconds waited. */
+/** Waits until no employee waits to be indexed for search (at most 10 minutes); answers the seconds waited. */
 async function searchIndexCaughtUp(store: StoreSpec): Promise<number> {
-  if (store.kind !== 'sqlite') return 0;
-  const { default: SQLite } = await import('better-sqlite3');
   const started = performance.now();
-  const db = new SQLite(path.join(store.dir, 'refresh.db'), { readonly: true, fileMustExist: true });
-  try {
+  let behind: () => Promise<boolean>;
+  let close: () => Promise<void>;
+  if (store.kind === 'postgres') {
+    const c = new pg.Client({ connectionString: store.url, options: `-c search_path=${store.schema}` });
+    await c.connect();
+    behind = async () => (await c.query<{ n: boolean }>('select exists (select 1 from employees_search_pending) as n')).rows[0]!.n;
+    close = () => c.end();
+  } else {
+    const { default: SQLite } = await import('better-sqlite3');
+    const db = new SQLite(path.join(store.dir, 'refresh.db'), { readonly: true, fileMustExist: true });
     const pending = db.prepare('select exists (select 1 from employees_search_pending) as n');
-    while ((pending.get() as { n: number }).n === 1) {
+    behind = async () => (pending.get() as { n: number }).n === 1;
+    close = async () => void db.close();
+  }
+  try {
+    while (await behind()) {
       if (performance.now() - started > 600_000) throw new Error('the API node did not catch up the search index within 10 minutes');
       await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
-    db.close();
+    await close();
   }
   return (performance.now() - started) / 1000;
 }
@@ -233,7 +243,7 @@ async function apiUnderLoad(store: StoreSpec, rows: Row[]): Promise<void> {
   const api = await startApi(store, SECRET_KEY);
   let plan: Awaited<ReturnType<typeof planLoad>>;
   try {
-    // The sync ran in a process that ended before its search index caught up (SQLite indexes
+    // The sync ran in a process that ended before its search index caught up (both stores index
     // off the write path, search-index.ts); the API node does it first. Each of its chunks is a
     // write, which rightly makes the read cache start again: the loads measure the steady state after.
     const indexing = await searchIndexCaughtUp(store);

@@ -24,6 +24,7 @@ import * as m0020 from './migrations/0020-change-bases.ts';
 import * as m0024 from './migrations/0024-group-parents.ts';
 import * as m0025 from './migrations/0025-read-revision.ts';
 import * as m0026 from './migrations/0026-group-sync-state.ts';
+import * as m0027 from './migrations/0027-pg-search-side-index.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -84,6 +85,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0024-group-parents': m0024,
   '0025-read-revision': m0025,
   '0026-group-sync-state': m0026,
+  '0027-pg-search-side-index': m0027,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

@@ -206,7 +206,7 @@ export async function sortValueOf(db: Db, tenantId: string, by: EmployeeSort, id
 }
 
 export async function listEmployees(db: Db, tenantId: string, query: EmployeeQuery): Promise<ListedRow[]> {
-  const search = query.q ? await searchPlan(db, query.q, query.limit) : undefined;
+  const search = query.q ? await searchPlan(db, tenantId, query.q, query.limit) : undefined;
   let q = filteredEmployees(db, tenantId, query, search);
   const sort = query.sort;
   if (!sort) {
@@ -232,7 +232,7 @@ export async function listEmployees(db: Db, tenantId: string, query: EmployeeQue
 
 /** How many people the query's filters (not its page) match. */
 export async function countEmployees(db: Db, tenantId: string, query: Omit<EmployeeQuery, 'limit' | 'after' | 'sort'>): Promise<number> {
-  const search = query.q ? await searchPlan(db, query.q, 1000) : undefined;
+  const search = query.q ? await searchPlan(db, tenantId, query.q, 1000) : undefined;
   const row = await filteredEmployees(db, tenantId, query, search).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
   return Number(row?.n ?? 0);
 }
@@ -281,25 +281,31 @@ const INDEX_DRIVES_UP_TO = 2000;
 
 /**
  * `q` as a substring of the search text. Three characters or more are found through the trigram
- * index (migrations 0016, 0017): on PostgreSQL pg_trgm serves the LIKE and the planner weighs it;
- * on SQLite FTS5 (a quoted phrase is a substring match) first counts the matches cheaply: a rare
- * `q` is read from the index (its rows fetched and sorted), a common one by reading employees in
- * id order until the page is full (a few hundred rows), whichever reads less. Shorter `q` reads
- * in id order too.
+ * index (migrations 0016, 0017, 0027: FTS5 on SQLite, where a quoted phrase is a substring match;
+ * pg_trgm's GIN on PostgreSQL, which serves the LIKE), which first counts the matches cheaply: a
+ * rare `q` is read from the index (its rows fetched and sorted), a common one by reading
+ * employees in id order until the page is full (a few hundred rows), whichever reads less.
+ * Shorter `q` reads in id order too. The index is caught up off the write path
+ * (search-index.ts): the people queued for it are candidates too, and every candidate is checked
+ * against its current text, so a search answers the same whatever the index's lag.
  */
-async function searchPlan(db: Db, raw: string, limit: number): Promise<{ condition: RawBuilder<boolean>; drives: boolean }> {
+async function searchPlan(db: Db, tenantId: string, raw: string, limit: number): Promise<{ condition: RawBuilder<boolean>; drives: boolean }> {
   const text = raw.normalize('NFKC').toLocaleLowerCase('en');
   const escaped = text.replace(/[\\%_]/g, (c) => `\\${c}`);
-  const like = { condition: sql<boolean>`employees.search_text like ${`%${escaped}%`} escape '\\'`, drives: false };
-  if (!(db.getExecutor().adapter instanceof SqliteAdapter) || [...text].length < 3) return like;
-  const phrase = `"${text.replaceAll('"', '""')}"`;
+  const pattern = `%${escaped}%`;
+  const like = { condition: sql<boolean>`employees.search_text like ${pattern} escape '\\'`, drives: false };
+  if ([...text].length < 3) return like;
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
   const bound = Math.max(INDEX_DRIVES_UP_TO, 20 * limit);
   // Candidates: the index's matches and the people queued for indexing (their entry may be stale),
   // each checked against the current text.
-  const candidates = sql`select rowid from employees_search where employees_search match ${phrase} union all select employee_rowid from employees_search_pending`;
-  const { rows } = await sql<{ n: number }>`select count(*) as n from (${candidates} limit ${bound + 1})`.execute(db);
+  const candidates = sqlite
+    ? sql`select rowid from employees_search where employees_search match ${`"${text.replaceAll('"', '""')}"`} union all select employee_rowid from employees_search_pending`
+    : sql`select employee_id from employees_search where tenant_id = ${tenantId} and search_text like ${pattern} escape '\\' union all select employee_id from employees_search_pending`;
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from (${candidates} limit ${bound + 1}) as c`.execute(db);
   if (Number(rows[0]?.n ?? 0) > bound) return like;
-  return { condition: sql<boolean>`employees.rowid in (${candidates}) and ${like.condition}`, drives: true };
+  // `+` keeps SQLite from walking the tenant's id index instead (PostgreSQL's planner weighs it).
+  return { condition: sql<boolean>`${sql.raw(sqlite ? 'employees.rowid' : 'employees.id')} in (${candidates}) and ${like.condition}`, drives: sqlite };
 }
 
 /** Values a look-up sends in one statement (one parameter each way, see inValues). */

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
 import { ensureTenant } from '../../src/store/tenants.ts';
 import { insertEmployees, listEmployees, searchText, updateEmployee } from '../../src/store/employees.ts';
@@ -45,7 +46,7 @@ for (const dialect of DIALECTS) {
         for (const indexed of [false, true]) {
           if (indexed) {
             await catchUpSearchIndex(store);
-            assert.equal(searchIndexBehind(store), false);
+            assert.equal(await searchIndexBehind(store), false);
           }
           for (const q of ['ann', 'ANN', 'zoë', 'müller', 'ng', 'o\'b', '"lee"', '100%', 'l_n', 'k\\s', 'p3@acme', '1004', 'engineer', 'nne-ma', 'x', 'zzz']) {
             assert.deepEqual(await all(store.db, 'acme', q), expected(rows, 'acme', q), `q=${q}, indexed: ${indexed}`);
@@ -87,5 +88,42 @@ for (const dialect of DIALECTS) {
         await store.close();
       }
     });
+
+    if (dialect === 'postgres') {
+      it('a rename that commits while the index catches up is indexed again, never lost', async () => {
+        const store = await openTestStore(dialect);
+        try {
+          await ensureTenant(store.db, 'acme', 'Acme');
+          // Queued, not indexed yet: the catch-up below takes this queue row.
+          await insertEmployees(store.db, [row('acme', 1, 'Ann Anderson')]);
+          let renamed!: () => void;
+          let release!: () => void;
+          const wasRenamed = new Promise<void>((r) => (renamed = r));
+          const held = new Promise<void>((r) => (release = r));
+          const writer = store.db.transaction().execute(async (trx) => {
+            const fields: FieldValues = { firstName: 'Annabel', lastName: 'Quintero', email: 'p1@acme.example' };
+            await updateEmployee(trx, 'acme', { id: 'e0001', status: 'active', fields, provenance: {}, emailNorm: 'p1@acme.example', employeeNumber: null, updatedAt: NOW });
+            renamed();
+            await held;
+          });
+          await wasRenamed;
+          // On another connection, while the rename is not committed: it indexes the old name.
+          assert.equal(await catchUpSearchIndex(store), 1);
+          release();
+          await writer;
+          assert.equal(await searchIndexBehind(store), true, 'the rename is queued');
+          assert.deepEqual(await all(store.db, 'acme', 'quinter'), ['e0001']);
+          assert.deepEqual(await all(store.db, 'acme', 'anderson'), []);
+          await catchUpSearchIndex(store);
+          assert.equal(await searchIndexBehind(store), false);
+          const { rows } = await sql<{ search_text: string }>`select search_text from employees_search where employee_id = 'e0001'`.execute(store.db);
+          assert.match(rows[0]!.search_text, /quintero/);
+          assert.deepEqual(await all(store.db, 'acme', 'quinter'), ['e0001']);
+          assert.deepEqual(await all(store.db, 'acme', 'anderson'), []);
+        } finally {
+          await store.close();
+        }
+      });
+    }
   });
 }
