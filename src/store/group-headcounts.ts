@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -86,11 +86,15 @@ export async function refreshHeadcounts(db: Db, tenantId: string): Promise<numbe
 }
 
 async function writeHeadcounts(db: Db, tenantId: string, rows: readonly { id: string; headcount: number }[]): Promise<void> {
+  // SQLite's planner drove the update by the tenant index and scanned the whole VALUES list for
+  // each group of the tenant (5,000 groups: 0.9 s); a unary + on the tenant column (SQLite only)
+  // leaves it the VALUES list outside and each group looked up by id (50 ms). PostgreSQL hashes the list.
+  const tenantColumn = db.getExecutor().adapter instanceof SqliteAdapter ? sql.raw('+groups.tenant_id') : sql.raw('groups.tenant_id');
   for (let i = 0; i < rows.length; i += 1000) {
     const chunk = rows.slice(i, i + 1000);
     // One statement a chunk: the new figures as a VALUES list joined by id.
     const values = sql.join(chunk.map((r) => sql`(${r.id}, ${r.headcount})`));
     // (`columnN` names VALUES' columns on both SQLite and PostgreSQL.)
-    await sql`UPDATE groups SET headcount = v.headcount FROM (SELECT column1 AS id, CAST(column2 AS INTEGER) AS headcount FROM (VALUES ${values}) AS t) AS v WHERE groups.tenant_id = ${tenantId} AND groups.id = v.id`.execute(db);
+    await sql`UPDATE groups SET headcount = v.headcount FROM (SELECT column1 AS id, CAST(column2 AS INTEGER) AS headcount FROM (VALUES ${values}) AS t) AS v WHERE ${tenantColumn} = ${tenantId} AND groups.id = v.id`.execute(db);
   }
 }

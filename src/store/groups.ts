@@ -276,7 +276,7 @@ export async function addMemberships(db: Db, tenantId: string, rows: readonly Me
   }
 }
 
-/** Memberships a run writes per statement (PostgreSQL: one statement over column arrays). */
+/** Memberships a run writes per statement (PostgreSQL: one statement over a JSON parameter). */
 const BULK = 5000;
 
 const membershipStatements = new WeakMap<SQLite.Database, { add: SQLite.Statement; remove: SQLite.Statement }>();
@@ -299,7 +299,7 @@ function membershipStatementsOf(sqlite: SQLite.Database) {
 /**
  * Adds many memberships of one origin inside the caller's transaction (a run's group step): on
  * SQLite a cached prepared statement on the raw handle (the Kysely transaction holds the single
- * connection), on PostgreSQL one `INSERT … SELECT FROM unnest(…)` per 5,000. One that already
+ * connection), on PostgreSQL one `INSERT … SELECT FROM json_to_recordset(…)` per 5,000. One that already
  * exists is left as it is, as addMemberships does.
  */
 export async function bulkAddMemberships(store: Store, trx: Transaction<Database>, tenantId: string, origin: GroupOrigin, integrationId: string | null, rows: readonly ExistingMembership[], now = nowIso()): Promise<void> {
@@ -311,9 +311,18 @@ export async function bulkAddMemberships(store: Store, trx: Transaction<Database
   }
   for (const chunk of chunks(rows, BULK)) {
     await sql`insert into group_memberships (tenant_id, group_id, employee_id, origin, integration_id, created_at)
-      select ${tenantId}, g, e, ${origin}, ${integrationId}::text, ${now} from unnest(${chunk.map((m) => m.groupId)}::text[], ${chunk.map((m) => m.employeeId)}::text[]) as t(g, e)
+      select ${tenantId}, g, e, ${origin}, ${integrationId}::text, ${now} from ${pairsOf(chunk)}
       on conflict (group_id, employee_id, origin) do nothing`.execute(trx);
   }
+}
+
+/**
+ * Memberships as one JSON parameter read by json_to_recordset (PostgreSQL), as the sync's other
+ * bulk writes send their rows (src/store/bulk.ts): pg encodes a text array element by element in
+ * JavaScript, where JSON.stringify is native. Ids are UUIDs, so no lone surrogate can occur.
+ */
+function pairsOf(rows: readonly ExistingMembership[]) {
+  return sql`json_to_recordset(${JSON.stringify(rows.map((m) => ({ g: m.groupId, e: m.employeeId })))}::json) as t(g text, e text)`;
 }
 
 /** Removes many memberships of one origin inside the caller's transaction (see bulkAddMemberships). */
@@ -325,8 +334,8 @@ export async function bulkRemoveMemberships(store: Store, trx: Transaction<Datab
     return;
   }
   for (const chunk of chunks(rows, BULK)) {
-    await sql`delete from group_memberships m using unnest(${chunk.map((r) => r.groupId)}::text[], ${chunk.map((r) => r.employeeId)}::text[]) as d(g, e)
-      where m.tenant_id = ${tenantId} and m.origin = ${origin} and m.group_id = d.g and m.employee_id = d.e`.execute(trx);
+    await sql`delete from group_memberships m using ${pairsOf(chunk)}
+      where m.tenant_id = ${tenantId} and m.origin = ${origin} and m.group_id = t.g and m.employee_id = t.e`.execute(trx);
   }
 }
 

@@ -45,6 +45,8 @@ export async function groupPeople(db: Db, tenantId: string, integrationId: strin
     const rows = await base
       .select('employee_id')
       .select(attributes.map((a, i) => (sqlite ? sql<string | null>`json_extract(field_values, ${`$."${a}"`})` : sql<string | null>`(field_values::json ->> ${a})`).as(`v${i}`)))
+      // By employee: the plan adds memberships in this order, and the indexes by employee are written in order.
+      .orderBy('employee_id')
       .execute();
     for (const r of rows as unknown as Record<string, string | number | null>[]) {
       const id = r['employee_id'] as string;
