@@ -2,7 +2,7 @@
  * The admin console in a real browser: Debian's Chromium (/usr/bin/chromium) driven by
  * playwright-core against the real server with a sandbox BambooHR over HTTP. Nothing downloads a
  * browser: without Chromium these tests fail under CI=true and are skipped otherwise.
- * Screenshots of every page go to test-artifacts/screenshots/.
+ * Screenshots of every page go to test-artifacts/screenshots/console/.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +22,8 @@ import type { Config } from '../../src/config.ts';
 import { DESCRIPTORS } from '../../src/providers/descriptors.ts';
 import { previewScope, type ScopePreview } from '../../src/app/scope-preview.ts';
 
-const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
+// Its own folder: the browser files run two at a time, and the others write beside it.
+const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots', 'console');
 const EMAIL = 'admin@example.com';
 const OAUTH_CLIENT = { clientId: 'console-test-client', clientSecret: 'console-test-secret' };
 const PASSWORD = 'console-test-password';
