@@ -85,7 +85,10 @@ export function resolvePerson(current: PersonState, sources: readonly SourceView
     return p;
   };
   for (const name of owned) {
-    const winner = orderForField(ranked, name, overrides).find((s) => s.mapped.has(name) && s.values[name] !== undefined);
+    // `ranked` is already the order of a field no override names (a sync plans 100,000 people
+    // from one source: sorting a copy of it per field per person was a fifth of resolving).
+    const order = overrides[name]?.length ? orderForField(ranked, name, overrides) : ranked;
+    const winner = order.find((s) => s.mapped.has(name) && s.values[name] !== undefined);
     if (!winner) continue;
     fields[name] = winner.values[name]!;
     provenance[name] = stamp(winner);
