@@ -5,29 +5,34 @@ import { randomBytes } from 'node:crypto';
 // Random bytes come from a pool: one system call per 256 ids instead of one per id.
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
-function random16(): Buffer {
+/** Answers the offset in `pool` of 16 fresh random bytes (used once each, never copied out). */
+function random16(): number {
   if (poolOffset + 16 > pool.length) {
     pool = randomBytes(16 * 256);
     poolOffset = 0;
   }
-  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
   poolOffset += 16;
-  return out;
+  return poolOffset - 16;
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** 48 bits of milliseconds, then version 7, then random bits with the RFC 4122 variant. */
 export function newId(): string {
-  const ms = BigInt(Date.now());
-  const bytes = random16();
-  bytes[0] = Number((ms >> 40n) & 0xffn);
-  bytes[1] = Number((ms >> 32n) & 0xffn);
-  bytes[2] = Number((ms >> 24n) & 0xffn);
-  bytes[3] = Number((ms >> 16n) & 0xffn);
-  bytes[4] = Number((ms >> 8n) & 0xffn);
-  bytes[5] = Number(ms & 0xffn);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // Number arithmetic (exact below 2^53) and a byte-to-hex table: a first sync makes 100,000
+  // ids, and BigInt shifts and a Buffer per id cost a tenth of planning a new person.
+  const ms = Date.now();
+  const high = Math.floor(ms / 0x1000000);
+  const low = ms % 0x1000000;
+  const r = random16();
+  const p = pool;
+  return (
+    HEX[(high >>> 16) & 0xff]! + HEX[(high >>> 8) & 0xff]! + HEX[high & 0xff]! + HEX[(low >>> 16) & 0xff]! + '-' +
+    HEX[(low >>> 8) & 0xff]! + HEX[low & 0xff]! + '-' +
+    HEX[(p[r + 6]! & 0x0f) | 0x70]! + HEX[p[r + 7]!]! + '-' +
+    HEX[(p[r + 8]! & 0x3f) | 0x80]! + HEX[p[r + 9]!]! + '-' +
+    HEX[p[r + 10]!]! + HEX[p[r + 11]!]! + HEX[p[r + 12]!]! + HEX[p[r + 13]!]! + HEX[p[r + 14]!]! + HEX[p[r + 15]!]!
+  );
 }
 
 export function nowIso(): string {
