@@ -95,6 +95,8 @@ export interface EmployeeWrite {
   readonly provenance: ProvenanceMap;
   /** The provenance already in its stored form, when it came from storage (saves a round trip). */
   readonly storedProvenance?: string;
+  /** `fields` already as JSON, when the caller has it (a new person's fields are its change's `after`). */
+  readonly storedFields?: string;
   readonly emailNorm: string | null;
   readonly employeeNumber: string | null;
   readonly updatedAt: string;
@@ -104,7 +106,7 @@ export interface EmployeeWrite {
 export function employeeWriteColumns(w: EmployeeWrite) {
   return {
     status: w.status,
-    fields: JSON.stringify(w.fields),
+    fields: w.storedFields ?? JSON.stringify(w.fields),
     provenance: w.storedProvenance ?? encodeProvenance(w.provenance),
     email_norm: w.emailNorm,
     employee_number: w.employeeNumber,

@@ -1,9 +1,8 @@
 import { isAppliedKind, type RunCounts } from '../core/run-states.ts';
 import { writeApplyBatch, type ApplyBatch } from '../store/bulk.ts';
-import { searchText } from '../store/employees.ts';
+import { employeeWriteColumns } from '../store/employees.ts';
 import { otherSourcesLinked } from '../store/links.ts';
 import { newId, nowIso } from '../store/ids.ts';
-import { encodeProvenance } from '../store/provenance.ts';
 import { unappliedChanges } from '../store/run-changes.ts';
 import { getRunRow, saveRunProgress, toRun } from '../store/runs.ts';
 import type { Database, NewCorrelationCaseRow, NewEmployeeRow, RunChangeRow } from '../store/schema.ts';
@@ -79,20 +78,7 @@ function toApplyBatch(ctx: PayloadContext, batch: readonly ChangeToApply[], payl
   const creates = payloads.flatMap((p): NewEmployeeRow[] => {
     const e = p.employee;
     if (!e?.create) return [];
-    return [{
-      id: e.id,
-      tenant_id: ctx.tenantId,
-      status: e.status,
-      role: 'member',
-      email_norm: e.emailNorm,
-      employee_number: e.employeeNumber,
-      search_text: searchText(e.fields),
-      fields: JSON.stringify(e.fields),
-      provenance: e.storedProvenance ?? encodeProvenance(e.provenance),
-      custom_config: '{}',
-      created_at: e.updatedAt,
-      updated_at: e.updatedAt,
-    }];
+    return [{ id: e.id, tenant_id: ctx.tenantId, role: 'member', custom_config: '{}', created_at: e.updatedAt, ...employeeWriteColumns(e) }];
   });
   const cases = batch.flatMap((change, n): NewCorrelationCaseRow[] => {
     const c = payloads[n]!.correlationCase;

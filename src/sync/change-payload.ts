@@ -81,6 +81,8 @@ export function decodePayload(row: { payload: string | null; external_id: string
         return expandProvenance(stored.e!.p);
       },
       storedProvenance: JSON.stringify(stored.e.p),
+      // A new person's fields are the change's `after`, already JSON.
+      ...(!stored.e.f && row.after ? { storedFields: row.after } : {}),
       emailNorm: normalizeEmail(fields.email) ?? null,
       employeeNumber: normalizeEmployeeNumber(fields.employeeNumber) ?? null,
       updatedAt: stored.t,

@@ -291,13 +291,15 @@ export class Planner {
     const link = this.#linkRow(e, id, values);
     const state = resolvePerson({ status: 'active', fields: {}, provenance: {} }, [this.#view(link, values)], this.ctx.fieldPriorities);
     this.ctx.counts.created += 1;
+    // The new person's fields as JSON once: the change's `after` and the employee row's `fields`.
+    const fields = JSON.stringify(state.fields);
     const seq = this.#push('created', {
       employeeId: id,
       externalId: e.externalId,
       displayName: displayName(state.fields),
-      after: state.fields,
+      afterJson: fields,
       reason: null,
-      payload: { link, employee: this.#write(id, state, true) },
+      payload: { link, employee: this.#write(id, state, true, fields) },
     });
     this.#noteGuess(e.values.managerId, seq);
   }
@@ -415,10 +417,11 @@ export class Planner {
     return set;
   }
 
-  #write(id: string, state: PersonState, create: boolean): EmployeeWrite & { create: boolean } {
+  #write(id: string, state: PersonState, create: boolean, storedFields?: string): EmployeeWrite & { create: boolean } {
     return {
       id,
       create,
+      ...(storedFields !== undefined && { storedFields }),
       status: state.status,
       fields: state.fields,
       provenance: state.provenance,
@@ -430,7 +433,7 @@ export class Planner {
 
   #push(
     kind: ChangeKind,
-    c: { employeeId?: string | null; externalId?: string | null; displayName?: string | null; before?: unknown; after?: unknown; reason?: string | null; payload?: ChangePayload; base?: EmployeeRow },
+    c: { employeeId?: string | null; externalId?: string | null; displayName?: string | null; before?: unknown; after?: unknown; afterJson?: string; reason?: string | null; payload?: ChangePayload; base?: EmployeeRow },
   ): number {
     this.#seq += 1;
     const row: NewRunChangeRow = {
@@ -442,7 +445,7 @@ export class Planner {
       external_id: c.externalId ?? null,
       display_name: c.displayName ?? null,
       before: c.before ? JSON.stringify(c.before) : null,
-      after: c.after ? JSON.stringify(c.after) : null,
+      after: c.afterJson ?? (c.after ? JSON.stringify(c.after) : null),
       reason: c.reason ?? null,
       payload: null,
       applied: 0,
