@@ -5,41 +5,77 @@ import { chunks, inValues, LOOKUP_CHUNK } from './employees.ts';
 type Db = Kysely<Database> | Transaction<Database>;
 
 export interface LinkIndexEntry {
-  employeeId: string | null;
-  hash: string;
-  present: boolean;
-  sourceStatus: string | null;
+  readonly employeeId: string | null;
+  readonly hash: string;
+  readonly present: boolean;
 }
 
 /**
- * The links a run consults. A full run loads every link of the source (a few bytes a person);
- * an incremental run loads only the records it meets and the managers they name, page by page.
+ * The links a run consults. A full run loads every link of the source; an incremental run loads
+ * only the records it meets and the managers they name, page by page.
+ *
+ * Held as columns (a slot per link: its employee id, record hash and presence), not an object
+ * per link: at 100,000 people that is 100,000 objects fewer in the heap for the whole run, and
+ * `get` answers a short-lived entry.
  */
 export class LinkIndex {
-  readonly #map: Map<string, LinkIndexEntry>;
+  /** External id → slot in the columns below. */
+  readonly #slots = new Map<string, number>();
+  readonly #employeeIds: (string | null)[] = [];
+  readonly #hashes: string[] = [];
+  #present = new Uint8Array(1024);
   readonly #asked = new Set<string>();
   readonly #complete: boolean;
 
-  private constructor(map: Map<string, LinkIndexEntry>, complete: boolean) {
-    this.#map = map;
+  private constructor(complete: boolean) {
     this.#complete = complete;
   }
 
   static async full(db: Db, tenantId: string, integrationId: string): Promise<LinkIndex> {
-    return new LinkIndex(await loadLinkIndex(db, tenantId, integrationId), true);
+    const index = new LinkIndex(true);
+    // The columns the covering index employee_links_sync (0019) holds: the table's rows are not read.
+    const rows = await db
+      .selectFrom('employee_links')
+      .select(['external_id', 'employee_id', 'record_hash', 'present'])
+      .where('tenant_id', '=', tenantId)
+      .where('integration_id', '=', integrationId)
+      .execute();
+    for (const r of rows) index.#put(r.external_id, r.employee_id, r.record_hash, r.present === 1);
+    return index;
   }
 
   static lazy(db: Db, tenantId: string, integrationId: string): LinkIndex {
-    const index = new LinkIndex(new Map(), false);
+    const index = new LinkIndex(false);
     index.#load = async (ids) => {
-      for (const row of await linksByExternalIds(db, tenantId, integrationId, ids)) {
-        index.#map.set(row.external_id, { employeeId: row.employee_id, hash: row.record_hash, present: row.present === 1, sourceStatus: row.source_status });
-      }
+      for (const r of await linksByExternalIds(db, tenantId, integrationId, ids)) index.#put(r.external_id, r.employee_id, r.record_hash, r.present === 1);
     };
     return index;
   }
 
   #load: (ids: string[]) => Promise<void> = async () => undefined;
+
+  #put(externalId: string, employeeId: string | null, hash: string, present: boolean): void {
+    let slot = this.#slots.get(externalId);
+    if (slot === undefined) {
+      slot = this.#hashes.length;
+      this.#slots.set(externalId, slot);
+      this.#employeeIds.push(employeeId);
+      this.#hashes.push(hash);
+      if (slot === this.#present.length) {
+        const grown = new Uint8Array(this.#present.length * 2);
+        grown.set(this.#present);
+        this.#present = grown;
+      }
+    } else {
+      this.#employeeIds[slot] = employeeId;
+      this.#hashes[slot] = hash;
+    }
+    this.#present[slot] = present ? 1 : 0;
+  }
+
+  #entry(slot: number): LinkIndexEntry {
+    return { employeeId: this.#employeeIds[slot]!, hash: this.#hashes[slot]!, present: this.#present[slot] === 1 };
+  }
 
   /** Makes `get` answer for these ids (a no-op for a full index). */
   async ensure(ids: Iterable<string>): Promise<void> {
@@ -51,13 +87,14 @@ export class LinkIndex {
   }
 
   get(externalId: string): LinkIndexEntry | undefined {
-    return this.#map.get(externalId);
+    const slot = this.#slots.get(externalId);
+    return slot === undefined ? undefined : this.#entry(slot);
   }
 
   /** Every link of the source; only a full index has them all. */
-  entries(): IterableIterator<[string, LinkIndexEntry]> {
+  *entries(): Generator<[string, LinkIndexEntry]> {
     if (!this.#complete) throw new Error('a lazy link index cannot list every link');
-    return this.#map.entries();
+    for (const [externalId, slot] of this.#slots) yield [externalId, this.#entry(slot)];
   }
 }
 
@@ -73,19 +110,6 @@ export async function countActiveLinked(db: Db, tenantId: string, integrationId:
     .where('source_status', '=', 'active')
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-/** Everything the fetch phase needs to skip unchanged people: a few bytes per person. */
-export async function loadLinkIndex(db: Db, tenantId: string, integrationId: string): Promise<Map<string, LinkIndexEntry>> {
-  const rows = await db
-    .selectFrom('employee_links')
-    .select(['external_id', 'employee_id', 'record_hash', 'present', 'source_status'])
-    .where('tenant_id', '=', tenantId)
-    .where('integration_id', '=', integrationId)
-    .execute();
-  const index = new Map<string, LinkIndexEntry>();
-  for (const r of rows) index.set(r.external_id, { employeeId: r.employee_id, hash: r.record_hash, present: r.present === 1, sourceStatus: r.source_status });
-  return index;
 }
 
 /** Whether another source of the tenant has linked anyone (otherwise nobody is shared with this one). */
