@@ -249,13 +249,20 @@ const DETAIL_CHILDREN = 200;
 
 export async function groupDetail(ctx: AppContext, tenantId: string, id: string) {
   const g = await requireGroup(ctx, tenantId, id);
-  const integrations = await integrationsOf(ctx, tenantId);
-  const children = await groupsPage(ctx.store.db, tenantId, { parentId: g.id }, DETAIL_CHILDREN);
-  const childCount = (await childCounts(ctx.store.db, tenantId, [g.id], false)).get(g.id) ?? 0;
-  const ancestors = (await ancestorsOf(ctx.store.db, tenantId, g.id)).reverse().map((a) => ({ id: a.id, name: a.name }));
-  const members = await membersPage(ctx, tenantId, g.id, { limit: 100 });
-  const alsoIn = (await otherParentsOf(ctx.store.db, tenantId, [g.id])).get(g.id);
-  const alsoHere = ((await linkedChildrenOf(ctx.store.db, tenantId, [g.id])).get(g.id) ?? []).map((c) => ({ id: c.id, name: c.name, type: c.type, headcount: c.headcount }));
+  // Independent reads, at once (on PostgreSQL their round trips overlap; SQLite takes them in turn).
+  const [integrations, children, counts, ancestorList, members, others, linked] = await Promise.all([
+    integrationsOf(ctx, tenantId),
+    groupsPage(ctx.store.db, tenantId, { parentId: g.id }, DETAIL_CHILDREN),
+    childCounts(ctx.store.db, tenantId, [g.id], false),
+    ancestorsOf(ctx.store.db, tenantId, g.id),
+    membersPage(ctx, tenantId, g.id, { limit: 100 }),
+    otherParentsOf(ctx.store.db, tenantId, [g.id]),
+    linkedChildrenOf(ctx.store.db, tenantId, [g.id]),
+  ]);
+  const childCount = counts.get(g.id) ?? 0;
+  const ancestors = ancestorList.reverse().map((a) => ({ id: a.id, name: a.name }));
+  const alsoIn = others.get(g.id);
+  const alsoHere = (linked.get(g.id) ?? []).map((c) => ({ id: c.id, name: c.name, type: c.type, headcount: c.headcount }));
   return {
     ...presentGroup(g, integrations),
     ...(alsoIn ? { alsoIn } : {}),

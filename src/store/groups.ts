@@ -431,19 +431,41 @@ export interface EmployeeGroup {
   readonly origins: GroupOrigin[];
 }
 
+type EmployeeGroupRow = { employee_id: string; origin: string; id: string; name: string; type: string };
+
+function employeeGroupRows(db: Db, tenantId: string, employeeIds: readonly string[]): Promise<EmployeeGroupRow[]> {
+  return db
+    .selectFrom('group_memberships as m')
+    .innerJoin('groups as g', 'g.id', 'm.group_id')
+    .select(['m.employee_id', 'm.origin', 'g.id', 'g.name', 'g.type'])
+    .where('m.tenant_id', '=', tenantId)
+    .where('g.tenant_id', '=', tenantId)
+    .where('g.archived', '=', 0)
+    .where('m.employee_id', 'in', employeeIds)
+    .execute();
+}
+
+/**
+ * PostgreSQL: the page's memberships first, then their groups by key. Joined directly, the
+ * planner costs a page's ~300 look-ups of groups above one pass over all of them and hashes every
+ * group of the tenant for each page (4 ms a page of 100 people at 5,000 groups; 2 ms this way).
+ */
+async function employeeGroupRowsPostgres(db: Db, tenantId: string, employeeIds: readonly string[]): Promise<EmployeeGroupRow[]> {
+  const { rows } = await sql<EmployeeGroupRow>`
+    with m as materialized (
+      select employee_id, origin, group_id from group_memberships where tenant_id = ${tenantId} and employee_id = any(${[...employeeIds]}::text[])
+    )
+    select m.employee_id, m.origin, g.id, g.name, g.type
+    from m join groups g on g.id = m.group_id
+    where g.tenant_id = ${tenantId} and g.archived = 0 and g.id = any(array(select group_id from m))`.execute(db);
+  return rows;
+}
+
 /** The non-archived groups each employee is a direct member of, by name. */
 export async function groupsForEmployees(db: Db, tenantId: string, employeeIds: readonly string[]): Promise<Map<string, EmployeeGroup[]>> {
   const out = new Map<string, EmployeeGroup[]>(employeeIds.map((id) => [id, []]));
   for (const chunk of chunks(employeeIds, 500)) {
-    const rows = await db
-      .selectFrom('group_memberships as m')
-      .innerJoin('groups as g', 'g.id', 'm.group_id')
-      .select(['m.employee_id', 'm.origin', 'g.id', 'g.name', 'g.type'])
-      .where('m.tenant_id', '=', tenantId)
-      .where('g.tenant_id', '=', tenantId)
-      .where('g.archived', '=', 0)
-      .where('m.employee_id', 'in', chunk)
-      .execute();
+    const rows = db.getExecutor().adapter instanceof SqliteAdapter ? await employeeGroupRows(db, tenantId, chunk) : await employeeGroupRowsPostgres(db, tenantId, chunk);
     const byKey = new Map<string, { employeeId: string; group: EmployeeGroup }>();
     for (const r of rows) {
       const key = `${r.employee_id}\u0000${r.id}`;

@@ -31,8 +31,13 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
   const presentOne = async (tenantId: string, id: string) => {
     const employee = await getEmployee(ctx.store.db, tenantId, id);
     if (!employee) throw notFound('employee', id);
-    const links = await linksForEmployees(ctx.store.db, tenantId, [employee.id]);
-    return presentEmployee(employee, links, await integrationsOf(tenantId), (await groupsForEmployees(ctx.store.db, tenantId, [employee.id])).get(employee.id), await getFieldPriorities(ctx.store.db, tenantId));
+    const [links, integrations, groups, overrides] = await Promise.all([
+      linksForEmployees(ctx.store.db, tenantId, [employee.id]),
+      integrationsOf(tenantId),
+      groupsForEmployees(ctx.store.db, tenantId, [employee.id]),
+      getFieldPriorities(ctx.store.db, tenantId),
+    ]);
+    return presentEmployee(employee, links, integrations, groups.get(employee.id), overrides);
   };
   // The totals a filter matches, kept while nothing is written (a count reads every match).
   const totals = revisionMemo<number>(ctx.store, 1000);
@@ -58,10 +63,15 @@ export function employeeRoutes(ctx: AppContext): FastifyPluginAsync {
       async (request) => {
         const { rows, total, nextCursor } = await listEmployeePage(ctx.store.db, request.tenantId, request.query, totals);
         const ids = rows.map((e) => e.id);
-        const linksOf = groupBy(await linksForEmployees(ctx.store.db, request.tenantId, ids), (l) => l.employee_id ?? '');
-        const integrations = await integrationsOf(request.tenantId);
-        const groups = await groupsForEmployees(ctx.store.db, request.tenantId, ids);
-        const overrides = await getFieldPriorities(ctx.store.db, request.tenantId);
+        // Independent reads: on PostgreSQL each on a connection of its own at once (their round
+        // trips overlap); SQLite's one connection takes them in turn as before.
+        const [links, integrations, groups, overrides] = await Promise.all([
+          linksForEmployees(ctx.store.db, request.tenantId, ids),
+          integrationsOf(request.tenantId),
+          groupsForEmployees(ctx.store.db, request.tenantId, ids),
+          getFieldPriorities(ctx.store.db, request.tenantId),
+        ]);
+        const linksOf = groupBy(links, (l) => l.employee_id ?? '');
         // People linked to the same sources share their locks: worked out once per set of sources.
         const locks = lockMemo(integrations, overrides);
         return { data: rows.map((e) => presentEmployee(e, linksOf.get(e.id) ?? [], integrations, groups.get(e.id), overrides, locks)), total, nextCursor };
