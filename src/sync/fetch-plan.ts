@@ -20,6 +20,7 @@ import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import type { FencedRun } from './fenced-run.ts';
 import { Planner, type Disappearance } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
+import { WriteQueue } from './write-queue.ts';
 import { writePlanned } from './apply.ts';
 import { resolveContext, type ResolveContext } from './reresolve.ts';
 import { appliedPeopleChanges } from '../store/run-changes.ts';
@@ -44,6 +45,17 @@ export interface PlanOutcome {
  * nothing applied, so a run that fails mid-fetch says how far it read and that it applied nothing.
  */
 export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow, integration: Integration, connector: HrisConnector, counts: RunCounts, reported: RunCounts, log: Logger): Promise<PlanOutcome> {
+  const writes = new WriteQueue();
+  try {
+    return await planPages(writes, deps, run, row, integration, connector, counts, reported, log);
+  } catch (error) {
+    // A page's write may still be committing: the run records its failure only after it.
+    await writes.idle();
+    throw error;
+  }
+}
+
+async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, row: RunRow, integration: Integration, connector: HrisConnector, counts: RunCounts, reported: RunCounts, log: Logger): Promise<PlanOutcome> {
   const { db } = deps.store;
   const tenant = (await getTenant(db, row.tenant_id))!;
   const now = deps.now?.() ?? new Date();
@@ -91,25 +103,37 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   let resolve: ResolveContext | undefined;
   /** How many people the provider says the fetch holds, once it tells. */
   let total: number | null = null;
-  /** Stages what the planner holds, with the run's progress, in one fenced transaction. */
+  /**
+   * Stages what the planner holds, with the run's progress, in one fenced transaction. The write
+   * is queued behind the one before (at most one in flight) and not awaited: the next page is
+   * fetched and planned while it commits, so on PostgreSQL the database's time hides behind
+   * ours. What the planner reads meanwhile never depends on an uncommitted page (see Planner).
+   */
   let flushedAt = 0;
+  /** The applied counts including every batch queued so far (`applied` is what committed). */
+  const queued = { ...applied };
   const flush = async (phase: RunPhase, message: string) => {
     flushedAt = performance.now();
     const drainable = planning.planner;
     const { apply, stage } = !drainable ? { apply: [], stage: [] } : streaming ? drainable.drainApplicable() : { apply: [], stage: drainable.drain() };
-    const after = { ...applied };
-    for (const c of apply) if (isAppliedKind(c.row.kind)) after[c.row.kind] += 1;
+    for (const c of apply) if (isAppliedKind(c.row.kind)) queued[c.row.kind] += 1;
+    const after = { ...queued };
+    // The run's counts as they stand now: the page after this one moves them before this commits.
+    const observed = observedOnly(counts);
+    const progress = { fetched: counts.fetched, total, applied: 0, toApply: 0, message };
     if (apply.length > 0) resolve ??= await resolveContext(db, row.tenant_id, integration.id);
     const rc = resolve;
-    await run.write(async (trx) => {
-      await writeChanges(deps.store, trx, [...apply.map((c) => c.row), ...stage]);
-      if (rc) await writePlanned(deps, trx, payloadContext, apply.map((c) => c.row), apply.map((c) => c.payload ?? {}), rc, { watermark: false });
-      await saveRunProgress(trx, row.id, phase, { fetched: counts.fetched, total, applied: 0, toApply: 0, message }, { ...observedOnly(counts), ...pick(after) });
-      await deps.crashAt?.('stage', row.id);
+    await writes.push(async () => {
+      await run.write(async (trx) => {
+        await writeChanges(deps.store, trx, [...apply.map((c) => c.row), ...stage]);
+        if (rc) await writePlanned(deps, trx, payloadContext, apply.map((c) => c.row), apply.map((c) => c.payload ?? {}), rc, { watermark: false });
+        await saveRunProgress(trx, row.id, phase, progress, { ...observed, ...pick(after) });
+        await deps.crashAt?.('stage', row.id);
+      });
+      Object.assign(applied, after);
+      Object.assign(reported, observed, pick(applied));
+      if (apply.length > 0) await deps.onApplyBatch?.(row.id, apply[apply.length - 1]!.row.seq);
     });
-    Object.assign(applied, after);
-    Object.assign(reported, observedOnly(counts), pick(applied));
-    if (apply.length > 0) await deps.onApplyBatch?.(row.id, apply[apply.length - 1]!.row.seq);
   };
 
   await flush('fetching', `fetching people from ${providerName(integration.provider)}`);
@@ -199,6 +223,8 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
     return { status: d.status, reason: d.reason, reviewOn: d.reviewOn ?? null };
   });
   await flush('fetching', `fetched ${counts.fetched} people`);
+  // The guesses are fixed in change rows staged above: every queued write has committed first.
+  await writes.settled();
 
   await planner.settleManagerGuesses(
     async (seqs) => db.selectFrom('run_changes').selectAll().where('run_id', '=', row.id).where('seq', 'in', seqs).execute(),
@@ -212,6 +238,7 @@ export async function fetchAndPlan(deps: EngineDeps, run: FencedRun, row: RunRow
   // the people it applied since are not the population the percentage is of).
   const verdict = checkSafeguard(settings.safeguard, resumed.length > 0 ? 0 : activeLinked, planner.deactivations);
   await flush('planned', `planned ${planner.seq} changes`);
+  await writes.settled();
   log.info({ full, streaming, fetched: counts.fetched, changes: planner.seq, applied: APPLIED_KINDS.reduce((n, k) => n + applied[k], 0), deactivations: planner.deactivations }, 'fetch complete');
   return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict, basis };
 }

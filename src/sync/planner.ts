@@ -97,6 +97,8 @@ export class Planner {
   readonly #claimedEmails = new Map<string, string>();
   /** People this run linked to an existing employee by correlation: externalId → employee id. */
   readonly #linkedInRun = new Map<string, string>();
+  /** Employees this run linked by correlation, whose links may not be stored yet. */
+  readonly #correlatedIds = new Set<string>();
   /** Changes whose managerId guessed at a manager this run has not planned yet. */
   readonly #managerGuesses = new Map<string, number[]>();
   /** Unchanged records re-planned only to retry correlation: the same skip again is no news. */
@@ -261,9 +263,12 @@ export class Planner {
     // with their e-mail is a duplicate of the source (#planCreate says so), not a match.
     const found = (emails.length + numbers.length > 0 ? await employeesByKeys(this.ctx.db, this.ctx.tenantId, emails, numbers) : []).filter((f) => !this.#createdIds.has(f.id));
     const foundIds = [...new Set(found.map((f) => f.id))];
+    // Linked in this source: by a stored link, or by this run, whose links may not be written yet
+    // (a staged run writes them after the fetch; a streaming run's last page may still be committing).
     const linkedHere = new Set(
       (await linksForEmployees(this.ctx.db, this.ctx.tenantId, foundIds)).filter((l) => l.integration_id === this.ctx.integration.id).map((l) => l.employee_id!),
     );
+    for (const id of foundIds) if (this.#correlatedIds.has(id)) linkedHere.add(id);
     const emailOf = new Map(found.map((f) => [f.id, f.email_norm]));
     const out = new Map<string, ReturnType<typeof correlate>>();
     for (const e of candidates) {
@@ -272,7 +277,13 @@ export class Planner {
       const byEmail = email ? [...new Set(found.filter((f) => f.email_norm === email).map((f) => f.id))] : [];
       const byNumber = number ? [...new Set(found.filter((f) => f.employee_number === number).map((f) => f.id))] : [];
       const byAlias = e.alternateEmails.map((address) => ({ address, ids: [...new Set(found.filter((f) => f.email_norm === address).map((f) => f.id))] }));
-      out.set(e.externalId, correlate({ byEmail, byAlias, byNumber, linkedInSource: linkedHere, ...(email ? { email } : {}), emailOf }));
+      const outcome = correlate({ byEmail, byAlias, byNumber, linkedInSource: linkedHere, ...(email ? { email } : {}), emailOf });
+      // Two records of one source never link to the same person, within a page or across pages.
+      if (outcome.kind === 'match') {
+        linkedHere.add(outcome.employeeId);
+        this.#correlatedIds.add(outcome.employeeId);
+      }
+      out.set(e.externalId, outcome);
     }
     return out;
   }
