@@ -1,3 +1,4 @@
+import { preparingPool } from './pg-prepared.ts';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from 'kysely';
@@ -235,7 +236,7 @@ function openPostgres(url: string, schema?: string): Store {
   const safeSchema = schema?.replace(/[^A-Za-z0-9_]/g, '');
   const options = safeSchema ? { options: `-c search_path=${safeSchema}` } : {};
   const pool = new pg.Pool({ connectionString: url, max: 10, ...options });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
   const probe = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 60_000, ...options });
   const revision = postgresRevision(pool);
   return {
