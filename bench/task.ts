@@ -173,6 +173,7 @@ function sqliteWriteLimit(file: string, batches: Rows[][]): { seconds: number } 
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  db.pragma('temp_store = MEMORY');
   const first = batches[0]![0]!;
   const insert = (table: string, row: object) => db.prepare(`insert into ${table} (${columns(row).join(', ')}) values (${columns(row).map((c) => `@${c}`).join(', ')})`);
   const emp = insert('employees', first.employee);

@@ -205,6 +205,11 @@ function openSqlite(file: string): Store {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Statement journals in memory, not in temporary files: an insert into employees runs the
+  // search-queue trigger, so each row's statement journals the pages it changes, and through a
+  // temporary file that cost a 100,000-person first sync ~3 s (its employee inserts 2.7 -> 1.5 s,
+  // its link upserts 3.6 -> 1.4 s).
+  sqlite.pragma('temp_store = MEMORY');
   // A file's log is checkpointed by a thread of its own, not in this connection's commits.
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(sqlite, file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
