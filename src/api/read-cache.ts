@@ -220,7 +220,8 @@ export function registerReadCache(api: FastifyInstance, store: Pick<Store, 'read
   api.decorateRequest('readCacheRevision', '');
   api.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.method !== 'GET' || request.routeOptions.config.readCache !== true || !request.tenantId) return;
-    const revision = await store.readRevision(request.tenantId);
+    // Read after the request arrived: by authentication (PostgreSQL API keys, the same shared read), else here.
+    const revision = request.tenantReadRevision || (await store.readRevision(request.tenantId));
     const entry = cache.get(request.tenantId, request.url, revision);
     if (!entry) {
       request.readCacheRevision = revision;

@@ -28,13 +28,18 @@ import { registerRateLimits, type RateLimitStoreKind } from './rate-limit.ts';
 import { registerReadCache } from './read-cache.ts';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_READ_CACHE_MB } from '../config.ts';
 import { authenticateSession } from '../auth/sessions.ts';
-import { ApiKeyCache } from '../auth/api-key-cache.ts';
+import { ApiKeyCache, loadApiKeyWithRevision, type VerifiedApiKey } from '../auth/api-key-cache.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     tenantId: string;
     /** The API key that authenticated the request; '' for a console session or an open route. */
     apiKeyId: string;
+    /**
+     * The tenant's read revision (Store.readRevision) as read for this request after it arrived,
+     * when authentication read it anyway (PostgreSQL API keys); '' otherwise.
+     */
+    tenantReadRevision: string;
   }
 }
 
@@ -106,6 +111,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('tenantId', '');
   app.decorateRequest('apiKeyId', '');
+  app.decorateRequest('tenantReadRevision', '');
   registerInputHygiene(app as unknown as FastifyInstance);
 
   await app.register(cookie);
@@ -149,11 +155,18 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send({ error: { code: 'internal_error', message: 'Something went wrong on our side; it has been logged.', details: {} } });
   });
-  // Keys found in the database lately (api-key-cache.ts), on SQLite only: verified again after
-  // any other process's commit (data_version, read on the raw handle: a few microseconds), so a
-  // revoke anywhere is seen at once. PostgreSQL has no such cheap signal: every request asks.
+  // Keys found in the database lately (api-key-cache.ts), so a revoke anywhere is seen at once:
+  // on SQLite verified again after any other process's commit (data_version, read on the raw
+  // handle: a few microseconds); on PostgreSQL believed while the tenant's read revision, read for
+  // each request and shared by the requests arriving together, is the one the key was found at.
   const dataVersion = ctx.store.sqlite?.prepare('PRAGMA data_version').pluck();
-  const apiKeys = new ApiKeyCache(dataVersion ? { now: options.clock ? () => clock().getTime() : Date.now, foreignCommits: () => dataVersion.get() as number } : { ttlMs: 0 });
+  const keyClock = options.clock ? () => clock().getTime() : Date.now;
+  const apiKeys = new ApiKeyCache(
+    dataVersion ? { now: keyClock, foreignCommits: () => dataVersion.get() as number }
+    : ctx.store.apiKeyWithRevision ? { now: keyClock, revision: (tenantId) => ctx.store.readRevision(tenantId) }
+    : { ttlMs: 0 },
+  );
+  const loadApiKey = ctx.store.apiKeyWithRevision && !dataVersion ? loadApiKeyWithRevision(ctx.store, clock) : (key: string) => authenticateApiKey(ctx.store.db, key);
   await app.register(
     async (api) => {
       const limits = await registerRateLimits(api as unknown as FastifyInstance, ctx, {
@@ -166,7 +179,7 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
         if (PROBES.has(path)) return;
         // Per address before anything else (bad keys included), then per API key or console user.
         await limits.byAddress(request, reply);
-        if (!isOpen(path)) request.tenantId = await authenticate(ctx, apiKeys, request);
+        if (!isOpen(path)) request.tenantId = await authenticate(ctx, apiKeys, loadApiKey, request);
         await limits.byClient(request, reply);
       });
       // After authentication (the tenant is known) and the rate limits (a hit counts as a request).
@@ -199,14 +212,16 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
   return app as unknown as FastifyInstance;
 }
 
-async function authenticate(ctx: AppContext, apiKeys: ApiKeyCache, request: FastifyRequest): Promise<string> {
+async function authenticate(ctx: AppContext, apiKeys: ApiKeyCache, loadApiKey: (key: string) => Promise<VerifiedApiKey | undefined>, request: FastifyRequest): Promise<string> {
   const header = request.headers.authorization;
   // No Authorization header: the console's session cookie (with CSRF checked on writes).
   if (!header && request.headers.cookie) return (await authenticateSession(ctx.store.db, request)).tenantId;
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   if (!match) throw new ApiError(401, 'unauthenticated', 'Send an API key as `Authorization: Bearer <key>`.');
-  const key = await apiKeys.authenticate(match[1]!, (k) => authenticateApiKey(ctx.store.db, k));
+  const key = await apiKeys.authenticate(match[1]!, loadApiKey);
   if (!key) throw new ApiError(401, 'unauthenticated', 'The API key is not valid.');
   request.apiKeyId = key.keyId;
+  // PostgreSQL: the tenant's revision the key was checked at, read after this request arrived (read-cache.ts uses it).
+  if (key.revision !== undefined) request.tenantReadRevision = key.revision;
   return key.tenantId;
 }

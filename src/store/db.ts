@@ -26,6 +26,7 @@ import * as m0024 from './migrations/0024-group-parents.ts';
 import * as m0025 from './migrations/0025-read-revision.ts';
 import * as m0026 from './migrations/0026-group-sync-state.ts';
 import * as m0027 from './migrations/0027-pg-search-side-index.ts';
+import * as m0028 from './migrations/0028-api-key-use-not-a-revision.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -49,9 +50,19 @@ export interface Store {
    * (src/api/read-cache.ts). SQLite: any write to the file moves it (another tenant's too), free
    * for writers. PostgreSQL: only writes of the tenant's data (migration 0025: a row per writing
    * transaction, noted by statement-level triggers), not the rate-limit counters, sessions or
-   * audit rows each request may write, nor other tenants' or other databases' commits.
+   * audit rows each request may write, nor other tenants' or other databases' commits. A call
+   * sees every commit acknowledged before it was made; on PostgreSQL concurrent calls share one
+   * query sent after each of them was made (sharedReads).
    */
   readRevision(tenantId: string): Promise<string>;
+  /**
+   * PostgreSQL only: the API key stored under `keyHash` (hashApiKey) and its tenant's read
+   * revision, read in one statement (one snapshot, one round trip). api_keys is one of the tables
+   * whose writes move the revision (migration 0025), so while a later readRevision of the tenant
+   * answers the same token, the key has not been revoked since: the API-key cache keeps keys on
+   * that (src/auth/api-key-cache.ts). Undefined for a key the database does not hold.
+   */
+  apiKeyWithRevision?(keyHash: string): Promise<ApiKeyRevision | undefined>;
   close(): Promise<void>;
 }
 
@@ -87,6 +98,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0025-read-revision': m0025,
   '0026-group-sync-state': m0026,
   '0027-pg-search-side-index': m0027,
+  '0028-api-key-use-not-a-revision': m0028,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
@@ -250,6 +262,7 @@ function openPostgres(url: string, schema?: string): Store {
     ping: async () => void (await probe.query('select 1')),
     pendingMigrations: () => pendingMigrations(db),
     readRevision: (tenantId) => revision.read(tenantId),
+    apiKeyWithRevision: (keyHash) => revision.apiKey(keyHash),
     close: async () => {
       await db.destroy();
       await probe.end();
@@ -261,6 +274,25 @@ function openPostgres(url: string, schema?: string): Store {
 const REVISION_LOG_FOLD = 200;
 
 /**
+ * Revision reads of one tenant on their way at once (each shared by the callers that arrived
+ * before it was sent). One: with three, 50 clients cost the API node more CPU per answer (more
+ * queries) and p99 was no better, on two cores shared with PostgreSQL and the load.
+ */
+const REVISION_READS_IN_FLIGHT = 1;
+
+/** An API key's row read with its tenant's read revision, in one snapshot (Store.apiKeyWithRevision). */
+export interface ApiKeyRevision {
+  readonly keyId: string;
+  readonly tenantId: string;
+  readonly lastUsedAt: string | null;
+  /** The tenant's read revision in the snapshot that found the key (Store.readRevision's token). */
+  readonly revision: string;
+}
+
+/** The revision as Store.readRevision answers it, from one snapshot's compacted count and log rows. */
+const revisionOf = (compacted: string | number | null, logged: string | number) => String(Number(compacted ?? 0) + Number(logged));
+
+/**
  * PostgreSQL's read revision (migration 0025): in one statement's snapshot, the tenant's compacted
  * count plus its log rows, one per committed transaction that wrote the tenant's data.
  * The race: the token is read before the page. A commit in between is then in the page but not
@@ -270,9 +302,10 @@ const REVISION_LOG_FOLD = 200;
  * write committed after the token was read adds a row the token did not count, so no page read
  * before a commit is stored under a token read after it. Folding rows into the compacted count is
  * one statement, so a snapshot sees both its delete and its addition or neither: the sum stays.
- * A prepared statement (named): one round trip, parsed and planned once per connection.
+ * A prepared statement (named): one round trip, parsed and planned once per connection, shared
+ * by the callers that arrive together (sharedReads).
  */
-function postgresRevision(pool: pg.Pool): { read(tenantId: string): Promise<string> } {
+function postgresRevision(pool: pg.Pool): { read(tenantId: string): Promise<string>; apiKey(keyHash: string): Promise<ApiKeyRevision | undefined> } {
   const folding = new Set<string>();
   const fold = (tenantId: string) => {
     if (folding.has(tenantId)) return;
@@ -288,18 +321,84 @@ function postgresRevision(pool: pg.Pool): { read(tenantId: string): Promise<stri
       .catch(() => undefined)
       .finally(() => folding.delete(tenantId));
   };
+  const query = async (tenantId: string): Promise<string> => {
+    const { rows } = await pool.query<{ c: string; n: string }>({
+      name: 'read_revision',
+      text: `select coalesce((select compacted from read_revisions where tenant_id = $1), 0) as c,
+        (select count(*) from read_revision_writes where tenant_id = $1) as n`,
+      values: [tenantId],
+    });
+    const { c, n } = rows[0]!;
+    if (Number(n) > REVISION_LOG_FOLD) fold(tenantId);
+    return revisionOf(c, n);
+  };
   return {
-    async read(tenantId) {
-      const { rows } = await pool.query<{ c: string; n: string }>({
-        name: 'read_revision',
-        text: `select coalesce((select compacted from read_revisions where tenant_id = $1), 0) as c,
-          (select count(*) from read_revision_writes where tenant_id = $1) as n`,
-        values: [tenantId],
+    read: sharedReads(query),
+    async apiKey(keyHash) {
+      const { rows } = await pool.query<{ id: string; tenant_id: string; last_used_at: string | null; c: string | null; n: string }>({
+        name: 'api_key_with_read_revision',
+        text: `select k.id, k.tenant_id, k.last_used_at,
+          (select compacted from read_revisions r where r.tenant_id = k.tenant_id) as c,
+          (select count(*) from read_revision_writes w where w.tenant_id = k.tenant_id) as n
+          from api_keys k where k.key_hash = $1`,
+        values: [keyHash],
       });
-      const { c, n } = rows[0]!;
-      if (Number(n) > REVISION_LOG_FOLD) fold(tenantId);
-      return String(Number(c) + Number(n));
+      const row = rows[0];
+      if (!row) return undefined;
+      if (Number(row.n) > REVISION_LOG_FOLD) fold(row.tenant_id);
+      return { keyId: row.id, tenantId: row.tenant_id, lastUsedAt: row.last_used_at, revision: revisionOf(row.c, row.n) };
     },
+  };
+}
+
+/**
+ * `query` per key, shared by concurrent callers without giving up freshness (single flight): a
+ * call answers the result of a query sent after it was made, never of one already on its way
+ * (whose snapshot may predate a commit the caller has seen acknowledged). So a caller sees every
+ * commit acknowledged before it asked, exactly as with a query of its own. At most
+ * REVISION_READS_IN_FLIGHT queries per key are on their way; callers arriving meanwhile wait for
+ * the next one, sent as soon as one answers, and all of them share it. Under 50 concurrent
+ * clients that is one round trip per batch of requests instead of one per request (each a pool
+ * connection, a socket write and a backend woken), for at most one round trip more of latency.
+ * A failed query fails the callers that shared it, as their own would have.
+ */
+export function sharedReads<T>(query: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  /** Per key: the queries on their way, and the callers waiting for the next one (not sent yet). */
+  interface Flight {
+    inFlight: number;
+    next?: { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void };
+  }
+  const flights = new Map<string, Flight>();
+  const send = (key: string, flight: Flight): Promise<T> => {
+    flight.inFlight += 1;
+    const sent = query(key);
+    const landed = () => {
+      flight.inFlight -= 1;
+      const waiting = flight.next;
+      if (waiting) {
+        // Sent now, after every waiter asked: its answer is theirs.
+        flight.next = undefined;
+        send(key, flight).then(waiting.resolve, waiting.reject);
+      } else if (flight.inFlight === 0) flights.delete(key);
+    };
+    sent.then(landed, landed);
+    return sent;
+  };
+  return (key) => {
+    let flight = flights.get(key);
+    if (!flight) {
+      flight = { inFlight: 0 };
+      flights.set(key, flight);
+    }
+    // A query not sent yet is sent after this caller asked: join it.
+    if (flight.next) return flight.next.promise;
+    if (flight.inFlight < REVISION_READS_IN_FLIGHT) return send(key, flight);
+    // Those on their way were sent before this caller asked: wait for the next (shared by every caller until it is sent).
+    let resolve!: (value: T) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+    flight.next = { promise, resolve, reject };
+    return promise;
   };
 }
 

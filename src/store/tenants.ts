@@ -77,10 +77,14 @@ export const LAST_USED_RESOLUTION_MS = 5 * 60_000;
 export async function authenticateApiKey(db: Kysely<Database>, key: string, now: Date = new Date()): Promise<{ tenantId: string; keyId: string } | undefined> {
   const row = await db.selectFrom('api_keys').select(['id', 'tenant_id', 'last_used_at']).where('key_hash', '=', hashApiKey(key)).executeTakeFirst();
   if (!row) return undefined;
-  if (!row.last_used_at || Date.parse(row.last_used_at) <= now.getTime() - LAST_USED_RESOLUTION_MS) {
-    await db.updateTable('api_keys').set({ last_used_at: now.toISOString() }).where('id', '=', row.id).execute();
-  }
+  await recordApiKeyUse(db, row.id, row.last_used_at, now);
   return { tenantId: row.tenant_id, keyId: row.id };
+}
+
+/** Writes the key's `last_used_at` when the one read (`lastUsedAt`) is older than LAST_USED_RESOLUTION_MS. */
+export async function recordApiKeyUse(db: Kysely<Database>, keyId: string, lastUsedAt: string | null, now: Date): Promise<void> {
+  if (lastUsedAt && Date.parse(lastUsedAt) > now.getTime() - LAST_USED_RESOLUTION_MS) return;
+  await db.updateTable('api_keys').set({ last_used_at: now.toISOString() }).where('id', '=', keyId).execute();
 }
 
 export async function tenantForApiKey(db: Kysely<Database>, key: string): Promise<string | undefined> {

@@ -11,6 +11,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { DIALECTS, openSharedStores } from '../helpers/dialects.ts';
 import { openHarness, testConfig, type Harness } from '../helpers/harness.ts';
 import { buildServer } from '../../src/api/server.ts';
@@ -257,6 +258,45 @@ for (const dialect of DIALECTS) {
       const detail = await call('GET', `/employees/${created.body.id}`);
       assert.equal(detail.etag, '"2"');
     });
+
+    it('answers every request made after a commit fresh, however many run at once (they share revision reads)', async () => {
+      const key = generateApiKey();
+      await registerApiKey(shared.a.db, DEFAULT_TENANT_ID, key, 'burst');
+      const call = caller(app, key);
+      const created = await call('POST', '/employees', { fields: { email: 'burst@acme.example', firstName: 'Burst', lastName: 'Reader' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await settled(ctx.store);
+      const url = `/employees/${created.body.id}`;
+      for (let round = 1; round <= 5; round += 1) {
+        // Requests on their way while the other process commits may answer either version.
+        const during = Promise.all(Array.from({ length: 10 }, () => call('GET', url)));
+        await shared.b.db.updateTable('employees').set({ custom_config: JSON.stringify({ round }), version: round + 1 }).where('id', '=', created.body.id).execute();
+        const after = await Promise.all(Array.from({ length: 20 }, () => call('GET', url)));
+        for (const res of after) assert.deepEqual(res.body.customConfig, { round }, `round ${round}: committed before the request was made`);
+        for (const res of await during) assert.equal(res.status, 200);
+        const again = await call('GET', url);
+        if (hits) assert.equal(again.cache, 'hit', 'and from the cache again once nothing more is written');
+      }
+    });
+
+    if (dialect === 'postgres') {
+      it("keeps the tenant's answers when a key is used for the first time (recording the use is no write of data)", async () => {
+        const first = generateApiKey();
+        await registerApiKey(shared.a.db, DEFAULT_TENANT_ID, first, 'first');
+        await settled(ctx.store);
+        const miss = await caller(app, first)('GET', '/employees?limit=3');
+        assert.equal(miss.status, 200);
+        assert.equal((await caller(app, first)('GET', '/employees?limit=3')).cache, 'hit');
+        const second = generateApiKey();
+        await registerApiKey(shared.a.db, DEFAULT_TENANT_ID, second, 'second');
+        // The new key moved the revision (api_keys is noted): one miss, then hits.
+        assert.equal((await caller(app, second)('GET', '/employees?limit=3')).cache, 'miss');
+        assert.equal((await caller(app, second)('GET', '/employees?limit=3')).cache, 'hit', "the second key's first use (last_used_at) moved nothing");
+        assert.equal((await caller(app, first)('GET', '/employees?limit=3')).cache, 'hit');
+        const { rows } = await sql<{ n: string }>`select count(*) as n from api_keys where last_used_at is not null and name in ('first', 'second')`.execute(shared.a.db);
+        assert.equal(Number(rows[0]!.n), 2, 'both uses recorded');
+      });
+    }
   });
 }
 

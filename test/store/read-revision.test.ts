@@ -9,11 +9,70 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { DIALECTS, openSharedStores } from '../helpers/dialects.ts';
-import { ensureTenant } from '../../src/store/tenants.ts';
+import { ensureTenant, generateApiKey, hashApiKey, recordApiKeyUse, registerApiKey } from '../../src/store/tenants.ts';
+import { sharedReads } from '../../src/store/db.ts';
 import { countRequest } from '../../src/store/rate-limits.ts';
 import { READ_REVISION_EXCLUDED, READ_REVISION_TABLES } from '../../src/store/migrations/0025-read-revision.ts';
 
 const T = 'rev-co';
+
+describe('shared revision reads (sharedReads)', () => {
+  /** A query whose answers the test releases one by one, in the order they were sent. */
+  function controlled() {
+    const sent: { key: string; answer(value: string): void; fail(error: Error): void }[] = [];
+    const query = (key: string) => new Promise<string>((resolve, reject) => sent.push({ key, answer: resolve, fail: reject }));
+    return { sent, read: sharedReads(query) };
+  }
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  it('answers a caller only with a query sent after it asked, shared by the callers waiting for it', async () => {
+    const { sent, read } = controlled();
+    const first = read('t');
+    assert.equal(sent.length, 1, 'the first caller sends at once');
+    // Asked while that query is on its way (its snapshot may predate what these callers have seen).
+    let secondAnswer: string | undefined;
+    const second = read('t').then((v) => (secondAnswer = v));
+    const third = read('t');
+    assert.equal(sent.length, 1, 'nothing more on its way at once');
+    sent[0]!.answer('r1');
+    assert.equal(await first, 'r1');
+    await tick();
+    assert.equal(secondAnswer, undefined, 'the answer of a query sent before it asked is not the second caller\'s');
+    assert.equal(sent.length, 2, 'the next query is sent as soon as the first answers');
+    // Asked after the second query was sent: waits for a third.
+    const fourth = read('t');
+    sent[1]!.answer('r2');
+    assert.equal(await second, 'r2');
+    assert.equal(await third, 'r2', 'the callers that waited together share one query');
+    await tick();
+    assert.equal(sent.length, 3);
+    sent[2]!.answer('r3');
+    assert.equal(await fourth, 'r3');
+    await tick();
+    assert.equal(sent.length, 3, 'nobody waiting: nothing more is sent');
+    // Idle again: the next caller sends at once.
+    const fifth = read('t');
+    assert.equal(sent.length, 4);
+    sent[3]!.answer('r4');
+    assert.equal(await fifth, 'r4');
+  });
+
+  it('keeps keys apart, and fails only the callers of a failed query', async () => {
+    const { sent, read } = controlled();
+    const a = read('a');
+    const b = read('b');
+    assert.deepEqual(sent.map((q) => q.key), ['a', 'b'], "another key's query is sent at once");
+    const aLater = read('a');
+    sent[0]!.fail(new Error('connection lost'));
+    await assert.rejects(a, /connection lost/);
+    await tick();
+    assert.equal(sent[2]!.key, 'a', 'the waiting caller gets a query of its own');
+    sent[2]!.answer('a2');
+    assert.equal(await aLater, 'a2');
+    sent[1]!.answer('b1');
+    assert.equal(await b, 'b1');
+  });
+});
 
 for (const dialect of DIALECTS) {
   describe(`read revision on ${dialect}`, () => {
@@ -129,6 +188,62 @@ for (const dialect of DIALECTS) {
             await trx.updateTable('tenants').set({ name: 'y' }).where('id', '=', T).execute();
           });
           assert.equal(Number(await a.readRevision(T)), last + 1);
+        } finally {
+          await close();
+        }
+      });
+
+      it("moves with every write of the tenant's API keys but a use (last_used_at), and finds a key with its revision in one snapshot", async () => {
+        const { a, b, close } = await openSharedStores(dialect);
+        try {
+          await ensureTenant(a.db, T, 'Revision Co');
+          const key = generateApiKey();
+          const before = await a.readRevision(T);
+          await registerApiKey(b.db, T, key, 'script');
+          const created = await a.readRevision(T);
+          assert.notEqual(created, before, 'a new key moves it');
+          const found = await a.apiKeyWithRevision!(hashApiKey(key));
+          assert.equal(found?.tenantId, T);
+          assert.equal(found?.revision, created, "the key's row with the revision of the same snapshot");
+          assert.equal(found?.lastUsedAt, null);
+          await recordApiKeyUse(b.db, found!.keyId, null, new Date());
+          assert.equal(await a.readRevision(T), created, 'a use alone does not move it');
+          assert.ok((await a.apiKeyWithRevision!(hashApiKey(key)))?.lastUsedAt, 'the use is recorded');
+          await b.db.updateTable('api_keys').set({ name: 'renamed' }).where('id', '=', found!.keyId).execute();
+          const renamed = await a.readRevision(T);
+          assert.notEqual(renamed, created, 'any other change of a key moves it');
+          await b.db.updateTable('api_keys').set({ name: 'again', last_used_at: new Date().toISOString() }).where('id', '=', found!.keyId).execute();
+          assert.notEqual(await a.readRevision(T), renamed, 'a change with a use moves it too');
+          const revoking = await a.readRevision(T);
+          await b.db.deleteFrom('api_keys').where('id', '=', found!.keyId).execute();
+          assert.notEqual(await a.readRevision(T), revoking, 'a revoke moves it');
+          assert.equal(await a.apiKeyWithRevision!(hashApiKey(key)), undefined, 'a revoked key is not found');
+        } finally {
+          await close();
+        }
+      });
+
+      it('shares reads between concurrent callers, and each sees what was committed before it asked', async () => {
+        const { a, b, close } = await openSharedStores(dialect);
+        try {
+          await ensureTenant(a.db, T, 'Revision Co');
+          // Readers back to back, so that a read is on its way whenever the other connection commits
+          // (whether its snapshot predates the commit is up to timing: sharedReads' own test above is the exact one).
+          let stop = false;
+          const readers = Array.from({ length: 5 }, async () => {
+            while (!stop) await a.readRevision(T);
+          });
+          try {
+            for (let round = 0; round < 30; round += 1) {
+              await b.db.updateTable('tenants').set({ name: `r${round}` }).where('id', '=', T).execute();
+              const after = await Promise.all(Array.from({ length: 5 }, () => a.readRevision(T)));
+              const expected = Number(await b.readRevision(T));
+              for (const r of after) assert.equal(Number(r), expected, `round ${round}: the commit made before the read is counted`);
+            }
+          } finally {
+            stop = true;
+            await Promise.all(readers);
+          }
         } finally {
           await close();
         }

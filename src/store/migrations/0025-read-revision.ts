@@ -25,7 +25,9 @@ import { sql, SqliteAdapter, type Kysely } from 'kysely';
  *   are simply not data, like the tables listed in READ_REVISION_EXCLUDED below, which no
  *   cached read reads.
  * A table added later that cached reads read must get the triggers too (noteWritesOn); a test
- * checks that every table with a tenant column has them or is excluded here.
+ * checks that every table with a tenant column has them or is excluded here. api_keys' UPDATE
+ * trigger is 0028's since (a key's `last_used_at` alone does not move the revision); the API-key
+ * cache relies on every other write of api_keys moving it (a revoke is seen at once on any node).
  *
  * SQLite keeps data_version with the connection's change count (db.ts): nothing here.
  */
