@@ -79,15 +79,19 @@ export interface PlanInput {
   readonly newId: () => string;
 }
 
-export interface PlannedGroup {
+/** A group as a plan has it, without its members. */
+export interface PlannedGroupHead {
   readonly id: string;
   readonly attribute: string;
   readonly key: string;
   readonly name: string;
   readonly type: string;
   readonly parentId: string | null;
-  readonly members: ReadonlySet<string>;
   readonly status: 'new' | 'existing' | 'revived';
+}
+
+export interface PlannedGroup extends PlannedGroupHead {
+  readonly members: ReadonlySet<string>;
 }
 
 export type ArchiveReason = 'vanished' | 'archived_in_source' | 'unmapped' | 'deselected';
@@ -226,210 +230,315 @@ interface Unit {
   readonly attribute: string;
   readonly key: string;
   readonly unitName: string;
-  readonly members: Set<string>;
   readonly spellings: Map<string, number>;
-  /** Parent unit (uid) → how many of this unit's members hold it (the nesting vote). */
-  readonly votes: Map<string, number>;
+  /** Parent unit (its index) → how many of this unit's members hold it (the nesting vote). */
+  readonly votes: Map<number, number>;
 }
 
-/** One attribute value as planned: its unit (uid) and spelling, or archived in the source. */
+/** One attribute value as planned: its unit (index; -1 when the provider archived it) and spelling. */
 interface Resolved {
-  readonly uid: string;
-  readonly key: string;
+  readonly unit: number;
   readonly value: string;
-  readonly providerName: string | undefined;
-  readonly archived: boolean;
+}
+
+/** What a plan says about the groups themselves (its memberships come from GroupPlanner.memberships). */
+export type GroupChanges = Omit<GroupPlan, 'groups' | 'created' | 'membershipsAdded' | 'membershipsRemoved'> & {
+  readonly groups: readonly PlannedGroupHead[];
+  readonly created: readonly PlannedGroupHead[];
+};
+
+/** Synced memberships to add and to remove. */
+export interface MembershipChanges {
+  readonly added: ExistingMembership[];
+  readonly removed: ExistingMembership[];
 }
 
 /**
- * Computes the plan. Assumes a valid mapping (see validateGroupMapping).
+ * The plan made from people given one at a time, so a caller can read them in chunks: the groups
+ * once every person has been seen (`plan`), then the memberships of any run of the people, in the
+ * order they came, against the stored memberships of those people (`memberships`).
+ * Each person is kept as their employee id and the unit they hold for each mapped attribute (an
+ * index in a typed array), not as their values: at 100,000 people, a few MB instead of an object
+ * and a record of values per person, and no set of members per group.
  * Cost: one pass over the people (each distinct value is normalised and keyed once, however many
  * people hold it) and one over the memberships; nothing per pair of groups and people.
  */
-export function planGroups(input: PlanInput): GroupPlan {
-  const mapping = input.mapping;
-  const mapped = new Map(mapping.map((e) => [e.attribute, e]));
+export class GroupPlanner {
+  private readonly mapping: readonly GroupMappingEntry[];
+  private readonly width: number;
+  /** Provider units by attribute and normalised name (first listed wins; non-archived preferred). */
+  private readonly unitsByAttr = new Map<string, Map<string, OrgUnit>>();
+  /** Each raw value of each entry, resolved once (people share a few thousand values). */
+  private readonly resolved: Map<string, Resolved | null>[];
+  private readonly units: Unit[] = [];
+  private readonly unitIndex = new Map<string, number>();
+  private readonly archivedInSource = new Set<string>();
+  /** Each entry's parent entry (index), or -1. */
+  private readonly nested: number[];
+  private readonly ids: string[] = [];
+  /** Person p's unit for entry e at p * width + e (-1: none). */
+  private slots: Int32Array;
+  /** After plan(): each unit's group id, and every group the plan may remove memberships of. */
+  private groupOfUnit: string[] | null = null;
+  private known: ReadonlySet<string> = new Set();
 
-  // Provider units by attribute and normalised name (first listed wins; non-archived preferred).
-  const unitsByAttr = new Map<string, Map<string, OrgUnit>>();
-  for (const u of input.orgUnits ?? []) {
-    let byName = unitsByAttr.get(u.attribute);
-    if (!byName) unitsByAttr.set(u.attribute, (byName = new Map()));
-    const n = normalizeUnitName(u.name);
-    const prior = byName.get(n);
-    if (!prior || (prior.archived && !u.archived)) byName.set(n, u);
+  constructor(mapping: readonly GroupMappingEntry[], orgUnits: readonly OrgUnit[] = []) {
+    this.mapping = mapping;
+    this.width = mapping.length;
+    for (const u of orgUnits) {
+      let byName = this.unitsByAttr.get(u.attribute);
+      if (!byName) this.unitsByAttr.set(u.attribute, (byName = new Map()));
+      const n = normalizeUnitName(u.name);
+      const prior = byName.get(n);
+      if (!prior || (prior.archived && !u.archived)) byName.set(n, u);
+    }
+    this.resolved = mapping.map(() => new Map());
+    this.nested = mapping.map((e) => (e.parent !== undefined && e.parent !== e.attribute ? mapping.findIndex((p) => p.attribute === e.parent) : -1));
+    this.slots = new Int32Array(Math.max(1, this.width) * 1024);
   }
 
-  // Each raw value of each attribute, resolved once (people share a few thousand values).
-  const resolvedByAttr = new Map<string, Map<string, Resolved | null>>(mapping.map((e) => [e.attribute, new Map()]));
-  const resolve = (attribute: string, raw: string | undefined): Resolved | null => {
+  /** People given so far. */
+  get size(): number {
+    return this.ids.length;
+  }
+
+  employeeId(index: number): string {
+    return this.ids[index]!;
+  }
+
+  private resolve(entry: number, raw: string | undefined): Resolved | null {
     if (raw === undefined || raw === null) return null;
-    const cache = resolvedByAttr.get(attribute)!;
+    const cache = this.resolved[entry]!;
     let r = cache.get(raw);
     if (r !== undefined) return r;
     const value = String(raw).normalize('NFC').trim();
     if (!value) r = null;
     else {
-      const unit = unitsByAttr.get(attribute)?.get(normalizeUnitName(value));
-      const key = unit ? `id:${unit.key}` : `name:${normalizeUnitName(value)}`;
-      r = { uid: `${attribute}\u0000${key}`, key, value, providerName: unit?.name, archived: unit?.archived === true };
+      const attribute = this.mapping[entry]!.attribute;
+      const normalized = normalizeUnitName(value);
+      const unit = this.unitsByAttr.get(attribute)?.get(normalized);
+      const key = unit ? `id:${unit.key}` : `name:${normalized}`;
+      const uid = `${attribute}\u0000${key}`;
+      if (unit?.archived) {
+        this.archivedInSource.add(uid);
+        r = { unit: -1, value };
+      } else {
+        let index = this.unitIndex.get(uid);
+        if (index === undefined) {
+          index = this.units.length;
+          this.units.push({ attribute, key, unitName: unit?.name ?? value, spellings: new Map(), votes: new Map() });
+          this.unitIndex.set(uid, index);
+        }
+        r = { unit: index, value };
+      }
     }
     cache.set(raw, r);
     return r;
-  };
+  }
 
-  // Units people hold now, and each nested unit's votes for its parent (members without one do not vote).
-  const units = new Map<string, Unit>(); // `${attribute}\u0000${key}`
-  const archivedInSource = new Set<string>();
-  const held: (Unit | null)[] = new Array<Unit | null>(mapping.length);
-  const nested = mapping.map((e) => (e.parent !== undefined && e.parent !== e.attribute ? mapping.findIndex((p) => p.attribute === e.parent) : -1));
-  for (const person of input.people) {
-    for (let i = 0; i < mapping.length; i += 1) {
-      held[i] = null;
-      const entry = mapping[i]!;
-      const r = resolve(entry.attribute, person.values[entry.attribute]);
-      if (!r) continue;
-      if (r.archived) {
-        archivedInSource.add(r.uid);
+  /** Takes one person: the units they hold now, and each nested unit's vote for its parent (members without one do not vote). */
+  add(person: GroupPerson): void {
+    if (this.groupOfUnit) throw new Error('GroupPlanner: a person was added after the plan was made');
+    const w = this.width;
+    const base = this.ids.length * w;
+    if (base + w > this.slots.length) {
+      const grown = new Int32Array(this.slots.length * 2);
+      grown.set(this.slots);
+      this.slots = grown;
+    }
+    this.ids.push(person.employeeId);
+    const slots = this.slots;
+    for (let e = 0; e < w; e += 1) {
+      const r = this.resolve(e, person.values[this.mapping[e]!.attribute]);
+      if (!r || r.unit < 0) {
+        slots[base + e] = -1;
         continue;
       }
-      let unit = units.get(r.uid);
-      if (!unit) units.set(r.uid, (unit = { attribute: entry.attribute, key: r.key, unitName: r.providerName ?? r.value, members: new Set(), spellings: new Map(), votes: new Map() }));
-      unit.members.add(person.employeeId);
-      unit.spellings.set(r.value, (unit.spellings.get(r.value) ?? 0) + 1);
-      held[i] = unit;
+      slots[base + e] = r.unit;
+      const spellings = this.units[r.unit]!.spellings;
+      spellings.set(r.value, (spellings.get(r.value) ?? 0) + 1);
     }
-    for (let i = 0; i < mapping.length; i += 1) {
-      const unit = held[i];
-      const parent = nested[i]! >= 0 ? held[nested[i]!] : null;
-      if (!unit || !parent) continue;
-      const parentUid = `${parent.attribute}\u0000${parent.key}`;
-      unit.votes.set(parentUid, (unit.votes.get(parentUid) ?? 0) + 1);
+    for (let e = 0; e < w; e += 1) {
+      const parentEntry = this.nested[e]!;
+      if (parentEntry < 0) continue;
+      const unit = slots[base + e]!;
+      const parent = slots[base + parentEntry]!;
+      if (unit < 0 || parent < 0) continue;
+      const votes = this.units[unit]!.votes;
+      votes.set(parent, (votes.get(parent) ?? 0) + 1);
     }
   }
 
-  const existingByUid = new Map(input.existing.map((g) => [`${g.attribute}\u0000${g.key}`, g]));
-  const existingById = new Map(input.existing.map((g) => [g.id, g]));
+  /**
+   * The groups, once every person has been added: which to create, rename, retype, re-parent,
+   * archive and revive against the groups this integration synced before. Call once.
+   */
+  plan(existingGroups: readonly ExistingSyncedGroup[], newId: () => string): GroupChanges {
+    const mapping = this.mapping;
+    const mapped = new Map(mapping.map((e) => [e.attribute, e]));
+    const existingByUid = new Map(existingGroups.map((g) => [`${g.attribute}\u0000${g.key}`, g]));
 
-  // Names: the provider's, else the spelling most members use (ties: the existing name, else first by sort).
-  const unitName = (unit: Unit, existingName: string | undefined, entry: GroupMappingEntry): string => {
-    let value = unit.unitName;
-    if (unit.key.startsWith('name:')) {
-      const ranked = [...unit.spellings.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-      const top = ranked[0]![1];
-      const tied = ranked.filter(([, n]) => n === top).map(([s]) => s);
-      const current = existingName !== undefined ? tied.find((s) => applyNameTemplate(entry.nameTemplate, { value: s, type: entry.type, attribute: entry.attribute }) === existingName) : undefined;
-      value = current ?? tied[0]!;
-    }
-    return applyNameTemplate(entry.nameTemplate, { value, type: entry.type, attribute: entry.attribute });
-  };
+    // Names: the provider's, else the spelling most members use (ties: the existing name, else first by sort).
+    const unitName = (unit: Unit, existingName: string | undefined, entry: GroupMappingEntry): string => {
+      let value = unit.unitName;
+      if (unit.key.startsWith('name:')) {
+        const ranked = [...unit.spellings.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+        const top = ranked[0]![1];
+        const tied = ranked.filter(([, n]) => n === top).map(([s]) => s);
+        const current = existingName !== undefined ? tied.find((s) => applyNameTemplate(entry.nameTemplate, { value: s, type: entry.type, attribute: entry.attribute }) === existingName) : undefined;
+        value = current ?? tied[0]!;
+      }
+      return applyNameTemplate(entry.nameTemplate, { value, type: entry.type, attribute: entry.attribute });
+    };
 
-  // Desired groups, ids assigned (existing id kept), in mapping order then by name.
-  const planned = new Map<string, { unit: Unit; id: string; name: string; type: string; status: PlannedGroup['status']; existing?: ExistingSyncedGroup }>();
-  const unitsOf = new Map<string, [string, Unit][]>();
-  for (const [uid, unit] of units) {
-    const list = unitsOf.get(unit.attribute);
-    if (list) list.push([uid, unit]);
-    else unitsOf.set(unit.attribute, [[uid, unit]]);
-  }
-  for (const entry of mapping) {
-    for (const [uid, unit] of unitsOf.get(entry.attribute) ?? []) {
-      const existing = existingByUid.get(uid);
-      const name = unitName(unit, existing?.name, entry);
-      planned.set(uid, {
-        unit,
-        id: existing?.id ?? input.newId(),
-        name,
-        type: entry.type,
-        status: existing ? (existing.archived ? 'revived' : 'existing') : 'new',
-        ...(existing ? { existing } : {}),
+    // Desired groups, ids assigned (existing id kept), in mapping order then in the order units were first held.
+    type Planned = { unit: number; id: string; name: string; type: string; status: PlannedGroup['status']; existing?: ExistingSyncedGroup };
+    const planned: (Planned | undefined)[] = new Array<Planned | undefined>(this.units.length);
+    const order: Planned[] = [];
+    for (const entry of mapping) {
+      this.units.forEach((unit, index) => {
+        if (unit.attribute !== entry.attribute) return;
+        const existing = existingByUid.get(`${unit.attribute}\u0000${unit.key}`);
+        const p: Planned = {
+          unit: index,
+          id: existing?.id ?? newId(),
+          name: unitName(unit, existing?.name, entry),
+          type: entry.type,
+          status: existing ? (existing.archived ? 'revived' : 'existing') : 'new',
+          ...(existing ? { existing } : {}),
+        };
+        planned[index] = p;
+        order.push(p);
       });
     }
-  }
 
-  // Parents by majority of members (see the rule above).
-  const parentOf = new Map<string, string | null>();
-  const nameOfId = new Map<string, string>([...planned.values()].map((p) => [p.id, p.name]));
-  for (const [uid, p] of planned) {
-    const votes = new Map<string, number>();
-    for (const [parentUid, n] of p.unit.votes) {
-      const parent = planned.get(parentUid);
-      if (parent) votes.set(parent.id, (votes.get(parent.id) ?? 0) + n);
+    // Parents by majority of members (see the rule above).
+    const nameOfId = new Map<string, string>(order.map((p) => [p.id, p.name]));
+    const parentOf = (p: Planned): string | null => {
+      const votes = new Map<string, number>();
+      for (const [parentUnit, n] of this.units[p.unit]!.votes) {
+        const parent = planned[parentUnit];
+        if (parent) votes.set(parent.id, (votes.get(parent.id) ?? 0) + n);
+      }
+      if (votes.size === 0) return null;
+      let top = 0;
+      for (const n of votes.values()) if (n > top) top = n;
+      const tied = [...votes.entries()].filter(([, n]) => n === top).map(([id]) => id);
+      const current = p.existing?.parentId ?? null;
+      return current !== null && tied.includes(current)
+        ? current
+        : tied.sort((a, b) => (nameOfId.get(a)! < nameOfId.get(b)! ? -1 : nameOfId.get(a)! > nameOfId.get(b)! ? 1 : a < b ? -1 : 1))[0]!;
+    };
+
+    const groups: PlannedGroupHead[] = [];
+    const created: PlannedGroupHead[] = [];
+    const renamed: { id: string; from: string; to: string }[] = [];
+    const retyped: { id: string; name: string; from: string; to: string }[] = [];
+    const moved: { id: string; name: string; from: string | null; to: string | null }[] = [];
+    const revived: { id: string; name: string }[] = [];
+    for (const p of order) {
+      const unit = this.units[p.unit]!;
+      const g: PlannedGroupHead = { id: p.id, attribute: unit.attribute, key: unit.key, name: p.name, type: p.type, parentId: parentOf(p), status: p.status };
+      groups.push(g);
+      if (!p.existing) {
+        created.push(g);
+        continue;
+      }
+      if (p.existing.archived) revived.push({ id: g.id, name: g.name });
+      if (p.existing.name !== g.name) renamed.push({ id: g.id, from: p.existing.name, to: g.name });
+      if (p.existing.type !== g.type) retyped.push({ id: g.id, name: g.name, from: p.existing.type, to: g.type });
+      if (p.existing.parentId !== g.parentId) moved.push({ id: g.id, name: g.name, from: p.existing.parentId, to: g.parentId });
     }
-    if (votes.size === 0) {
-      parentOf.set(uid, null);
-      continue;
+
+    const archived: { id: string; name: string; attribute: string; reason: ArchiveReason }[] = [];
+    const plannedIds = new Set(groups.map((g) => g.id));
+    for (const g of existingGroups) {
+      if (g.archived || plannedIds.has(g.id)) continue;
+      const uid = `${g.attribute}\u0000${g.key}`;
+      const reason: ArchiveReason = !mapped.has(g.attribute) ? 'unmapped' : this.archivedInSource.has(uid) ? 'archived_in_source' : 'vanished';
+      archived.push({ id: g.id, name: g.name, attribute: g.attribute, reason });
     }
-    let top = 0;
-    for (const n of votes.values()) if (n > top) top = n;
-    const tied = [...votes.entries()].filter(([, n]) => n === top).map(([id]) => id);
-    const current = p.existing?.parentId ?? null;
-    const chosen = current !== null && tied.includes(current)
-      ? current
-      : tied.sort((a, b) => (nameOfId.get(a)! < nameOfId.get(b)! ? -1 : nameOfId.get(a)! > nameOfId.get(b)! ? 1 : a < b ? -1 : 1))[0]!;
-    parentOf.set(uid, chosen);
+
+    this.groupOfUnit = planned.map((p) => p!.id);
+    // Memberships of groups this integration does not know (should not happen) are left alone.
+    this.known = new Set([...plannedIds, ...existingGroups.map((g) => g.id)]);
+    return { groups, created, renamed, retyped, moved, archived, revived };
   }
 
-  const groups: PlannedGroup[] = [];
-  const created: PlannedGroup[] = [];
-  const renamed: { id: string; from: string; to: string }[] = [];
-  const retyped: { id: string; name: string; from: string; to: string }[] = [];
-  const moved: { id: string; name: string; from: string | null; to: string | null }[] = [];
-  const revived: { id: string; name: string }[] = [];
-  for (const [uid, p] of planned) {
-    const g: PlannedGroup = { id: p.id, attribute: p.unit.attribute, key: p.unit.key, name: p.name, type: p.type, parentId: parentOf.get(uid) ?? null, members: p.unit.members, status: p.status };
-    groups.push(g);
-    if (!p.existing) {
-      created.push(g);
-      continue;
+  /**
+   * The memberships of people [from, to) (in the order they were added) against their stored
+   * synced memberships (`stored`: those people's, and any other person's the caller wants gone,
+   * e.g. people no longer synced): exactly the planned groups of the planned people; every other
+   * synced membership of a group this plan knows goes. Added person by person, in the order the
+   * people came (the store reads them by employee id): a first sync writes each person's
+   * memberships and their run changes together, so the indexes by employee are written in order,
+   * not once per group all over again. Removed in the order `stored` lists them.
+   */
+  memberships(from: number, to: number, stored: readonly ExistingMembership[]): MembershipChanges {
+    const groupOfUnit = this.groupOfUnit;
+    if (!groupOfUnit) throw new Error('GroupPlanner: memberships asked for before the plan was made');
+    const w = this.width;
+    const slots = this.slots;
+    const have = new Map<string, string[]>();
+    for (const m of stored) {
+      const list = have.get(m.employeeId);
+      if (list) list.push(m.groupId);
+      else have.set(m.employeeId, [m.groupId]);
     }
-    if (p.existing.archived) revived.push({ id: g.id, name: g.name });
-    if (p.existing.name !== g.name) renamed.push({ id: g.id, from: p.existing.name, to: g.name });
-    if (p.existing.type !== g.type) retyped.push({ id: g.id, name: g.name, from: p.existing.type, to: g.type });
-    if (p.existing.parentId !== g.parentId) moved.push({ id: g.id, name: g.name, from: p.existing.parentId, to: g.parentId });
+    // Each person's planned groups, as far as a removal or a person listed twice needs them.
+    const wanted = new Map<string, string[]>();
+    const added: ExistingMembership[] = [];
+    for (let p = from; p < to; p += 1) {
+      const employeeId = this.ids[p]!;
+      const had = have.get(employeeId);
+      let want = wanted.get(employeeId);
+      for (let e = 0; e < w; e += 1) {
+        const unit = slots[p * w + e]!;
+        if (unit < 0) continue;
+        const groupId = groupOfUnit[unit]!;
+        if (want?.includes(groupId)) continue; // once, however often a caller lists the person
+        if (want) want.push(groupId);
+        else wanted.set(employeeId, (want = [groupId]));
+        if (!had?.includes(groupId)) added.push({ groupId, employeeId });
+      }
+      if (!want) wanted.set(employeeId, []);
+    }
+    const removed: ExistingMembership[] = [];
+    for (const m of stored) if (this.known.has(m.groupId) && !wanted.get(m.employeeId)?.includes(m.groupId)) removed.push(m);
+    return { added, removed };
   }
 
-  const archived: { id: string; name: string; attribute: string; reason: ArchiveReason }[] = [];
-  const membersOf = new Map(groups.map((g) => [g.id, g.members]));
-  for (const g of input.existing) {
-    if (g.archived || membersOf.has(g.id)) continue;
-    const uid = `${g.attribute}\u0000${g.key}`;
-    const reason: ArchiveReason = !mapped.has(g.attribute) ? 'unmapped' : archivedInSource.has(uid) ? 'archived_in_source' : 'vanished';
-    archived.push({ id: g.id, name: g.name, attribute: g.attribute, reason });
-  }
-
-  // Memberships: exactly the planned members of the planned groups; everything else synced goes.
-  // Memberships of groups this integration does not know (should not happen) are left alone.
-  // A group whose stored members are all still members, as many as it has, adds nobody: only the
-  // others (few, on most runs) are compared member by member.
-  const kept = new Map<string, number>();
-  const membershipsRemoved: ExistingMembership[] = [];
-  for (const m of input.memberships) {
-    const members = membersOf.get(m.groupId);
-    if (members?.has(m.employeeId)) kept.set(m.groupId, (kept.get(m.groupId) ?? 0) + 1);
-    else if (members || existingById.has(m.groupId)) membershipsRemoved.push(m);
-  }
-  const changing = new Map<string, Set<string>>();
-  for (const g of groups) if ((kept.get(g.id) ?? 0) < g.members.size) changing.set(g.id, new Set());
-  for (const m of input.memberships) changing.get(m.groupId)?.add(m.employeeId);
-  // Person by person, in the order the people came (the store reads them by employee id): a
-  // first sync writes each person's memberships and their run changes together, so the indexes
-  // by employee are written in order, not once per group all over again (a third of the writes' CPU on SQLite).
-  const membershipsAdded: ExistingMembership[] = [];
-  if (changing.size > 0) {
-    for (const person of input.people) {
-      for (const entry of mapping) {
-        const r = resolve(entry.attribute, person.values[entry.attribute]);
-        const p = r && !r.archived ? planned.get(r.uid) : undefined;
-        const had = p ? changing.get(p.id) : undefined;
-        if (!had || had.has(person.employeeId)) continue;
-        had.add(person.employeeId); // once, however often a caller lists the person
-        membershipsAdded.push({ groupId: p!.id, employeeId: person.employeeId });
+  /** Each planned group's members (all the people given). */
+  members(): Map<string, Set<string>> {
+    const groupOfUnit = this.groupOfUnit;
+    if (!groupOfUnit) throw new Error('GroupPlanner: members asked for before the plan was made');
+    const out = new Map<string, Set<string>>(groupOfUnit.map((id) => [id, new Set()]));
+    const w = this.width;
+    for (let p = 0; p < this.ids.length; p += 1) {
+      for (let e = 0; e < w; e += 1) {
+        const unit = this.slots[p * w + e]!;
+        if (unit >= 0) out.get(groupOfUnit[unit]!)!.add(this.ids[p]!);
       }
     }
+    return out;
   }
+}
 
-  return { groups, created, renamed, retyped, moved, archived, revived, membershipsAdded, membershipsRemoved };
+/**
+ * Computes the whole plan, memberships included, from people held at once (the preview, tests).
+ * Assumes a valid mapping (see validateGroupMapping). The group step reads its people in chunks
+ * and plans with GroupPlanner itself.
+ */
+export function planGroups(input: PlanInput): GroupPlan {
+  const planner = new GroupPlanner(input.mapping, input.orgUnits);
+  for (const person of input.people) planner.add(person);
+  const changes = planner.plan(input.existing, input.newId);
+  const members = planner.members();
+  const withMembers = (g: PlannedGroupHead): PlannedGroup => ({ ...g, members: members.get(g.id) ?? new Set() });
+  const groups = changes.groups.map(withMembers);
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const { added, removed } = planner.memberships(0, planner.size, input.memberships);
+  return { ...changes, groups, created: changes.created.map((g) => byId.get(g.id)!), membershipsAdded: added, membershipsRemoved: removed };
 }
 
 /**

@@ -142,6 +142,49 @@ export async function syncedMembershipsOf(db: Db, tenantId: string, integrationI
   return rows.map((r) => ({ groupId: r.group_id, employeeId: r.employee_id }));
 }
 
+/** Whether the integration has any synced membership (a first sync has none: nothing to compare with). */
+export async function hasSyncedMemberships(db: Db, tenantId: string, integrationId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('group_memberships')
+    .select('group_id')
+    .where('integration_id', '=', integrationId)
+    .where('origin', '=', 'synced')
+    .where('tenant_id', '=', tenantId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The integration's synced memberships of people with an employee id in (after, upTo] (null: no
+ * bound), by the index by employee: the group step reads them a run of people at a time, the
+ * runs' bounds taken from the people's own keyset (the database's order on both sides).
+ */
+export async function syncedMembershipsBetween(db: Db, tenantId: string, integrationId: string, after: string | null, upTo: string | null): Promise<ExistingMembership[]> {
+  let q = db.selectFrom('group_memberships').select(['group_id', 'employee_id']).where('tenant_id', '=', tenantId);
+  if (after !== null) q = q.where('employee_id', '>', after);
+  if (upTo !== null) q = q.where('employee_id', '<=', upTo);
+  const rows = await q.where('integration_id', '=', integrationId).where('origin', '=', 'synced').orderBy('employee_id').execute();
+  return rows.map((r) => ({ groupId: r.group_id, employeeId: r.employee_id }));
+}
+
+/** The integration's synced memberships of these groups (its directory groups). */
+export async function syncedMembershipsOfGroups(db: Db, tenantId: string, integrationId: string, groupIds: readonly string[]): Promise<ExistingMembership[]> {
+  const out: ExistingMembership[] = [];
+  for (const chunk of chunks(groupIds, 500)) {
+    const rows = await db
+      .selectFrom('group_memberships')
+      .select(['group_id', 'employee_id'])
+      .where('tenant_id', '=', tenantId)
+      .where('group_id', 'in', chunk)
+      .where('integration_id', '=', integrationId)
+      .where('origin', '=', 'synced')
+      .execute();
+    for (const r of rows) out.push({ groupId: r.group_id, employeeId: r.employee_id });
+  }
+  return out;
+}
+
 export interface NewGroup {
   readonly id?: string;
   readonly name: string;

@@ -3,7 +3,7 @@ import type SQLite from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import { checkSafeguard } from '../core/safeguard.ts';
-import { planGroups, validateGroupMapping, type ExistingMembership, type ExistingSyncedGroup, type GroupMappingEntry, type GroupPerson, type GroupPlan, type OrgUnit } from '../core/group-plan.ts';
+import { GroupPlanner, validateGroupMapping, type ExistingMembership, type ExistingSyncedGroup, type GroupChanges, type GroupMappingEntry, type GroupPerson, type MembershipChanges, type OrgUnit } from '../core/group-plan.ts';
 import { DIRECTORY_GROUP_ATTRIBUTE, planDirectoryGroups, type DirectoryPlan, type GroupLink, type MemberSkip } from '../core/directory-groups.ts';
 import type { FieldMapping } from '../core/mapping.ts';
 import { isProviderError, providerDisplayName } from '../connectors/errors.ts';
@@ -15,57 +15,85 @@ import type { Database, NewRunChangeRow, RunRow } from '../store/schema.ts';
 import { chunks, inValues, LOOKUP_CHUNK } from '../store/employees.ts';
 import { writeChanges } from '../store/bulk.ts';
 import { newId, nowIso, parseJson } from '../store/ids.ts';
-import { addGroupLinks, bulkAddMemberships, bulkRemoveMemberships, groupLinksOf, groupSyncState, insertGroups, linksDigest, nextSeq, removeGroupLinks, saveGroupSyncState, syncedGroupsOf, syncedMembershipsOf, updateGroup } from '../store/groups.ts';
+import { addGroupLinks, bulkAddMemberships, bulkRemoveMemberships, groupLinksOf, groupSyncState, hasSyncedMemberships, insertGroups, linksDigest, nextSeq, removeGroupLinks, saveGroupSyncState, syncedGroupsOf, syncedMembershipsBetween, syncedMembershipsOfGroups, updateGroup } from '../store/groups.ts';
 import { stableHash } from '../core/hash.ts';
 import { groupFingerprint } from './plan-basis.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 
+/** People read per query by the group step (keyset by employee id): memory stays bounded. */
+export const PEOPLE_CHUNK = 10_000;
+
+/** One chunk of the people: in employee id order (the database's), each once, and the last id read. */
+export interface PeopleChunk {
+  readonly people: GroupPerson[];
+  readonly last: string;
+}
+
 /**
  * The people whose memberships an integration syncs: present in the source, linked to an employee,
  * in scope, and active in the source. A person the HRIS terminates leaves their synced groups (their
  * manual memberships stay) and comes back into them when rehired.
+ * Read in chunks of `size`, by employee id (keyset over the link index of 0019, which has them in
+ * that order): the plan adds memberships in this order, and the indexes by employee are written in
+ * order. An employee linked twice counts once (the first link read).
  */
-export async function groupPeople(db: Db, tenantId: string, integrationId: string, attributes?: readonly string[]): Promise<GroupPerson[]> {
-  const base = db
-    .selectFrom('employee_links')
-    .where('tenant_id', '=', tenantId)
-    .where('integration_id', '=', integrationId)
-    .where('present', '=', 1)
-    .where('in_scope', '=', 1)
-    .where('employee_id', 'is not', null)
-    .where('source_status', '=', 'active');
-  const seen = new Set<string>();
-  const out: GroupPerson[] = [];
-  if (attributes) {
-    // Only the mapped attributes, taken out of the JSON by the database: 100,000 people's full
-    // records are neither sent over nor parsed here.
-    const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
-    const rows = await base
-      .select('employee_id')
-      .select(attributes.map((a, i) => (sqlite ? sql<string | null>`json_extract(field_values, ${`$."${a}"`})` : sql<string | null>`(field_values::json ->> ${a})`).as(`v${i}`)))
-      // By employee: the plan adds memberships in this order, and the indexes by employee are written in order.
-      .orderBy('employee_id')
-      .execute();
-    for (const r of rows as unknown as Record<string, string | number | null>[]) {
-      const id = r['employee_id'] as string;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const values: Record<string, string | undefined> = {};
-      attributes.forEach((a, i) => {
-        const v = r[`v${i}`];
-        values[a] = v === null || v === undefined ? undefined : String(v);
-      });
-      out.push({ employeeId: id, values });
+export async function* groupPeopleChunks(db: Db, tenantId: string, integrationId: string, attributes?: readonly string[], size = PEOPLE_CHUNK): AsyncGenerator<PeopleChunk> {
+  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+  for (let after: string | null = null; ; ) {
+    let q = db
+      .selectFrom('employee_links')
+      .where('integration_id', '=', integrationId)
+      .where('tenant_id', '=', tenantId)
+      .where('present', '=', 1)
+      .where('source_status', '=', 'active')
+      .where('employee_id', 'is not', null)
+      .where('in_scope', '=', 1);
+    if (after !== null) q = q.where('employee_id', '>', after);
+    const people: GroupPerson[] = [];
+    let last: string | null = null;
+    let rows: number;
+    if (attributes) {
+      // Only the mapped attributes, taken out of the JSON by the database: people's full records
+      // are neither sent over nor parsed here.
+      const found = (await q
+        .select('employee_id')
+        .select(attributes.map((a, i) => (sqlite ? sql<string | null>`json_extract(field_values, ${`$."${a}"`})` : sql<string | null>`(field_values::json ->> ${a})`).as(`v${i}`)))
+        .orderBy('employee_id')
+        .limit(size)
+        .execute()) as unknown as Record<string, string | number | null>[];
+      rows = found.length;
+      for (const r of found) {
+        const id = r['employee_id'] as string;
+        if (id === last) continue;
+        last = id;
+        const values: Record<string, string | undefined> = {};
+        for (let i = 0; i < attributes.length; i += 1) {
+          const v = r[`v${i}`];
+          values[attributes[i]!] = v === null || v === undefined ? undefined : String(v);
+        }
+        people.push({ employeeId: id, values });
+      }
+    } else {
+      const found = await q.select(['employee_id', 'field_values']).orderBy('employee_id').limit(size).execute();
+      rows = found.length;
+      for (const r of found) {
+        if (r.employee_id === last) continue;
+        last = r.employee_id!;
+        people.push({ employeeId: last, values: parseJson<Record<string, string | undefined>>(r.field_values, {}) });
+      }
     }
-    return out;
+    if (last !== null) yield { people, last };
+    if (rows < size || last === null) return;
+    after = last;
   }
-  for (const r of await base.select(['employee_id', 'field_values']).execute()) {
-    if (seen.has(r.employee_id!)) continue;
-    seen.add(r.employee_id!);
-    out.push({ employeeId: r.employee_id!, values: parseJson<Record<string, string | undefined>>(r.field_values, {}) });
-  }
+}
+
+/** Every person groupPeopleChunks reads, at once (the Group Sync preview). */
+export async function groupPeople(db: Db, tenantId: string, integrationId: string, attributes?: readonly string[]): Promise<GroupPerson[]> {
+  const out: GroupPerson[] = [];
+  for await (const chunk of groupPeopleChunks(db, tenantId, integrationId, attributes)) out.push(...chunk.people);
   return out;
 }
 
@@ -85,7 +113,8 @@ export function translateOrgUnits(units: readonly { attribute: string; key: stri
 }
 
 export interface GroupStepResult {
-  readonly plan: GroupPlan | null;
+  /** What the step planned for the groups themselves (its memberships are written as they are planned). */
+  readonly plan: GroupChanges | null;
   readonly changes: number;
   readonly heldArchives: number;
   /** The groups whose archiving was held (the run waits for approval). */
@@ -173,23 +202,42 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
     return { plan: null, changes: 0, heldArchives: 0, heldGroups: [], heldReason: null };
   };
   if (stored && links !== null && stored.linksDigest === stateDigest(settings, links, existing)) return unchanged('links');
-  const people = await groupPeople(db, run.tenant_id, integration.id, mappedAttributes(mapping));
+  // The people, chunk by chunk, into the planner (each kept as an id and a unit per attribute);
+  // where each chunk ends, so the memberships are planned and written over the same runs of people.
+  const directoryIds = new Set(existing.filter((g) => g.attribute === DIRECTORY_GROUP_ATTRIBUTE).map((g) => g.id));
+  const attributeGroups = existing.filter((g) => !directoryIds.has(g.id));
+  const planner = new GroupPlanner(mapping, orgUnits);
+  const chunks: PeopleRun[] = [];
+  const peopleHash = createHash('sha256');
+  const attributes = mappedAttributes(mapping);
+  for await (const { people, last } of groupPeopleChunks(db, run.tenant_id, integration.id, attributes)) {
+    const from = planner.size;
+    let lines = '';
+    for (const person of people) {
+      planner.add(person);
+      lines += personLine(person, attributes);
+    }
+    peopleHash.update(lines);
+    chunks.push({ from, to: planner.size, last });
+  }
   timed('people');
-  const peopleKey = peopleDigest(people);
+  const peopleKey = `${planner.size}:${peopleHash.digest('base64url')}`;
   if (stored && stored.peopleDigest === stateDigest(settings, peopleKey, existing)) {
     // Some link moved, but nobody's groups: remember these links, so the next run checks them alone.
     if (links !== null) await deps.run.write((trx) => saveGroupSyncState(trx, run.tenant_id, integration.id, run.id, { linksDigest: stateDigest(settings, links, existing), peopleDigest: stored.peopleDigest }));
     return unchanged('people');
   }
-  const memberships = await syncedMembershipsOf(db, run.tenant_id, integration.id);
+  // Directory groups (Google groups, Entra groups) are planned apart from the mapped attributes,
+  // with their memberships (read for those groups only).
+  const directoryMemberships = directoryIds.size > 0 ? await syncedMembershipsOfGroups(db, run.tenant_id, integration.id, [...directoryIds]) : [];
   timed('read');
-  // Directory groups (Google groups, Entra groups) are planned apart from the mapped attributes.
-  const directoryIds = new Set(existing.filter((g) => g.attribute === DIRECTORY_GROUP_ATTRIBUTE).map((g) => g.id));
-  const attributeGroups = existing.filter((g) => !directoryIds.has(g.id));
-  let plan = planGroups({ mapping, people, orgUnits, existing: attributeGroups, memberships: memberships.filter((m) => !directoryIds.has(m.groupId)), newId });
-  const directory = await planDirectory(deps, run, integration, existing.filter((g) => directoryIds.has(g.id)), memberships.filter((m) => directoryIds.has(m.groupId)));
-  if (directory.plan) plan = mergePlans(plan, directory.plan);
-  else if (directory.failure) await skip(directory.failure);
+  let plan: GroupChanges = planner.plan(attributeGroups, newId);
+  const directory = await planDirectory(deps, run, integration, existing.filter((g) => directoryIds.has(g.id)), directoryMemberships);
+  let directoryChanges: MembershipChanges = { added: [], removed: [] };
+  if (directory.plan) {
+    plan = mergePlans(plan, directory.plan);
+    directoryChanges = { added: [...directory.plan.membershipsAdded], removed: [...directory.plan.membershipsRemoved] };
+  } else if (directory.failure) await skip(directory.failure);
   timed('plan');
 
   // Archiving counts towards the safeguard: vanished units beyond the threshold (of the active
@@ -206,7 +254,8 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
       heldArchives = risky.length;
       held = new Set(risky.map((a) => a.id));
       heldReason = `Group Sync would archive ${risky.length} of ${active} synced groups (${risky.map((a) => a.name).slice(0, 10).join(', ')}${risky.length > 10 ? ', …' : ''}), more than the safeguard allows (${verdict.threshold}). None was archived and their members were kept: check ${source}, then approve the run to archive them, or reject it.`;
-      plan = { ...plan, archived: plan.archived.filter((a) => !held.has(a.id)), membershipsRemoved: plan.membershipsRemoved.filter((m) => !held.has(m.groupId)) };
+      plan = { ...plan, archived: plan.archived.filter((a) => !held.has(a.id)) };
+      directoryChanges = { ...directoryChanges, removed: directoryChanges.removed.filter((m) => !held.has(m.groupId)) };
     }
   }
 
@@ -228,12 +277,65 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
     linksDigest: clean && links !== null ? stateDigest(settings, links, after) : null,
     peopleDigest: clean ? stateDigest(settings, peopleKey, after) : null,
   };
-  const changes = await applyGroupPlan(deps, run, integration, plan, parentLinks, existing, now, inStep);
+  const memberships: PlannedMemberships = { planner, chunks, directoryIds, held, directory: directoryChanges };
+  const narrow = widenSqliteCache(deps.store);
+  let applied: Awaited<ReturnType<typeof applyGroupPlan>>;
+  try {
+    applied = await applyGroupPlan(deps, run, integration, plan, memberships, parentLinks, existing, now, inStep);
+  } finally {
+    narrow();
+  }
   timed('apply');
   if (directory.skips.length > 0) await recordSkips(deps, run, integration, directory.skips);
   if (heldReason) await skip(heldReason, { groups: risky.map((a) => ({ id: a.id, name: a.name })) });
-  log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: plan.membershipsAdded.length, removed: plan.membershipsRemoved.length, heldArchives, ms }, 'groups synced');
-  return { plan, changes, heldArchives, heldGroups: heldReason ? risky.map((a) => a.id) : [], heldReason };
+  log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: applied.added, removed: applied.removed, heldArchives, ms }, 'groups synced');
+  return { plan, changes: applied.changes, heldArchives, heldGroups: heldReason ? risky.map((a) => a.id) : [], heldReason };
+}
+
+/**
+ * SQLite's page cache for the step's write, in KiB (the connection's default is 2,000). A first
+ * sync adds a membership per person and attribute in employee order, so the index by group takes
+ * them all over its ~5,000 groups: with 2 MB of cache its pages were evicted and read again
+ * throughout (on a 100,000-person store: ~2.5 s of CPU for the 284,000 memberships, ~1.7 s with
+ * 32 MB). Given back when the step ends.
+ */
+const GROUP_STEP_CACHE_KIB = 32 * 1024;
+
+function widenSqliteCache(store: Store): () => void {
+  const sqlite = store.sqlite;
+  if (!sqlite) return () => undefined;
+  const before = sqlite.pragma('cache_size', { simple: true }) as number;
+  if (before < 0 && -before >= GROUP_STEP_CACHE_KIB) return () => undefined;
+  sqlite.pragma(`cache_size = -${GROUP_STEP_CACHE_KIB}`);
+  return () => void sqlite.pragma(`cache_size = ${Number(before)}`);
+}
+
+/** A run of the people as they were read: planner indexes [from, to), the last employee id in it. */
+interface PeopleRun {
+  readonly from: number;
+  readonly to: number;
+  readonly last: string;
+}
+
+/** The memberships a step writes: the mapped attributes' planned chunk by chunk, the directory groups' as planned. */
+interface PlannedMemberships {
+  readonly planner: GroupPlanner;
+  readonly chunks: readonly PeopleRun[];
+  /** Directory groups: their memberships are the directory plan's, never the planner's. */
+  readonly directoryIds: ReadonlySet<string>;
+  /** Groups whose archiving the safeguard holds: their members stay. */
+  readonly held: ReadonlySet<string>;
+  readonly directory: MembershipChanges;
+}
+
+/** One line of the people digest: who, and each mapped value (undefined apart from any text). */
+function personLine(person: GroupPerson, attributes: readonly string[]): string {
+  let line = person.employeeId;
+  for (const a of attributes) {
+    const v = person.values[a];
+    line += v === undefined ? '\u0001' : `\u0002${v}`;
+  }
+  return `${line}\n`;
 }
 
 /** One digest of the step's settings and units, its people (or their links) and its groups as they stand. */
@@ -243,14 +345,8 @@ function stateDigest(settings: string, people: string, groups: readonly Existing
   return hash.digest('base64url');
 }
 
-/** The people as the plan reads them (who, and each mapped value), whatever order the database gave them in (PostgreSQL's moves a row it updates). */
-function peopleDigest(people: readonly GroupPerson[]): string {
-  const lines = people.map((p) => `${p.employeeId}\u0001${JSON.stringify(p.values)}`).sort();
-  return `${people.length}:${createHash('sha256').update(lines.join('\n')).digest('base64url')}`;
-}
-
 /** The integration's synced groups as they stand once the plan is applied. */
-function groupsAfter(existing: readonly ExistingSyncedGroup[], plan: GroupPlan): ExistingSyncedGroup[] {
+function groupsAfter(existing: readonly ExistingSyncedGroup[], plan: GroupChanges): ExistingSyncedGroup[] {
   const byId = new Map(existing.map((g) => [g.id, { ...g }]));
   for (const g of plan.created) byId.set(g.id, { id: g.id, attribute: g.attribute, key: g.key, name: g.name, type: g.type, parentId: g.parentId, archived: false });
   const set = (id: string, patch: Partial<ExistingSyncedGroup>) => {
@@ -265,7 +361,7 @@ function groupsAfter(existing: readonly ExistingSyncedGroup[], plan: GroupPlan):
   return [...byId.values()];
 }
 
-function mergePlans(a: GroupPlan, b: GroupPlan): GroupPlan {
+function mergePlans(a: GroupChanges, b: GroupChanges): GroupChanges {
   return {
     groups: [...a.groups, ...b.groups],
     created: [...a.created, ...b.created],
@@ -274,8 +370,6 @@ function mergePlans(a: GroupPlan, b: GroupPlan): GroupPlan {
     moved: [...a.moved, ...b.moved],
     archived: [...a.archived, ...b.archived],
     revived: [...a.revived, ...b.revived],
-    membershipsAdded: [...a.membershipsAdded, ...b.membershipsAdded],
-    membershipsRemoved: [...a.membershipsRemoved, ...b.membershipsRemoved],
   };
 }
 
@@ -387,36 +481,45 @@ async function personNames(db: Db, tenantId: string, ids: readonly string[]): Pr
   return out;
 }
 
-/** Run changes of the group step, written a few thousand at a time as they are made (never all held at once). */
+/**
+ * Run changes of the group step, written as they are made (never all held at once): on SQLite
+ * each at once through a prepared statement on the raw handle (positional parameters, the columns
+ * a group change has), on PostgreSQL batched until the caller flushes (one JSON parameter a batch,
+ * src/store/bulk.ts). `before` and `after` come as JSON text.
+ */
 class ChangeWriter {
   private rows: NewRunChangeRow[] = [];
+  private readonly insert: SQLite.Statement | null;
   constructor(
     private readonly store: Store,
     private readonly trx: Transaction<Database>,
+    private readonly run: RunRow,
     private seq: number,
-  ) {}
-  async add(row: (seq: number) => NewRunChangeRow): Promise<void> {
-    this.rows.push(row(this.seq++));
-    if (this.rows.length >= CHANGE_BATCH) await this.flush();
-  }
-  async flush(): Promise<void> {
-    const rows = this.rows;
-    this.rows = [];
-    const sqlite = this.store.sqlite;
-    if (!sqlite) return writeChanges(this.store, this.trx, rows);
-    // SQLite: positional parameters, the columns a group change has (half the cost of binding each row's named fields).
-    let insert = changeStatements.get(sqlite);
-    if (!insert) {
-      insert = sqlite.prepare('insert into run_changes (tenant_id, run_id, seq, kind, employee_id, display_name, before, after, reason, applied) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  ) {
+    const sqlite = store.sqlite;
+    let insert = sqlite ? changeStatements.get(sqlite) : undefined;
+    if (sqlite && !insert) {
+      insert = sqlite.prepare('insert into run_changes (tenant_id, run_id, seq, kind, employee_id, display_name, before, after, reason, applied) values (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)');
       changeStatements.set(sqlite, insert);
     }
-    for (const r of rows) insert.run(r.tenant_id, r.run_id, r.seq, r.kind, r.employee_id ?? null, r.display_name ?? null, r.before ?? null, r.after ?? null, r.reason ?? null, r.applied ?? 1);
+    this.insert = insert ?? null;
+  }
+  add(kind: string, employeeId: string | null, displayName: string, before: string | null, after: string | null, reason: string | null): void {
+    const seq = this.seq++;
+    if (this.insert) this.insert.run(this.run.tenant_id, this.run.id, seq, kind, employeeId, displayName, before, after, reason);
+    else this.rows.push({ tenant_id: this.run.tenant_id, run_id: this.run.id, seq, kind, employee_id: employeeId, external_id: null, display_name: displayName, before, after, reason, payload: null, applied: 1 });
+  }
+  async flush(): Promise<void> {
+    if (this.rows.length === 0) return;
+    const rows = this.rows;
+    this.rows = [];
+    await writeChanges(this.store, this.trx, rows);
   }
 }
 
 const changeStatements = new WeakMap<SQLite.Database, SQLite.Statement>();
 
-const CHANGE_BATCH = 2000;
+const json = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
 
 const REASONS = {
   vanished: (source: string) => `nobody in ${source} holds this unit any more`,
@@ -430,118 +533,157 @@ const REASONS = {
  * audit events (entity: the group); membership changes are run changes only, which the audit log
  * reads as they are (src/app/audit-service.ts): a first sync adds a membership per person and
  * attribute, and a second copy of each would cost as much again for no new fact.
- * Returns the number of changes.
+ * The mapped attributes' memberships are planned and written a run of people at a time (those
+ * people's stored memberships read, compared, the differences written with their run changes),
+ * so neither the memberships nor their changes are ever all held at once.
+ * Answers the number of changes, and of memberships added and removed.
  */
 async function applyGroupPlan(
   deps: GroupStepDeps,
   run: RunRow,
   integration: Integration,
-  plan: GroupPlan,
+  plan: GroupChanges,
+  memberships: PlannedMemberships,
   links: { readonly added: readonly GroupLink[]; readonly removed: readonly GroupLink[] },
   existing: readonly { id: string; name: string; type: string; parentId: string | null }[],
   now: string,
   inStep: { readonly linksDigest: string | null; readonly peopleDigest: string | null },
-): Promise<number> {
+): Promise<{ changes: number; added: number; removed: number }> {
   const linked = new Set([...links.added, ...links.removed].map((l) => l.groupId));
-  const total = plan.created.length + plan.renamed.length + plan.retyped.length + plan.moved.length + plan.archived.length + plan.revived.length + plan.membershipsAdded.length + plan.membershipsRemoved.length + linked.size;
-  const saveState = (trx: Transaction<Database>) => saveGroupSyncState(trx, run.tenant_id, integration.id, run.id, inStep, now);
-  if (total === 0) {
-    await deps.run.write(async (trx) => {
-      await saveState(trx);
-      await deps.crashAt?.();
-    });
-    return 0;
-  }
   const source = providerDisplayName(integration.provider);
+  const tenantId = run.tenant_id;
   const names = new Map<string, string>([...existing.map((g) => [g.id, g.name] as const), ...plan.groups.map((g) => [g.id, g.name] as const)]);
   const types = new Map<string, string>([...existing.map((g) => [g.id, g.type] as const), ...plan.groups.map((g) => [g.id, g.type] as const)]);
-  const affected = new Set<string>();
-  for (const m of plan.membershipsAdded) affected.add(m.employeeId);
-  for (const m of plan.membershipsRemoved) affected.add(m.employeeId);
-  const people = await personNames(deps.store.db, run.tenant_id, [...affected]);
-  const personOf = (id: string) => people.get(id) ?? null;
   const groupRef = (id: string | null) => (id === null ? null : { id, name: names.get(id) ?? id });
+  const archivedIds = new Set(plan.archived.map((a) => a.id));
+  // Per group, once: its part of a membership change's JSON, and why members come and go.
+  const perGroup = new Map<string, { ref: string; added: string; removed: string }>();
+  const groupBits = (id: string) => {
+    let bits = perGroup.get(id);
+    if (!bits) {
+      const type = types.get(id);
+      bits = {
+        ref: JSON.stringify(groupRef(id)),
+        added: `${type ?? 'group'} in ${source}`,
+        removed: archivedIds.has(id) ? 'the group was archived' : `no longer ${type ?? 'in this group'} in ${source}`,
+      };
+      perGroup.set(id, bits);
+    }
+    return bits;
+  };
+  let added = 0;
+  let removed = 0;
+  let groupChanges = 0;
 
   await deps.run.write(async (trx) => {
-    const changes = new ChangeWriter(deps.store, trx, await nextSeq(trx, run.id));
+    const changes = new ChangeWriter(deps.store, trx, run, await nextSeq(trx, run.id));
     const audits: { action: string; entityId: string; before: unknown; after: unknown }[] = [];
     /** A change to a group: a run change and an audit event. */
-    const record = async (kind: string, groupId: string, before: unknown, after: unknown, reason: string | null) => {
-      await changes.add((seq) => changeRow(run, seq, kind, null, names.get(groupId) ?? groupId, before, after, reason));
+    const record = (kind: string, groupId: string, before: unknown, after: unknown, reason: string | null) => {
+      groupChanges += 1;
+      changes.add(kind, null, names.get(groupId) ?? groupId, json(before), json(after), reason);
       audits.push({ action: `group.${kind.replace(/^group_/, '')}`, entityId: groupId, before, after: after === null ? null : { ...(after as object), runId: run.id } });
     };
-    /** A change to a membership: a run change (the audit log reads it from there). */
-    const member = (kind: string, m: { groupId: string; employeeId: string }, before: unknown, after: unknown, reason: string) =>
-      changes.add((seq) => changeRow(run, seq, kind, m.employeeId, names.get(m.groupId) ?? m.groupId, before, after, reason));
 
     if (plan.created.length > 0) {
-      await insertGroups(trx, run.tenant_id, plan.created.map((g) => ({ id: g.id, name: g.name, type: g.type, parentId: g.parentId, origin: 'synced', integrationId: integration.id, attribute: g.attribute, sourceKey: g.key })), now);
-      for (const g of plan.created) await record('group_created', g.id, null, { id: g.id, name: g.name, type: g.type, parent: groupRef(g.parentId), attribute: g.attribute, key: g.key }, `new in ${source}`);
+      await insertGroups(trx, tenantId, plan.created.map((g) => ({ id: g.id, name: g.name, type: g.type, parentId: g.parentId, origin: 'synced', integrationId: integration.id, attribute: g.attribute, sourceKey: g.key })), now);
+      for (const g of plan.created) record('group_created', g.id, null, { id: g.id, name: g.name, type: g.type, parent: groupRef(g.parentId), attribute: g.attribute, key: g.key }, `new in ${source}`);
     }
     const patches = new Map<string, { name?: string; type?: string; parentId?: string | null; archived?: boolean }>();
     const patch = (id: string) => patches.get(id) ?? (patches.set(id, {}), patches.get(id)!);
     for (const r of plan.revived) {
       patch(r.id).archived = false;
-      await record('group_revived', r.id, { archived: true }, { archived: false }, `back in ${source}`);
+      record('group_revived', r.id, { archived: true }, { archived: false }, `back in ${source}`);
     }
     for (const r of plan.renamed) {
       patch(r.id).name = r.to;
-      await record('group_renamed', r.id, { name: r.from }, { name: r.to }, `renamed in ${source}`);
+      record('group_renamed', r.id, { name: r.from }, { name: r.to }, `renamed in ${source}`);
     }
     for (const r of plan.retyped) {
       patch(r.id).type = r.to;
-      await record('group_updated', r.id, { type: r.from }, { type: r.to }, 'the group mapping gives this attribute a new type');
+      record('group_updated', r.id, { type: r.from }, { type: r.to }, 'the group mapping gives this attribute a new type');
     }
     for (const m of plan.moved) {
       patch(m.id).parentId = m.to;
-      await record('group_moved', m.id, { parent: groupRef(m.from) }, { parent: groupRef(m.to) }, m.to ? `most of its members are in ${names.get(m.to) ?? m.to}` : 'its members are in no parent group');
+      record('group_moved', m.id, { parent: groupRef(m.from) }, { parent: groupRef(m.to) }, m.to ? `most of its members are in ${names.get(m.to) ?? m.to}` : 'its members are in no parent group');
     }
     for (const a of plan.archived) {
       patch(a.id).archived = true;
-      await record('group_archived', a.id, { archived: false }, { archived: true }, `archived: ${REASONS[a.reason](source)}; its synced memberships are removed, the group and its history are kept`);
+      record('group_archived', a.id, { archived: false }, { archived: true }, `archived: ${REASONS[a.reason](source)}; its synced memberships are removed, the group and its history are kept`);
     }
-    for (const [id, p] of patches) await updateGroup(trx, run.tenant_id, id, p, now);
+    for (const [id, p] of patches) await updateGroup(trx, tenantId, id, p, now);
 
     // Further parents: one change per group whose set of them changed, naming them before and after.
     if (linked.size > 0) {
-      const before = await groupLinksOf(trx, run.tenant_id, integration.id);
-      await removeGroupLinks(trx, run.tenant_id, links.removed);
-      await addGroupLinks(trx, run.tenant_id, integration.id, links.added, now);
-      const after = await groupLinksOf(trx, run.tenant_id, integration.id);
+      const before = await groupLinksOf(trx, tenantId, integration.id);
+      await removeGroupLinks(trx, tenantId, links.removed);
+      await addGroupLinks(trx, tenantId, integration.id, links.added, now);
+      const after = await groupLinksOf(trx, tenantId, integration.id);
       const parentsOf = (list: readonly GroupLink[], id: string) => list.filter((l) => l.groupId === id).map((l) => groupRef(l.parentId)!).sort((a, b) => a.name.localeCompare(b.name, 'en'));
       for (const id of linked) {
         const also = parentsOf(after, id);
-        await record('group_updated', id, { alsoIn: parentsOf(before, id) }, { alsoIn: also }, also.length > 0 ? `in ${source} it is nested in ${also.map((p) => p.name).join(', ')} as well` : `in ${source} it is no longer nested in a second group`);
+        record('group_updated', id, { alsoIn: parentsOf(before, id) }, { alsoIn: also }, also.length > 0 ? `in ${source} it is nested in ${also.map((p) => p.name).join(', ')} as well` : `in ${source} it is no longer nested in a second group`);
       }
-    }
-
-    const archivedIds = new Set(plan.archived.map((a) => a.id));
-    await bulkRemoveMemberships(deps.store, trx, run.tenant_id, 'synced', plan.membershipsRemoved);
-    for (const m of plan.membershipsRemoved) {
-      const why = archivedIds.has(m.groupId) ? 'the group was archived' : `no longer ${types.get(m.groupId) ?? 'in this group'} in ${source}`;
-      await member('membership_removed', m, { group: groupRef(m.groupId), employee: { id: m.employeeId, name: personOf(m.employeeId) } }, null, why);
-    }
-    await bulkAddMemberships(deps.store, trx, run.tenant_id, 'synced', integration.id, plan.membershipsAdded, now);
-    for (const m of plan.membershipsAdded) {
-      await member('membership_added', m, null, { group: groupRef(m.groupId), employee: { id: m.employeeId, name: personOf(m.employeeId) } }, `${types.get(m.groupId) ?? 'group'} in ${source}`);
     }
     await changes.flush();
 
+    /** Writes memberships out and in, each with its run change (the audit log reads it from there). */
+    const write = async (out: readonly ExistingMembership[], into: readonly ExistingMembership[]) => {
+      if (out.length === 0 && into.length === 0) return;
+      const ids = new Set<string>();
+      for (const m of out) ids.add(m.employeeId);
+      for (const m of into) ids.add(m.employeeId);
+      const people = await personNames(trx, tenantId, [...ids]);
+      const personRef = new Map<string, string>();
+      const person = (id: string) => {
+        let ref = personRef.get(id);
+        if (ref === undefined) personRef.set(id, (ref = JSON.stringify({ id, name: people.get(id) ?? null })));
+        return ref;
+      };
+      await bulkRemoveMemberships(deps.store, trx, tenantId, 'synced', out);
+      for (const m of out) {
+        const g = groupBits(m.groupId);
+        changes.add('membership_removed', m.employeeId, names.get(m.groupId) ?? m.groupId, `{"group":${g.ref},"employee":${person(m.employeeId)}}`, null, g.removed);
+      }
+      await bulkAddMemberships(deps.store, trx, tenantId, 'synced', integration.id, into, now);
+      for (const m of into) {
+        const g = groupBits(m.groupId);
+        changes.add('membership_added', m.employeeId, names.get(m.groupId) ?? m.groupId, null, `{"group":${g.ref},"employee":${person(m.employeeId)}}`, g.added);
+      }
+      await changes.flush();
+      removed += out.length;
+      added += into.length;
+    };
+    const { planner, chunks: runs, directoryIds, held } = memberships;
+    // A first sync has none stored: nothing to read run by run.
+    const anyStored = await hasSyncedMemberships(trx, tenantId, integration.id);
+    await write(memberships.directory.removed, memberships.directory.added);
+    for (let c = 0; c < Math.max(1, runs.length); c += 1) {
+      // People (previous run's last, this run's last]; the first run from the start, the last to the end
+      // (the stored memberships of people no longer synced are among those read, and go).
+      const people = runs[c];
+      const after = c === 0 ? null : runs[c - 1]!.last;
+      const upTo = c >= runs.length - 1 ? null : people!.last;
+      const stored = anyStored ? (await syncedMembershipsBetween(trx, tenantId, integration.id, after, upTo)).filter((m) => !directoryIds.has(m.groupId)) : [];
+      const diff = planner.memberships(people?.from ?? 0, people?.to ?? 0, stored);
+      await write(held.size > 0 ? diff.removed.filter((m) => !held.has(m.groupId)) : diff.removed, diff.added);
+    }
+
     const auditRows = audits.map((a) => ({
       id: newId(),
-      tenant_id: run.tenant_id,
+      tenant_id: tenantId,
       at: now,
       actor_type: 'sync',
       actor_id: integration.id,
       action: a.action,
       entity_type: 'group',
       entity_id: a.entityId,
-      before: a.before === null ? null : JSON.stringify(a.before),
-      after: a.after === null ? null : JSON.stringify(a.after),
+      before: json(a.before),
+      after: json(a.after),
     }));
     for (const chunk of chunks(auditRows, 200)) await trx.insertInto('audit_events').values(chunk).execute();
-    await saveState(trx);
+    await saveGroupSyncState(trx, tenantId, integration.id, run.id, inStep, now);
     await deps.crashAt?.();
   });
-  return total;
+  return { changes: groupChanges + added + removed, added, removed };
 }
