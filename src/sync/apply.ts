@@ -12,7 +12,7 @@ import type { EngineDeps } from './engine.ts';
 import type { RunWriter } from './fenced-run.ts';
 import { reresolveEmployees, resolveAgain, resolveContext, sharedEmployees, type ResolveContext } from './reresolve.ts';
 
-const APPLY_BATCH = 1000;
+export const APPLY_BATCH = 1000;
 
 /**
  * Applies a run's staged changes in seq order, a batch per fenced transaction that also moves

@@ -21,7 +21,7 @@ import { applyChanges, reresolveShared } from './apply.ts';
 import { connectorFor } from './connector.ts';
 import { configHash } from './evaluate.ts';
 import { FencedRun } from './fenced-run.ts';
-import { fetchAndPlan } from './fetch-plan.ts';
+import { fetchAndPlan, safeguardSummary } from './fetch-plan.ts';
 import { runGroupStep, type GroupStepDeps, type GroupStepResult } from './group-step.ts';
 import { groupFingerprint, type PlanBasis } from './plan-basis.ts';
 import { classifyRunError, RunFailure } from './run-errors.ts';
@@ -140,7 +140,7 @@ async function planIfNeeded(scope: RunScope, connector: () => ReturnType<typeof 
   const planned = emptyCounts();
   const outcome = await fetchAndPlan(deps, run, row, integration, await connector(), planned, counts, log);
   log.info({ ms: Math.round(performance.now() - started) }, 'fetched and planned');
-  const safeguard = { wouldHold: outcome.verdict.blocked, reason: outcome.verdict.reason };
+  const safeguard = safeguardSummary(outcome.verdict);
   if (row.dry_run === 1) {
     // Never held, never applied: it ends with what it would have done and the safeguard's verdict.
     Object.assign(counts, planned);

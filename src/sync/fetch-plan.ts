@@ -10,23 +10,28 @@ import { getCursor } from '../store/cursors.ts';
 import { parseJson } from '../store/ids.ts';
 import { listIntegrations, type Integration } from '../store/integrations.ts';
 import { countActiveLinked, dueReviews, LinkIndex, linksByExternalIds } from '../store/links.ts';
-import { saveRunProgress } from '../store/runs.ts';
-import type { RunRow } from '../store/schema.ts';
+import { saveRunProgress, type SafeguardOutcome } from '../store/runs.ts';
+import type { NewRunChangeRow, RunRow } from '../store/schema.ts';
 import { getTenant } from '../store/tenants.ts';
 import { getFieldPriorities } from '../store/field-priorities.ts';
 import { descriptorOf } from '../providers/descriptors.ts';
 import type { EngineDeps } from './engine.ts';
 import { configHash, evaluateRecord, type Evaluated } from './evaluate.ts';
 import type { FencedRun } from './fenced-run.ts';
-import { Planner, type Disappearance } from './planner.ts';
+import { Planner, type Disappearance, type DrainedChanges, type PlannedChange } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
 import { WriteQueue } from './write-queue.ts';
-import { writePlanned } from './apply.ts';
+import { APPLY_BATCH, writePlanned } from './apply.ts';
 import { resolveContext, type ResolveContext } from './reresolve.ts';
 import { appliedPeopleChanges } from '../store/run-changes.ts';
 import { planFingerprint, type PlanBasis } from './plan-basis.ts';
 
 const PROGRESS_EVERY_MS = 500;
+/**
+ * Changes a run that does not stream keeps in memory before it stages them: an incremental run's
+ * few are applied straight from memory once the safeguard let the run through.
+ */
+const HOLD_IN_MEMORY = 5000;
 
 export interface PlanOutcome {
   readonly watermark: string | null;
@@ -112,10 +117,37 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   let flushedAt = 0;
   /** The applied counts including every batch queued so far (`applied` is what committed). */
   const queued = { ...applied };
-  const flush = async (phase: RunPhase, message: string) => {
+  /** Changes staged so far by a run that does not stream. */
+  let staged = 0;
+  /**
+   * `hold`: a run that does not stream keeps its changes in memory until they are many (then
+   * stages them, and every change after); `stage` stages what it holds; `apply` applies it.
+   */
+  const drain = (planner: Planner | undefined, how: 'hold' | 'stage' | 'apply'): DrainedChanges => {
+    if (!planner) return { apply: [], stage: [] };
+    if (streaming) return planner.drainApplicable();
+    if (how === 'apply') return { apply: planner.drainAll(), stage: [] };
+    if (how === 'hold' && staged === 0 && planner.pending < HOLD_IN_MEMORY) return { apply: [], stage: [] };
+    const stage = planner.drain();
+    staged += stage.length;
+    return { apply: [], stage };
+  };
+  const flush = async (phase: RunPhase, message: string, how: 'hold' | 'stage' | 'apply' = 'hold', verdict?: SafeguardVerdict) => {
     flushedAt = performance.now();
-    const drainable = planning.planner;
-    const { apply, stage } = !drainable ? { apply: [], stage: [] } : streaming ? drainable.drainApplicable() : { apply: [], stage: drainable.drain() };
+    const { apply, stage } = drain(planning.planner, how);
+    if (how !== 'apply') return queueWrite(phase, message, apply, stage, false);
+    // Applied from memory in the apply step's batches, each moving the run's watermark: the run
+    // staged nothing before, so every change up to a batch's last is applied once it commits.
+    // The first records what was planned and the safeguard's verdict, as the apply step's start
+    // does; the phase stays 'planned', so a run that stops halfway fetches again and carries on
+    // after what it applied (its changes were never staged to be applied from).
+    const plan = { planned: { ...counts }, safeguard: safeguardSummary(verdict!) };
+    for (let i = 0; i < Math.max(apply.length, 1); i += APPLY_BATCH) {
+      const batch = apply.slice(i, i + APPLY_BATCH);
+      await queueWrite(phase, `applied ${i + batch.length} of ${apply.length} changes`, batch, stage, true, i === 0 ? plan : undefined);
+    }
+  };
+  const queueWrite = async (phase: RunPhase, message: string, apply: readonly PlannedChange[], stage: readonly NewRunChangeRow[], watermark: boolean, plan?: { planned: RunCounts; safeguard: SafeguardOutcome }) => {
     for (const c of apply) if (isAppliedKind(c.row.kind)) queued[c.row.kind] += 1;
     const after = { ...queued };
     // The run's counts as they stand now: the page after this one moves them before this commits.
@@ -126,8 +158,9 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
     await writes.push(async () => {
       await run.write(async (trx) => {
         await writeChanges(deps.store, trx, [...apply.map((c) => c.row), ...stage]);
-        if (rc) await writePlanned(deps, trx, payloadContext, apply.map((c) => c.row), apply.map((c) => c.payload ?? {}), rc, { watermark: false });
+        if (rc) await writePlanned(deps, trx, payloadContext, apply.map((c) => c.row), apply.map((c) => c.payload ?? {}), rc, { watermark });
         await saveRunProgress(trx, row.id, phase, progress, { ...observed, ...pick(after) });
+        if (plan) await trx.updateTable('runs').set({ planned: JSON.stringify(plan.planned), safeguard: JSON.stringify(plan.safeguard) }).where('id', '=', row.id).execute();
         await deps.crashAt?.('stage', row.id);
       });
       Object.assign(applied, after);
@@ -194,7 +227,7 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
     await planner.planRecords(changed);
     // A page that changed nobody only moves the progress: written twice a second at most (the
     // console polls every second), not a transaction per page of a 100,000-person re-sync.
-    if (planner.pending > 0 || performance.now() - flushedAt >= PROGRESS_EVERY_MS) await flush('fetching', `fetched ${counts.fetched} people`);
+    if ((streaming && planner.pending > 0) || planner.pending >= HOLD_IN_MEMORY || performance.now() - flushedAt >= PROGRESS_EVERY_MS) await flush('fetching', `fetched ${counts.fetched} people`);
   }
 
   // Only a complete full fetch, or an explicit delete, makes a person disappear.
@@ -222,8 +255,8 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
     if (link.in_scope !== 1) return { status: link.source_status as PersonStatus | null, reason: link.status_reason, reviewOn: null };
     return { status: d.status, reason: d.reason, reviewOn: d.reviewOn ?? null };
   });
-  await flush('fetching', `fetched ${counts.fetched} people`);
-  // The guesses are fixed in change rows staged above: every queued write has committed first.
+  // Guesses are fixed in staged change rows: whatever names one is staged and committed first.
+  await flush('fetching', `fetched ${counts.fetched} people`, planner.guessedWrong ? 'stage' : 'hold');
   await writes.settled();
 
   await planner.settleManagerGuesses(
@@ -237,10 +270,18 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   // A streaming run has applied people: it is not held (it could not be when it began; resumed,
   // the people it applied since are not the population the percentage is of).
   const verdict = checkSafeguard(settings.safeguard, resumed.length > 0 ? 0 : activeLinked, planner.deactivations);
-  await flush('planned', `planned ${planner.seq} changes`);
+  // A run that staged nothing and that the safeguard lets through applies what it holds now: its
+  // changes are not written as staged only to be read back (a 1 % incremental: one page).
+  const applyHeld = !streaming && staged === 0 && row.dry_run !== 1 && !verdict.blocked;
+  await flush('planned', `planned ${planner.seq} changes`, applyHeld ? 'apply' : 'stage', verdict);
   await writes.settled();
   log.info({ full, streaming, fetched: counts.fetched, changes: planner.seq, applied: APPLIED_KINDS.reduce((n, k) => n + applied[k], 0), deactivations: planner.deactivations }, 'fetch complete');
   return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict, basis };
+}
+
+/** What a run records of the safeguard's verdict on its plan. */
+export function safeguardSummary(verdict: SafeguardVerdict): SafeguardOutcome {
+  return { wouldHold: verdict.blocked, reason: verdict.reason };
 }
 
 /** Each record's external id and its manager's, as the index is asked for them. */

@@ -150,6 +150,16 @@ export class Planner {
   }
 
   /**
+   * Every pending change, applied now: the fetch is complete and the safeguard let the run
+   * through (a run that could have been held and kept its few changes in memory).
+   */
+  drainAll(): PlannedChange[] {
+    const pending = this.#changes.splice(0, this.#changes.length);
+    for (const c of pending) if (c.row.kind === 'created') this.#appliedCreates.add(c.row.external_id!);
+    return pending.map((c) => ({ ...c, row: { ...c.row, applied: 1 } }));
+  }
+
+  /**
    * A run resumed after its worker died mid-fetch carries on after what it already applied: the
    * next change numbers follow them, and the people it created keep their ids and e-mails.
    */
@@ -246,13 +256,22 @@ export class Planner {
 
   /** After the fetch: fixes managers guessed for people the run never created. */
   async settleManagerGuesses(load: (seqs: number[]) => Promise<NewRunChangeRow[]>, save: (rows: NewRunChangeRow[]) => Promise<void>): Promise<void> {
-    const wrong = [...this.#managerGuesses.entries()].filter(([ext]) => !this.#created.has(ext) && !this.ctx.index.get(ext)?.employeeId);
+    const wrong = this.#wrongGuesses();
     if (wrong.length === 0) return;
     const fix = new Map<number, string | null>();
     for (const [ext, seqs] of wrong) for (const seq of seqs) fix.set(seq, this.#linkedInRun.get(ext) ?? null);
     const rows = await load([...fix.keys()]);
     for (const row of rows) Object.assign(row, withManager({ payload: row.payload ?? null, after: row.after ?? null }, fix.get(row.seq) ?? null));
     await save(rows);
+  }
+
+  /** Whether a change names a manager the run never created nor found linked (settled from the staged rows). */
+  get guessedWrong(): boolean {
+    return this.#wrongGuesses().length > 0;
+  }
+
+  #wrongGuesses(): [string, number[]][] {
+    return [...this.#managerGuesses.entries()].filter(([ext]) => !this.#created.has(ext) && !this.ctx.index.get(ext)?.employeeId);
   }
 
   async #correlate(unlinked: readonly Evaluated[]) {
