@@ -106,7 +106,7 @@ export async function writeApplyBatch(store: Store, trx: Transaction<Database>, 
 }
 
 /** Column → PostgreSQL type each bulk statement reads it as (the tables' own types). */
-type Columns<Row> = readonly (readonly [keyof Row & string, 'text' | 'int4'])[];
+export type Columns<Row> = readonly (readonly [keyof Row & string, 'text' | 'int4'])[];
 
 const CHANGE_COLUMNS: Columns<NewRunChangeRow> = [
   ['tenant_id', 'text'], ['run_id', 'text'], ['seq', 'int4'], ['kind', 'text'], ['employee_id', 'text'], ['external_id', 'text'],
@@ -172,9 +172,28 @@ function parameters<Row>(columns: Columns<Row>, rows: readonly Row[], extra: rea
 
 async function pgInsert<Row>(trx: Transaction<Database>, table: string, columns: Columns<Row>, rows: readonly Row[], conflict: string): Promise<void> {
   const names = columns.map(([c]) => c).join(', ');
+  await pgEachValues(trx, columns, rows, [], (values) => `insert into ${table} (${names}) ${values} ${conflict}`);
+}
+
+/**
+ * Runs a statement over `rows` in prepared chunks (see MAX_ROWS): `statement` is given the
+ * chunk's `VALUES (…), (…)` list and the placeholder of each of `extra`'s parameters (which follow
+ * the rows'), and its text must depend on nothing else. Answers the rows each chunk returned.
+ */
+export async function pgEachValues<Row, Out = unknown>(
+  trx: Transaction<Database>,
+  columns: Columns<Row>,
+  rows: readonly Row[],
+  extra: readonly unknown[],
+  statement: (values: string, param: (i: number) => string) => string,
+): Promise<Out[]> {
+  const out: Out[] = [];
   for (const chunk of powerOfTwoChunks(rows)) {
-    await trx.executeQuery(CompiledQuery.raw(`${PREPARED} insert into ${table} (${names}) ${valuesList(columns, chunk.length)} ${conflict}`, parameters(columns, chunk)));
+    const param = (i: number) => `$${chunk.length * columns.length + i + 1}`;
+    const { rows: returned } = await trx.executeQuery<Out>(CompiledQuery.raw(`${PREPARED} ${statement(valuesList(columns, chunk.length), param)}`, parameters(columns, chunk, extra)));
+    out.push(...returned);
   }
+  return out;
 }
 
 const UPDATE_COLUMNS = ['id', 'status', 'fields', 'provenance', 'email_norm', 'employee_number', 'search_text', 'updated_at'] as const;
@@ -187,23 +206,15 @@ const UPDATE_COLUMNS = ['id', 'status', 'fields', 'provenance', 'email_norm', 'e
 async function pgUpdateEmployees(trx: Transaction<Database>, tenantId: string, updates: ApplyBatch['updates']): Promise<string[]> {
   const columns: Columns<Record<(typeof UPDATE_COLUMNS)[number] | 'base_version', unknown>> = [...UPDATE_COLUMNS.map((c) => [c, 'text'] as const), ['base_version', 'int4']];
   const set = UPDATE_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = v.${c}`).join(', ');
-  const moved: string[] = [];
-  for (const chunk of powerOfTwoChunks(updates)) {
-    const rows = chunk.map((u) => ({ id: u.write.id, ...employeeWriteColumns(u.write), base_version: u.baseVersion }));
-    const tenant = `$${rows.length * columns.length + 1}`;
-    const { rows: written } = await trx.executeQuery<{ id: string }>(
-      CompiledQuery.raw(
-        `${PREPARED} update employees set ${set}, version = employees.version + 1
-         from (${valuesList(columns, rows.length)}) as v(${columns.map(([c]) => c).join(', ')})
-         where employees.tenant_id = ${tenant}::text and employees.id = v.id and (v.base_version is null or employees.version = v.base_version)
-         returning employees.id`,
-        parameters(columns, rows, [tenantId]),
-      ),
-    );
-    const done = new Set(written.map((r) => r.id));
-    for (const u of chunk) if (!done.has(u.write.id)) moved.push(u.write.id);
-  }
-  return moved;
+  const rows = updates.map((u) => ({ id: u.write.id, ...employeeWriteColumns(u.write), base_version: u.baseVersion }));
+  const written = await pgEachValues<(typeof rows)[number], { id: string }>(trx, columns, rows, [tenantId], (values, param) =>
+    `update employees set ${set}, version = employees.version + 1
+     from (${values}) as v(${columns.map(([c]) => c).join(', ')})
+     where employees.tenant_id = ${param(0)}::text and employees.id = v.id and (v.base_version is null or employees.version = v.base_version)
+     returning employees.id`,
+  );
+  const done = new Set(written.map((r) => r.id));
+  return updates.filter((u) => !done.has(u.write.id)).map((u) => u.write.id);
 }
 
 function updateParams(tenantId: string, w: EmployeeWrite, baseVersion: number | null) {

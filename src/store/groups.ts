@@ -5,6 +5,7 @@ import type { GroupLink } from '../core/directory-groups.ts';
 import type SQLite from 'better-sqlite3';
 import type { Store } from './db.ts';
 import type { Database, GroupRow } from './schema.ts';
+import { pgEachValues, type Columns } from './bulk.ts';
 import { chunks } from './employees.ts';
 import { newId, nowIso } from './ids.ts';
 
@@ -319,9 +320,6 @@ export async function addMemberships(db: Db, tenantId: string, rows: readonly Me
   }
 }
 
-/** Memberships a run writes per statement (PostgreSQL: one statement over a JSON parameter). */
-const BULK = 5000;
-
 const membershipStatements = new WeakMap<SQLite.Database, { add: SQLite.Statement; remove: SQLite.Statement }>();
 
 function membershipStatementsOf(sqlite: SQLite.Database) {
@@ -342,7 +340,7 @@ function membershipStatementsOf(sqlite: SQLite.Database) {
 /**
  * Adds many memberships of one origin inside the caller's transaction (a run's group step): on
  * SQLite a cached prepared statement on the raw handle (the Kysely transaction holds the single
- * connection), on PostgreSQL one `INSERT … SELECT FROM json_to_recordset(…)` per 5,000. One that already
+ * connection), on PostgreSQL prepared multi-row VALUES statements (bulk.ts). One that already
  * exists is left as it is, as addMemberships does.
  */
 export async function bulkAddMemberships(store: Store, trx: Transaction<Database>, tenantId: string, origin: GroupOrigin, integrationId: string | null, rows: readonly ExistingMembership[], now = nowIso()): Promise<void> {
@@ -352,21 +350,15 @@ export async function bulkAddMemberships(store: Store, trx: Transaction<Database
     for (const m of rows) add.run(tenantId, m.groupId, m.employeeId, origin, integrationId, now);
     return;
   }
-  for (const chunk of chunks(rows, BULK)) {
-    await sql`insert into group_memberships (tenant_id, group_id, employee_id, origin, integration_id, created_at)
-      select ${tenantId}, g, e, ${origin}, ${integrationId}::text, ${now} from ${pairsOf(chunk)}
-      on conflict (group_id, employee_id, origin) do nothing`.execute(trx);
-  }
+  await pgEachValues(trx, PAIR_COLUMNS, rows, [tenantId, origin, integrationId, now], (values, p) =>
+    `insert into group_memberships (tenant_id, group_id, employee_id, origin, integration_id, created_at)
+     select ${p(0)}::text, t."groupId", t."employeeId", ${p(1)}::text, ${p(2)}::text, ${p(3)}::text from (${values}) as t("groupId", "employeeId")
+     on conflict (group_id, employee_id, origin) do nothing`,
+  );
 }
 
-/**
- * Memberships as one JSON parameter read by json_to_recordset (PostgreSQL), as the sync's other
- * bulk writes send their rows (src/store/bulk.ts): pg encodes a text array element by element in
- * JavaScript, where JSON.stringify is native. Ids are UUIDs, so no lone surrogate can occur.
- */
-function pairsOf(rows: readonly ExistingMembership[]) {
-  return sql`json_to_recordset(${JSON.stringify(rows.map((m) => ({ g: m.groupId, e: m.employeeId })))}::json) as t(g text, e text)`;
-}
+/** A membership's group and person, as parameters of a prepared VALUES statement (src/store/bulk.ts). */
+const PAIR_COLUMNS: Columns<ExistingMembership> = [['groupId', 'text'], ['employeeId', 'text']];
 
 /** Removes many memberships of one origin inside the caller's transaction (see bulkAddMemberships). */
 export async function bulkRemoveMemberships(store: Store, trx: Transaction<Database>, tenantId: string, origin: GroupOrigin, rows: readonly ExistingMembership[]): Promise<void> {
@@ -376,10 +368,10 @@ export async function bulkRemoveMemberships(store: Store, trx: Transaction<Datab
     for (const m of rows) remove.run(m.groupId, m.employeeId, origin, tenantId);
     return;
   }
-  for (const chunk of chunks(rows, BULK)) {
-    await sql`delete from group_memberships m using ${pairsOf(chunk)}
-      where m.tenant_id = ${tenantId} and m.origin = ${origin} and m.group_id = t.g and m.employee_id = t.e`.execute(trx);
-  }
+  await pgEachValues(trx, PAIR_COLUMNS, rows, [tenantId, origin], (values, p) =>
+    `delete from group_memberships m using (${values}) as t("groupId", "employeeId")
+     where m.tenant_id = ${p(0)}::text and m.origin = ${p(1)}::text and m.group_id = t."groupId" and m.employee_id = t."employeeId"`,
+  );
 }
 
 export async function removeMemberships(db: Db, tenantId: string, origin: GroupOrigin, rows: readonly { groupId: string; employeeId: string }[]): Promise<number> {
