@@ -12,7 +12,7 @@ import { markApplied } from './run-changes.ts';
  * On SQLite they run as cached prepared statements on the raw handle, synchronously inside that
  * Kysely transaction (which holds the single connection, so nothing else interleaves). On
  * PostgreSQL each table's batch is a few `INSERT … VALUES (…), (…)` / `UPDATE … FROM (VALUES …)`
- * statements of up to 512 rows, every value a parameter, each statement prepared once per
+ * statements of up to 128 rows, every value a parameter, each statement prepared once per
  * connection: the server neither re-plans the statement nor parses the rows out of JSON text
  * (json_to_recordset spent ~17 µs a row parsing, more than the row's insert).
  * Same rows either way.
@@ -129,11 +129,14 @@ const LINK_UPSERT = `on conflict (integration_id, external_id) do update set ${L
   .join(', ')}`;
 
 /**
- * Rows per PostgreSQL statement: powers of two up to 512, so a table has at most ten statement
+ * Rows per PostgreSQL statement: powers of two up to 128, so a table has at most eight statement
  * texts (each prepared once per connection, see pg-prepared.ts) whatever the batch sizes, and a
- * statement stays far below the protocol's 65,535 parameters.
+ * statement stays far below the protocol's 65,535 parameters. Small, because a statement's first
+ * use on a connection is parsed and planned (custom plans, each of its first five executions) at
+ * a cost that grows with its rows: with 512, a 1,000-person incremental run, whose few statements
+ * each run once, paid that for six sizes of up to 512 rows per table.
  */
-const MAX_ROWS = 512;
+const MAX_ROWS = 128;
 
 function* powerOfTwoChunks<T>(rows: readonly T[]): Generator<readonly T[]> {
   for (let i = 0; i < rows.length; ) {
