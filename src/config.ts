@@ -45,7 +45,7 @@ const ConfigSchema = z.object({
       return patterns;
     })
     .default([]),
-  REFRESH_RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'must be a number of requests (10–100000)' }).int('must be a number of requests (10–100000)').min(10, 'must be a number of requests (10–100000)').max(100_000, 'must be a number of requests (10–100000)').default(DEFAULT_RATE_LIMIT_PER_MINUTE),
+  REFRESH_RATE_LIMIT_PER_MINUTE: z.coerce.number({ message: 'must be a number of requests (10–10000000)' }).int('must be a number of requests (10–10000000)').min(10, 'must be a number of requests (10–10000000)').max(10_000_000, 'must be a number of requests (10–10000000)').default(DEFAULT_RATE_LIMIT_PER_MINUTE),
   REFRESH_READ_CACHE_MB: z.coerce.number({ message: 'must be a number of megabytes (0–4096)' }).min(0, 'must be a number of megabytes (0–4096)').max(4096, 'must be a number of megabytes (0–4096)').default(DEFAULT_READ_CACHE_MB),
   METRICS_PORT: z.coerce.number({ message: 'must be a port number (1–65535)' }).int('must be a port number (1–65535)').min(1, 'must be a port number (1–65535)').max(65535, 'must be a port number (1–65535)').optional(),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

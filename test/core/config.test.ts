@@ -28,6 +28,13 @@ describe('configuration', () => {
       assert.throws(() => loadConfig({ REFRESH_ALLOWED_PROVIDER_HOSTS: bad }), (e: Error) => e instanceof ConfigError && /^Invalid configuration: REFRESH_ALLOWED_PROVIDER_HOSTS has ".*", which is not a host pattern/.test(e.message), bad);
     }
   });
+  it('takes an API rate limit from 10 to 10,000,000 a minute (a node behind its own gateway may want it high)', () => {
+    assert.equal(loadConfig({}).rateLimitPerMinute, 600);
+    assert.equal(loadConfig({ REFRESH_RATE_LIMIT_PER_MINUTE: '1000000' }).rateLimitPerMinute, 1_000_000);
+    for (const bad of ['9', '20000000', '1.5']) {
+      assert.throws(() => loadConfig({ REFRESH_RATE_LIMIT_PER_MINUTE: bad }), (e: Error) => e instanceof ConfigError && /^Invalid configuration: REFRESH_RATE_LIMIT_PER_MINUTE must be a number of requests \(10–10000000\)/.test(e.message), bad);
+    }
+  });
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ PORT: '', DATABASE_URL: '' }).port, 8080);
   });
