@@ -4,6 +4,7 @@
  * would otherwise run back to back while `/health` and every newer request wait behind them all.
  * Each request waits here for a turn of its own; the loop polls sockets between turns, so nothing
  * waits behind more than the request being served (DESIGN.md rule 8). FIFO: none is overtaken.
+ * A read-cache hit (read-cache.ts) takes its turn too, before its answer is written.
  */
 export function fairTurns(): () => Promise<void> {
   const waiting: (() => void)[] = [];

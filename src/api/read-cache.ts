@@ -212,9 +212,10 @@ export class ReadCache {
  * says hit or miss. A client that accepts gzip (browsers, fetch/undici) gets a large answer
  * without an ETag gzipped, hit or miss, compressed once per entry (a page of 100 people: ~350 KB
  * as JSON, a tenth of it gzipped); one that sends no Accept-Encoding gets it as it is. `maxBytes`
- * 0 turns it off (and compression with it).
+ * 0 turns it off (and compression with it). `turn` (fair-turns.ts) is awaited before a hit is
+ * written, so hits take their turns with everything else.
  */
-export function registerReadCache(api: FastifyInstance, store: Pick<Store, 'readRevision'>, maxBytes: number): ReadCache | undefined {
+export function registerReadCache(api: FastifyInstance, store: Pick<Store, 'readRevision'>, maxBytes: number, turn: () => Promise<void> = async () => undefined): ReadCache | undefined {
   if (maxBytes <= 0) return undefined;
   const cache = new ReadCache(maxBytes);
   api.decorateRequest('readCacheRevision', '');
@@ -227,6 +228,11 @@ export function registerReadCache(api: FastifyInstance, store: Pick<Store, 'read
       request.readCacheRevision = revision;
       return;
     }
+    // The answer is written in a turn of its own (fair-turns.ts), as a miss runs its handler: a
+    // page of 100 people is ~350 KB, and writing it to the socket (the kernel copies it, and on
+    // loopback delivers it in the same call) was half a hit's CPU. Hits answered where they were
+    // read wrote every request of a poll together, and /health waited behind them all.
+    await turn();
     reply.header('content-type', entry.contentType).header('x-cache', 'hit').header('vary', 'accept-encoding');
     for (const name of KEPT_HEADERS) if (entry.headers[name] !== undefined) reply.header(name, entry.headers[name]);
     if (!compressible(entry) || !acceptsGzip(request.headers['accept-encoding'])) return reply.send(entry.body);

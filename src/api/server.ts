@@ -182,10 +182,11 @@ export async function buildServer(ctx: AppContext, options: ServerOptions = {}):
         if (!isOpen(path)) request.tenantId = await authenticate(ctx, apiKeys, loadApiKey, request);
         await limits.byClient(request, reply);
       });
-      // After authentication (the tenant is known) and the rate limits (a hit counts as a request).
-      registerReadCache(api as unknown as FastifyInstance, ctx.store, (ctx.config.readCacheMb ?? DEFAULT_READ_CACHE_MB) * 1024 * 1024);
-      // Probes answer at once; everything else takes its turn (fair-turns.ts).
+      // Probes answer at once; everything else takes its turn (fair-turns.ts): a cached answer
+      // before it is written, any other before its handler.
       const turn = fairTurns();
+      // After authentication (the tenant is known) and the rate limits (a hit counts as a request).
+      registerReadCache(api as unknown as FastifyInstance, ctx.store, (ctx.config.readCacheMb ?? DEFAULT_READ_CACHE_MB) * 1024 * 1024, turn);
       api.addHook('preHandler', async (request: FastifyRequest) => {
         if (!PROBES.has(request.url.split('?')[0]!)) await turn();
       });

@@ -10,13 +10,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { DIALECTS, openSharedStores } from '../helpers/dialects.ts';
 import { openHarness, testConfig, type Harness } from '../helpers/harness.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { gunzipSync } from 'node:zlib';
-import { acceptsGzip, ReadCache } from '../../src/api/read-cache.ts';
+import { acceptsGzip, ReadCache, registerReadCache } from '../../src/api/read-cache.ts';
 import { EmployeePage, Employee } from '../../src/api/contract/employees.ts';
 import { createContext, type AppContext } from '../../src/app/context.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -325,6 +325,32 @@ describe('the read cache itself', () => {
     cache.set('t', '/huge', 'r1', answer(6000));
     assert.equal(cache.get('t', '/huge', 'r1'), undefined, 'an answer larger than the bound is not kept');
     assert.ok(cache.get('t', '/a', 'r1'), 'and evicts nothing');
+  });
+
+  it('writes a hit only when its turn comes (fair-turns.ts), as a miss runs its handler only then', async () => {
+    const app = Fastify();
+    app.decorateRequest('tenantId', '');
+    app.addHook('onRequest', async (request) => {
+      request.tenantId = 't';
+    });
+    const held: (() => void)[] = [];
+    registerReadCache(app, { readRevision: async () => 'r1' }, 1_000_000, () => new Promise<void>((resolve) => held.push(resolve)));
+    app.get('/page', { config: { readCache: true } }, async () => ({ people: Array.from({ length: 100 }, (_, n) => ({ n })) }));
+    try {
+      const miss = await app.inject('/page');
+      assert.equal(miss.headers['x-cache'], 'miss', 'a miss takes its turn before its handler (server.ts), not here');
+      let answered = false;
+      const hit = app.inject('/page').then((res) => ((answered = true), res));
+      for (let n = 0; n < 5; n += 1) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(held.length, 1, 'the hit asked for its turn');
+      assert.equal(answered, false, 'and nothing was written before it came');
+      held.shift()!();
+      const res = await hit;
+      assert.equal(res.headers['x-cache'], 'hit');
+      assert.deepEqual(res.json(), miss.json());
+    } finally {
+      await app.close();
+    }
   });
 
   it("drops a tenant's answers when its revision moves, and keeps none read at an older one", () => {
