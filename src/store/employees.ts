@@ -73,6 +73,11 @@ export async function employeesByIds(db: Db, tenantId: string, ids: readonly str
 /** Correlation look-up: employee ids by normalised email or employee number. */
 export async function employeesByKeys(db: Db, tenantId: string, emails: readonly string[], numbers: readonly string[]): Promise<{ id: string; email_norm: string | null; employee_number: string | null }[]> {
   const out: { id: string; email_norm: string | null; employee_number: string | null }[] = [];
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) {
+    for (const chunk of chunks([...new Set(emails)], LOOKUP_CHUNK)) out.push(...(await pgKeyLookup(db, tenantId, 'email_norm', chunk)));
+    for (const chunk of chunks([...new Set(numbers)], LOOKUP_CHUNK)) out.push(...(await pgKeyLookup(db, tenantId, 'employee_number', chunk)));
+    return out;
+  }
   for (const chunk of chunks(emails, LOOKUP_CHUNK)) {
     out.push(...(await db.selectFrom('employees').select(['id', 'email_norm', 'employee_number']).where('tenant_id', '=', tenantId).where(inValues(db, 'email_norm', chunk)).execute()));
   }
@@ -80,6 +85,23 @@ export async function employeesByKeys(db: Db, tenantId: string, emails: readonly
     out.push(...(await db.selectFrom('employees').select(['id', 'email_norm', 'employee_number']).where('tenant_id', '=', tenantId).where(inValues(db, 'employee_number', chunk)).execute()));
   }
   return out;
+}
+
+/**
+ * PostgreSQL: one index probe of (tenant, key) per value, whatever the planner believes of the
+ * tenant. Written as `tenant_id = $1 and key = any($2)`, a tenant whose rows the statistics do
+ * not know (any first sync: none yet, or a new tenant missing from the common values) was planned
+ * as a scan of every row of the tenant filtered by the keys, since the tenant alone looked like
+ * a few rows: each page's look-up read the whole tenant written so far (at 100,000 people,
+ * 3 s of a first sync's database time, and it grew with the square of the roster). The lateral
+ * subquery (kept apart by `offset 0`) is planned for one value at a time, where the index on
+ * both columns always wins. Each distinct value once: the caller's values are a set.
+ */
+async function pgKeyLookup(db: Db, tenantId: string, column: 'email_norm' | 'employee_number', values: readonly string[]) {
+  const { rows } = await sql<{ id: string; email_norm: string | null; employee_number: string | null }>`
+    select e.id, e.email_norm, e.employee_number from unnest(${[...values]}::text[]) as k(v),
+      lateral (select id, email_norm, employee_number from employees where tenant_id = ${tenantId} and ${sql.ref(column)} = k.v offset 0) as e`.execute(db);
+  return rows;
 }
 
 export async function insertEmployees(db: Db, rows: readonly NewEmployeeRow[]): Promise<void> {
