@@ -27,6 +27,7 @@ import * as m0025 from './migrations/0025-read-revision.ts';
 import * as m0026 from './migrations/0026-group-sync-state.ts';
 import * as m0027 from './migrations/0027-pg-search-side-index.ts';
 import * as m0028 from './migrations/0028-api-key-use-not-a-revision.ts';
+import * as m0029 from './migrations/0029-pg-statement-parent-checks.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -99,6 +100,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0026-group-sync-state': m0026,
   '0027-pg-search-side-index': m0027,
   '0028-api-key-use-not-a-revision': m0028,
+  '0029-pg-statement-parent-checks': m0029,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
