@@ -1,16 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
-import { Vault } from '../../src/auth/vault.ts';
-import { ensureTenant } from '../../src/store/tenants.ts';
-import { createIntegration } from '../../src/store/integrations.ts';
-import { enqueueRun } from '../../src/store/runs.ts';
-import { defaultUserSync, DEFAULT_GROUP_SYNC } from '../../src/core/integration-settings.ts';
-import { DESCRIPTORS } from '../../src/providers/descriptors.ts';
+import { queuedRun } from '../helpers/run-fixture.ts';
 import { writeApplyBatch, writeChanges } from '../../src/store/bulk.ts';
 
-const vault = new Vault([randomBytes(32)]);
 /** Text a bulk statement must carry as it is: quotes, backslashes, braces and commas (array syntax), JSON, newlines, non-ASCII, an emoji. */
 const AWKWARD = 'O\'Brien "Bob" \\ {a,b} NULL \n\t ü 漢字 😀 {"x":"\\"y\\""}';
 
@@ -19,12 +12,7 @@ for (const dialect of DIALECTS) {
     it('store every value as given, write updates only at their planned version, and a lone surrogate replaced', async () => {
       const store = await openTestStore(dialect);
       try {
-        await ensureTenant(store.db, 'acme', 'acme');
-        const integration = await createIntegration(store.db, vault, {
-          tenantId: 'acme', provider: 'bamboohr', name: 'BambooHR', settings: { companyDomain: 'acme' }, credentials: { apiKey: 'k' },
-          connection: { status: 'connected', detail: null }, userSync: defaultUserSync(DESCRIPTORS.bamboohr.defaultMapping), groupSync: DEFAULT_GROUP_SYNC,
-        });
-        const run = await enqueueRun(store.db, { tenantId: 'acme', integrationId: integration.id, trigger: 'manual', mode: 'full', dryRun: false });
+        const { integration, run } = await queuedRun(store);
         const now = '2026-12-03T00:00:00.000Z';
         const employee = (n: number, text: string) => ({
           id: `e${n}`, tenant_id: 'acme', status: 'active', role: 'member', email_norm: n === 1 ? null : `p${n}@acme.example`, employee_number: null,

@@ -1,18 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../src/store/schema.ts';
 import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
-import { Vault } from '../../src/auth/vault.ts';
-import { ensureTenant } from '../../src/store/tenants.ts';
-import { createIntegration } from '../../src/store/integrations.ts';
+import { queuedRun } from '../helpers/run-fixture.ts';
 import { enqueueRun } from '../../src/store/runs.ts';
-import { defaultUserSync, DEFAULT_GROUP_SYNC } from '../../src/core/integration-settings.ts';
-import { DESCRIPTORS } from '../../src/providers/descriptors.ts';
 import { writeApplyBatch, writeChanges } from '../../src/store/bulk.ts';
 
-const vault = new Vault([randomBytes(32)]);
 const now = '2026-12-03T00:00:00.000Z';
 
 /**
@@ -25,12 +19,7 @@ for (const dialect of DIALECTS) {
     it('refuse a row whose tenant, integration or run does not exist, and a referenced parent from going', async () => {
       const store = await openTestStore(dialect);
       try {
-        await ensureTenant(store.db, 'acme', 'acme');
-        const integration = await createIntegration(store.db, vault, {
-          tenantId: 'acme', provider: 'bamboohr', name: 'BambooHR', settings: { companyDomain: 'acme' }, credentials: { apiKey: 'k' },
-          connection: { status: 'connected', detail: null }, userSync: defaultUserSync(DESCRIPTORS.bamboohr.defaultMapping), groupSync: DEFAULT_GROUP_SYNC,
-        });
-        const run = await enqueueRun(store.db, { tenantId: 'acme', integrationId: integration.id, trigger: 'manual', mode: 'full', dryRun: false });
+        const { integration, run } = await queuedRun(store);
         const employee = (id: string, tenant: string) => ({
           id, tenant_id: tenant, status: 'active', role: 'member', email_norm: null, employee_number: null,
           search_text: id, fields: '{}', provenance: '{}', custom_config: '{}', created_at: now, updated_at: now,
