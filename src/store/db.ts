@@ -28,6 +28,7 @@ import * as m0026 from './migrations/0026-group-sync-state.ts';
 import * as m0027 from './migrations/0027-pg-search-side-index.ts';
 import * as m0028 from './migrations/0028-api-key-use-not-a-revision.ts';
 import * as m0029 from './migrations/0029-pg-statement-parent-checks.ts';
+import * as m0031 from './migrations/0031-membership-writes.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -101,6 +102,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0027-pg-search-side-index': m0027,
   '0028-api-key-use-not-a-revision': m0028,
   '0029-pg-statement-parent-checks': m0029,
+  '0031-membership-writes': m0031,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
