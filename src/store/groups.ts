@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, SqliteAdapter, type Kysely, type Transaction } from 'kysely';
 import type { ExistingMembership, ExistingSyncedGroup } from '../core/group-plan.ts';
 import type { GroupLink } from '../core/directory-groups.ts';
 import type SQLite from 'better-sqlite3';
 import type { Store } from './db.ts';
 import type { Database, GroupRow } from './schema.ts';
-import { pgEachValues, type Columns } from './bulk.ts';
+import { PREPARED } from './pg-prepared.ts';
 import { chunks } from './employees.ts';
 import { newId, nowIso } from './ids.ts';
 
@@ -320,7 +320,7 @@ export async function addMemberships(db: Db, tenantId: string, rows: readonly Me
   }
 }
 
-const membershipStatements = new WeakMap<SQLite.Database, { add: SQLite.Statement; remove: SQLite.Statement }>();
+const membershipStatements = new WeakMap<SQLite.Database, { add: SQLite.Statement; addMany: SQLite.Statement; remove: SQLite.Statement }>();
 
 function membershipStatementsOf(sqlite: SQLite.Database) {
   let s = membershipStatements.get(sqlite);
@@ -328,6 +328,12 @@ function membershipStatementsOf(sqlite: SQLite.Database) {
     s = {
       add: sqlite.prepare(
         `insert into group_memberships (tenant_id, group_id, employee_id, origin, integration_id, created_at) values (?, ?, ?, ?, ?, ?)
+         on conflict (group_id, employee_id, origin) do nothing`,
+      ),
+      // (`where true`: an upsert's SELECT needs a WHERE, or SQLite reads ON CONFLICT as a join's ON.)
+      addMany: sqlite.prepare(
+        `insert into group_memberships (tenant_id, group_id, employee_id, origin, integration_id, created_at)
+         select ?, j.value ->> 0, j.value ->> 1, ?, ?, ? from json_each(?) as j where true
          on conflict (group_id, employee_id, origin) do nothing`,
       ),
       remove: sqlite.prepare(`delete from group_memberships where group_id = ? and employee_id = ? and origin = ? and tenant_id = ?`),
@@ -340,25 +346,63 @@ function membershipStatementsOf(sqlite: SQLite.Database) {
 /**
  * Adds many memberships of one origin inside the caller's transaction (a run's group step): on
  * SQLite a cached prepared statement on the raw handle (the Kysely transaction holds the single
- * connection), on PostgreSQL prepared multi-row VALUES statements (bulk.ts). One that already
- * exists is left as it is, as addMemberships does.
+ * connection), on PostgreSQL one prepared statement per PG_ARRAY_ROWS rows, their groups and
+ * people as two text arrays (see pgPairs). One that already exists is left as it is, as
+ * addMemberships does.
  */
 export async function bulkAddMemberships(store: Store, trx: Transaction<Database>, tenantId: string, origin: GroupOrigin, integrationId: string | null, rows: readonly ExistingMembership[], now = nowIso()): Promise<void> {
   if (rows.length === 0) return;
   if (store.sqlite) {
-    const add = membershipStatementsOf(store.sqlite).add;
-    for (const m of rows) add.run(tenantId, m.groupId, m.employeeId, origin, integrationId, now);
+    const { add, addMany } = membershipStatementsOf(store.sqlite);
+    for (let i = 0; i < rows.length; i += SQLITE_JSON_ROWS) {
+      const chunk = rows.slice(i, i + SQLITE_JSON_ROWS);
+      if (chunk.length < 16 || chunk.some((m) => UNFAITHFUL_IN_JSON.test(m.groupId) || UNFAITHFUL_IN_JSON.test(m.employeeId))) {
+        for (const m of chunk) add.run(tenantId, m.groupId, m.employeeId, origin, integrationId, now);
+      } else addMany.run(tenantId, origin, integrationId, now, JSON.stringify(chunk.map((m) => [m.groupId, m.employeeId])));
+    }
     return;
   }
-  await pgEachValues(trx, PAIR_COLUMNS, rows, [tenantId, origin, integrationId, now], (values, p) =>
+  await pgPairs(
+    trx,
+    rows,
     `insert into group_memberships (tenant_id, group_id, employee_id, origin, integration_id, created_at)
-     select ${p(0)}::text, t."groupId", t."employeeId", ${p(1)}::text, ${p(2)}::text, ${p(3)}::text from (${values}) as t("groupId", "employeeId")
+     select $3::text, t.group_id, t.employee_id, $4::text, $5::text, $6::text from unnest($1::text[], $2::text[]) as t(group_id, employee_id)
      on conflict (group_id, employee_id, origin) do nothing`,
+    [tenantId, origin, integrationId, now],
   );
 }
 
-/** A membership's group and person, as parameters of a prepared VALUES statement (src/store/bulk.ts). */
-const PAIR_COLUMNS: Columns<ExistingMembership> = [['groupId', 'text'], ['employeeId', 'text']];
+/**
+ * Memberships per SQLite statement in the group step's writes: their ids as one JSON array of
+ * pairs, read by json_each, rather than a call of the prepared statement per membership, whose
+ * crossing from JavaScript into SQLite cost more than the row's insert (56,760 memberships:
+ * ~200 → ~160 ms). Ids JSON cannot carry faithfully (a NUL, a lone surrogate) go one by one.
+ */
+const SQLITE_JSON_ROWS = 5_000;
+const UNFAITHFUL_IN_JSON = /[\0\p{Cs}]/u;
+
+/**
+ * Memberships per PostgreSQL statement in the group step's writes. Two arrays of ids are one
+ * statement text whatever their length (prepared once, planned generically), and the server reads
+ * a text array's elements without parsing anything else: against prepared VALUES lists of 128
+ * rows (bulk.ts) the same 56,760 memberships cost ~10 % less server CPU and a fifth of Node's.
+ */
+const PG_ARRAY_ROWS = 5_000;
+
+/** Runs `statement` (its $1 and $2 the groups' and people's ids, then `extra`) over `rows`, PG_ARRAY_ROWS at a time. */
+async function pgPairs(trx: Transaction<Database>, rows: readonly ExistingMembership[], statement: string, extra: readonly unknown[]): Promise<void> {
+  const compiled = `${PREPARED} ${statement}`;
+  for (let i = 0; i < rows.length; i += PG_ARRAY_ROWS) {
+    const end = Math.min(rows.length, i + PG_ARRAY_ROWS);
+    const groupIds = new Array<string>(end - i);
+    const employeeIds = new Array<string>(end - i);
+    for (let r = i; r < end; r += 1) {
+      groupIds[r - i] = rows[r]!.groupId;
+      employeeIds[r - i] = rows[r]!.employeeId;
+    }
+    await trx.executeQuery(CompiledQuery.raw(compiled, [groupIds, employeeIds, ...extra]));
+  }
+}
 
 /** Removes many memberships of one origin inside the caller's transaction (see bulkAddMemberships). */
 export async function bulkRemoveMemberships(store: Store, trx: Transaction<Database>, tenantId: string, origin: GroupOrigin, rows: readonly ExistingMembership[]): Promise<void> {
@@ -368,9 +412,12 @@ export async function bulkRemoveMemberships(store: Store, trx: Transaction<Datab
     for (const m of rows) remove.run(m.groupId, m.employeeId, origin, tenantId);
     return;
   }
-  await pgEachValues(trx, PAIR_COLUMNS, rows, [tenantId, origin], (values, p) =>
-    `delete from group_memberships m using (${values}) as t("groupId", "employeeId")
-     where m.tenant_id = ${p(0)}::text and m.origin = ${p(1)}::text and m.group_id = t."groupId" and m.employee_id = t."employeeId"`,
+  await pgPairs(
+    trx,
+    rows,
+    `delete from group_memberships m using unnest($1::text[], $2::text[]) as t(group_id, employee_id)
+     where m.tenant_id = $3::text and m.origin = $4::text and m.group_id = t.group_id and m.employee_id = t.employee_id`,
+    [tenantId, origin],
   );
 }
 
