@@ -57,12 +57,25 @@ export async function* groupPeopleChunks(db: Db, tenantId: string, integrationId
     if (attributes) {
       // Only the mapped attributes, taken out of the JSON by the database: people's full records
       // are neither sent over nor parsed here.
-      const found = (await q
-        .select('employee_id')
-        .select(attributes.map((a, i) => (sqlite ? sql<string | null>`json_extract(field_values, ${`$."${a}"`})` : sql<string | null>`(field_values::json ->> ${a})`).as(`v${i}`)))
-        .orderBy('employee_id')
-        .limit(size)
-        .execute()) as unknown as Record<string, string | number | null>[];
+      // On PostgreSQL one json_to_record a person (the JSON text parsed once), not a `->>` per
+      // attribute, each of which parses the text again.
+      const found = (
+        sqlite
+          ? await q
+              .select('employee_id')
+              .select(attributes.map((a, i) => sql<string | null>`json_extract(field_values, ${`$."${a}"`})`.as(`v${i}`)))
+              .orderBy('employee_id')
+              .limit(size)
+              .execute()
+          : (
+              await sql<Record<string, string | null>>`
+                select l.employee_id${sql.join(attributes.map((a, i) => sql`, x.${sql.id(a)} as ${sql.id(`v${i}`)}`), sql``)}
+                from employee_links l${attributes.length > 0 ? sql` cross join lateral json_to_record(l.field_values::json) as x(${sql.join(attributes.map((a) => sql`${sql.id(a)} text`))})` : sql``}
+                where l.integration_id = ${integrationId} and l.tenant_id = ${tenantId} and l.present = 1 and l.source_status = 'active'
+                  and l.employee_id is not null and l.in_scope = 1${after !== null ? sql` and l.employee_id > ${after}` : sql``}
+                order by l.employee_id limit ${size}`.execute(db)
+            ).rows
+      ) as unknown as Record<string, string | number | null>[];
       rows = found.length;
       for (const r of found) {
         const id = r['employee_id'] as string;
@@ -286,6 +299,7 @@ export async function runGroupStep(deps: GroupStepDeps, run: RunRow, integration
     narrow();
   }
   timed('apply');
+  Object.assign(ms, applied.ms);
   if (directory.skips.length > 0) await recordSkips(deps, run, integration, directory.skips);
   if (heldReason) await skip(heldReason, { groups: risky.map((a) => ({ id: a.id, name: a.name })) });
   log.info({ groups: plan.groups.length, created: plan.created.length, renamed: plan.renamed.length, archived: plan.archived.length, revived: plan.revived.length, added: applied.added, removed: applied.removed, heldArchives, ms }, 'groups synced');
@@ -483,14 +497,12 @@ async function personNames(db: Db, tenantId: string, ids: readonly string[]): Pr
       }
       continue;
     }
-    const part = (key: string) => sql<string | null>`(fields::json ->> ${key})`;
-    const rows = await db
-      .selectFrom('employees')
-      .select(['id', part('displayName').as('display_name'), part('firstName').as('first_name'), part('lastName').as('last_name'), part('email').as('email')])
-      .where('tenant_id', '=', tenantId)
-      .where(inValues(db, 'id', chunk))
-      .execute();
-    for (const r of rows) name(r.id, r.display_name, r.first_name, r.last_name, r.email);
+    // One json_to_record a person (its fields parsed once; a `->>` each parsed them four times: 20,000 people 190 → 65 ms).
+    const { rows } = await sql<{ id: string; displayName: string | null; firstName: string | null; lastName: string | null; email: string | null }>`
+      select e.id, x."displayName", x."firstName", x."lastName", x.email
+      from employees e cross join lateral json_to_record(e.fields::json) as x("displayName" text, "firstName" text, "lastName" text, email text)
+      where e.tenant_id = ${tenantId} and ${inValues(db, 'e.id', chunk)}`.execute(db);
+    for (const r of rows) name(r.id, r.displayName, r.firstName, r.lastName, r.email);
   }
   return out;
 }
@@ -562,7 +574,9 @@ async function applyGroupPlan(
   existing: readonly { id: string; name: string; type: string; parentId: string | null }[],
   now: string,
   inStep: { readonly linksDigest: string | null; readonly peopleDigest: string | null },
-): Promise<{ changes: number; added: number; removed: number }> {
+): Promise<{ changes: number; added: number; removed: number; ms: { names: number; changes: number; writes: number; commit: number } }> {
+  // Where the write's time goes (ms): the people's names read, the memberships and their changes written.
+  const spent = { names: 0, changes: 0, writes: 0, commit: 0 };
   const linked = new Set([...links.added, ...links.removed].map((l) => l.groupId));
   const source = providerDisplayName(integration.provider);
   const tenantId = run.tenant_id;
@@ -647,7 +661,9 @@ async function applyGroupPlan(
       const ids = new Set<string>();
       for (const m of out) ids.add(m.employeeId);
       for (const m of into) ids.add(m.employeeId);
+      let at = performance.now();
       const people = await personNames(trx, tenantId, [...ids]);
+      spent.names += performance.now() - at;
       const personRef = new Map<string, string>();
       const person = (id: string) => {
         let ref = personRef.get(id);
@@ -659,18 +675,24 @@ async function applyGroupPlan(
         const g = groupBits(m.groupId);
         changes.add('membership_removed', m.employeeId, names.get(m.groupId) ?? m.groupId, `{"group":${g.ref},"employee":${person(m.employeeId)}}`, null, g.removed);
       }
-      await bulkAddMemberships(deps.store, trx, tenantId, 'synced', integration.id, into, now);
+      at = performance.now();
       for (const m of into) {
         const g = groupBits(m.groupId);
         changes.add('membership_added', m.employeeId, names.get(m.groupId) ?? m.groupId, null, `{"group":${g.ref},"employee":${person(m.employeeId)}}`, g.added);
       }
-      await changes.flush();
+      spent.changes += performance.now() - at;
+      // On PostgreSQL both go to the transaction's connection at once, which runs them one after
+      // the other: Node builds the change statements while the server inserts the memberships.
+      at = performance.now();
+      await Promise.all([bulkAddMemberships(deps.store, trx, tenantId, 'synced', integration.id, into, now), changes.flush()]);
+      spent.writes += performance.now() - at;
       removed += out.length;
       added += into.length;
     };
     const { planner, chunks: runs, directoryIds, held } = memberships;
-    // A first sync has none stored: nothing to read run by run.
-    const anyStored = await hasSyncedMemberships(trx, tenantId, integration.id);
+    // A first sync has none stored: nothing to read run by run. Synced memberships are only ever
+    // of the integration's own synced groups, so without any group there is none to look for.
+    const anyStored = existing.length > 0 && (await hasSyncedMemberships(trx, tenantId, integration.id));
     await write(memberships.directory.removed, memberships.directory.added);
     for (let c = 0; c < Math.max(1, runs.length); c += 1) {
       // People (previous run's last, this run's last]; the first run from the start, the last to the end
@@ -698,6 +720,8 @@ async function applyGroupPlan(
     for (const chunk of chunks(auditRows, 200)) await trx.insertInto('audit_events').values(chunk).execute();
     await saveGroupSyncState(trx, tenantId, integration.id, run.id, inStep, now);
     await deps.crashAt?.();
+    spent.commit = performance.now();
   });
-  return { changes: groupChanges + added + removed, added, removed };
+  spent.commit = performance.now() - spent.commit;
+  return { changes: groupChanges + added + removed, added, removed, ms: { names: Math.round(spent.names), changes: Math.round(spent.changes), writes: Math.round(spent.writes), commit: Math.round(spent.commit) } };
 }
