@@ -38,28 +38,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE group_memberships DROP CONSTRAINT IF EXISTS group_memberships_employee_id_fkey`.execute(db);
 
   // Child side: every group and employee the statement's rows name exists, locked as a foreign key locks it.
-  await sql`CREATE OR REPLACE FUNCTION ${sql.id(schema, 'group_memberships_check_refs')}() RETURNS trigger LANGUAGE plpgsql AS ${sql.lit(`
-    DECLARE
-      wanted bigint;
-      found bigint;
-      missing text;
-    BEGIN
-      SELECT count(DISTINCT employee_id) INTO wanted FROM new_rows;
-      SELECT count(*) INTO found FROM (SELECT 1 FROM ${q('employees')} e WHERE e.id IN (SELECT employee_id FROM new_rows) FOR KEY SHARE OF e) AS locked;
-      IF found < wanted THEN
-        SELECT n.employee_id INTO missing FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM ${q('employees')} e WHERE e.id = n.employee_id) LIMIT 1;
-        RAISE EXCEPTION 'insert or update on table "group_memberships" violates foreign key constraint "group_memberships_employee_id_fkey"'
-          USING ERRCODE = 'foreign_key_violation', DETAIL = format('Key (employee_id)=(%s) is not present in table "employees".', missing);
-      END IF;
-      SELECT count(DISTINCT group_id) INTO wanted FROM new_rows;
-      SELECT count(*) INTO found FROM (SELECT 1 FROM ${q('groups')} g WHERE g.id IN (SELECT group_id FROM new_rows) FOR KEY SHARE OF g) AS locked;
-      IF found < wanted THEN
-        SELECT n.group_id INTO missing FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM ${q('groups')} g WHERE g.id = n.group_id) LIMIT 1;
-        RAISE EXCEPTION 'insert or update on table "group_memberships" violates foreign key constraint "group_memberships_group_id_fkey"'
-          USING ERRCODE = 'foreign_key_violation', DETAIL = format('Key (group_id)=(%s) is not present in table "groups".', missing);
-      END IF;
-      RETURN NULL;
-    END`)}`.execute(db);
+  await sql`CREATE OR REPLACE FUNCTION ${sql.id(schema, 'group_memberships_check_refs')}() RETURNS trigger LANGUAGE plpgsql AS ${sql.lit(
+    referencesCheck(schema, 'group_memberships', [
+      { column: 'employee_id', parent: 'employees' },
+      { column: 'group_id', parent: 'groups' },
+    ]),
+  )}`.execute(db);
   for (const event of ['INSERT', 'UPDATE'] as const) {
     const name = sql.id(`group_memberships_refs_${event.toLowerCase()}`);
     await sql`DROP TRIGGER IF EXISTS ${name} ON group_memberships`.execute(db);
@@ -100,6 +84,34 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`DROP TRIGGER IF EXISTS ${rekeyed} ON ${sql.id(table)}`.execute(db);
     await sql`CREATE TRIGGER ${rekeyed} AFTER UPDATE OF id ON ${sql.id(table)} FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION ${sql.id(schema, `${table}_memberships_rekeyed`)}()`.execute(db);
   }
+}
+
+/**
+ * The body of a statement-level trigger function (its rows in the transition table `new_rows`)
+ * that does what a foreign key's check does for each of `references`: every key the rows name is
+ * a row of the parent table, locked FOR KEY SHARE, in one query per reference rather than one per
+ * row; a missing one raises foreign_key_violation under the constraint's usual name.
+ */
+export function referencesCheck(schema: string, table: string, references: readonly { readonly column: string; readonly parent: string }[]): string {
+  const q = (name: string) => `"${schema.replace(/"/g, '""')}".${name}`;
+  const checks = references.map(
+    ({ column, parent }) => `
+      SELECT count(DISTINCT ${column}) INTO wanted FROM new_rows;
+      SELECT count(*) INTO found FROM (SELECT 1 FROM ${q(parent)} p WHERE p.id IN (SELECT ${column} FROM new_rows) FOR KEY SHARE OF p) AS locked;
+      IF found < wanted THEN
+        SELECT n.${column} INTO missing FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM ${q(parent)} p WHERE p.id = n.${column}) LIMIT 1;
+        RAISE EXCEPTION 'insert or update on table "${table}" violates foreign key constraint "${table}_${column}_fkey"'
+          USING ERRCODE = 'foreign_key_violation', DETAIL = format('Key (${column})=(%s) is not present in table "${parent}".', missing);
+      END IF;`,
+  );
+  return `
+    DECLARE
+      wanted bigint;
+      found bigint;
+      missing text;
+    BEGIN${checks.join('')}
+      RETURN NULL;
+    END`;
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
