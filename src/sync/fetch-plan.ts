@@ -39,13 +39,14 @@ export interface PlanOutcome {
   readonly verdict: SafeguardVerdict;
   /** What the plan was made from, for an approval to tell whether it still holds. */
   readonly basis: PlanBasis;
+  /** Change rows this fetch staged to be applied after it (0: it applied everything it planned). */
+  readonly staged: number;
 }
 
 /**
- * Fetch → evaluate → plan, page by page: every change is staged as a run change (nothing is
- * written to people or links here), each page's changes and progress in one fenced transaction.
- */
-/**
+ * Fetch → evaluate → plan, page by page, each page's writes and progress in one fenced
+ * transaction: a run the safeguard cannot hold applies its changes with their pages; any other
+ * stages them (or holds a few in memory) until the complete fetch and the safeguard's verdict.
  * `counts` is what the planner stages (the run's planned counts); `reported` follows it with
  * nothing applied, so a run that fails mid-fetch says how far it read and that it applied nothing.
  */
@@ -119,6 +120,8 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   const queued = { ...applied };
   /** Changes staged so far by a run that does not stream. */
   let staged = 0;
+  /** Change rows written to be applied after the fetch, by any run (a streaming run stages its status changes). */
+  let stagedRows = 0;
   /**
    * `hold`: a run that does not stream keeps its changes in memory until they are many (then
    * stages them, and every change after); `stage` stages what it holds; `apply` applies it.
@@ -149,6 +152,7 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   };
   const queueWrite = async (phase: RunPhase, message: string, apply: readonly PlannedChange[], stage: readonly NewRunChangeRow[], watermark: boolean, plan?: { planned: RunCounts; safeguard: SafeguardOutcome }) => {
     for (const c of apply) if (isAppliedKind(c.row.kind)) queued[c.row.kind] += 1;
+    stagedRows += stage.length;
     const after = { ...queued };
     // The run's counts as they stand now: the page after this one moves them before this commits.
     const observed = observedOnly(counts);
@@ -276,7 +280,7 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   await flush('planned', `planned ${planner.seq} changes`, applyHeld ? 'apply' : 'stage', verdict);
   await writes.settled();
   log.info({ full, streaming, fetched: counts.fetched, changes: planner.seq, applied: APPLIED_KINDS.reduce((n, k) => n + applied[k], 0), deactivations: planner.deactivations }, 'fetch complete');
-  return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict, basis };
+  return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict, basis, staged: stagedRows };
 }
 
 /** What a run records of the safeguard's verdict on its plan. */
