@@ -197,8 +197,10 @@ async function pgWriteLimit(url: string, schema: string, batches: Rows[][]): Pro
   const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
   await client.connect();
   const types = await columnTypes(client, ['employees', 'employee_links', 'run_changes']);
-  // Every value a parameter of a named statement of 500 rows (as src/store/bulk.ts writes, in
-  // powers of two): parsed and planned once, with no JSON or array text for the server to parse.
+  // Every value a parameter of a named statement of 500 rows, parsed and planned once, with no
+  // JSON or array text for the server to parse: as src/store/bulk.ts writes, which caps its
+  // statements at 128 rows for short runs' sake. At 100,000 people 128, 512 and 1,024 rows a
+  // statement cost the server the same CPU (1.49-1.52 s for 20,000 people's rows).
   const insert = (table: string, rows: object[]) => {
     const cols = columns(rows[0]!);
     const values = rows.map((_, r) => `(${cols.map((c, k) => `$${r * cols.length + k + 1}::${types.get(`${table}.${c}`)}`).join(', ')})`).join(', ');
