@@ -1,4 +1,5 @@
 import { sql, SqliteAdapter, type Kysely } from 'kysely';
+import { referencesCheck } from './reference-checks.ts';
 
 /**
  * PostgreSQL: the sync's bulk tables check their single-parent references once per statement,
@@ -41,21 +42,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Named with the schema: triggers fire under the writer's search_path, which need not be ours.
   const s = quoted(rows[0]!.schema);
   for (const child of new Set(REFERENCES.map((r) => r.child))) {
-    const checks = REFERENCES.filter((r) => r.child === child)
-      .map((r) => `
-      FOR v IN SELECT DISTINCT ${quoted(r.column)} FROM new_rows WHERE ${quoted(r.column)} IS NOT NULL LOOP
-        PERFORM 1 FROM ${s}.${quoted(r.parent)} p WHERE p.id = v FOR KEY SHARE;
-        IF NOT FOUND THEN
-          RAISE EXCEPTION 'insert or update on table "${child}" violates foreign key: ${r.column} % is not in ${r.parent}', v
-            USING ERRCODE = 'foreign_key_violation';
-        END IF;
-      END LOOP;`)
-      .join('');
-    await sql`CREATE OR REPLACE FUNCTION ${sql.id(rows[0]!.schema, `${child}_parents_check`)}() RETURNS trigger LANGUAGE plpgsql AS ${sql.lit(`
-      DECLARE v text;
-      BEGIN${checks}
-        RETURN NULL;
-      END`)}`.execute(db);
+    const checks = referencesCheck(rows[0]!.schema, child, REFERENCES.filter((r) => r.child === child));
+    await sql`CREATE OR REPLACE FUNCTION ${sql.id(rows[0]!.schema, `${child}_parents_check`)}() RETURNS trigger LANGUAGE plpgsql AS ${sql.lit(checks)}`.execute(db);
     for (const event of ['INSERT', 'UPDATE'] as const) {
       const name = sql.id(`${child}_parents_${event.toLowerCase()}`);
       await sql`DROP TRIGGER IF EXISTS ${name} ON ${sql.id(child)}`.execute(db);
