@@ -118,10 +118,8 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   let flushedAt = 0;
   /** The applied counts including every batch queued so far (`applied` is what committed). */
   const queued = { ...applied };
-  /** Changes staged so far by a run that does not stream. */
+  /** Change rows written to be applied after the fetch (a streaming run stages its status changes). */
   let staged = 0;
-  /** Change rows written to be applied after the fetch, by any run (a streaming run stages its status changes). */
-  let stagedRows = 0;
   /**
    * `hold`: a run that does not stream keeps its changes in memory until they are many (then
    * stages them, and every change after); `stage` stages what it holds; `apply` applies it.
@@ -131,9 +129,7 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
     if (streaming) return planner.drainApplicable();
     if (how === 'apply') return { apply: planner.drainAll(), stage: [] };
     if (how === 'hold' && staged === 0 && planner.pending < HOLD_IN_MEMORY) return { apply: [], stage: [] };
-    const stage = planner.drain();
-    staged += stage.length;
-    return { apply: [], stage };
+    return { apply: [], stage: planner.drain() };
   };
   const flush = async (phase: RunPhase, message: string, how: 'hold' | 'stage' | 'apply' = 'hold', verdict?: SafeguardVerdict) => {
     flushedAt = performance.now();
@@ -152,7 +148,7 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   };
   const queueWrite = async (phase: RunPhase, message: string, apply: readonly PlannedChange[], stage: readonly NewRunChangeRow[], watermark: boolean, plan?: { planned: RunCounts; safeguard: SafeguardOutcome }) => {
     for (const c of apply) if (isAppliedKind(c.row.kind)) queued[c.row.kind] += 1;
-    stagedRows += stage.length;
+    staged += stage.length;
     const after = { ...queued };
     // The run's counts as they stand now: the page after this one moves them before this commits.
     const observed = observedOnly(counts);
@@ -280,7 +276,7 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   await flush('planned', `planned ${planner.seq} changes`, applyHeld ? 'apply' : 'stage', verdict);
   await writes.settled();
   log.info({ full, streaming, fetched: counts.fetched, changes: planner.seq, applied: APPLIED_KINDS.reduce((n, k) => n + applied[k], 0), deactivations: planner.deactivations }, 'fetch complete');
-  return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict, basis, staged: stagedRows };
+  return { watermark: fetch.watermark, deactivations: planner.deactivations, verdict, basis, staged };
 }
 
 /** What a run records of the safeguard's verdict on its plan. */
