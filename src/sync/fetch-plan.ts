@@ -73,24 +73,32 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   const aliasKeys = descriptorOf(integration.provider)?.correlationAliases ?? [];
   const cursor = await getCursor(db, row.tenant_id, integration.id);
   let full = row.mode === 'full' || !cursor || cursor.configHash !== hash;
+  // The provider is asked first, and the store read while its first answer is on the way (on a
+  // slow provider a quarter of a second a request): the changes since the cursor, or the full read.
+  // A failure surfaces where it is awaited, before anyone is planned.
+  const changesFetch = full ? undefined : connector.fetchChanges(cursor!.value);
+  changesFetch?.catch(() => undefined);
+  let fullFetch = full ? connector.fetchAll() : undefined;
+  fullFetch?.catch(() => undefined);
+  // Counted before anything changes: the safeguard's percentage is of today's active people.
+  const activeLinked = await countActiveLinked(db, row.tenant_id, integration.id);
+  // What this run applied before its worker died mid-fetch (a run that applies with its pages).
+  const resumed = await appliedPeopleChanges(db, row.id);
   let changes: ChangeFetch | undefined;
-  if (!full) {
+  if (changesFetch) {
     try {
-      changes = await connector.fetchChanges(cursor!.value);
+      changes = await changesFetch;
     } catch (error) {
       // The provider forgot the cursor (Graph's 410 syncStateNotFound): one full run, then deltas again.
       if (!(error instanceof CursorExpiredError)) throw error;
       log.info({ reason: error.message }, 'incremental cursor expired: reading everyone');
       full = true;
+      fullFetch = connector.fetchAll();
+      fullFetch.catch(() => undefined);
     }
   }
   // An incremental run without a valid cursor (first run, mapping/scope changed, cursor expired) runs full.
   if (row.mode === 'incremental' && full) await run.write((trx) => trx.updateTable('runs').set({ mode: 'full' }).where('id', '=', row.id).execute());
-
-  // Counted before anything changes: the safeguard's percentage is of today's active people.
-  const activeLinked = await countActiveLinked(db, row.tenant_id, integration.id);
-  // What this run applied before its worker died mid-fetch (a run that applies with its pages).
-  const resumed = await appliedPeopleChanges(db, row.id);
   // A run the safeguard cannot hold (no limit applies: a first sync, a source below its minimum
   // population without a cap) applies its pages as they come, so processing hides behind the
   // fetch and nothing is staged only to be read back. Any other run stages everything and
@@ -170,11 +178,8 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   };
 
   await flush('fetching', `fetching people from ${providerName(integration.provider)}`);
-  // The full read starts now, before the store is read for planning (the link index of every
-  // person's hash, the tenant's sources): the watermark and the first pages are on their way
-  // meanwhile. A failure surfaces where it is awaited, before anyone is planned.
-  const fullFetch = changes ? undefined : connector.fetchAll();
-  fullFetch?.catch(() => undefined);
+  // The store is read for planning (the link index of every person's hash, the tenant's sources)
+  // while the full read's watermark and first pages are on their way.
   const index = full ? await LinkIndex.full(db, row.tenant_id, integration.id) : LinkIndex.lazy(db, row.tenant_id, integration.id);
   const all = await listIntegrations(db, row.tenant_id);
   const integrations = new Map(all.map((i) => [i.id, i]));
