@@ -244,10 +244,20 @@ export async function saveRunRetry(db: Db, id: string, retry: RunRetry): Promise
   await db.updateTable('runs').set({ progress: JSON.stringify({ ...progress, retry }), heartbeat_at: nowIso() }).where('id', '=', id).execute();
 }
 
-export async function saveRunProgress(db: Db, id: string, phase: RunPhase, progress: Omit<RunProgress, 'phase'>, counts: RunCounts): Promise<void> {
+/**
+ * Records a run's progress; a retry it showed is cleared (the fetch moved on), unless `keepRetry`:
+ * a run's first progress is written after its first provider request started, and a retry that
+ * request already waits for (a 429 at once) stays shown.
+ */
+export async function saveRunProgress(db: Db, id: string, phase: RunPhase, progress: Omit<RunProgress, 'phase'>, counts: RunCounts, options: { keepRetry?: boolean } = {}): Promise<void> {
+  let retry: RunRetry | null = null;
+  if (options.keepRetry) {
+    const row = await db.selectFrom('runs').select('progress').where('id', '=', id).executeTakeFirst();
+    retry = parseJson<{ retry?: RunRetry | null }>(row?.progress ?? null, {}).retry ?? null;
+  }
   await db
     .updateTable('runs')
-    .set({ phase, progress: JSON.stringify({ phase, ...progress }), counts: JSON.stringify(counts), heartbeat_at: nowIso() })
+    .set({ phase, progress: JSON.stringify({ phase, ...progress, ...(retry ? { retry } : {}) }), counts: JSON.stringify(counts), heartbeat_at: nowIso() })
     .where('id', '=', id)
     .execute();
 }

@@ -154,7 +154,11 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
       await queueWrite(phase, `applied ${i + batch.length} of ${apply.length} changes`, batch, stage, true, i === 0 ? plan : undefined);
     }
   };
+  /** The run's first progress write: the provider was asked before it, so a retry already recorded stays. */
+  let firstWrite = true;
   const queueWrite = async (phase: RunPhase, message: string, apply: readonly PlannedChange[], stage: readonly NewRunChangeRow[], watermark: boolean, plan?: { planned: RunCounts; safeguard: SafeguardOutcome }) => {
+    const keepRetry = firstWrite;
+    firstWrite = false;
     for (const c of apply) if (isAppliedKind(c.row.kind)) queued[c.row.kind] += 1;
     staged += stage.length;
     const after = { ...queued };
@@ -167,7 +171,7 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
       await run.write(async (trx) => {
         await writeChanges(deps.store, trx, [...apply.map((c) => c.row), ...stage]);
         if (rc) await writePlanned(deps, trx, payloadContext, apply.map((c) => c.row), apply.map((c) => c.payload ?? {}), rc, { watermark });
-        await saveRunProgress(trx, row.id, phase, progress, { ...observed, ...pick(after) });
+        await saveRunProgress(trx, row.id, phase, progress, { ...observed, ...pick(after) }, { keepRetry });
         if (plan) await trx.updateTable('runs').set({ planned: JSON.stringify(plan.planned), safeguard: JSON.stringify(plan.safeguard) }).where('id', '=', row.id).execute();
         await deps.crashAt?.('stage', row.id);
       });
