@@ -150,12 +150,23 @@ export function linksByExternalIdsQuery(db: Db, tenantId: string, integrationId:
 
 /** Links whose lifecycle decision changes by date (a future termination reached). */
 export async function dueReviews(db: Db, tenantId: string, integrationId: string, today: string): Promise<EmployeeLinkRow[]> {
+  return dueReviewsQuery(db, tenantId, integrationId, today).execute();
+}
+
+/**
+ * dueReviews' query. Only the review index, (integration, review date), can serve it: the tenant
+ * is compared as an expression no index holds. PostgreSQL, without statistics (any first sync,
+ * whose ANALYZE comes at its end), chose the sync index for the integration and tenant and read
+ * every link of the integration: 47 ms warm and 270 ms at the end of a 100,000-person first sync,
+ * against 0.03 ms. SQLite takes the unary + for the same reason.
+ */
+export function dueReviewsQuery(db: Db, tenantId: string, integrationId: string, today: string) {
+  const tenant = db.getExecutor().adapter instanceof SqliteAdapter ? sql<string>`+tenant_id` : sql<string>`(tenant_id || '')`;
   return db
     .selectFrom('employee_links')
     .selectAll()
-    .where('tenant_id', '=', tenantId)
+    .where(tenant, '=', tenantId)
     .where('integration_id', '=', integrationId)
     .where('review_on', 'is not', null)
-    .where('review_on', '<=', today)
-    .execute();
+    .where('review_on', '<=', today);
 }
