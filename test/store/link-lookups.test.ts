@@ -31,8 +31,8 @@ async function addLinks(store: Store, tenantId: string, integrationId: string, c
   for (let i = 0; i < rows.length; i += 200) await store.db.insertInto('employee_links').values(rows.slice(i, i + 200)).execute();
 }
 
-/** The indexes a query's plan reads employee_links through, as the store's own EXPLAIN names them. */
-async function indexesUsed(store: Store, query: { compile(): CompiledQuery }): Promise<string> {
+/** A query's plan as the store's own EXPLAIN prints it (SQLite: EXPLAIN QUERY PLAN), a line a step, naming the indexes it reads. */
+async function queryPlan(store: Store, query: { compile(): CompiledQuery }): Promise<string> {
   const { sql: text, parameters } = query.compile();
   if (store.sqlite) return (store.sqlite.prepare(`explain query plan ${text}`).all(...(parameters as unknown[])) as { detail: string }[]).map((p) => p.detail).join('\n');
   const { rows } = await store.db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${text}`, [...parameters]));
@@ -62,7 +62,7 @@ for (const dialect of DIALECTS) {
         assert.equal((await linksByExternalIds(store.db, 'acme', sibling, Array.from({ length: 400 }, (_, n) => String(n + 1)))).length, 400);
 
         if (dialect === 'sqlite') {
-          const plan = await indexesUsed(store, linksByExternalIdsQuery(store.db, 'acme', mine, ['5', '17']));
+          const plan = await queryPlan(store, linksByExternalIdsQuery(store.db, 'acme', mine, ['5', '17']));
           assert.match(plan, /USING INDEX sqlite_autoindex_employee_links_1 \(integration_id=\? AND external_id=\?\)/, plan);
         }
       } finally {
@@ -81,7 +81,7 @@ for (const dialect of DIALECTS) {
         assert.ok(due.every((l) => l.integration_id === mine && l.tenant_id === 'acme' && l.review_on === '2026-01-01'));
         assert.deepEqual(await dueReviews(store.db, 'globex', mine, '2026-12-03'), [], "another tenant's name finds nothing");
         // A first sync asks before its closing ANALYZE: the tables have no statistics yet (as here).
-        const plan = await indexesUsed(store, dueReviewsQuery(store.db, 'acme', mine, '2026-12-03'));
+        const plan = await queryPlan(store, dueReviewsQuery(store.db, 'acme', mine, '2026-12-03'));
         assert.match(plan, /employee_links_review/, plan);
         assert.doesNotMatch(plan, /employee_links_sync|Seq Scan/, plan);
       } finally {
