@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery, type Transaction } from 'kysely';
+import { pgArray } from './pg-arrays.ts';
 import { PREPARED } from './pg-prepared.ts';
 import type { Store } from './db.ts';
 import type { Database, NewCorrelationCaseRow, NewEmployeeLinkRow, NewEmployeeRow, NewRunChangeRow } from './schema.ts';
@@ -11,11 +12,11 @@ import { markApplied } from './run-changes.ts';
  * The sync's bulk writes, always inside a transaction the caller opened (the run's fenced write).
  * On SQLite they run as cached prepared statements on the raw handle, synchronously inside that
  * Kysely transaction (which holds the single connection, so nothing else interleaves). On
- * PostgreSQL each table's batch is a few `INSERT … VALUES (…), (…)` / `UPDATE … FROM (VALUES …)`
- * statements of up to 128 rows, every value a parameter, each statement prepared once per
- * connection: the server neither re-plans the statement nor parses the rows out of JSON text
- * (json_to_recordset spent ~17 µs a row parsing, more than the row's insert).
- * Same rows either way.
+ * PostgreSQL each table's batch is one `INSERT … SELECT … FROM unnest(…)` / `UPDATE … FROM
+ * unnest(…)` statement of up to 1,000 rows, a column an array parameter sent in binary (see
+ * pg-arrays.ts), each statement prepared once per connection: the server neither re-plans the
+ * statement nor parses the rows out of text (json_to_recordset spent ~17 µs a row parsing, more
+ * than the row's insert). Same rows either way.
  */
 export interface ApplyBatch {
   readonly tenantId: string;
@@ -129,71 +130,47 @@ const LINK_UPSERT = `on conflict (integration_id, external_id) do update set ${L
   .join(', ')}`;
 
 /**
- * Rows per PostgreSQL statement: powers of two up to 128, so a table has at most eight statement
- * texts (each prepared once per connection, see pg-prepared.ts) whatever the batch sizes, and a
- * statement stays far below the protocol's 65,535 parameters. Small, because a statement's first
- * use on a connection is parsed and planned (custom plans, each of its first five executions) at
- * a cost that grows with its rows: with 512, a 1,000-person incremental run, whose few statements
- * each run once, paid that for six sizes of up to 512 rows per table.
+ * Rows per PostgreSQL statement. A table's rows go as one array per column, read back by `unnest`:
+ * one statement text whatever the batch's size (prepared once per connection, planned
+ * generically), so a page of 1,000 people is one round trip per table, not ten of 128-row VALUES
+ * lists. Those round trips, not the server's work, were most of a first sync's database time:
+ * between two statements of a page's transaction the connection waits for Node, busy planning the
+ * next page (a 100,000-person first sync: 10.3 s of statements, 11.7 s of such waits).
  */
-const MAX_ROWS = 128;
+const MAX_ROWS = 1000;
 
-function* powerOfTwoChunks<T>(rows: readonly T[]): Generator<readonly T[]> {
-  for (let i = 0; i < rows.length; ) {
-    let size = MAX_ROWS;
-    while (size > rows.length - i) size >>= 1;
-    yield rows.slice(i, i + size);
-    i += size;
-  }
+/** `unnest($1::text[], $2::int4[], …) as v(a, b, …)` over `columns`: a statement's rows, a column an array. */
+function unnestRows<Row>(columns: Columns<Row>): string {
+  return `unnest(${columns.map(([, type], k) => `$${k + 1}::${type}[]`).join(', ')}) as v(${columns.map(([c]) => c).join(', ')})`;
 }
 
-const valuesTexts = new Map<string, string>();
-
-/**
- * `VALUES ($1::text, $2::int4, …), (…)` for `count` rows of `columns`: every value a parameter of
- * its own, sent as it is (no JSON or array literal for the server to parse, which cost a 100,000-
- * person first sync several seconds of database time), typed by its cast. Memoised by shape.
- */
-function valuesList<Row>(columns: Columns<Row>, count: number): string {
-  const key = `${columns.map(([c, t]) => `${c}:${t}`).join(',')}/${count}`;
-  let text = valuesTexts.get(key);
-  if (text === undefined) {
-    const tuples: string[] = [];
-    for (let r = 0, n = 1; r < count; r++) tuples.push(`(${columns.map(([, type]) => `$${n++}::${type}`).join(', ')})`);
-    valuesTexts.set(key, (text = `values ${tuples.join(', ')}`));
-  }
-  return text;
-}
-
-function parameters<Row>(columns: Columns<Row>, rows: readonly Row[], extra: readonly unknown[] = []): unknown[] {
-  const out = new Array<unknown>(rows.length * columns.length + extra.length);
-  let n = 0;
-  for (const row of rows) for (const [c] of columns) out[n++] = (row as Record<string, unknown>)[c] ?? null;
-  for (const v of extra) out[n++] = v;
-  return out;
+/** Each of `columns` over `rows`, as one array parameter (see pgArray). */
+function columnArrays<Row>(columns: Columns<Row>, rows: readonly Row[]): Buffer[] {
+  return columns.map(([c, type]) => pgArray(rows.map((row) => (row as Record<string, unknown>)[c]), type));
 }
 
 async function pgInsert<Row>(trx: Transaction<Database>, table: string, columns: Columns<Row>, rows: readonly Row[], conflict: string): Promise<void> {
   const names = columns.map(([c]) => c).join(', ');
-  await pgEachValues(trx, columns, rows, [], (values) => `insert into ${table} (${names}) ${values} ${conflict}`);
+  await pgEachRows(trx, columns, rows, [], (source) => `insert into ${table} (${names}) select ${names} from ${source} ${conflict}`);
 }
 
 /**
- * Runs a statement over `rows` in prepared chunks (see MAX_ROWS): `statement` is given the
- * chunk's `VALUES (…), (…)` list and the placeholder of each of `extra`'s parameters (which follow
- * the rows'), and its text must depend on nothing else. Answers the rows each chunk returned.
+ * Runs a statement over `rows`, MAX_ROWS at a time, as one prepared statement: `statement` is
+ * given the rows as a `FROM` source (see unnestRows) and the placeholder of each of `extra`'s
+ * parameters (which follow the columns'), and its text must depend on nothing else. Answers the
+ * rows each statement returned.
  */
-export async function pgEachValues<Row, Out = unknown>(
+export async function pgEachRows<Row, Out = unknown>(
   trx: Transaction<Database>,
   columns: Columns<Row>,
   rows: readonly Row[],
   extra: readonly unknown[],
-  statement: (values: string, param: (i: number) => string) => string,
+  statement: (source: string, param: (i: number) => string) => string,
 ): Promise<Out[]> {
   const out: Out[] = [];
-  for (const chunk of powerOfTwoChunks(rows)) {
-    const param = (i: number) => `$${chunk.length * columns.length + i + 1}`;
-    const { rows: returned } = await trx.executeQuery<Out>(CompiledQuery.raw(`${PREPARED} ${statement(valuesList(columns, chunk.length), param)}`, parameters(columns, chunk, extra)));
+  const text = `${PREPARED} ${statement(unnestRows(columns), (i) => `$${columns.length + i + 1}`)}`;
+  for (let i = 0; i < rows.length; i += MAX_ROWS) {
+    const { rows: returned } = await trx.executeQuery<Out>(CompiledQuery.raw(text, [...columnArrays(columns, rows.slice(i, i + MAX_ROWS)), ...extra]));
     out.push(...returned);
   }
   return out;
@@ -210,9 +187,9 @@ async function pgUpdateEmployees(trx: Transaction<Database>, tenantId: string, u
   const columns: Columns<Record<(typeof UPDATE_COLUMNS)[number] | 'base_version', unknown>> = [...UPDATE_COLUMNS.map((c) => [c, 'text'] as const), ['base_version', 'int4']];
   const set = UPDATE_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = v.${c}`).join(', ');
   const rows = updates.map((u) => ({ id: u.write.id, ...employeeWriteColumns(u.write), base_version: u.baseVersion }));
-  const written = await pgEachValues<(typeof rows)[number], { id: string }>(trx, columns, rows, [tenantId], (values, param) =>
+  const written = await pgEachRows<(typeof rows)[number], { id: string }>(trx, columns, rows, [tenantId], (source, param) =>
     `update employees set ${set}, version = employees.version + 1
-     from (${values}) as v(${columns.map(([c]) => c).join(', ')})
+     from ${source}
      where employees.tenant_id = ${param(0)}::text and employees.id = v.id and (v.base_version is null or employees.version = v.base_version)
      returning employees.id`,
   );

@@ -5,6 +5,7 @@ import type { GroupLink } from '../core/directory-groups.ts';
 import type SQLite from 'better-sqlite3';
 import type { Store } from './db.ts';
 import type { Database, GroupRow } from './schema.ts';
+import { pgArray } from './pg-arrays.ts';
 import { PREPARED } from './pg-prepared.ts';
 import { chunks } from './employees.ts';
 import { newId, nowIso } from './ids.ts';
@@ -400,7 +401,7 @@ async function pgPairs(trx: Transaction<Database>, rows: readonly ExistingMember
       groupIds[r - i] = rows[r]!.groupId;
       employeeIds[r - i] = rows[r]!.employeeId;
     }
-    await trx.executeQuery(CompiledQuery.raw(compiled, [groupIds, employeeIds, ...extra]));
+    await trx.executeQuery(CompiledQuery.raw(compiled, [pgArray(groupIds, 'text'), pgArray(employeeIds, 'text'), ...extra]));
   }
 }
 
