@@ -21,6 +21,7 @@ import type { FencedRun } from './fenced-run.ts';
 import { Planner, type Disappearance, type DrainedChanges, type PlannedChange } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
 import { WriteQueue } from './write-queue.ts';
+import { YieldTurns } from './yield-turns.ts';
 import { APPLY_BATCH, writePlanned } from './apply.ts';
 import { resolveContext, type ResolveContext } from './reresolve.ts';
 import { appliedPeopleChanges } from '../store/run-changes.ts';
@@ -193,6 +194,7 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   planner.restore(resumed);
   planning.planner = planner;
   const seen = new Set<string>();
+  const turns = new YieldTurns();
   const fetch = changes ?? (await fullFetch!);
   const deletedIds = changes?.deletedIds ?? [];
 
@@ -209,6 +211,7 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
       planner.failure(failure.externalId, failure.reason);
     }
     for (const record of page.records) {
+      await turns.turn();
       counts.fetched += 1;
       if (seen.has(record.externalId)) continue;
       seen.add(record.externalId);
