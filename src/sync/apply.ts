@@ -1,5 +1,6 @@
 import { isAppliedKind, type RunCounts } from '../core/run-states.ts';
-import { writeApplyBatch, type ApplyBatch } from '../store/bulk.ts';
+import { prepareWrite, writePrepared, type ApplyBatch, type PreparedWrite } from '../store/bulk.ts';
+import type { Store } from '../store/db.ts';
 import { employeeWriteColumns } from '../store/employees.ts';
 import { otherSourcesLinked } from '../store/links.ts';
 import { newId, nowIso } from '../store/ids.ts';
@@ -48,8 +49,9 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
     // with the staged values: they are resolved again, in the same transaction, from what is stored.
     resolve ??= await resolveContext(db, tenantId, row.integration_id);
     const rc = resolve;
+    const write = await prepareWrite(deps.store, [], planApply(ctx, batch, payloads, { watermark: true }));
     await run.write(async (trx) => {
-      await writePlanned(deps, trx, ctx, batch, payloads, rc, { watermark: true });
+      await writePlanned(trx, ctx.tenantId, deps.store, write, rc);
       await saveRunProgress(trx, runId, 'applying', { fetched: counts.fetched, total: fetchedOf, applied, toApply, message: `applied ${applied} of ${toApply} changes` }, after);
       await deps.crashAt?.('apply', runId);
     });
@@ -62,16 +64,25 @@ export async function applyChanges(deps: EngineDeps, run: RunWriter, runId: stri
 type ChangeToApply = Pick<RunChangeRow, 'seq'> & Partial<Pick<RunChangeRow, 'external_id' | 'display_name' | 'base_version'>>;
 
 /**
- * Writes planned changes (people, links, correlation cases) inside the caller's fenced
- * transaction. People written since the plan (an admin's edit, another source's run) are not
- * overwritten with the planned values: they are resolved again, in the same transaction, from
- * what is stored. `watermark`: the batch is the run's staged changes in order, so it moves the
- * run's apply watermark; otherwise the rows say themselves that they are applied.
+ * What applying planned changes writes (people, links, correlation cases). `watermark`: the batch
+ * is the run's staged changes in order, so it moves the run's apply watermark; otherwise the rows
+ * say themselves that they are applied. Null when there is nothing to apply.
  */
-export async function writePlanned(deps: EngineDeps, trx: Transaction<Database>, ctx: PayloadContext, batch: readonly ChangeToApply[], payloads: readonly ChangePayload[], rc: ResolveContext, opts: { watermark: boolean }): Promise<void> {
-  if (batch.length === 0) return;
-  const moved = await writeApplyBatch(deps.store, trx, { ...toApplyBatch(ctx, batch, payloads), toSeq: opts.watermark ? batch[batch.length - 1]!.seq : null });
-  if (moved.length > 0) await resolveAgain(trx, ctx.tenantId, moved, 'changed after the run was planned: resolved again from the stored values', rc);
+export function planApply(ctx: PayloadContext, batch: readonly ChangeToApply[], payloads: readonly ChangePayload[], opts: { watermark: boolean }): ApplyBatch | null {
+  if (batch.length === 0) return null;
+  return { ...toApplyBatch(ctx, batch, payloads), toSeq: opts.watermark ? batch[batch.length - 1]!.seq : null };
+}
+
+/**
+ * Writes a prepared write inside the caller's fenced transaction. People written since the plan
+ * (an admin's edit, another source's run) are not overwritten with the planned values: they are
+ * resolved again, in the same transaction, from what is stored.
+ */
+export async function writePlanned(trx: Transaction<Database>, tenantId: string, store: Store, write: PreparedWrite, rc: ResolveContext | undefined): Promise<void> {
+  const moved = await writePrepared(store, trx, write);
+  if (moved.length === 0) return;
+  if (!rc) throw new Error('people to resolve again without the context to resolve them: a batch was applied without it');
+  await resolveAgain(trx, tenantId, moved, 'changed after the run was planned: resolved again from the stored values', rc);
 }
 
 function toApplyBatch(ctx: PayloadContext, batch: readonly ChangeToApply[], payloads: readonly ChangePayload[]): Omit<ApplyBatch, 'toSeq'> {

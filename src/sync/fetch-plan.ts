@@ -5,7 +5,7 @@ import { checkSafeguard, type SafeguardVerdict } from '../core/safeguard.ts';
 import type { Lifecycle, SourceRecord } from '../core/source-record.ts';
 import { CursorExpiredError, providerDisplayName as providerName } from '../connectors/errors.ts';
 import type { ChangeFetch, HrisConnector } from '../connectors/types.ts';
-import { writeChanges } from '../store/bulk.ts';
+import { prepareWrite } from '../store/bulk.ts';
 import { getCursor } from '../store/cursors.ts';
 import { parseJson } from '../store/ids.ts';
 import { listIntegrations, type Integration } from '../store/integrations.ts';
@@ -22,7 +22,7 @@ import { Planner, type Disappearance, type DrainedChanges, type PlannedChange } 
 import { readAhead } from './read-ahead.ts';
 import { WriteQueue } from './write-queue.ts';
 import { YieldTurns } from './yield-turns.ts';
-import { APPLY_BATCH, writePlanned } from './apply.ts';
+import { APPLY_BATCH, planApply, writePlanned } from './apply.ts';
 import { resolveContext, type ResolveContext } from './reresolve.ts';
 import { appliedPeopleChanges } from '../store/run-changes.ts';
 import { planFingerprint, type PlanBasis } from './plan-basis.ts';
@@ -168,10 +168,11 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
     const progress = { fetched: counts.fetched, total, applied: 0, toApply: 0, message };
     if (apply.length > 0) resolve ??= await resolveContext(db, row.tenant_id, integration.id);
     const rc = resolve;
+    // Made ready while the write before commits (see prepareWrite).
+    const write = await prepareWrite(deps.store, [...apply.map((c) => c.row), ...stage], planApply(payloadContext, apply.map((c) => c.row), apply.map((c) => c.payload ?? {}), { watermark }));
     await writes.push(async () => {
       await run.write(async (trx) => {
-        await writeChanges(deps.store, trx, [...apply.map((c) => c.row), ...stage]);
-        if (rc) await writePlanned(deps, trx, payloadContext, apply.map((c) => c.row), apply.map((c) => c.payload ?? {}), rc, { watermark });
+        await writePlanned(trx, row.tenant_id, deps.store, write, rc);
         await saveRunProgress(trx, row.id, phase, progress, { ...observed, ...pick(after) }, { keepRetry });
         if (plan) await trx.updateTable('runs').set({ planned: JSON.stringify(plan.planned), safeguard: JSON.stringify(plan.safeguard) }).where('id', '=', row.id).execute();
         await deps.crashAt?.('stage', row.id);
