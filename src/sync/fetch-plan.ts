@@ -21,7 +21,7 @@ import type { FencedRun } from './fenced-run.ts';
 import { Planner, type Disappearance, type DrainedChanges, type PlannedChange } from './planner.ts';
 import { readAhead } from './read-ahead.ts';
 import { WriteQueue } from './write-queue.ts';
-import { YieldTurns } from './yield-turns.ts';
+import { runTurns } from './yield-turns.ts';
 import { APPLY_BATCH, planApply, writePlanned } from './apply.ts';
 import { resolveContext, type ResolveContext } from './reresolve.ts';
 import { appliedPeopleChanges } from '../store/run-changes.ts';
@@ -191,11 +191,11 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
   const integrations = new Map(all.map((i) => [i.id, i]));
   const fieldPriorities = await getFieldPriorities(db, row.tenant_id);
   const basis: PlanBasis = { fingerprint: planFingerprint(integration, all, fieldPriorities, tenant.time_zone), plannedAt: new Date().toISOString() };
-  const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, fieldPriorities, index, counts, now: now.toISOString() });
+  const turns = runTurns(deps.store.dialect);
+  const planner = new Planner({ db, tenantId: row.tenant_id, runId: row.id, integration, integrations, fieldPriorities, index, counts, now: now.toISOString(), turns });
   planner.restore(resumed);
   planning.planner = planner;
   const seen = new Set<string>();
-  const turns = new YieldTurns();
   const fetch = changes ?? (await fullFetch!);
   const deletedIds = changes?.deletedIds ?? [];
 
@@ -212,7 +212,8 @@ async function planPages(writes: WriteQueue, deps: EngineDeps, run: FencedRun, r
       planner.failure(failure.externalId, failure.reason);
     }
     for (const record of page.records) {
-      await turns.turn();
+      const turn = turns.turn();
+      if (turn) await turn;
       counts.fetched += 1;
       if (seen.has(record.externalId)) continue;
       seen.add(record.externalId);

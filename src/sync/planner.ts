@@ -17,7 +17,7 @@ import type { ChangeKind } from '../store/run-changes.ts';
 import type { RunCounts } from '../core/run-states.ts';
 import type { Evaluated } from './evaluate.ts';
 import { newId } from '../store/ids.ts';
-import { YieldTurns } from './yield-turns.ts';
+import type { YieldTurns } from './yield-turns.ts';
 
 export type { ChangePayload };
 
@@ -48,6 +48,8 @@ interface PlanContext {
   readonly index: LinkIndex;
   readonly counts: RunCounts;
   readonly now: string;
+  /** Turns of the event loop handed back while planning (see YieldTurns). */
+  readonly turns: YieldTurns;
 }
 
 /** A change as planned: its row (payload not yet encoded) and what applying it writes. */
@@ -107,7 +109,6 @@ export class Planner {
   /** External ids already planned, so a person is staged at most once per run. */
   readonly planned = new Set<string>();
   deactivations = 0;
-  readonly #turns = new YieldTurns();
 
   constructor(private readonly ctx: PlanContext) {}
 
@@ -203,7 +204,8 @@ export class Planner {
 
 
     for (const e of unlinked) {
-      await this.#turns.turn();
+      const turn = this.ctx.turns.turn();
+      if (turn) await turn;
       const match = matches.get(e.externalId);
       if (!e.inScope) {
         this.#skip(e, e.scopeReason === '' ? 'out of sync scope' : `out of sync scope: ${e.scopeReason}`);
@@ -350,7 +352,8 @@ export class Planner {
       else otherLinks.set(l.employee_id, [l]);
     }
     for (const item of items) {
-      await this.#turns.turn();
+      const turn = this.ctx.turns.turn();
+      if (turn) await turn;
       const row = employees.get(item.employeeId);
       if (!row) {
         this.#skip(item.e, 'the linked employee no longer exists');
