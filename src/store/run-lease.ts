@@ -38,34 +38,72 @@ function claimable(now: string) {
 }
 
 /**
- * Claims the oldest queued run, or a running run whose lease ran out, raising its lease number.
- * On PostgreSQL the candidate row is locked with FOR UPDATE SKIP LOCKED, so concurrent workers
- * never claim the same run, and a claim waits for a holder's fenced write in progress (which holds
- * the row lock) rather than interleaving with it; SQLite serialises writers anyway.
+ * A tenant's runs that write go one at a time: runs of two sources at once would each correlate
+ * their people against the employees the other has not written yet, and both create the same
+ * person. A dry run writes no one and goes whenever a worker is free.
+ */
+function tenantFree(now: string) {
+  return (eb: ExpressionBuilder<Database, 'runs'>) =>
+    eb.or([
+      eb('runs.dry_run', '=', 1),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('runs as other')
+            .select('other.id')
+            .whereRef('other.tenant_id', '=', 'runs.tenant_id')
+            .whereRef('other.id', '<>', 'runs.id')
+            .where('other.dry_run', '=', 0)
+            .where('other.status', '=', 'running')
+            .where('other.lease_until', '>=', now),
+        ),
+      ),
+    ]);
+}
+
+/**
+ * Claims the oldest queued run, or a running run whose lease ran out, raising its lease number:
+ * a dry run, or a run of a tenant with no other writing run in progress (see tenantFree). On
+ * PostgreSQL the candidate row is locked with FOR UPDATE SKIP LOCKED, so concurrent workers never
+ * claim the same run, and a claim waits for a holder's fenced write in progress (which holds the
+ * row lock) rather than interleaving with it; claims of one tenant's writing runs take turns on an
+ * advisory lock, so two workers cannot each start one. SQLite serialises writers anyway.
  */
 export async function claimRun(db: Kysely<Database>, dialect: DialectName, workerId: string, now: Date, durationMs: number): Promise<{ row: RunRow; lease: RunLease } | undefined> {
   const at = now.toISOString();
   return db.transaction().execute(async (trx) => {
-    let q = trx.selectFrom('runs').select('id').where(claimable(at)).orderBy('created_at').limit(1);
-    if (dialect === 'postgres') q = q.forUpdate().skipLocked();
-    const candidate = await q.executeTakeFirst();
-    if (!candidate) return undefined;
-    const updated = await trx
-      .updateTable('runs')
-      .set({
-        status: 'running',
-        worker_id: workerId,
-        lease: sql<number>`lease + 1`,
-        lease_until: until(now, durationMs),
-        heartbeat_at: at,
-        started_at: sql<string>`coalesce(started_at, ${at})`,
-      })
-      .where('id', '=', candidate.id)
-      .where(claimable(at))
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) return undefined;
-    const row = await trx.selectFrom('runs').selectAll().where('id', '=', candidate.id).executeTakeFirstOrThrow();
-    return { row, lease: { runId: row.id, workerId, lease: row.lease, durationMs } };
+    // A candidate whose tenant another worker claimed meanwhile is passed over for the next one.
+    const passed: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      let q = trx.selectFrom('runs').select(['id', 'tenant_id', 'dry_run']).where(claimable(at)).where(tenantFree(at)).orderBy('created_at').limit(1);
+      if (passed.length > 0) q = q.where('id', 'not in', passed);
+      if (dialect === 'postgres') q = q.forUpdate().skipLocked();
+      const candidate = await q.executeTakeFirst();
+      if (!candidate) return undefined;
+      // Held until this claim commits; the update below then sees another worker's claim of the tenant.
+      if (dialect === 'postgres' && candidate.dry_run === 0) await sql`select pg_advisory_xact_lock(816029, hashtext(${candidate.tenant_id}))`.execute(trx);
+      const updated = await trx
+        .updateTable('runs')
+        .set({
+          status: 'running',
+          worker_id: workerId,
+          lease: sql<number>`lease + 1`,
+          lease_until: until(now, durationMs),
+          heartbeat_at: at,
+          started_at: sql<string>`coalesce(started_at, ${at})`,
+        })
+        .where('id', '=', candidate.id)
+        .where(claimable(at))
+        .where(tenantFree(at))
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) {
+        passed.push(candidate.id);
+        continue;
+      }
+      const row = await trx.selectFrom('runs').selectAll().where('id', '=', candidate.id).executeTakeFirstOrThrow();
+      return { row, lease: { runId: row.id, workerId, lease: row.lease, durationMs } };
+    }
+    return undefined;
   });
 }
 

@@ -22,10 +22,8 @@ export class YieldTurns {
 }
 
 /**
- * A run's turns: every 25 people on PostgreSQL. None on SQLite, where besides a page's plan and
- * write staying in one turn keeps a second run of the tenant (another source) from planning in
- * between: runs of one tenant are not yet serialised, and on PostgreSQL two sources syncing at
- * once can each create a person both hold (a known defect, see the issue's notes).
+ * A run's turns: every 25 people on PostgreSQL; none on SQLite, where a write is synchronous and
+ * in-process, so nothing waits for one.
  */
 export function runTurns(dialect: 'sqlite' | 'postgres'): YieldTurns {
   return new YieldTurns(dialect === 'postgres' ? 25 : 0);

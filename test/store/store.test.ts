@@ -91,9 +91,10 @@ for (const dialect of DIALECTS) {
       const store = await openTestStore(dialect);
       try {
         const ids: string[] = [];
+        // Six tenants: one tenant's runs that write are claimed one at a time (test/sync/leases.test.ts).
         for (let n = 0; n < 6; n += 1) {
-          const i = await seed(store.db, 'acme');
-          ids.push((await enqueueRun(store.db, { tenantId: 'acme', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false })).id);
+          const i = await seed(store.db, `acme-${n}`);
+          ids.push((await enqueueRun(store.db, { tenantId: `acme-${n}`, integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false })).id);
         }
         const now = new Date();
         const claims = await Promise.all(Array.from({ length: 10 }, (_, w) => claimRun(store.db, store.dialect, `w${w}`, now, 30_000)));

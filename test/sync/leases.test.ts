@@ -61,6 +61,39 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('claims one writing run of a tenant at a time (two sources at once would each create the same person), another tenant\'s or a dry run meanwhile', async () => {
+      const store = await openTestStore(dialect);
+      try {
+        const vault = new Vault([randomBytes(32)]);
+        let queued = 0;
+        const queue = async (tenantId: string, provider: 'bamboohr' | 'hibob', dryRun = false) => {
+          await ensureTenant(store.db, tenantId, tenantId);
+          const i = await createIntegration(store.db, vault, { tenantId, provider, name: provider, settings: {}, credentials: null, connection: { status: 'connected', detail: null }, userSync: defaultUserSync({}), groupSync: DEFAULT_GROUP_SYNC });
+          const run = await enqueueRun(store.db, { tenantId, integrationId: i.id, trigger: 'manual', mode: 'full', dryRun });
+          // Queued in this order (runs are claimed oldest first; the clock may not tell them apart).
+          await store.db.updateTable('runs').set({ created_at: new Date(T0.getTime() - 60_000 + ++queued).toISOString() }).where('id', '=', run.id).execute();
+          return run;
+        };
+        const first = await queue('acme', 'bamboohr');
+        const second = await queue('acme', 'hibob');
+        const other = await queue('globex', 'bamboohr');
+        const claim = (worker: string, at = T0) => claimRun(store.db, store.dialect, worker, at, 1000);
+        // Two workers at once: one takes acme's oldest run, the other skips acme's second for globex's.
+        const [a, b] = await Promise.all([claim('worker-a'), claim('worker-b')]);
+        assert.deepEqual([a?.row.id, b?.row.id].sort(), [first.id, other.id].sort());
+        assert.equal(await claim('worker-c'), undefined, "acme's second run waits while its first runs");
+        // A dry run writes no one: it goes at once.
+        const dry = await queue('acme', 'bamboohr', true);
+        assert.equal((await claim('worker-c'))?.row.id, dry.id);
+        // Once the first is done (or its holder stopped renewing its lease), the second goes.
+        assert.equal((await claim('worker-d', LATER))?.row.id, first.id, 'a lapsed lease is taken over, not waited for');
+        await store.db.updateTable('runs').set({ status: 'succeeded' }).where('id', '=', first.id).execute();
+        assert.equal((await claim('worker-e', LATER))?.row.id, second.id);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('a worker paused past its lease mid-apply is fenced out; the run ends as one clean run', async () => {
       const reference = await openHarness(dialect, { employees: 2100, seed: 23 });
       const expected = await syncedState(reference.ctx.store.db);
