@@ -151,7 +151,7 @@ function sqliteWrite(sqlite: SQLite.Database, changes: readonly NewRunChangeRow[
 }
 
 /** Column → PostgreSQL type each bulk statement reads it as (the tables' own types). */
-export type Columns<Row> = readonly (readonly [keyof Row & string, 'text' | 'int4'])[];
+type Columns<Row> = readonly (readonly [keyof Row & string, 'text' | 'int4'])[];
 
 const CHANGE_COLUMNS: Columns<NewRunChangeRow> = [
   ['tenant_id', 'text'], ['run_id', 'text'], ['seq', 'int4'], ['kind', 'text'], ['employee_id', 'text'], ['external_id', 'text'],
