@@ -38,11 +38,13 @@ for (const dialect of DIALECTS) {
             // Another tenant's group with the same shape must not count here.
             await insertGroups(store.db, 'other', [{ id: 'x0', name: 'x', type: 'Team', parentId: null, origin: 'manual', integrationId: null, attribute: null, sourceKey: null }], NOW);
 
-            await refreshHeadcounts(store.db, tenant);
+            // Inside a transaction (as every caller is; PostgreSQL then reads through a cursor), a few people a page.
+            await store.db.transaction().execute((trx) => refreshHeadcounts(trx, tenant, 4));
             const recount = await headcounts(store.db, tenant, ids);
             for (const g of await allGroups(store.db, tenant)) assert.equal(g.headcount, recount.get(g.id) ?? 0, `group ${g.id}`);
-            // Nothing changed: nothing is written again.
-            assert.equal(await refreshHeadcounts(store.db, tenant), 0);
+            // Nothing changed: nothing is written again (read by keyset outside a transaction, the same counts).
+            assert.equal(await refreshHeadcounts(store.db, tenant, 3), 0);
+            assert.equal(await store.db.transaction().execute((trx) => refreshHeadcounts(trx, tenant)), 0);
           } finally {
             await store.close();
           }
