@@ -331,6 +331,13 @@ interface PeopleRun {
   readonly last: string;
 }
 
+/** One run of people's membership changes, with the names of the people in them. */
+interface MembershipWrite {
+  readonly out: readonly ExistingMembership[];
+  readonly into: readonly ExistingMembership[];
+  readonly people: ReadonlyMap<string, string | null>;
+}
+
 /** The memberships a step writes: the mapped attributes' planned chunk by chunk, the directory groups' as planned. */
 interface PlannedMemberships {
   readonly planner: GroupPlanner;
@@ -655,15 +662,10 @@ async function applyGroupPlan(
     }
     await changes.flush();
 
-    /** Writes memberships out and in, each with its run change (the audit log reads it from there). */
-    const write = async (out: readonly ExistingMembership[], into: readonly ExistingMembership[]) => {
+    /** Writes memberships out and in, each with its run change (the audit log reads it from there), the people's names read before (see namesOf). */
+    const write = async ({ out, into, people }: MembershipWrite) => {
       if (out.length === 0 && into.length === 0) return;
-      const ids = new Set<string>();
-      for (const m of out) ids.add(m.employeeId);
-      for (const m of into) ids.add(m.employeeId);
       let at = performance.now();
-      const people = await personNames(trx, tenantId, [...ids]);
-      spent.names += performance.now() - at;
       const personRef = new Map<string, string>();
       const person = (id: string) => {
         let ref = personRef.get(id);
@@ -693,16 +695,45 @@ async function applyGroupPlan(
     // A first sync has none stored: nothing to read run by run. Synced memberships are only ever
     // of the integration's own synced groups, so without any group there is none to look for.
     const anyStored = existing.length > 0 && (await hasSyncedMemberships(trx, tenantId, integration.id));
-    await write(memberships.directory.removed, memberships.directory.added);
-    for (let c = 0; c < Math.max(1, runs.length); c += 1) {
+    /** The people's names of these memberships, timed. */
+    const namesOf = async (db: Db, out: readonly ExistingMembership[], into: readonly ExistingMembership[]): Promise<MembershipWrite> => {
+      const ids = new Set<string>();
+      for (const m of out) ids.add(m.employeeId);
+      for (const m of into) ids.add(m.employeeId);
+      const at = performance.now();
+      const people = ids.size > 0 ? await personNames(db, tenantId, [...ids]) : new Map<string, string | null>();
+      spent.names += performance.now() - at;
+      return { out, into, people };
+    };
+    await write(await namesOf(trx, memberships.directory.removed, memberships.directory.added));
+    // On PostgreSQL a run of people is read and planned, names and all, on another of the pool's
+    // connections while the one before is written: the write waits for none of it. Nothing this
+    // transaction wrote bears on it (the directory groups' memberships, written above, are left
+    // out; each run's people are its own), and the reads see what was committed as the
+    // transaction's own would (READ COMMITTED). On SQLite a run is read on the transaction's
+    // connection when it is written, as there is only the one.
+    const reader: Db = deps.store.sqlite ? trx : deps.store.db;
+    const prepare = async (c: number): Promise<MembershipWrite> => {
       // People (previous run's last, this run's last]; the first run from the start, the last to the end
       // (the stored memberships of people no longer synced are among those read, and go).
       const people = runs[c];
       const after = c === 0 ? null : runs[c - 1]!.last;
       const upTo = c >= runs.length - 1 ? null : people!.last;
-      const stored = anyStored ? (await syncedMembershipsBetween(trx, tenantId, integration.id, after, upTo)).filter((m) => !directoryIds.has(m.groupId)) : [];
+      const stored = anyStored ? (await syncedMembershipsBetween(reader, tenantId, integration.id, after, upTo)).filter((m) => !directoryIds.has(m.groupId)) : [];
       const diff = planner.memberships(people?.from ?? 0, people?.to ?? 0, stored);
-      await write(held.size > 0 ? diff.removed.filter((m) => !held.has(m.groupId)) : diff.removed, diff.added);
+      return namesOf(reader, held.size > 0 ? diff.removed.filter((m) => !held.has(m.groupId)) : diff.removed, diff.added);
+    };
+    const count = Math.max(1, runs.length);
+    let next: Promise<MembershipWrite> | null = null;
+    try {
+      for (let c = 0; c < count; c += 1) {
+        const planned: MembershipWrite = await (next ?? prepare(c));
+        next = deps.store.sqlite || c + 1 >= count ? null : prepare(c + 1);
+        await write(planned);
+      }
+    } finally {
+      // A write that failed leaves the run read ahead unwanted: its own failure, if any, is not the one to report.
+      void next?.catch(() => undefined);
     }
 
     const auditRows = audits.map((a) => ({
