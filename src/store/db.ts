@@ -29,6 +29,7 @@ import * as m0027 from './migrations/0027-pg-search-side-index.ts';
 import * as m0028 from './migrations/0028-api-key-use-not-a-revision.ts';
 import * as m0029 from './migrations/0029-pg-statement-parent-checks.ts';
 import * as m0031 from './migrations/0031-membership-writes.ts';
+import * as m0032 from './migrations/0032-run-fence-keys.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -103,6 +104,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028-api-key-use-not-a-revision': m0028,
   '0029-pg-statement-parent-checks': m0029,
   '0031-membership-writes': m0031,
+  '0032-run-fence-keys': m0032,
 };
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

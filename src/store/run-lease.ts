@@ -65,8 +65,8 @@ function tenantFree(now: string) {
  * Claims the oldest queued run, or a running run whose lease ran out, raising its lease number:
  * a dry run, or a run of a tenant with no other writing run in progress (see tenantFree). On
  * PostgreSQL the candidate row is locked with FOR UPDATE SKIP LOCKED, so concurrent workers never
- * claim the same run, and a claim waits for a holder's fenced write in progress (which holds the
- * row lock) rather than interleaving with it; claims of one tenant's writing runs take turns on an
+ * claim the same run, and a claim passes over a run whose holder has a fenced write in progress
+ * (its row locked, see fenceLease) rather than interleaving with it; claims of one tenant's writing runs take turns on an
  * advisory lock, so two workers cannot each start one. SQLite serialises writers anyway.
  */
 export async function claimRun(db: Kysely<Database>, dialect: DialectName, workerId: string, now: Date, durationMs: number): Promise<{ row: RunRow; lease: RunLease } | undefined> {
@@ -109,9 +109,30 @@ export async function claimRun(db: Kysely<Database>, dialect: DialectName, worke
 
 /**
  * The fence. Inside the transaction of a write made for a run: proves the worker still holds it
- * (same worker id, same lease number, still running) and extends the lease. On PostgreSQL the
- * update also locks the run's row until the transaction commits, so a takeover cannot slip in
- * between this check and the write it guards.
+ * (same worker id, same lease number, still running) and keeps it so until the transaction ends.
+ * On PostgreSQL the run's row is locked FOR KEY SHARE: a takeover (a new lease number) or a
+ * change of status updates a key column (0032) and waits for the write to commit, so neither can
+ * slip in between this check and the write it guards; the heartbeat, which updates no key
+ * column, does not wait (a long write no longer lets the lease run out under a live worker).
+ * SQLite writes one transaction at a time: there the fence is holdLease, which also extends the lease.
+ */
+export async function fenceLease(db: Db, dialect: 'sqlite' | 'postgres', lease: RunLease, now: Date): Promise<void> {
+  if (dialect === 'sqlite') return holdLease(db, lease, now);
+  const row = await db
+    .selectFrom('runs')
+    .select('id')
+    .where('id', '=', lease.runId)
+    .where('worker_id', '=', lease.workerId)
+    .where('lease', '=', lease.lease)
+    .where('status', '=', 'running')
+    .forKeyShare()
+    .executeTakeFirst();
+  if (!row) throw new LeaseLostError(lease.runId, lease.workerId, lease.lease);
+}
+
+/**
+ * Proves the worker still holds the run and extends its lease (the heartbeat; SQLite's fence).
+ * On PostgreSQL the update locks the run's row until the transaction commits.
  */
 export async function holdLease(db: Db, lease: RunLease, now: Date): Promise<void> {
   const result = await db

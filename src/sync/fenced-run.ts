@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Store } from '../store/db.ts';
-import { holdLease, LeaseLostError, type RunLease } from '../store/run-lease.ts';
+import { fenceLease, LeaseLostError, type RunLease } from '../store/run-lease.ts';
 import type { Database } from '../store/schema.ts';
 
 /** How a run's step writes: every write in one transaction, fenced by the run's lease. */
@@ -10,7 +10,7 @@ export interface RunWriter {
 
 /**
  * A claimed run's only way to write. Each `write` is one transaction that first proves the worker
- * still holds the lease (worker id and lease number, see holdLease); a worker that lost it gets
+ * still holds the lease (worker id and lease number, see fenceLease); a worker that lost it gets
  * LeaseLostError before anything is written, and the transaction rolls back.
  */
 export class FencedRun implements RunWriter {
@@ -29,7 +29,7 @@ export class FencedRun implements RunWriter {
   async write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     this.check();
     return this.store.db.transaction().execute(async (trx) => {
-      await holdLease(trx, this.lease, this.now());
+      await fenceLease(trx, this.store.dialect, this.lease, this.now());
       return fn(trx);
     });
   }

@@ -13,7 +13,7 @@ import { patchIntegrationFromRequest } from '../../src/app/integrations-service.
 import { isDeadLocalWorker, newWorkerId, RunWorker, waitForRun } from '../../src/jobs/worker.ts';
 import type { EngineDeps } from '../../src/sync/engine.ts';
 import { FencedRun } from '../../src/sync/fenced-run.ts';
-import { claimRun, holdLease, LeaseLostError } from '../../src/store/run-lease.ts';
+import { claimRun, holdLease, LeaseLostError, renewLease } from '../../src/store/run-lease.ts';
 import { enqueueRun } from '../../src/store/runs.ts';
 import { ensureTenant } from '../../src/store/tenants.ts';
 import { createIntegration } from '../../src/store/integrations.ts';
@@ -57,6 +57,59 @@ for (const dialect of DIALECTS) {
         await new FencedRun(store, b.lease, () => LATER).write((trx) => trx.updateTable('runs').set({ progress: '"by the holder"' }).where('id', '=', a.row.id).execute());
         assert.equal((await store.db.selectFrom('runs').select('progress').where('id', '=', a.row.id).executeTakeFirstOrThrow()).progress, '"by the holder"');
       } finally {
+        await store.close();
+      }
+    });
+
+    it('a write in flight holds off a takeover and a change of status until it commits, and on PostgreSQL not the heartbeat', async () => {
+      const store = await openTestStore(dialect);
+      /** Whether the promise settles within `ms`. */
+      const settlesWithin = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+      const inFlight = gate();
+      const next = gate();
+      try {
+        await ensureTenant(store.db);
+        const vault = new Vault([randomBytes(32)]);
+        const i = await createIntegration(store.db, vault, { tenantId: 'default', provider: 'bamboohr', name: 'x', settings: {}, credentials: null, connection: { status: 'connected', detail: null }, userSync: defaultUserSync({}), groupSync: DEFAULT_GROUP_SYNC });
+        await enqueueRun(store.db, { tenantId: 'default', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false });
+        const a = (await claimRun(store.db, store.dialect, 'worker-a', T0, 1000))!;
+        const write = new FencedRun(store, a.lease, () => T0).write(async (trx) => {
+          inFlight.reach();
+          await inFlight.opened;
+          await trx.updateTable('runs').set({ progress: '"written in flight"' }).where('id', '=', a.row.id).execute();
+        });
+        await inFlight.reached;
+        const beat = renewLease(store.db, a.lease, T0);
+        // SQLite has one connection: everything waits its turn there.
+        if (dialect === 'postgres') assert.equal(await settlesWithin(beat, 5000), true, 'the heartbeat renews the lease while the write is in flight');
+        // PostgreSQL's claim passes over a locked row (SKIP LOCKED); SQLite's waits for the write.
+        const takeover = claimRun(store.db, store.dialect, 'worker-b', LATER, 1000);
+        if (dialect === 'postgres') assert.equal(await takeover, undefined, 'a claim passes the run over while its write is in flight');
+        else assert.equal(await settlesWithin(takeover, 300), false, 'the takeover waits for the write in flight');
+        inFlight.open();
+        await write;
+        assert.equal(await beat, true);
+        const b = (dialect === 'postgres' ? await claimRun(store.db, store.dialect, 'worker-b', LATER, 1000) : await takeover)!;
+        assert.equal(b.lease.lease, 2, 'then takes the run over');
+        assert.equal((await store.db.selectFrom('runs').select('progress').where('id', '=', a.row.id).executeTakeFirstOrThrow()).progress, '"written in flight"');
+        await assert.rejects(new FencedRun(store, a.lease, () => LATER).write(async () => undefined), LeaseLostError);
+
+        const held = new FencedRun(store, b.lease, () => LATER).write(async () => {
+          next.reach();
+          await next.opened;
+        });
+        await next.reached;
+        const cancel = store.db.updateTable('runs').set({ status: 'cancelled' }).where('id', '=', b.row.id).execute();
+        assert.equal(await settlesWithin(cancel, 300), false, 'a change of status waits for the write in flight');
+        next.open();
+        await held;
+        await cancel;
+        await assert.rejects(new FencedRun(store, b.lease, () => LATER).write(async () => undefined), LeaseLostError);
+      } finally {
+        // A failed assertion must not leave a transaction waiting on its gate (closing would wait for it).
+        inFlight.open();
+        next.open();
+        await new Promise((r) => setTimeout(r, 100));
         await store.close();
       }
     });
