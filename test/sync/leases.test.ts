@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
+import type { Store } from '../../src/store/db.ts';
 import { openHarness } from '../helpers/harness.ts';
 import { duplicateEmails, syncedState } from '../helpers/state.ts';
 import { patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
@@ -33,16 +34,21 @@ function gate() {
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 const LATER = new Date(T0.getTime() + 3_600_000);
 
+/** A store's one queued run (a BambooHR integration of the default tenant), claimed by worker-a at T0 for a second. */
+async function claimedRun(store: Store) {
+  await ensureTenant(store.db);
+  const vault = new Vault([randomBytes(32)]);
+  const i = await createIntegration(store.db, vault, { tenantId: 'default', provider: 'bamboohr', name: 'x', settings: {}, credentials: null, connection: { status: 'connected', detail: null }, userSync: defaultUserSync({}), groupSync: DEFAULT_GROUP_SYNC });
+  await enqueueRun(store.db, { tenantId: 'default', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false });
+  return (await claimRun(store.db, store.dialect, 'worker-a', T0, 1000))!;
+}
+
 for (const dialect of DIALECTS) {
   describe(`run leases on ${dialect}`, () => {
     it('refuses a write from a worker whose lease another worker took over, and rolls it back', async () => {
       const store = await openTestStore(dialect);
       try {
-        await ensureTenant(store.db);
-        const vault = new Vault([randomBytes(32)]);
-        const i = await createIntegration(store.db, vault, { tenantId: 'default', provider: 'bamboohr', name: 'x', settings: {}, credentials: null, connection: { status: 'connected', detail: null }, userSync: defaultUserSync({}), groupSync: DEFAULT_GROUP_SYNC });
-        await enqueueRun(store.db, { tenantId: 'default', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false });
-        const a = (await claimRun(store.db, store.dialect, 'worker-a', T0, 1000))!;
+        const a = await claimedRun(store);
         assert.equal(a.lease.lease, 1);
         assert.equal(await claimRun(store.db, store.dialect, 'worker-b', T0, 1000), undefined, 'a live lease is not taken');
         const b = (await claimRun(store.db, store.dialect, 'worker-b', LATER, 1000))!;
@@ -68,11 +74,7 @@ for (const dialect of DIALECTS) {
       const inFlight = gate();
       const next = gate();
       try {
-        await ensureTenant(store.db);
-        const vault = new Vault([randomBytes(32)]);
-        const i = await createIntegration(store.db, vault, { tenantId: 'default', provider: 'bamboohr', name: 'x', settings: {}, credentials: null, connection: { status: 'connected', detail: null }, userSync: defaultUserSync({}), groupSync: DEFAULT_GROUP_SYNC });
-        await enqueueRun(store.db, { tenantId: 'default', integrationId: i.id, trigger: 'manual', mode: 'full', dryRun: false });
-        const a = (await claimRun(store.db, store.dialect, 'worker-a', T0, 1000))!;
+        const a = await claimedRun(store);
         const write = new FencedRun(store, a.lease, () => T0).write(async (trx) => {
           inFlight.reach();
           await inFlight.opened;
