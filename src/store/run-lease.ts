@@ -66,8 +66,9 @@ function tenantFree(now: string) {
  * a dry run, or a run of a tenant with no other writing run in progress (see tenantFree). On
  * PostgreSQL the candidate row is locked with FOR UPDATE SKIP LOCKED, so concurrent workers never
  * claim the same run, and a claim passes over a run whose holder has a fenced write in progress
- * (its row locked, see fenceLease) rather than interleaving with it; claims of one tenant's writing runs take turns on an
- * advisory lock, so two workers cannot each start one. SQLite serialises writers anyway.
+ * (its row locked, see fenceLease) rather than interleaving with it; claims of one tenant's
+ * writing runs take turns on an advisory lock, so two workers cannot each start one. SQLite
+ * serialises writers anyway.
  */
 export async function claimRun(db: Kysely<Database>, dialect: DialectName, workerId: string, now: Date, durationMs: number): Promise<{ row: RunRow; lease: RunLease } | undefined> {
   const at = now.toISOString();
