@@ -26,12 +26,25 @@ export class FencedRun implements RunWriter {
     return this.lease.runId;
   }
 
-  async write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  /** The write before this one, settled however it ended. */
+  #last: Promise<unknown> = Promise.resolve();
+
+  /**
+   * One write at a time, in the order asked (a retry's note beside a page's write): several of
+   * them read the run's row and write it back (progress, its retry). The fence's lock no longer
+   * queues them (FOR KEY SHARE, see fenceLease), so they queue here, before their transaction.
+   */
+  write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     this.check();
-    return this.store.db.transaction().execute(async (trx) => {
-      await fenceLease(trx, this.store.dialect, this.lease, this.now());
-      return fn(trx);
+    const written = this.#last.then(() => {
+      this.check();
+      return this.store.db.transaction().execute(async (trx) => {
+        await fenceLease(trx, this.store.dialect, this.lease, this.now());
+        return fn(trx);
+      });
     });
+    this.#last = written.catch(() => undefined);
+    return written;
   }
 
   /** Between long steps (a provider page): stop early once the heartbeat saw the lease lost. */

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { DIALECTS, openTestStore } from '../helpers/dialects.ts';
 import type { Store } from '../../src/store/db.ts';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../src/store/schema.ts';
+import { parseJson } from '../../src/store/ids.ts';
 import { openHarness } from '../helpers/harness.ts';
 import { duplicateEmails, syncedState } from '../helpers/state.ts';
 import { patchIntegrationFromRequest } from '../../src/app/integrations-service.ts';
@@ -111,6 +114,40 @@ for (const dialect of DIALECTS) {
         // A failed assertion must not leave a transaction waiting on its gate (closing would wait for it).
         inFlight.open();
         next.open();
+        await new Promise((r) => setTimeout(r, 100));
+        await store.close();
+      }
+    });
+
+    it("a run's writes go one at a time: a second waits for the first to commit before it reads", async () => {
+      const store = await openTestStore(dialect);
+      const first = gate();
+      try {
+        const a = await claimedRun(store);
+        const run = new FencedRun(store, a.lease, () => T0);
+        const note = (trx: Transaction<Database>, key: string) =>
+          trx.selectFrom('runs').select('progress').where('id', '=', a.row.id).executeTakeFirstOrThrow().then((r) =>
+            trx.updateTable('runs').set({ progress: JSON.stringify({ ...parseJson<Record<string, true>>(r.progress, {}), [key]: true }) }).where('id', '=', a.row.id).execute(),
+          );
+        const page = run.write(async (trx) => {
+          first.reach();
+          await first.opened;
+          await note(trx, 'page');
+        });
+        await first.reached;
+        let started = false;
+        const retry = run.write(async (trx) => {
+          started = true;
+          await note(trx, 'retry');
+        });
+        await new Promise((r) => setTimeout(r, 200));
+        assert.equal(started, false, 'the second write waits for the first');
+        first.open();
+        await Promise.all([page, retry]);
+        const progress = parseJson<Record<string, true>>((await store.db.selectFrom('runs').select('progress').where('id', '=', a.row.id).executeTakeFirstOrThrow()).progress, {});
+        assert.deepEqual([progress['page'], progress['retry']], [true, true], 'neither read-and-write lost the other');
+      } finally {
+        first.open();
         await new Promise((r) => setTimeout(r, 100));
         await store.close();
       }
