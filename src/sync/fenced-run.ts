@@ -33,8 +33,10 @@ export class FencedRun implements RunWriter {
    * One write at a time, in the order asked (a retry's note beside a page's write): several of
    * them read the run's row and write it back (progress, its retry). The fence's lock no longer
    * queues them (FOR KEY SHARE, see fenceLease), so they queue here, before their transaction.
+   * A lost lease rejects the promise (async), never throws at the call: callers that only attach
+   * a catch (the retry note) rely on it.
    */
-  write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  async write<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     this.check();
     const written = this.#last.then(() => {
       this.check();

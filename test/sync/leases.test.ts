@@ -58,6 +58,12 @@ for (const dialect of DIALECTS) {
         assert.equal(b.row.id, a.row.id);
         assert.equal(b.lease.lease, 2, 'the lease number grows at each takeover');
         await assert.rejects(holdLease(store.db, a.lease, LATER), LeaseLostError);
+        // A worker whose heartbeat saw the lease lost: its write rejects, it does not throw at the call.
+        const aborted = new AbortController();
+        aborted.abort();
+        let call: Promise<unknown> | undefined;
+        assert.doesNotThrow(() => (call = new FencedRun(store, a.lease, () => LATER, aborted.signal).write(async () => undefined)));
+        await assert.rejects(call!, LeaseLostError);
         const stale = new FencedRun(store, a.lease, () => LATER);
         await assert.rejects(stale.write((trx) => trx.updateTable('runs').set({ progress: '"written by a stale worker"' }).where('id', '=', a.row.id).execute()), LeaseLostError);
         const row = await store.db.selectFrom('runs').selectAll().where('id', '=', a.row.id).executeTakeFirstOrThrow();
