@@ -117,7 +117,7 @@ export async function claimRun(db: Kysely<Database>, dialect: DialectName, worke
  * column, does not wait (a long write no longer lets the lease run out under a live worker).
  * SQLite writes one transaction at a time: there the fence is holdLease, which also extends the lease.
  */
-export async function fenceLease(db: Db, dialect: 'sqlite' | 'postgres', lease: RunLease, now: Date): Promise<void> {
+export async function fenceLease(db: Db, dialect: DialectName, lease: RunLease, now: Date): Promise<void> {
   if (dialect === 'sqlite') return holdLease(db, lease, now);
   const row = await db
     .selectFrom('runs')

@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { DialectName } from '../store/db.ts';
 
 /**
  * Hands the event loop back every `every` calls of `turn()` (0: never). Planning a page of 1,000
@@ -25,6 +26,6 @@ export class YieldTurns {
  * A run's turns: every 25 people on PostgreSQL; none on SQLite, where a write is synchronous and
  * in-process, so nothing waits for one.
  */
-export function runTurns(dialect: 'sqlite' | 'postgres'): YieldTurns {
+export function runTurns(dialect: DialectName): YieldTurns {
   return new YieldTurns(dialect === 'postgres' ? 25 : 0);
 }

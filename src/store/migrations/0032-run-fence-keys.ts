@@ -21,3 +21,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   if (db.getExecutor().adapter instanceof SqliteAdapter) return;
   await sql`CREATE UNIQUE INDEX IF NOT EXISTS runs_fence ON runs (id, lease, status)`.execute(db);
 }
+
+export async function down(db: Kysely<any>): Promise<void> {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) return;
+  await sql`DROP INDEX IF EXISTS runs_fence`.execute(db);
+}
